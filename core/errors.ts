@@ -1,0 +1,44 @@
+/** One problem in a request, a model or a row, located by a JSON pointer (`/metrics/2/weight`). */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** Input that breaks a schema or a rule; maps to 400 with `errors`. */
+export class ValidationError extends Error {
+  override readonly name = 'ValidationError';
+  constructor(
+    readonly errors: FieldError[],
+    message = 'The request is not valid: see errors for each failing path.',
+  ) {
+    super(message);
+  }
+}
+
+/** The addressed resource does not exist; maps to 404. */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+/** The request conflicts with the current state (for example a run already holding the lease); maps to 409. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+}
+
+/** The body or file is larger than the limit; maps to 413. */
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
+}
+
+/** The request's content type is not one we accept; maps to 415. */
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = 'UnsupportedMediaTypeError';
+}
+
+/** Domain errors that callers may show to a user; anything else is an internal error. */
+export type DomainError =
+  | ValidationError
+  | NotFoundError
+  | ConflictError
+  | PayloadTooLargeError
+  | UnsupportedMediaTypeError;

@@ -1,0 +1,76 @@
+/**
+ * Key builders of the single table: the only place that knows how keys are spelled.
+ *
+ * | item                    | pk                            | sk                          |
+ * | ----------------------- | ----------------------------- | --------------------------- |
+ * | partner                 | `PARTNERS#<shard>`            | `P#<id>`                    |
+ * | score record (history)  | `HISTORY#<id>`                | `<scoredAt ISO>#<runId>`    |
+ * | run                     | `RUN#<runId>`                 | `RUN`                       |
+ * | run statistics          | `RUN#<runId>`                 | `STATS`                     |
+ * | ranking page            | `RANKING#<runId>#<list>`      | `PAGE#<page, 6 digits>`     |
+ * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
+ * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
+ * | singletons (pointers)   | `META`                        | `CURRENT_RUN` · `LEASE` · `ACTIVE_MODEL` · `CHANGED` |
+ *
+ * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
+ * queries that touch only partner items (a table Scan would also read every history record), and so
+ * that bulk imports spread their writes over many partitions.
+ */
+
+/** Number of partner partitions. Part of the key scheme: changing it needs a data migration. */
+export const PARTNER_SHARDS = 32;
+
+export interface ItemKey {
+  pk: string;
+  sk: string;
+}
+
+/** FNV-1a over the UTF-16 code units of the id: stable, fast, evenly spread. */
+export function partnerShard(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    hash ^= id.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % PARTNER_SHARDS;
+}
+
+export const keys = {
+  partner: (id: string): ItemKey => ({ pk: partnerShardPk(partnerShard(id)), sk: `P#${id}` }),
+  partnerShardPk,
+  partnerSkPrefix: 'P#',
+  partnerIdFromSk: (sk: string): string => sk.slice(2),
+
+  scoreRecord: (id: string, scoredAt: string, runId: string): ItemKey => ({
+    pk: `HISTORY#${id}`,
+    sk: `${scoredAt}#${runId}`,
+  }),
+  historyPk: (id: string): string => `HISTORY#${id}`,
+
+  run: (runId: string): ItemKey => ({ pk: `RUN#${runId}`, sk: 'RUN' }),
+  runStatistics: (runId: string): ItemKey => ({ pk: `RUN#${runId}`, sk: 'STATS' }),
+
+  rankingPage: (runId: string, list: string, page: number): ItemKey => ({
+    pk: rankingListPk(runId, list),
+    sk: `PAGE#${String(page).padStart(6, '0')}`,
+  }),
+  rankingListPk,
+
+  modelVersion: (version: number): ItemKey => ({ pk: 'MODEL', sk: `V#${String(version).padStart(9, '0')}` }),
+  modelPk: 'MODEL',
+
+  importRecord: (importId: string): ItemKey => ({ pk: `IMPORT#${importId}`, sk: 'IMPORT' }),
+
+  currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
+  runLease: { pk: 'META', sk: 'LEASE' } as ItemKey,
+  activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,
+  partnersChanged: { pk: 'META', sk: 'CHANGED' } as ItemKey,
+} as const;
+
+function partnerShardPk(shard: number): string {
+  return `PARTNERS#${String(shard).padStart(2, '0')}`;
+}
+
+function rankingListPk(runId: string, list: string): string {
+  return `RANKING#${runId}#${list}`;
+}

@@ -1,0 +1,86 @@
+import * as z from 'zod/mini';
+import { ValidationError } from '../errors.ts';
+import { normalizeName } from '../names.ts';
+import { zodIssuesToFieldErrors } from '../validation.ts';
+
+export const METRIC_GROUPS = ['business', 'relationship'] as const;
+export const NORMALIZATIONS = ['none', 'minmax', 'log', 'zscore', 'percentile'] as const;
+export const DIRECTIONS = ['higher', 'lower'] as const;
+export const MISSING_POLICIES = ['zero', 'neutral', 'exclude'] as const;
+
+export type MetricGroup = (typeof METRIC_GROUPS)[number];
+export type Normalization = (typeof NORMALIZATIONS)[number];
+
+const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
+const nullableFinite = z._default(z.nullable(finite), null);
+
+const metricSchema = z.object({
+  name: z
+    .string()
+    .check(z.minLength(1), z.maxLength(64), z.regex(/[\p{L}\p{N}]/u, 'must contain a letter or digit')),
+  group: z.enum(METRIC_GROUPS),
+  weight: finite.check(z.gte(0, 'must be 0 or more')),
+  normalization: z._default(z.enum(NORMALIZATIONS), 'minmax'),
+  direction: z._default(z.enum(DIRECTIONS), 'higher'),
+  missing: z._default(z.enum(MISSING_POLICIES), 'zero'),
+  cap: z._default(z.object({ min: nullableFinite, max: nullableFinite }), { min: null, max: null }),
+  halfLifeDays: z._default(z.nullable(finite.check(z.gt(0, 'must be greater than 0'))), null),
+});
+
+const tierSchema = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(64)),
+  minScore: finite,
+});
+
+export const scoringModelSchema = z.object({
+  metrics: z.array(metricSchema).check(z.minLength(1, 'needs at least one metric'), z.maxLength(50)),
+  tiers: z.array(tierSchema).check(z.minLength(1, 'needs at least one tier'), z.maxLength(20)),
+  tierHysteresis: z._default(finite.check(z.gte(0, 'must be 0 or more')), 0),
+});
+
+/** One weighted metric of a scoring model (contract §5). */
+export type MetricSpec = z.output<typeof metricSchema>;
+/** A tier: partners scoring at least `minScore` hold it. */
+export type TierSpec = z.output<typeof tierSchema>;
+/** A complete, validated scoring model. */
+export type ScoringModel = z.output<typeof scoringModelSchema>;
+
+/**
+ * Validates an untrusted model and fills defaults. Throws {@link ValidationError} listing every
+ * problem with its JSON pointer (`/metrics/2/weight`), ready for a 400 response.
+ */
+export function parseScoringModel(input: unknown): ScoringModel {
+  const parsed = z.safeParse(scoringModelSchema, input);
+  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
+  const model = parsed.data;
+  const errors: { path: string; message: string }[] = [];
+  const seen = new Map<string, number>();
+  model.metrics.forEach((metric, i) => {
+    const key = normalizeName(metric.name);
+    const first = seen.get(key);
+    if (first !== undefined) {
+      errors.push({
+        path: `/metrics/${i}/name`,
+        message: `collides with /metrics/${first}/name after name matching`,
+      });
+    } else seen.set(key, i);
+    if (metric.cap.min !== null && metric.cap.max !== null && metric.cap.min > metric.cap.max) {
+      errors.push({ path: `/metrics/${i}/cap`, message: 'cap.min must not exceed cap.max' });
+    }
+  });
+  const tierNames = new Set<string>();
+  model.tiers.forEach((tier, i) => {
+    if (tierNames.has(tier.name))
+      errors.push({ path: `/tiers/${i}/name`, message: 'tier names must be unique' });
+    tierNames.add(tier.name);
+    const previous = model.tiers[i - 1];
+    if (previous && !(tier.minScore < previous.minScore)) {
+      errors.push({
+        path: `/tiers/${i}/minScore`,
+        message: 'minScore must be strictly below the tier before it',
+      });
+    }
+  });
+  if (errors.length > 0) throw new ValidationError(errors);
+  return model;
+}

@@ -1,0 +1,89 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { PayloadTooLargeError } from '#core/errors.ts';
+import { logger, metrics } from '#core/observability.ts';
+import { problem, problemFromError, problemResponse } from './problem.ts';
+
+/** Largest request body accepted (contract §3): Lambda's own synchronous payload limit. */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+/** What a route handler sees: the raw event plus the parsed pieces. */
+export interface HttpRequest {
+  event: APIGatewayProxyEventV2;
+  /** Parsed JSON body; `undefined` when the request had none. */
+  body: unknown;
+  pathParameters: Record<string, string>;
+  query: Record<string, string>;
+  context: Context;
+}
+
+/** What a route handler returns; `body` is serialised as JSON unless it is a string. */
+export interface HttpResult {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (request: HttpRequest) => Promise<HttpResult>;
+
+const jsonBodyParser = httpJsonBodyParser();
+
+/**
+ * The middy chain every HTTP function uses: Powertools logger and metrics, header normalisation,
+ * a body-size limit, JSON parsing (only when a body is present), dispatch on API Gateway's
+ * `routeKey`, and one mapping of every error to RFC 9457 problem+json.
+ */
+export function createHttpHandler(routes: Partial<Record<string, RouteHandler>>) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use(httpHeaderNormalizer())
+    .use({
+      before: async (request) => {
+        const body = request.event.body;
+        if (body === undefined || body === null || body === '') return;
+        const bytes = request.event.isBase64Encoded
+          ? Math.floor((body.length * 3) / 4)
+          : Buffer.byteLength(body);
+        if (bytes > MAX_BODY_BYTES) {
+          throw new PayloadTooLargeError(
+            `The body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}. Split the partners into batches of at most 1,000, or upload a CSV through POST /imports.`,
+          );
+        }
+        await jsonBodyParser.before?.(request as never);
+      },
+      onError: async (request) => {
+        request.response = problemResponse(problemFromError(request.error));
+      },
+    })
+    .handler(async (event, context) => {
+      const route = routes[event.routeKey];
+      if (!route) {
+        return problemResponse(
+          problem(404, `No route ${event.routeKey}. See the README for the routes of the API.`),
+        );
+      }
+      const result = await route({
+        event,
+        body: event.body === '' ? undefined : (event.body as unknown),
+        pathParameters: (event.pathParameters ?? {}) as Record<string, string>,
+        query: (event.queryStringParameters ?? {}) as Record<string, string>,
+        context,
+      });
+      return toResponse(result);
+    });
+}
+
+function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
+  if (result.body === undefined) return { statusCode: result.status, headers: result.headers ?? {} };
+  const isText = typeof result.body === 'string';
+  return {
+    statusCode: result.status,
+    headers: { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...result.headers },
+    body: isText ? (result.body as string) : JSON.stringify(result.body),
+  };
+}

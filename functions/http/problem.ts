@@ -1,0 +1,84 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { FieldError } from '#core/errors.ts';
+import { logger } from '#core/observability.ts';
+
+/** RFC 9457 problem details, as every error of the HTTP API is returned. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+};
+
+const STATUS_BY_ERROR_NAME: Record<string, number> = {
+  ValidationError: 400,
+  NotFoundError: 404,
+  ConflictError: 409,
+  PayloadTooLargeError: 413,
+  UnsupportedMediaTypeError: 415,
+};
+
+export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify(problem),
+  };
+}
+
+export function problem(status: number, detail: string, errors?: FieldError[]): Problem {
+  return {
+    type: status === 400 && errors ? 'urn:partner-scoring:problem:validation' : 'about:blank',
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    ...(errors ? { errors } : {}),
+  };
+}
+
+/**
+ * Maps any thrown error to a problem: domain errors by name, exposed middy/http errors by their
+ * status, everything else to a 500 that reveals nothing (the error is logged instead).
+ */
+export function problemFromError(error: unknown): Problem {
+  if (error instanceof Error) {
+    const status = STATUS_BY_ERROR_NAME[error.name];
+    if (status !== undefined) {
+      const errors = (error as { errors?: FieldError[] }).errors;
+      return problem(status, error.message, errors);
+    }
+    const httpError = error as Error & {
+      statusCode?: number;
+      expose?: boolean;
+      cause?: { package?: string };
+    };
+    if (
+      httpError.cause?.package === '@middy/http-json-body-parser' &&
+      httpError.message.startsWith('Invalid or malformed')
+    ) {
+      return problem(
+        400,
+        'The body is not valid JSON. Send a JSON document with content-type application/json.',
+      );
+    }
+    if (httpError.expose && httpError.statusCode && httpError.statusCode < 500) {
+      return problem(httpError.statusCode, httpError.message);
+    }
+  }
+  logger.error('unhandled error', { error: error as Error });
+  return problem(
+    500,
+    'The request could not be completed. Try again; if it keeps failing, report the time of the request.',
+  );
+}

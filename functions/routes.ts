@@ -1,0 +1,48 @@
+/**
+ * The HTTP API's route table: one source for the CDK stack (API Gateway routes, authorizer scopes)
+ * and the local server (`npm start`). Each route names the Lambda function that serves it.
+ */
+export const HTTP_FUNCTIONS = ['ingest-api', 'query-api'] as const;
+export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
+
+export type Scope = 'partners/read' | 'partners/write';
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  function: HttpFunctionName;
+  /** JWT scope required on AWS; `null` for the open health check. */
+  scope: Scope | null;
+}
+
+export const ROUTES = [
+  { method: 'GET', path: '/health', function: 'query-api', scope: null },
+  { method: 'POST', path: '/partners', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/partners/{id}', function: 'query-api', scope: 'partners/read' },
+  { method: 'DELETE', path: '/partners/{id}', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/partners/{id}/history', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/rankings', function: 'query-api', scope: 'partners/read' },
+  { method: 'POST', path: '/rescore', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/runs/latest', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/runs/{runId}', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/model', function: 'query-api', scope: 'partners/read' },
+  { method: 'PUT', path: '/model', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'POST', path: '/model/preview', function: 'query-api', scope: 'partners/write' },
+  { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/imports/{importId}', function: 'query-api', scope: 'partners/read' },
+] as const satisfies readonly RouteSpec[];
+
+/** `"GET /partners/{id}"`: the `routeKey` API Gateway puts in every HTTP API v2 event. */
+export type RouteKey = `${(typeof ROUTES)[number]['method']} ${(typeof ROUTES)[number]['path']}`;
+
+export function routeKey(route: RouteSpec): RouteKey {
+  return `${route.method} ${route.path}` as RouteKey;
+}
+
+/** Route keys served by one function. */
+export type RouteKeyOf<F extends HttpFunctionName> =
+  Extract<(typeof ROUTES)[number], { function: F }> extends infer R
+    ? R extends RouteSpec
+      ? `${R['method']} ${R['path']}`
+      : never
+    : never;
