@@ -79,3 +79,116 @@ export interface DomainEvent {
 export interface EventSink {
   publish(events: readonly DomainEvent[]): Promise<void>;
 }
+
+export type ImportStatus = 'pending' | 'processing' | 'completed' | 'failed';
+
+/** One rejected CSV row (or file-level problem): 1-based physical line where the row starts. */
+export interface ImportRowError {
+  line: number;
+  column: string | null;
+  message: string;
+}
+
+/** Where a partly processed file resumes: the next row's byte offset and line, the header's dialect. */
+export interface ImportCheckpoint {
+  offset: number;
+  line: number;
+  header: string[];
+  delimiter: string;
+  recordDelimiter: string;
+  /** Error-report segments written so far (one per invocation that rejected rows). */
+  reportParts: number;
+}
+
+/** A CSV import as stored (contract §3 `GET /imports/{importId}` plus the worker's state). */
+export interface ImportRecord {
+  importId: string;
+  status: ImportStatus;
+  bucket: string | null;
+  key: string;
+  etag: string | null;
+  rowsTotal: number;
+  rowsImported: number;
+  rowsRejected: number;
+  warnings: string[];
+  /** The first 100 row errors. */
+  errors: ImportRowError[];
+  /** Object key of the error-report CSV, when rows were rejected. */
+  errorReportKey: string | null;
+  /** `asOf` for rows without one: the time the upload was received, fixed for retries. */
+  asOf: string | null;
+  checkpoint: ImportCheckpoint | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Progress an import worker reports (counts are totals for the whole file so far). */
+export type ImportProgress = Pick<
+  ImportRecord,
+  'rowsTotal' | 'rowsImported' | 'rowsRejected' | 'warnings' | 'errors' | 'checkpoint'
+>;
+
+/** The object an import reads, identified by its version (ETag). */
+export interface ImportSource {
+  importId: string;
+  bucket: string;
+  key: string;
+  etag: string;
+  asOf: string;
+}
+
+/**
+ * Import records, with a lease so one object version is applied once: a worker claims the record
+ * (only one of concurrent deliveries wins), extends the lease with each checkpoint and hands it to a
+ * continuation by token; a crashed worker's lease expires and a redelivery resumes at its checkpoint.
+ */
+export interface ImportStore {
+  createPending(importId: string, key: string, expiresAt: string): Promise<ImportRecord>;
+  get(importId: string): Promise<ImportRecord | null>;
+  /**
+   * Claims the import of `source` for `token` until `leaseUntil`: a new object version, a pending
+   * record, a continuation holding `expectedToken`, or an expired lease. `null`: someone else has it
+   * or it is already done.
+   */
+  claim(
+    source: ImportSource,
+    token: string,
+    leaseUntil: number,
+    expectedToken?: string,
+  ): Promise<ImportRecord | null>;
+  /** Saves progress while `token` holds the lease; `false` when the lease was lost. */
+  checkpoint(importId: string, token: string, progress: ImportProgress, leaseUntil: number): Promise<boolean>;
+  /** Final state; `false` when the lease was lost. */
+  finish(
+    importId: string,
+    token: string,
+    status: 'completed' | 'failed',
+    progress: ImportProgress,
+    errorReportKey: string | null,
+  ): Promise<boolean>;
+}
+
+/** The objects of the bucket (S3). */
+export interface ObjectStore {
+  /** Streams an object (from byte `start`), failing if its ETag is no longer `etag`. */
+  read(
+    bucket: string,
+    key: string,
+    options?: { start?: number; etag?: string },
+  ): Promise<{ body: NodeJS.ReadableStream; size: number; etag: string }>;
+  /** Streams `body` into an object (multipart for large bodies). */
+  write(
+    bucket: string,
+    key: string,
+    body: NodeJS.ReadableStream | string,
+    contentType: string,
+  ): Promise<void>;
+  delete(bucket: string, keys: readonly string[]): Promise<void>;
+  presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string>;
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+}
+
+/** Asynchronous invocation of another function (Lambda `InvocationType: 'Event'`). */
+export interface FunctionInvoker {
+  invokeAsync(functionName: string, payload: unknown): Promise<void>;
+}
