@@ -27,6 +27,8 @@ export interface PartnerUpsert {
   region?: string | null;
   metrics: Record<string, number | null>;
   asOf: string;
+  /** What wrote it (an import's id); lets an import see an id written twice by the same file. */
+  source?: string;
 }
 
 export type UpsertStatus = 'created' | 'updated' | 'unchanged' | 'stale';
@@ -36,6 +38,8 @@ export interface UpsertOutcome {
   status: UpsertStatus;
   /** The stored partner after the write (for `stale`: as stored, when known). */
   partner: PartnerRecord | null;
+  /** `source` of the write this one replaced, when there was one. */
+  previousSource?: string | null;
 }
 
 /** Partner data: upserts with merge and stale guard, reads, deletes, full reads for a run. */
