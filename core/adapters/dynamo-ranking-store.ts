@@ -1,0 +1,81 @@
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { keys } from '../keys.ts';
+import {
+  decodeEntries,
+  encodeEntries,
+  PAGE_SIZE,
+  type RankingEntry,
+  type RankingPage,
+  type RankingRunHeader,
+  type RankingStore,
+} from '../ranking/ranking-store.ts';
+import { batchPutAll } from './dynamo-batch-writer.ts';
+
+/** {@link RankingStore} on the single table: one item per page, `RANKING#<runId>#<list>` / `PAGE#n`. */
+export class DynamoRankingStore implements RankingStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly writeConcurrency = 8,
+  ) {}
+
+  async putList(
+    header: RankingRunHeader,
+    list: string,
+    entries: readonly RankingEntry[],
+    expiresAtSeconds: number,
+  ): Promise<void> {
+    const items: Record<string, unknown>[] = [];
+    for (let start = 0, page = 0; start < entries.length; start += PAGE_SIZE, page++) {
+      items.push({
+        ...keys.rankingPage(header.runId, list, page),
+        page,
+        runId: header.runId,
+        modelVersion: header.modelVersion,
+        scoredAt: header.scoredAt,
+        entries: encodeEntries(entries.slice(start, start + PAGE_SIZE)),
+        expiresAt: expiresAtSeconds,
+      });
+    }
+    await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
+  }
+
+  async getPages(runId: string, list: string, fromPage: number, count: number): Promise<RankingPage[]> {
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': keys.rankingListPk(runId, list),
+          ':from': keys.rankingPage(runId, list, fromPage).sk,
+          ':to': keys.rankingPage(runId, list, fromPage + count - 1).sk,
+        },
+      }),
+    );
+    // Pages are ≤ 10 KB, so `count` ≤ 6 pages always fit one 1 MB Query response.
+    return (output.Items ?? []).map(toPage);
+  }
+
+  async *readList(runId: string, list: string): AsyncIterable<RankingPage> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': keys.rankingListPk(runId, list) },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of output.Items ?? []) yield toPage(item);
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+  }
+}
+
+function toPage(item: Record<string, unknown>): RankingPage {
+  return {
+    page: Number(item.page),
+    entries: decodeEntries(String(item.entries)),
+  };
+}

@@ -1,0 +1,339 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { keys } from '../keys.ts';
+import type { RescoreReason } from '../ports.ts';
+import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
+import type {
+  CurrentRunPointer,
+  LeaseOutcome,
+  RunLease,
+  RunRecord,
+  RunStore,
+  ScoreRecord,
+} from '../runs/run-store.ts';
+import { batchPutAll } from './dynamo-batch-writer.ts';
+
+type Item = Record<string, unknown>;
+
+/** {@link RunStore} on the single DynamoDB table (keys from `keys.ts`). */
+export class DynamoRunStore implements RunStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly writeConcurrency = 8,
+  ) {}
+
+  async takeLease(runId: string, nowMs: number, leaseMs: number): Promise<LeaseOutcome> {
+    try {
+      const output = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.runLease,
+          UpdateExpression: 'SET runId = :runId, leaseExpiresAt = :expires REMOVE pendingReason',
+          ConditionExpression: 'attribute_not_exists(pk) OR leaseExpiresAt < :now',
+          ExpressionAttributeValues: { ':runId': runId, ':expires': nowMs + leaseMs, ':now': nowMs },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = output.Attributes;
+      // A released lease has leaseExpiresAt 0; an expired non-zero one was never released.
+      const abandoned = old && Number(old.leaseExpiresAt) > 0 ? String(old.runId) : null;
+      return { taken: true, abandoned };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const lease = await this.getLease();
+      return { taken: false, holder: lease?.runId ?? '' };
+    }
+  }
+
+  async markPending(holder: string, reason: RescoreReason, nowMs: number): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.runLease,
+        UpdateExpression: 'SET pendingReason = :reason',
+        ConditionExpression: 'runId = :holder AND leaseExpiresAt >= :now',
+        ExpressionAttributeValues: { ':reason': reason, ':holder': holder, ':now': nowMs },
+      }),
+    );
+  }
+
+  async extendLease(runId: string, untilMs: number): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.runLease,
+        UpdateExpression: 'SET leaseExpiresAt = :until',
+        ConditionExpression: 'runId = :runId',
+        ExpressionAttributeValues: { ':until': untilMs, ':runId': runId },
+      }),
+    );
+  }
+
+  async releaseLease(runId: string): Promise<RescoreReason | null> {
+    try {
+      const output = await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.runLease,
+          UpdateExpression: 'SET leaseExpiresAt = :zero REMOVE pendingReason',
+          ConditionExpression: 'runId = :runId',
+          ExpressionAttributeValues: { ':zero': 0, ':runId': runId },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return (output.Attributes?.pendingReason as RescoreReason | undefined) ?? null;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
+  }
+
+  async getLease(): Promise<RunLease | null> {
+    const item = await this.get(keys.runLease);
+    if (!item) return null;
+    return {
+      runId: String(item.runId),
+      leaseExpiresAt: Number(item.leaseExpiresAt),
+      pendingReason: (item.pendingReason as RescoreReason | undefined) ?? null,
+      failedRuns: item.failedRuns instanceof Set ? [...(item.failedRuns as Set<string>)] : [],
+    };
+  }
+
+  async createRun(run: RunRecord): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.run(run.runId), ...run },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const item = await this.get(keys.run(runId));
+    return item ? toRun(item) : null;
+  }
+
+  async latestRun(): Promise<RunRecord | null> {
+    const lease = await this.getLease();
+    return lease ? this.getRun(lease.runId) : null;
+  }
+
+  async completeRun(
+    runId: string,
+    result: Pick<RunRecord, 'finishedAt' | 'partners' | 'tierChanges' | 'modelVersion' | 'lists'>,
+  ): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.run(runId),
+        UpdateExpression:
+          'SET #status = :completed, finishedAt = :finishedAt, partners = :partners, tierChanges = :tierChanges, modelVersion = :modelVersion, lists = :lists',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':completed': 'completed',
+          ':finishedAt': result.finishedAt,
+          ':partners': result.partners,
+          ':tierChanges': result.tierChanges,
+          ':modelVersion': result.modelVersion,
+          ':lists': result.lists ?? {},
+        },
+      }),
+    );
+  }
+
+  async failRun(runId: string, finishedAt: string, error: string): Promise<void> {
+    await this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.run(runId),
+        UpdateExpression: 'SET #status = :failed, finishedAt = :finishedAt, #error = :error',
+        ConditionExpression: '#status = :running',
+        ExpressionAttributeNames: { '#status': 'status', '#error': 'error' },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':running': 'running',
+          ':finishedAt': finishedAt,
+          ':error': error.slice(0, 1000),
+        },
+      }),
+    );
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.runLease,
+        UpdateExpression: 'ADD failedRuns :run',
+        ExpressionAttributeValues: { ':run': new Set([runId]) },
+      }),
+    );
+  }
+
+  async getCurrent(): Promise<CurrentRunPointer | null> {
+    const item = await this.get(keys.currentRun);
+    return item ? toPointer(item) : null;
+  }
+
+  async getCurrentAndChangedAt(): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }> {
+    const items = await this.batchGet([keys.currentRun, keys.partnersChanged]);
+    const current = items.find((item) => item.sk === keys.currentRun.sk);
+    const changed = items.find((item) => item.sk === keys.partnersChanged.sk);
+    return {
+      current: current ? toPointer(current) : null,
+      changedAt: typeof changed?.changedAt === 'string' ? changed.changedAt : null,
+    };
+  }
+
+  async switchCurrent(next: CurrentRunPointer, previousRunId: string | null): Promise<boolean> {
+    return this.conditional(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...keys.currentRun,
+          runId: next.runId,
+          modelVersion: next.modelVersion,
+          scoredAt: next.scoredAt,
+          ...(next.head ? { head: encodeEntries(next.head) } : {}),
+        },
+        ...(previousRunId === null
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : {
+              ConditionExpression: 'runId = :previous',
+              ExpressionAttributeValues: { ':previous': previousRunId },
+            }),
+      }),
+    );
+  }
+
+  async putStatistics(runId: string, statistics: unknown): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.runStatistics(runId), statistics: JSON.stringify(statistics) },
+      }),
+    );
+  }
+
+  async getStatistics(runId: string): Promise<unknown | null> {
+    const item = await this.get(keys.runStatistics(runId));
+    return typeof item?.statistics === 'string' ? JSON.parse(item.statistics) : null;
+  }
+
+  async putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void> {
+    const items = records.map((record) => ({
+      ...keys.scoreRecord(record.id, record.scoredAt, record.runId),
+      runId: record.runId,
+      scoredAt: record.scoredAt,
+      score: record.score,
+      rank: record.rank,
+      tier: record.tier,
+      percentile: record.percentile,
+      normalized: record.normalized,
+      expiresAt: expiresAtSeconds,
+    }));
+    await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
+  }
+
+  async getScoreRecord(id: string, scoredAt: string, runId: string): Promise<ScoreRecord | null> {
+    const item = await this.get(keys.scoreRecord(id, scoredAt, runId));
+    return item ? toScoreRecord(id, item) : null;
+  }
+
+  async history(id: string, limit: number): Promise<ScoreRecord[]> {
+    const [current, lease] = await Promise.all([this.getCurrent(), this.getLease()]);
+    if (!current) return [];
+    const failed = new Set(lease?.failedRuns ?? []);
+    // Records after the current run's belong to a run still running (or one that failed).
+    const newest = keys.scoreRecord(id, current.scoredAt, current.runId).sk;
+    const records: ScoreRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND sk <= :newest',
+          ExpressionAttributeValues: { ':pk': keys.historyPk(id), ':newest': newest },
+          ScanIndexForward: false,
+          Limit: limit + failed.size,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of output.Items ?? []) {
+        if (!failed.has(String(item.runId))) records.push(toScoreRecord(id, item));
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey && records.length < limit);
+    return records.slice(0, limit);
+  }
+
+  private async get(key: { pk: string; sk: string }): Promise<Item | undefined> {
+    const output = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key }));
+    return output.Item;
+  }
+
+  private async batchGet(keyList: { pk: string; sk: string }[]): Promise<Item[]> {
+    const output = await this.client.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keyList } } }),
+    );
+    const items = output.Responses?.[this.tableName] ?? [];
+    const unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys;
+    if (unprocessed && unprocessed.length > 0) {
+      items.push(...(await this.batchGet(unprocessed as { pk: string; sk: string }[])));
+    }
+    return items;
+  }
+
+  private async conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
+    try {
+      await this.client.send(command as UpdateCommand);
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+}
+
+function toRun(item: Item): RunRecord {
+  return {
+    runId: String(item.runId),
+    status: item.status as RunRecord['status'],
+    reason: item.reason as RunRecord['reason'],
+    startedAt: String(item.startedAt),
+    finishedAt: (item.finishedAt as string | null | undefined) ?? null,
+    partners: (item.partners as number | null | undefined) ?? null,
+    modelVersion: Number(item.modelVersion),
+    tierChanges: (item.tierChanges as number | null | undefined) ?? null,
+    ...(item.error ? { error: String(item.error) } : {}),
+    ...(item.lists ? { lists: item.lists as Record<string, number> } : {}),
+  };
+}
+
+function toPointer(item: Item): CurrentRunPointer {
+  return {
+    runId: String(item.runId),
+    modelVersion: Number(item.modelVersion),
+    scoredAt: String(item.scoredAt),
+    ...(typeof item.head === 'string' ? { head: decodeEntries(item.head) } : {}),
+  };
+}
+
+function toScoreRecord(id: string, item: Item): ScoreRecord {
+  return {
+    id,
+    runId: String(item.runId),
+    scoredAt: String(item.scoredAt),
+    score: Number(item.score),
+    rank: Number(item.rank),
+    tier: (item.tier as string | null | undefined) ?? null,
+    percentile: Number(item.percentile),
+    normalized: (item.normalized as Record<string, number | null>) ?? {},
+  };
+}
