@@ -1,0 +1,24 @@
+export {
+  ColumnsBuilder,
+  type PartnerColumns,
+  projectColumns,
+  type ScorablePartner,
+  toColumns,
+} from './columns.ts';
+export {
+  type ExplainablePartner,
+  estimatePercentile,
+  explainFromNormalized,
+  provisionalScore,
+  type ScoreExplanation,
+} from './explain.ts';
+export { normalCdf } from './normal-cdf.ts';
+export { type ModelPreview, type PreviewMover, type PreviewOptions, previewModel } from './preview.ts';
+export {
+  type MetricStatistics,
+  type PopulationScores,
+  type RunStatistics,
+  type ScorePopulationOptions,
+  scorePopulation,
+} from './score-population.ts';
+export { assignTier, nextTierOf, tierIndexOf } from './tiers.ts';

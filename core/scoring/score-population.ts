@@ -1,0 +1,337 @@
+import type { MetricSpec, ScoringModel } from '../model/scoring-model.ts';
+import { normalizeName } from '../names.ts';
+import type { PartnerColumns } from './columns.ts';
+import { decayAndCap, logValue } from './metric-values.ts';
+import { normalCdf } from './normal-cdf.ts';
+import { sketchOfSorted } from './quantile-sketch.ts';
+import { argsortNumbers } from './sort-keys.ts';
+import { tierIndexOf } from './tiers.ts';
+
+/** Population statistics of one metric at the run's time, over the present values after decay and cap. */
+export interface MetricStatistics {
+  /** Normalised metric name. */
+  metric: string;
+  /** Partners with a value. */
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** Population standard deviation. */
+  std: number;
+  /** min and max of ln(1 + max(x, 0)), what `log` min-maxes. */
+  logMin: number;
+  logMax: number;
+  /** Quantile sketch (see `sketchOfSorted`): exact for percentile metrics, from a sample otherwise. */
+  sketch: number[];
+}
+
+/**
+ * Compact, JSON-serialisable statistics of a run (a few KB for any N): what a provisional score
+ * between runs is computed against.
+ */
+export interface RunStatistics {
+  /** The run's time t, epoch ms. */
+  runTimeMs: number;
+  /** Partners scored. */
+  partners: number;
+  /** One entry per model metric, in model order. */
+  metrics: MetricStatistics[];
+  /** Quantile sketch of the run's scores, for an approximate percentile between runs. */
+  scoreSketch: number[];
+}
+
+/** Everything a run computes for its population, in typed arrays aligned with the input columns. */
+export interface PopulationScores {
+  /** Score per partner (input order). */
+  scores: Float64Array;
+  /** Per metric column, the final n (after missing policy and direction); NaN where dropped (exclude). */
+  normalized: Float64Array[];
+  /** Weight rescale r per partner (1 unless `exclude` dropped something; 0 when everything was). */
+  scale: Float64Array;
+  /** Index into `model.tiers` per partner, −1 = below every tier (after hysteresis). */
+  tierIndex: Int32Array;
+  /** 1-based rank of partner i. */
+  ranks: Uint32Array;
+  /** Partner indices in rank order (score descending, id ascending by UTF-16 code units). */
+  order: Uint32Array;
+  /** 100·(L + E/2)/N over all scores. */
+  percentiles: Float64Array;
+  stats: RunStatistics;
+}
+
+export interface ScorePopulationOptions {
+  /** The run's time t (its `startedAt`), epoch ms: decay is measured to it. */
+  runTimeMs: number;
+  /** Tier of each partner in the previous completed run (input order), for hysteresis. */
+  previousTiers?: ReadonlyArray<string | null | undefined>;
+}
+
+// Sample size for the sketch of metrics that are not sorted anyway.
+const SKETCH_SAMPLE = 4096;
+
+/**
+ * Scores a whole population under a model (contract §5): normalised values, scores, tiers with
+ * hysteresis, ranks and percentiles, plus the compact statistics for provisional scores.
+ * Columnar throughout: O(N·metrics) plus two radix sorts, no per-partner objects.
+ */
+export function scorePopulation(
+  model: ScoringModel,
+  columns: PartnerColumns,
+  options: ScorePopulationOptions,
+): PopulationScores {
+  const n = columns.ids.length;
+  const metricStats: MetricStatistics[] = [];
+  const normalized = model.metrics.map((metric, j) => {
+    const raw = columns.values[j];
+    if (raw === undefined || raw.length !== n) {
+      throw new RangeError(`columns.values[${j}] must hold ${n} values for metric ${metric.name}`);
+    }
+    const { values, stats } = normalizeColumn(metric, raw, columns.asOfMs, options.runTimeMs);
+    metricStats.push(stats);
+    return values;
+  });
+
+  const { scores, scale } = weightedScores(model, normalized, n);
+  const order = argsortNumbers(scores, true);
+  breakTiesById(order, scores, columns.ids);
+  const ranks = new Uint32Array(n);
+  const percentiles = new Float64Array(n);
+  for (let start = 0; start < n; ) {
+    const score = scores[order[start] as number] as number;
+    let end = start + 1;
+    while (end < n && scores[order[end] as number] === score) end++;
+    const percentile = (100 * (n - end + (end - start) / 2)) / n;
+    for (let k = start; k < end; k++) percentiles[order[k] as number] = percentile;
+    start = end;
+  }
+  const scoreSorted = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const i = order[k] as number;
+    ranks[i] = k + 1;
+    scoreSorted[n - 1 - k] = scores[i] as number;
+  }
+
+  const tierIndex = assignTiers(model, scores, options.previousTiers);
+  return {
+    scores,
+    normalized,
+    scale,
+    tierIndex,
+    ranks,
+    order,
+    percentiles,
+    stats: {
+      runTimeMs: options.runTimeMs,
+      partners: n,
+      metrics: metricStats,
+      scoreSketch: sketchOfSorted(scoreSorted),
+    },
+  };
+}
+
+/** Steps 1–5 for one metric column: returns n per partner (NaN = dropped) and the population statistics. */
+function normalizeColumn(
+  metric: MetricSpec,
+  raw: Float64Array,
+  asOfMs: Float64Array,
+  timeMs: number,
+): { values: Float64Array; stats: MetricStatistics } {
+  const n = raw.length;
+  const out = new Float64Array(n);
+  const missingValue = metric.missing === 'zero' ? 0 : metric.missing === 'neutral' ? 0.5 : Number.NaN;
+  const transformed = metric.halfLifeDays !== null || metric.cap.min !== null || metric.cap.max !== null;
+
+  // x after decay and cap, into `out` for present partners; population statistics in the same pass.
+  let count = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    let x = raw[i] as number;
+    if (Number.isNaN(x)) continue; // missing
+    if (transformed) x = decayAndCap(metric, x, asOfMs[i] as number, timeMs);
+    out[i] = x;
+    count++;
+    sum += x;
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  const mean = count > 0 ? sum / count : 0;
+  let squares = 0;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(raw[i] as number)) continue;
+    const d = (out[i] as number) - mean;
+    squares += d * d;
+  }
+  const std = count > 0 && min !== max ? Math.sqrt(squares / count) : 0;
+  if (count === 0) {
+    min = 0;
+    max = 0;
+  }
+  const logMin = logValue(min);
+  const logMax = logValue(max);
+  const lower = metric.direction === 'lower';
+
+  let sketch: number[];
+  switch (metric.normalization) {
+    case 'percentile':
+      sketch = percentileInPlace(raw, out);
+      break;
+    case 'none':
+      sketch = sampleSketch(raw, out, count);
+      break;
+    case 'minmax':
+    case 'log': {
+      sketch = sampleSketch(raw, out, count);
+      const useLog = metric.normalization === 'log';
+      const lo = useLog ? logMin : min;
+      const range = (useLog ? logMax : max) - lo;
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(raw[i] as number)) continue;
+        const x = useLog ? logValue(out[i] as number) : (out[i] as number);
+        out[i] = range > 0 ? (x - lo) / range : 0.5;
+      }
+      break;
+    }
+    case 'zscore':
+      sketch = sampleSketch(raw, out, count);
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(raw[i] as number)) continue;
+        out[i] = std > 0 ? normalCdf(((out[i] as number) - mean) / std) : 0.5;
+      }
+      break;
+  }
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(raw[i] as number)) out[i] = missingValue;
+    else if (lower) out[i] = metric.normalization === 'none' ? -(out[i] as number) : 1 - (out[i] as number);
+  }
+  return {
+    values: out,
+    stats: { metric: normalizeName(metric.name), count, min, max, mean, std, logMin, logMax, sketch },
+  };
+}
+
+/** Replaces each present x in `out` by its mid-rank (L + E/2)/|P|; returns the exact sketch. */
+function percentileInPlace(raw: Float64Array, out: Float64Array): number[] {
+  const present: number[] = [];
+  for (let i = 0; i < raw.length; i++) if (!Number.isNaN(raw[i] as number)) present.push(i);
+  const m = present.length;
+  const values = new Float64Array(m);
+  for (let k = 0; k < m; k++) values[k] = out[present[k] as number] as number;
+  const order = argsortNumbers(values);
+  const sorted = new Float64Array(m);
+  for (let k = 0; k < m; k++) sorted[k] = values[order[k] as number] as number;
+  for (let start = 0; start < m; ) {
+    const x = sorted[start] as number;
+    let end = start + 1;
+    while (end < m && sorted[end] === x) end++;
+    const fraction = (start + (end - start) / 2) / m;
+    for (let k = start; k < end; k++) out[present[order[k] as number] as number] = fraction;
+    start = end;
+  }
+  return sketchOfSorted(sorted);
+}
+
+/** Sketch from an evenly strided sample of the present values (before normalisation). */
+function sampleSketch(raw: Float64Array, out: Float64Array, count: number): number[] {
+  const stride = Math.max(1, Math.floor(count / SKETCH_SAMPLE));
+  const sample: number[] = [];
+  for (let i = 0, seen = 0; i < raw.length; i++) {
+    if (Number.isNaN(raw[i] as number)) continue;
+    if (seen++ % stride === 0) sample.push(out[i] as number);
+  }
+  return sketchOfSorted(Float64Array.from(sample).sort());
+}
+
+/** Step 6: r and score = Σ w·n·r per partner, contributions summed in model order. */
+function weightedScores(
+  model: ScoringModel,
+  normalized: Float64Array[],
+  n: number,
+): { scores: Float64Array; scale: Float64Array } {
+  const weights = model.metrics.map((metric) => metric.weight);
+  const total = weights.reduce((a, b) => a + b, 0);
+  const scale = new Float64Array(n).fill(1);
+  const dropping = model.metrics.flatMap((metric, j) => (metric.missing === 'exclude' ? [j] : []));
+  if (dropping.length > 0) {
+    const dropped = new Float64Array(n);
+    const anyDropped = new Uint8Array(n);
+    for (const j of dropping) {
+      const col = normalized[j] as Float64Array;
+      const w = weights[j] as number;
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(col[i] as number)) {
+          dropped[i] = (dropped[i] as number) + w;
+          anyDropped[i] = 1;
+        }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (anyDropped[i] === 0) continue;
+      const kept = total - (dropped[i] as number);
+      // Everything dropped (or only zero weights kept): score 0.
+      scale[i] = kept > 0 ? total / kept : 0;
+    }
+  }
+  const scores = new Float64Array(n);
+  for (let j = 0; j < normalized.length; j++) {
+    const col = normalized[j] as Float64Array;
+    const w = weights[j] as number;
+    if (dropping.length === 0) {
+      for (let i = 0; i < n; i++) scores[i] = (scores[i] as number) + w * (col[i] as number);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const v = col[i] as number;
+        if (!Number.isNaN(v)) scores[i] = (scores[i] as number) + w * v * (scale[i] as number);
+      }
+    }
+  }
+  return { scores, scale };
+}
+
+/** The radix sort is stable on input order; equal scores must be ordered by id instead. */
+function breakTiesById(order: Uint32Array, scores: Float64Array, ids: readonly string[]): void {
+  const n = order.length;
+  for (let start = 0; start < n; ) {
+    const score = scores[order[start] as number];
+    let end = start + 1;
+    while (end < n && scores[order[end] as number] === score) end++;
+    if (end - start > 1) {
+      order.subarray(start, end).sort((a, b) => {
+        const x = ids[a] as string;
+        const y = ids[b] as string;
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+    }
+    start = end;
+  }
+}
+
+function assignTiers(
+  model: ScoringModel,
+  scores: Float64Array,
+  previousTiers: ReadonlyArray<string | null | undefined> | undefined,
+): Int32Array {
+  const n = scores.length;
+  const tierIndex = new Int32Array(n);
+  const byName = new Map(model.tiers.map((tier, k) => [tier.name, k]));
+  const floors = Float64Array.from(model.tiers, (tier) => tier.minScore - model.tierHysteresis);
+  for (let i = 0; i < n; i++) {
+    const score = scores[i] as number;
+    let tier = tierIndexOf(model, score);
+    const previousName = previousTiers?.[i];
+    if (previousName != null) {
+      const previous = byName.get(previousName);
+      // Hysteresis only holds a higher previous tier; it never promotes.
+      if (
+        previous !== undefined &&
+        (tier === -1 || previous < tier) &&
+        score >= (floors[previous] as number)
+      ) {
+        tier = previous;
+      }
+    }
+    tierIndex[i] = tier;
+  }
+  return tierIndex;
+}
