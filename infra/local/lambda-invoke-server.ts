@@ -1,0 +1,103 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { FunctionRunner } from './function-runner.ts';
+import { BodyTooLargeError, readBody } from './http-gateway.ts';
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+// Lambda's limits: 256 KB for an asynchronous payload, 6 MB for a synchronous one.
+const MAX_ASYNC_PAYLOAD = 256 * 1024;
+const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
+
+/** `my-fn`, `my-fn:alias` or a full ARN, as `InvokeCommand` accepts, to the bare function name. */
+export function functionNameOf(identifier: string): string {
+  const arn = /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(identifier);
+  if (arn?.[1]) return arn[1];
+  return identifier.split(':')[0] ?? identifier;
+}
+
+/**
+ * The part of the Lambda API the service uses, `Invoke`, so the SDK's `InvokeCommand` (pointed here by
+ * `AWS_ENDPOINT_URL_LAMBDA`) starts rescore runs and import continuations locally as on AWS:
+ * `Event` answers 202 and runs the function in the background, `RequestResponse` returns its result,
+ * `DryRun` answers 204. Errors use the Lambda API's JSON error shape.
+ */
+export function createLambdaInvokeServer(runner: FunctionRunner): Server {
+  return createServer((request, response) => {
+    handle(runner, request, response).catch((error: unknown) => {
+      if (!response.headersSent) lambdaError(response, 500, 'ServiceException', String(error));
+    });
+  });
+}
+
+async function handle(runner: FunctionRunner, request: IncomingMessage, response: ServerResponse) {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const match = INVOKE_PATH.exec(url.pathname);
+  if (request.method !== 'POST' || !match?.[1]) {
+    request.resume();
+    return lambdaError(response, 404, 'UnknownOperationException', 'Only Invoke is served locally.');
+  }
+  const name = functionNameOf(decodeURIComponent(match[1]));
+  if (!FunctionRunner.isFunctionName(name)) {
+    request.resume();
+    return lambdaError(response, 404, 'ResourceNotFoundException', `Function not found: ${name}`);
+  }
+  const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
+  const limit = invocationType === 'Event' ? MAX_ASYNC_PAYLOAD : MAX_SYNC_PAYLOAD;
+  let payload: Buffer;
+  try {
+    payload = await readBody(request, limit);
+  } catch (error) {
+    if (error instanceof BodyTooLargeError) {
+      response.setHeader('connection', 'close');
+      return lambdaError(response, 413, 'RequestTooLargeException', error.message);
+    }
+    throw error;
+  }
+  let event: unknown;
+  try {
+    event = payload.length === 0 ? {} : JSON.parse(payload.toString('utf8'));
+  } catch {
+    return lambdaError(
+      response,
+      400,
+      'InvalidRequestContentException',
+      'Could not parse request body into json',
+    );
+  }
+
+  switch (invocationType) {
+    case 'Event':
+      runner.invokeAsync(name, event);
+      response.writeHead(202, { 'x-amzn-requestid': crypto.randomUUID() });
+      response.end();
+      return;
+    case 'DryRun':
+      response.writeHead(204);
+      response.end();
+      return;
+    case 'RequestResponse': {
+      const headers = { 'content-type': 'application/json', 'x-amz-executed-version': '$LATEST' };
+      try {
+        const result = await runner.invoke(name, event);
+        response.writeHead(200, headers);
+        response.end(result === undefined ? 'null' : JSON.stringify(result));
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        response.writeHead(200, { ...headers, 'x-amz-function-error': 'Unhandled' });
+        response.end(JSON.stringify({ errorType: failure.name, errorMessage: failure.message }));
+      }
+      return;
+    }
+    default:
+      return lambdaError(
+        response,
+        400,
+        'InvalidParameterValueException',
+        `Unknown invocation type ${invocationType}`,
+      );
+  }
+}
+
+function lambdaError(response: ServerResponse, status: number, type: string, message: string): void {
+  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
+  response.end(JSON.stringify({ __type: type, Type: 'User', message }));
+}

@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ResourceNotFoundException,
+} from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { Cron } from 'croner';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import { createS3Client } from '#core/adapters/aws-clients.ts';
+import { createTableInput } from '#core/table.ts';
+import { FunctionRunner } from './function-runner.ts';
+import {
+  BodyTooLargeError,
+  matchRoute,
+  readBody,
+  toHttpApiEvent,
+  writeLambdaResult,
+  writeProblem,
+} from './http-gateway.ts';
+import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
+import { isImportUpload, toS3Event } from './s3-trigger.ts';
+import {
+  handlerEnvironment,
+  LOCAL_CREDENTIALS,
+  type LocalEndpoints,
+  type LocalSettings,
+  loadCursorSecret,
+} from './settings.ts';
+
+export interface LocalStack {
+  apiUrl: string;
+  endpoints: LocalEndpoints;
+  stop(): Promise<void>;
+}
+
+/** What the local stack reports while it runs (the console, or nothing in tests). */
+export interface LocalStackLog {
+  info(message: string): void;
+  error(message: string, error?: unknown): void;
+}
+
+/**
+ * Starts the whole service in this process: dynalite and s3rver with their data under `DATA_DIR`,
+ * the table and bucket, the Lambda Invoke endpoint, then the handlers (after their environment is in
+ * `process.env`), the HTTP API, the S3 upload trigger and the nightly rescore schedule.
+ */
+export async function startLocalStack(settings: LocalSettings, log: LocalStackLog): Promise<LocalStack> {
+  const dynamo = dynalite({
+    path: path.join(settings.dataDir, 'dynamodb'),
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+  });
+  await listen(dynamo, settings.dynamoPort, settings.host);
+  const s3rver = new S3rver({
+    address: settings.host,
+    port: settings.s3Port,
+    silent: true,
+    directory: path.join(settings.dataDir, 's3'),
+  });
+  const s3Address = await s3rver.run();
+
+  const runner = new FunctionRunner({
+    region: settings.region,
+    load: (name) => import(`../../functions/${name}.ts`),
+    onAsyncFailure: (name, error, attempts) =>
+      log.error(`${name}: asynchronous invocation failed after ${attempts} attempt(s)`, error),
+  });
+  const lambda = createLambdaInvokeServer(runner);
+  await listen(lambda, settings.lambdaPort, settings.host);
+
+  const endpoints: LocalEndpoints = {
+    dynamo: `http://${settings.host}:${(dynamo.address() as AddressInfo).port}`,
+    s3: `http://${settings.host}:${s3Address.port}`,
+    lambda: `http://${settings.host}:${(lambda.address() as AddressInfo).port}`,
+  };
+  await ensureTable(settings, endpoints);
+  await ensureBucket(settings, endpoints);
+  Object.assign(
+    process.env,
+    handlerEnvironment(settings, endpoints, await loadCursorSecret(settings.dataDir)),
+  );
+  await runner.loadAll();
+
+  s3rver.on('event', (event) => {
+    for (const record of event.Records) {
+      if (!isImportUpload(record, settings.bucketName)) continue;
+      log.info(`upload s3://${record.s3.bucket.name}/${record.s3.object.key}: starting import-csv`);
+      runner.invokeAsync('import-csv', toS3Event(record, settings.region));
+    }
+  });
+
+  const api = createApiServer(runner, log);
+  await listen(api, settings.port, settings.host);
+  const apiPort = (api.address() as AddressInfo).port;
+
+  const schedule = new Cron(settings.rescoreCron, { timezone: 'UTC', protect: true }, () => {
+    log.info('nightly schedule: starting rescore');
+    runner.invokeAsync('rescore', scheduledEvent(settings.region));
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    apiUrl: `http://localhost:${apiPort}`,
+    endpoints,
+    stop() {
+      stopping ??= (async () => {
+        schedule.stop();
+        const apiClosed = close(api);
+        api.closeIdleConnections();
+        const unfinished = await runner.drain(settings.shutdownGraceMs);
+        if (unfinished > 0) log.info(`stopping with ${unfinished} invocation(s) unfinished`);
+        api.closeAllConnections();
+        lambda.closeAllConnections();
+        await Promise.all([apiClosed, close(lambda)]);
+        await s3rver.close();
+        // dynalite closes its LevelDB store when its server closes.
+        await close(dynamo);
+      })();
+      return stopping;
+    },
+  };
+}
+
+function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
+  return createServer(async (request, response) => {
+    try {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      const match = matchRoute(request.method ?? 'GET', url.pathname);
+      if (!match) {
+        request.resume();
+        writeProblem(
+          response,
+          404,
+          'Not Found',
+          `No route ${request.method} ${url.pathname}. See the README for the routes of the API.`,
+        );
+        return;
+      }
+      const body = await readBody(request);
+      const result = await runner.invoke(match.route.function, toHttpApiEvent(request, match, body));
+      writeLambdaResult(response, result);
+    } catch (error) {
+      if (response.headersSent) {
+        response.destroy();
+      } else if (error instanceof BodyTooLargeError) {
+        writeProblem(
+          response,
+          413,
+          'Content Too Large',
+          `${error.message} Split the partners into batches of at most 1,000, or upload a CSV through POST /imports.`,
+          { connection: 'close' },
+        );
+      } else {
+        log.error(`${request.method} ${request.url}: the function failed`, error);
+        writeProblem(
+          response,
+          500,
+          'Internal Server Error',
+          'The request could not be completed. Try again; if it keeps failing, report the time of the request.',
+        );
+      }
+    }
+  });
+}
+
+/** The event an EventBridge schedule delivers to its Lambda target. */
+function scheduledEvent(region: string) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.scheduler',
+    account: '000000000000',
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region,
+    resources: [`arn:aws:scheduler:${region}:000000000000:schedule/default/nightly-rescore`],
+    detail: '{}',
+  };
+}
+
+async function ensureTable(settings: LocalSettings, endpoints: LocalEndpoints): Promise<void> {
+  const client = new DynamoDBClient({
+    endpoint: endpoints.dynamo,
+    region: settings.region,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    await client.send(new DescribeTableCommand({ TableName: settings.tableName }));
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+    await client.send(new CreateTableCommand(createTableInput(settings.tableName)));
+  } finally {
+    client.destroy();
+  }
+}
+
+async function ensureBucket(settings: LocalSettings, endpoints: LocalEndpoints): Promise<void> {
+  const client = createS3Client({
+    endpoint: endpoints.s3,
+    region: settings.region,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: settings.bucketName }));
+  } catch {
+    await client.send(new CreateBucketCommand({ Bucket: settings.bucketName }));
+  } finally {
+    client.destroy();
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}

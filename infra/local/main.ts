@@ -1,0 +1,80 @@
+/**
+ * `npm start`: the whole service on this machine, no AWS account (contract §2). One process runs
+ * dynalite and s3rver (data under `DATA_DIR`), the HTTP API, a Lambda Invoke endpoint, the S3 upload
+ * trigger and the nightly rescore schedule, all calling the same handlers Lambda runs.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { inspect } from 'node:util';
+import { LOCAL_CREDENTIALS, readLocalSettings } from './settings.ts';
+
+// Set before any service module is imported: the logger and metrics read them when created.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+let settings: ReturnType<typeof readLocalSettings>;
+try {
+  settings = readLocalSettings(process.env);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
+}
+await mkdir(settings.dataDir, { recursive: true });
+
+const log = {
+  info: (message: string) => console.log(`${new Date().toISOString()} ${message}`),
+  error: (message: string, error?: unknown) =>
+    console.error(
+      `${new Date().toISOString()} ${message}${error === undefined ? '' : `: ${inspect(error, { depth: 3 })}`}`,
+    ),
+};
+
+const { startLocalStack } = await import('./local-stack.ts');
+const stack = await startLocalStack(settings, log).catch((error: unknown) => {
+  log.error('the local stack could not start', error);
+  process.exit(1);
+});
+
+const shown = (file: string) => path.relative(process.cwd(), file) || '.';
+console.log(`
+Partner scoring service (local stack) is running.
+
+  API              ${stack.apiUrl}
+  DynamoDB API     ${stack.endpoints.dynamo}   table  ${settings.tableName}
+  S3 API           ${stack.endpoints.s3}   bucket ${settings.bucketName}
+  Lambda Invoke    ${stack.endpoints.lambda}
+  Credentials      AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${settings.region}
+  Data             ${shown(settings.dataDir)}   events ${shown(path.join(settings.dataDir, 'events.ndjson'))}
+  Nightly rescore  "${settings.rescoreCron}" (UTC)
+
+  Try:  curl ${stack.apiUrl}/health
+        npm run cli -- import samples/seed-partners.csv
+        AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${settings.region} \\
+          aws s3 cp samples/seed-partners.csv s3://${settings.bucketName}/imports/ --endpoint-url ${stack.endpoints.s3}
+
+Press Ctrl-C to stop.
+`);
+
+let signals = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    signals++;
+    if (signals > 1) {
+      log.error(`${signal} again: exiting without waiting`);
+      process.exit(130);
+    }
+    log.info(`${signal}: stopping (waiting up to ${settings.shutdownGraceMs} ms for running work)`);
+    stack.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        log.error('stopping failed', error);
+        process.exit(1);
+      },
+    );
+  });
+}

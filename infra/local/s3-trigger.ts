@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { S3Event } from 'aws-lambda';
+
+/** The bucket notification the CDK stack configures: CSV files under `imports/`. */
+export const IMPORT_PREFIX = 'imports/';
+export const IMPORT_SUFFIX = '.csv';
+
+/** One record of an s3rver `event` (its keys are not URL-encoded, unlike real S3's). */
+export interface S3rverRecord {
+  eventName: string;
+  eventTime: string;
+  s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } };
+}
+
+/**
+ * Encodes an object key as S3 does in event notifications: form encoding (a space is `+`, only
+ * letters, digits and `.-*_` stay as they are) with the `/` separators kept.
+ */
+export function encodeEventKey(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%20/g, '+')
+    .replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%2F/g, '/');
+}
+
+/** Whether an s3rver event is one the import function is subscribed to. */
+export function isImportUpload(record: S3rverRecord, bucket: string): boolean {
+  const key = record.s3.object.key;
+  return (
+    record.eventName.startsWith('ObjectCreated:') &&
+    record.s3.bucket.name === bucket &&
+    key.startsWith(IMPORT_PREFIX) &&
+    key.endsWith(IMPORT_SUFFIX)
+  );
+}
+
+/**
+ * One s3rver record reshaped exactly as S3 delivers it to Lambda (event version 2.1, real ARN,
+ * URL-encoded key), so the import function parses local uploads with the same code as on AWS.
+ */
+export function toS3Event(record: S3rverRecord, region: string, sourceIp = '127.0.0.1'): S3Event {
+  const bucket = record.s3.bucket.name;
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex').toUpperCase();
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: region,
+        eventTime: record.eventTime,
+        eventName: record.eventName,
+        userIdentity: { principalId: `AWS:${hex(10)}` },
+        requestParameters: { sourceIPAddress: sourceIp },
+        responseElements: { 'x-amz-request-id': hex(8), 'x-amz-id-2': randomBytes(48).toString('base64') },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'partner-imports',
+          bucket: { name: bucket, ownerIdentity: { principalId: hex(7) }, arn: `arn:aws:s3:::${bucket}` },
+          object: {
+            key: encodeEventKey(record.s3.object.key),
+            size: record.s3.object.size,
+            eTag: record.s3.object.eTag,
+            sequencer: `00${Date.now().toString(16).toUpperCase().padStart(14, '0')}`,
+          },
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,128 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cron } from 'croner';
+import * as z from 'zod/mini';
+
+const port = z.pipe(
+  z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number (0 picks a free one)')),
+  z.transform(Number),
+);
+
+const cron = z.string().check(
+  z.refine((pattern) => {
+    try {
+      new Cron(pattern, { paused: true, timezone: 'UTC' }).stop();
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a cron pattern such as "0 2 * * *"'),
+);
+
+/** The variables `npm start` reads (contract §2), plus the ports of the embedded servers. */
+const localEnvSchema = z.object({
+  PORT: z._default(port, 3000),
+  DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
+  RESCORE_CRON: z._default(cron, '0 2 * * *'),
+  /** Ports of the DynamoDB-, S3- and Lambda-API servers; all free ports when `PORT` is 0. */
+  DYNAMODB_PORT: z.optional(port),
+  S3_PORT: z.optional(port),
+  LAMBDA_PORT: z.optional(port),
+  TABLE_NAME: z._default(z.string().check(z.regex(/^[\w.-]{3,255}$/)), 'partner-scoring'),
+  BUCKET_NAME: z._default(
+    z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
+    'partner-scoring-local',
+  ),
+  /** How long Ctrl-C waits for a running import or rescore before stopping the servers. */
+  SHUTDOWN_GRACE_MS: z._default(z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)), 10_000),
+});
+
+export interface LocalSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  rescoreCron: string;
+  dynamoPort: number;
+  s3Port: number;
+  lambdaPort: number;
+  region: string;
+  tableName: string;
+  bucketName: string;
+  shutdownGraceMs: number;
+}
+
+/** The credentials the embedded servers accept (s3rver checks them; dynalite accepts any). */
+export const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+export const LOCAL_REGION = 'us-east-1';
+
+/** Reads and checks the local stack's variables; a bad value names the variable and exits. */
+export function readLocalSettings(source: Record<string, string | undefined>): LocalSettings {
+  const parsed = z.safeParse(localEnvSchema, source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid environment for npm start:\n  ${problems.join('\n  ')}`);
+  }
+  const env = parsed.data;
+  const freePorts = env.PORT === 0;
+  return {
+    host: '127.0.0.1',
+    port: env.PORT,
+    dataDir: path.resolve(env.DATA_DIR),
+    rescoreCron: env.RESCORE_CRON,
+    dynamoPort: env.DYNAMODB_PORT ?? (freePorts ? 0 : 4567),
+    s3Port: env.S3_PORT ?? (freePorts ? 0 : 4568),
+    lambdaPort: env.LAMBDA_PORT ?? (freePorts ? 0 : 4569),
+    region: LOCAL_REGION,
+    tableName: env.TABLE_NAME,
+    bucketName: env.BUCKET_NAME,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
+  };
+}
+
+/** The endpoints the embedded servers listen on, once started. */
+export interface LocalEndpoints {
+  dynamo: string;
+  s3: string;
+  lambda: string;
+}
+
+/**
+ * The environment the handlers build their dependencies from, exactly the variables the CDK stack
+ * sets on AWS plus the SDK's endpoint overrides, so the same code runs against the local servers.
+ */
+export function handlerEnvironment(
+  settings: LocalSettings,
+  endpoints: LocalEndpoints,
+  cursorSecret: string,
+): Record<string, string> {
+  return {
+    TABLE_NAME: settings.tableName,
+    BUCKET_NAME: settings.bucketName,
+    EVENTS_FILE: path.join(settings.dataDir, 'events.ndjson'),
+    RESCORE_FUNCTION_NAME: 'rescore',
+    IMPORT_FUNCTION_NAME: 'import-csv',
+    CURSOR_SECRET: cursorSecret,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
+    AWS_ENDPOINT_URL_S3: endpoints.s3,
+    AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+  };
+}
+
+/**
+ * The secret that signs ranking cursors: generated on first start and kept in `DATA_DIR`, so cursors
+ * handed out before a restart still work after it.
+ */
+export async function loadCursorSecret(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'cursor-secret');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim().length >= 16) return existing.trim();
+  const secret = randomBytes(32).toString('hex');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
