@@ -17,6 +17,11 @@ export interface RankingPage {
   entries: RankingEntry[];
 }
 
+/** A page of a named list, as a run writes it. */
+export interface ListPage extends RankingPage {
+  list: string;
+}
+
 /** Header fields every page repeats, so a continuing read needs no other item. */
 export interface RankingRunHeader {
   runId: string;
@@ -37,13 +42,8 @@ export const lists = {
 
 /** Materialised ranking pages of runs. */
 export interface RankingStore {
-  /** Writes one list of a run as pages of {@link PAGE_SIZE} entries. */
-  putList(
-    header: RankingRunHeader,
-    list: string,
-    entries: readonly RankingEntry[],
-    expiresAtSeconds: number,
-  ): Promise<void>;
+  /** Writes pages of a run's lists (any lists, any order). */
+  putPages(header: RankingRunHeader, pages: readonly ListPage[], expiresAtSeconds: number): Promise<void>;
   /** Pages `fromPage … fromPage + count - 1` of a list (fewer at its end, none when absent). */
   getPages(runId: string, list: string, fromPage: number, count: number): Promise<RankingPage[]>;
   /** Every page of a list, in order (the previous run's `all` list, read by the next run). */

@@ -63,7 +63,6 @@ export interface RunStore {
   takeLease(runId: string, nowMs: number, leaseMs: number): Promise<LeaseOutcome>;
   /** Records a request for another run while `holder` runs; `false` if `holder` no longer runs. */
   markPending(holder: string, reason: RescoreReason, nowMs: number): Promise<boolean>;
-  extendLease(runId: string, untilMs: number): Promise<void>;
   /** Frees the lease (when `runId` still holds it) and returns a pending request, if any. */
   releaseLease(runId: string): Promise<RescoreReason | null>;
   getLease(): Promise<RunLease | null>;
