@@ -50,7 +50,8 @@ export class RunRequester implements RescoreRequester {
     const nowMs = now();
     const lease = await runs.takeLease(runId, nowMs, LEASE_MS);
     if (!lease.taken) {
-      await runs.markPending(lease.holder, reason, nowMs);
+      // The same run id again (a redelivered schedule event while its run runs) is no new request.
+      if (lease.holder !== runId) await runs.markPending(lease.holder, reason, nowMs);
       const holder = await runs.getRun(lease.holder);
       return { started: false, runId: lease.holder, status: holder?.status ?? 'running' };
     }
