@@ -1,0 +1,185 @@
+/**
+ * Bench part `core`: score, tier, rank and percentile 1,000,000 partners in process, against DuckDB
+ * doing the same computation in SQL from in-memory data (contract §8). Both sides get the data loaded
+ * before timing; only the computation is timed (median of a few rounds), and a sample of DuckDB's
+ * scores and ranks must equal ours, or the bench fails.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
+import type { ScoringModel } from '#core/model/scoring-model.ts';
+import type { PartnerColumns } from '#core/scoring/columns.ts';
+import { type PopulationScores, scorePopulation } from '#core/scoring/score-population.ts';
+
+const PARTNERS = Number(process.env.BENCH_CORE_PARTNERS ?? 1_000_000);
+const ROUNDS = 3;
+const MISSING_RATE = 0.05;
+const RUN_TIME_MS = Date.parse('2026-06-01T00:00:00Z');
+
+export async function run(): Promise<Record<string, number>> {
+  const columns = generatePopulation(PARTNERS, 20260601);
+  const percentileModel: ScoringModel = {
+    ...DEFAULT_MODEL,
+    metrics: DEFAULT_MODEL.metrics.map((metric) => ({ ...metric, normalization: 'percentile' })),
+  };
+
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await loadIntoDuckdb(connection, columns);
+    const figures: Record<string, number> = {};
+    for (const [label, model] of [
+      ['core.score1m', DEFAULT_MODEL],
+      ['core.score1m.percentile', percentileModel],
+    ] as const) {
+      let ours: PopulationScores | undefined;
+      const oursMs = median(
+        Array.from({ length: ROUNDS }, () => {
+          const start = performance.now();
+          ours = scorePopulation(model, columns, { runTimeMs: RUN_TIME_MS });
+          return performance.now() - start;
+        }),
+      );
+      const sql = scoringSql(model);
+      const duckMs: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const start = performance.now();
+        await connection.run(`CREATE OR REPLACE TABLE scored AS ${sql}`);
+        duckMs.push(performance.now() - start);
+      }
+      await assertSameResults(connection, columns, ours as PopulationScores, label);
+      figures[`${label}.ms`] = oursMs;
+      figures[`${label}.duckdbMs`] = median(duckMs);
+      figures[`${label}.vsDuckdb`] = oursMs / median(duckMs);
+    }
+    figures['core.peakRssMb'] = process.resourceUsage().maxRSS / 1024;
+    return figures;
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** Deterministic population: log-normal (skewed) sales, correlated counts, integer scores with ties, ~5% missing. */
+function generatePopulation(n: number, seed: number): PartnerColumns {
+  const random = mulberry32(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const values = DEFAULT_MODEL.metrics.map(() => new Float64Array(n));
+  const [sales, transactions, reputation, frequency, customers] = values as [
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+    Float64Array,
+  ];
+  const ids: string[] = new Array(n);
+  const asOfMs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // A multiplicative hash spreads ids so that id order is unrelated to generation order.
+    ids[i] = `p-${(Math.imul(i + 1, 2654435761) >>> 0).toString(16).padStart(8, '0')}-${i}`;
+    asOfMs[i] = RUN_TIME_MS - Math.floor(random() * 90) * 86_400_000;
+    const s = Math.exp(9 + 1.5 * normal());
+    sales[i] = Math.round(s * 100) / 100;
+    transactions[i] = Math.max(0, Math.round(s / 200 + 5 * normal()));
+    reputation[i] = Math.min(100, Math.max(0, Math.round(80 + 10 * normal())));
+    frequency[i] = Math.floor(random() * 31);
+    customers[i] = Math.floor(Math.exp(3 + normal()));
+    for (const column of values) if (random() < MISSING_RATE) column[i] = Number.NaN;
+  }
+  return { ids, asOfMs, values, metrics: DEFAULT_MODEL.metrics.map((m) => m.name.toLowerCase()) };
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;
+
+async function loadIntoDuckdb(connection: Connection, columns: PartnerColumns): Promise<void> {
+  const metricColumns = columns.metrics.map((_, j) => `m${j} DOUBLE`).join(', ');
+  await connection.run(`CREATE TABLE partners (id VARCHAR, ${metricColumns})`);
+  const appender = await connection.createAppender('partners');
+  for (let i = 0; i < columns.ids.length; i++) {
+    appender.appendVarchar(columns.ids[i] as string);
+    for (const column of columns.values) {
+      const value = column[i] as number;
+      if (Number.isNaN(value)) appender.appendNull();
+      else appender.appendDouble(value);
+    }
+    appender.endRow();
+  }
+  appender.closeSync();
+}
+
+/**
+ * The same computation in SQL: per-metric normalisation (min-max or mid-rank percentile over the
+ * present values, missing = 0 or 0.5 by policy), weighted sum in model order, rank (score desc,
+ * id asc), mid-rank percentile of the score and the tier. The models benched have no decay, cap,
+ * `exclude` or `lower` direction, so the SQL needs none.
+ */
+function scoringSql(model: ScoringModel): string {
+  const normalizedTerms = model.metrics.map((metric, j) => {
+    const x = `m${j}`;
+    const missing = metric.missing === 'neutral' ? '0.5' : '0.0';
+    if (metric.normalization === 'percentile') {
+      const window = `PARTITION BY ${x} IS NULL ORDER BY ${x}`;
+      const midRank = `((rank() OVER (${window}) - 1) + count(*) OVER (${window} RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) / 2.0`;
+      return `CASE WHEN ${x} IS NULL THEN ${missing} ELSE ${midRank} / count(${x}) OVER () END AS n${j}`;
+    }
+    if (metric.normalization !== 'minmax') throw new Error(`bench SQL has no ${metric.normalization}`);
+    const range = `(max(${x}) OVER () - min(${x}) OVER ())`;
+    return `CASE WHEN ${x} IS NULL THEN ${missing} WHEN ${range} = 0 THEN 0.5 ELSE (${x} - min(${x}) OVER ()) / ${range} END AS n${j}`;
+  });
+  const score = model.metrics.map((metric, j) => `${metric.weight} * n${j}`).join(' + ');
+  const tier = `CASE ${model.tiers.map((t, k) => `WHEN score >= ${t.minScore} THEN ${k}`).join(' ')} ELSE -1 END`;
+  return `
+    WITH normalized AS (SELECT id, ${normalizedTerms.join(', ')} FROM partners),
+    scored AS (SELECT id, 0.0 + ${score} AS score FROM normalized)
+    SELECT id, score,
+      row_number() OVER (ORDER BY score DESC, id ASC) AS rank,
+      100.0 * ((rank() OVER (ORDER BY score) - 1)
+        + count(*) OVER (ORDER BY score RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) / 2.0
+        / count(*) OVER () AS percentile,
+      ${tier} AS tier
+    FROM scored`;
+}
+
+/** Every 997th rank plus the top 100: DuckDB's score, rank, percentile and tier must equal ours. */
+async function assertSameResults(
+  connection: Connection,
+  columns: PartnerColumns,
+  ours: PopulationScores,
+  label: string,
+): Promise<void> {
+  const reader = await connection.runAndReadAll(
+    'SELECT id, score, rank, percentile, tier FROM scored WHERE rank <= 100 OR rank % 997 = 0',
+  );
+  const byId = new Map(columns.ids.map((id, i) => [id, i]));
+  const rows = reader.getRowsJS() as [string, number, bigint, number, number][];
+  if (rows.length < 100) throw new Error(`${label}: DuckDB returned only ${rows.length} sample rows`);
+  for (const [id, score, rank, percentile, tier] of rows) {
+    const i = byId.get(id);
+    if (
+      i === undefined ||
+      Math.abs((ours.scores[i] as number) - score) >= 1e-9 ||
+      ours.ranks[i] !== Number(rank) ||
+      Math.abs((ours.percentiles[i] as number) - percentile) >= 1e-9 ||
+      ours.tierIndex[i] !== tier
+    ) {
+      throw new Error(
+        `${label}: DuckDB and scorePopulation disagree on ${id}: duckdb ${JSON.stringify([score, Number(rank), percentile, tier])}, ours ${JSON.stringify(i === undefined ? null : [ours.scores[i], ours.ranks[i], ours.percentiles[i], ours.tierIndex[i]])}`,
+      );
+    }
+  }
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
