@@ -11,32 +11,61 @@ export const MISSING_POLICIES = ['zero', 'neutral', 'exclude'] as const;
 export type MetricGroup = (typeof METRIC_GROUPS)[number];
 export type Normalization = (typeof NORMALIZATIONS)[number];
 
-const finite = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
+/** Messages that say what is expected, since zod/mini ships no locale ("Invalid input"). */
+const required = (expected: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : expected),
+});
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, required(`must be one of: ${values.join(', ')}`));
+
+const finite = z.number(required('must be a finite number'));
 const nullableFinite = z._default(z.nullable(finite), null);
 
-const metricSchema = z.object({
-  name: z
-    .string()
-    .check(z.minLength(1), z.maxLength(64), z.regex(/[\p{L}\p{N}]/u, 'must contain a letter or digit')),
-  group: z.enum(METRIC_GROUPS),
-  weight: finite.check(z.gte(0, 'must be 0 or more')),
-  normalization: z._default(z.enum(NORMALIZATIONS), 'minmax'),
-  direction: z._default(z.enum(DIRECTIONS), 'higher'),
-  missing: z._default(z.enum(MISSING_POLICIES), 'zero'),
-  cap: z._default(z.object({ min: nullableFinite, max: nullableFinite }), { min: null, max: null }),
-  halfLifeDays: z._default(z.nullable(finite.check(z.gt(0, 'must be greater than 0'))), null),
-});
+const metricSchema = z.object(
+  {
+    name: z
+      .string(required('must be a string'))
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(64, 'must be at most 64 characters'),
+        z.regex(/[\p{L}\p{N}]/u, 'must contain a letter or digit'),
+      ),
+    group: oneOf(METRIC_GROUPS),
+    weight: finite.check(z.gte(0, 'must be 0 or more')),
+    normalization: z._default(oneOf(NORMALIZATIONS), 'minmax'),
+    direction: z._default(oneOf(DIRECTIONS), 'higher'),
+    missing: z._default(oneOf(MISSING_POLICIES), 'zero'),
+    cap: z._default(z.object({ min: nullableFinite, max: nullableFinite }, required('must be an object')), {
+      min: null,
+      max: null,
+    }),
+    halfLifeDays: z._default(z.nullable(finite.check(z.gt(0, 'must be greater than 0'))), null),
+  },
+  required('must be an object'),
+);
 
-const tierSchema = z.object({
-  name: z.string().check(z.minLength(1), z.maxLength(64)),
-  minScore: finite,
-});
+const tierSchema = z.object(
+  {
+    name: z
+      .string(required('must be a string'))
+      .check(z.minLength(1, 'must not be empty'), z.maxLength(64, 'must be at most 64 characters')),
+    minScore: finite,
+  },
+  required('must be an object'),
+);
 
-export const scoringModelSchema = z.object({
-  metrics: z.array(metricSchema).check(z.minLength(1, 'needs at least one metric'), z.maxLength(50)),
-  tiers: z.array(tierSchema).check(z.minLength(1, 'needs at least one tier'), z.maxLength(20)),
-  tierHysteresis: z._default(finite.check(z.gte(0, 'must be 0 or more')), 0),
-});
+export const scoringModelSchema = z.object(
+  {
+    metrics: z
+      .array(metricSchema, required('must be an array of metrics'))
+      .check(z.minLength(1, 'needs at least one metric'), z.maxLength(50, 'at most 50 metrics')),
+    tiers: z
+      .array(tierSchema, required('must be an array of tiers'))
+      .check(z.minLength(1, 'needs at least one tier'), z.maxLength(20, 'at most 20 tiers')),
+    tierHysteresis: z._default(finite.check(z.gte(0, 'must be 0 or more')), 0),
+  },
+  required('must be a JSON object'),
+);
 
 /** One weighted metric of a scoring model (contract §5). */
 export type MetricSpec = z.output<typeof metricSchema>;
@@ -65,7 +94,7 @@ export function parseScoringModel(input: unknown): ScoringModel {
       });
     } else seen.set(key, i);
     if (metric.cap.min !== null && metric.cap.max !== null && metric.cap.min > metric.cap.max) {
-      errors.push({ path: `/metrics/${i}/cap`, message: 'cap.min must not exceed cap.max' });
+      errors.push({ path: `/metrics/${i}/cap/min`, message: 'must not exceed cap.max' });
     }
   });
   const tierNames = new Set<string>();
