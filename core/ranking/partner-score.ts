@@ -1,0 +1,130 @@
+import { NotFoundError } from '../errors.ts';
+import type { ScoringModel } from '../model/scoring-model.ts';
+import { normalizeName } from '../names.ts';
+import type { ModelStore, PartnerRecord, PartnerStore } from '../ports.ts';
+import type { RunStore } from '../runs/run-store.ts';
+import { estimatePercentile, explainFromNormalized, provisionalScore } from '../scoring/explain.ts';
+import type { RunStatistics } from '../scoring/score-population.ts';
+
+/** The `score` object of `GET /partners/{id}` (contract §3). */
+export interface PartnerScore {
+  value: number | null;
+  tier: string | null;
+  rank: number | null;
+  percentile: number | null;
+  provisional: boolean;
+  modelVersion: number;
+  runId: string | null;
+  coverage: number | null;
+  nextTier: { name: string; pointsNeeded: number } | null;
+  breakdown: {
+    metric: string;
+    group: string;
+    raw: number | null;
+    normalized: number | null;
+    weight: number;
+    contribution: number;
+  }[];
+  groups: { business: number; relationship: number } | null;
+}
+
+export interface PartnerView {
+  id: string;
+  name: string;
+  type: string | null;
+  region: string | null;
+  /** Values under the model's metric names (`communicationFrequency`). */
+  metrics: Record<string, number>;
+  asOf: string;
+  score: PartnerScore;
+}
+
+export interface PartnerScoreDeps {
+  partners: Pick<PartnerStore, 'get'>;
+  models: Pick<ModelStore, 'getActive'>;
+  runs: Pick<RunStore, 'getCurrent' | 'getScoreRecord' | 'getStatistics'>;
+  now: () => number;
+}
+
+/**
+ * A partner with its score: exact from the current run's score record (its stored normalised values
+ * give the breakdown the run computed), or provisional against the run's statistics when the
+ * partner changed after the run, has no record in it, or the model changed since. `value` is null
+ * before any run. Throws {@link NotFoundError} for an unknown partner.
+ */
+export async function readPartner(deps: PartnerScoreDeps, id: string): Promise<PartnerView> {
+  const [partner, active, current] = await Promise.all([
+    deps.partners.get(id),
+    deps.models.getActive(),
+    deps.runs.getCurrent(),
+  ]);
+  if (!partner) throw new NotFoundError(`No partner with id ${JSON.stringify(id)}.`);
+  const model = active.model;
+  const view = {
+    id: partner.id,
+    name: partner.name,
+    type: partner.type,
+    region: partner.region,
+    metrics: namedMetrics(model, partner),
+    asOf: partner.asOf,
+  };
+  if (!current) return { ...view, score: noScore(active.version) };
+
+  const record = await deps.runs.getScoreRecord(id, current.scoredAt, current.runId);
+  const exact = record && current.modelVersion === active.version && partner.updatedAt <= current.scoredAt;
+  if (exact) {
+    const normalized = model.metrics.map((metric) => record.normalized[metric.name] ?? null);
+    const explanation = explainFromNormalized(model, partner, normalized, record.tier);
+    return {
+      ...view,
+      score: {
+        ...explanation,
+        value: record.score,
+        rank: record.rank,
+        percentile: record.percentile,
+        provisional: false,
+        modelVersion: current.modelVersion,
+        runId: current.runId,
+      },
+    };
+  }
+  const stats = (await deps.runs.getStatistics(current.runId)) as RunStatistics | null;
+  if (!stats) return { ...view, score: noScore(active.version) };
+  const explanation = provisionalScore(model, stats, partner, deps.now(), record?.tier ?? null);
+  return {
+    ...view,
+    score: {
+      ...explanation,
+      rank: record?.rank ?? null,
+      percentile: explanation.value === null ? null : estimatePercentile(stats, explanation.value),
+      provisional: true,
+      modelVersion: active.version,
+      runId: current.runId,
+    },
+  };
+}
+
+function namedMetrics(model: ScoringModel, partner: PartnerRecord): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const metric of model.metrics) {
+    const value = partner.metrics[normalizeName(metric.name)];
+    if (value !== undefined) metrics[metric.name] = value;
+  }
+  return metrics;
+}
+
+function noScore(modelVersion: number): PartnerScore {
+  return {
+    value: null,
+    tier: null,
+    rank: null,
+    percentile: null,
+    provisional: false,
+    modelVersion,
+    runId: null,
+    coverage: null,
+    nextTier: null,
+    breakdown: [],
+    groups: null,
+  };
+}
