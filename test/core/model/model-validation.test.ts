@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#core/errors.ts';
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
+import { parseScoringModel } from '#core/model/scoring-model.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests write invalid shapes on purpose
+const valid = () => structuredClone(DEFAULT_MODEL) as unknown as Record<string, any>;
+
+function errorsOf(input: unknown): { path: string; message: string }[] {
+  try {
+    parseScoringModel(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).errors;
+  }
+  throw new Error('expected the model to be rejected');
+}
+
+describe('parseScoringModel', () => {
+  it('accepts the default model and fills defaults', () => {
+    expect(parseScoringModel(valid())).toEqual(DEFAULT_MODEL);
+    const model = parseScoringModel({
+      metrics: [{ name: 'sales', group: 'business', weight: 1 }],
+      tiers: [{ name: 'Any', minScore: 0 }],
+    });
+    expect(model.metrics[0]).toEqual({
+      name: 'sales',
+      group: 'business',
+      weight: 1,
+      normalization: 'minmax',
+      direction: 'higher',
+      missing: 'zero',
+      cap: { min: null, max: null },
+      halfLifeDays: null,
+    });
+    expect(model.tierHysteresis).toBe(0);
+  });
+
+  it('rejects a non-object with a root path', () => {
+    expect(errorsOf(null)).toEqual([{ path: '/', message: 'must be a JSON object' }]);
+  });
+
+  it('requires metrics and tiers', () => {
+    expect(errorsOf({})).toEqual([
+      { path: '/metrics', message: 'is required' },
+      { path: '/tiers', message: 'is required' },
+    ]);
+    expect(errorsOf({ metrics: [], tiers: [] })).toEqual([
+      { path: '/metrics', message: 'needs at least one metric' },
+      { path: '/tiers', message: 'needs at least one tier' },
+    ]);
+  });
+
+  it('names the allowed values of each enum', () => {
+    const model = valid();
+    model.metrics[1].group = 'other';
+    model.metrics[2].normalization = 'sqrt';
+    model.metrics[3].direction = 'up';
+    model.metrics[4].missing = 'drop';
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/1/group', message: 'must be one of: business, relationship' },
+      { path: '/metrics/2/normalization', message: 'must be one of: none, minmax, log, zscore, percentile' },
+      { path: '/metrics/3/direction', message: 'must be one of: higher, lower' },
+      { path: '/metrics/4/missing', message: 'must be one of: zero, neutral, exclude' },
+    ]);
+  });
+
+  it('rejects negative, non-finite and non-numeric weights', () => {
+    const model = valid();
+    model.metrics[0].weight = -1;
+    model.metrics[1].weight = Number.POSITIVE_INFINITY;
+    model.metrics[2].weight = '25';
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/0/weight', message: 'must be 0 or more' },
+      { path: '/metrics/1/weight', message: 'must be a finite number' },
+      { path: '/metrics/2/weight', message: 'must be a finite number' },
+    ]);
+  });
+
+  it('rejects a non-positive half-life and a negative hysteresis', () => {
+    const model = valid();
+    model.metrics[0].halfLifeDays = 0;
+    model.tierHysteresis = -1;
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/0/halfLifeDays', message: 'must be greater than 0' },
+      { path: '/tierHysteresis', message: 'must be 0 or more' },
+    ]);
+  });
+
+  it('rejects names that collide after name matching', () => {
+    const model = valid();
+    model.metrics[3].name = 'Sales';
+    model.metrics[4].name = 'RE-PUTATION';
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/3/name', message: 'collides with /metrics/0/name after name matching' },
+      { path: '/metrics/4/name', message: 'collides with /metrics/2/name after name matching' },
+    ]);
+  });
+
+  it('rejects cap.min above cap.max', () => {
+    const model = valid();
+    model.metrics[2].cap = { min: 10, max: 5 };
+    expect(errorsOf(model)).toEqual([{ path: '/metrics/2/cap/min', message: 'must not exceed cap.max' }]);
+  });
+
+  it('rejects duplicate tier names and minScores that are not strictly descending', () => {
+    const model = valid();
+    model.tiers[1] = { name: 'Platinum', minScore: 80 };
+    model.tiers[3].minScore = 50;
+    expect(errorsOf(model)).toEqual([
+      { path: '/tiers/1/name', message: 'tier names must be unique' },
+      { path: '/tiers/1/minScore', message: 'minScore must be strictly below the tier before it' },
+      { path: '/tiers/3/minScore', message: 'minScore must be strictly below the tier before it' },
+    ]);
+  });
+
+  it('rejects empty names and non-object entries', () => {
+    const model = valid();
+    model.metrics[0].name = '';
+    model.metrics[1] = 5;
+    model.tiers[0].name = '';
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/0/name', message: 'must not be empty' },
+      { path: '/metrics/0/name', message: 'must contain a letter or digit' },
+      { path: '/metrics/1', message: 'must be an object' },
+      { path: '/tiers/0/name', message: 'must not be empty' },
+    ]);
+  });
+});
