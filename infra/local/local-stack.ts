@@ -170,15 +170,18 @@ function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
   });
 }
 
-/** The event an EventBridge schedule delivers to its Lambda target. */
-function scheduledEvent(region: string) {
+/**
+ * The event an EventBridge schedule delivers to its Lambda target; `time` is the schedule slot
+ * (the minute it fired for), so every delivery of one slot names the same run.
+ */
+function scheduledEvent(region: string, slot = new Date(Math.floor(Date.now() / 60_000) * 60_000)) {
   return {
     version: '0',
     id: randomUUID(),
     'detail-type': 'Scheduled Event',
     source: 'aws.scheduler',
     account: '000000000000',
-    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    time: slot.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region,
     resources: [`arn:aws:scheduler:${region}:000000000000:schedule/default/nightly-rescore`],
     detail: '{}',

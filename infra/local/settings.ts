@@ -35,7 +35,7 @@ const localEnvSchema = z.object({
     'partner-scoring-local',
   ),
   /** How long Ctrl-C waits for a running import or rescore before stopping the servers. */
-  SHUTDOWN_GRACE_MS: z._default(z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)), 10_000),
+  SHUTDOWN_GRACE_MS: z._default(z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)), 30_000),
 });
 
 export interface LocalSettings {
