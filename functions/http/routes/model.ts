@@ -1,0 +1,75 @@
+import * as z from 'zod/mini';
+import { ValidationError } from '#core/errors.ts';
+import { parseScoringModel } from '#core/model/scoring-model.ts';
+import type { ModelStore, RescoreRequester } from '#core/ports.ts';
+import { type PreviewDeps, previewCandidate } from '#core/ranking/preview-current.ts';
+import type { RouteHandler } from '../http-handler.ts';
+import { limitParam, parseQuery } from './query-params.ts';
+
+const previewQuery = z.object({ limit: limitParam(10_000) });
+
+/** `GET /model` and `POST /model/preview` (query-api: nothing is stored). */
+export function modelReadRoutes(
+  deps: PreviewDeps,
+): Record<'GET /model' | 'POST /model/preview', RouteHandler> {
+  return {
+    'GET /model': async () => {
+      const active = await deps.models.getActive();
+      return { status: 200, body: { ...active.model, version: active.version } };
+    },
+    'POST /model/preview': async ({ body, query }) => {
+      const { candidate, limit } = previewInput(body, parseQuery(previewQuery, query).limit);
+      return { status: 200, body: await previewCandidate(deps, candidate, limit) };
+    },
+  };
+}
+
+/** `PUT /model` (ingest-api): validate, activate as the next version, start a run. */
+export function modelWriteRoutes(deps: {
+  models: Pick<ModelStore, 'activate'>;
+  requester: RescoreRequester;
+}): Record<'PUT /model', RouteHandler> {
+  return {
+    'PUT /model': async ({ body }) => {
+      if (body === undefined)
+        throw new ValidationError([{ path: '/', message: 'a scoring model is required' }]);
+      const model = parseScoringModel(body);
+      const active = await deps.models.activate(model);
+      const run = await deps.requester.request('model');
+      return { status: 200, body: { version: active.version, runId: run.runId } };
+    },
+  };
+}
+
+/**
+ * The preview body is the candidate model itself, or `{ model, limit }`; `?limit=` wins. Errors in
+ * a wrapped model point into it (`/model/metrics/0/weight`).
+ */
+function previewInput(
+  body: unknown,
+  queryLimit: string | undefined,
+): { candidate: ReturnType<typeof parseScoringModel>; limit: number } {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationError([{ path: '/', message: 'send the candidate scoring model as a JSON object' }]);
+  }
+  const wrapped = !('metrics' in body) && 'model' in body;
+  const source = wrapped ? (body as { model: unknown }).model : body;
+  let candidate: ReturnType<typeof parseScoringModel>;
+  try {
+    candidate = parseScoringModel(source);
+  } catch (error) {
+    if (!(wrapped && error instanceof ValidationError)) throw error;
+    throw new ValidationError(
+      error.errors.map((e) => ({ ...e, path: `/model${e.path === '/' ? '' : e.path}` })),
+    );
+  }
+  let limit = queryLimit === undefined ? 100 : Number(queryLimit);
+  if (queryLimit === undefined && wrapped && 'limit' in body) {
+    const given = (body as { limit: unknown }).limit;
+    if (typeof given !== 'number' || !Number.isInteger(given) || given < 1 || given > 10_000) {
+      throw new ValidationError([{ path: '/limit', message: 'must be an integer from 1 to 10000' }]);
+    }
+    limit = given;
+  }
+  return { candidate, limit };
+}

@@ -1,0 +1,21 @@
+import * as z from 'zod/mini';
+import { ValidationError } from '#core/errors.ts';
+import { zodIssuesToFieldErrors } from '#core/validation.ts';
+
+/** A `limit` query parameter: a plain integer in `min…max`. */
+export function limitParam(max: number) {
+  const message = `must be an integer from 1 to ${max}`;
+  return z.optional(
+    z.string().check(
+      z.regex(/^[0-9]{1,6}$/, message),
+      z.refine((value) => Number(value) >= 1 && Number(value) <= max, message),
+    ),
+  );
+}
+
+/** Parses query parameters; failures are a 400 at `/query/<name>`. */
+export function parseQuery<T extends z.ZodMiniType>(schema: T, query: Record<string, string>): z.output<T> {
+  const parsed = z.safeParse(schema, query);
+  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues, ['query']));
+  return parsed.data;
+}
