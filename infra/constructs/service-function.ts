@@ -1,0 +1,176 @@
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { Env } from '#core/config.ts';
+import {
+  BUNDLE_OPTIONS,
+  functionEntry,
+  PROJECT_ROOT,
+  SERVICE_FUNCTIONS,
+  type ServiceFunctionName,
+} from '../service-functions.ts';
+
+/** Powertools `service` name: also the `service` dimension of the service's custom metrics. */
+export const SERVICE_NAME = 'partner-scoring';
+/** CloudWatch namespace of the service's custom metrics (Powertools). */
+export const METRICS_NAMESPACE = 'PartnerScoring';
+/** The newest Node.js runtime in aws-cdk-lib; `BUNDLE_OPTIONS.target` follows `NODE_MAJOR`. */
+export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+
+export interface ServiceFunctionProps {
+  name: ServiceFunctionName;
+  logRetention?: logs.RetentionDays;
+}
+
+type EnvName = keyof Env;
+
+/**
+ * One of the service's Lambda functions: `functions/<name>.ts` bundled by esbuild (ESM, minified,
+ * source maps, `@aws-sdk/*` from the runtime), ARM64, X-Ray, its own log group, Powertools settings.
+ * The `use…` / `can…` methods set an environment variable and grant the access it implies in one
+ * call, so no function holds a name it may not use or a permission it has no name for.
+ */
+export class ServiceFunction extends NodejsFunction {
+  /** The function's physical name, known at synth time (a self-invoking function needs it). */
+  readonly serviceFunctionName: string;
+  /** The execution role: may write its own log group only, plus what the `use…` methods grant. */
+  readonly executionRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    const spec = SERVICE_FUNCTIONS[props.name];
+    const functionName = `${Stack.of(scope).stackName}-${props.name}`;
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // Our own role instead of the AWSLambdaBasicExecutionRole managed policy, which may write to any
+    // log group of the account.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${functionName}`,
+    });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      functionName,
+      description: spec.description,
+      entry: functionEntry(props.name),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: `${PROJECT_ROOT}/package-lock.json`,
+      runtime: SERVICE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: spec.memoryMb,
+      timeout: Duration.seconds(spec.timeoutSeconds),
+      tracing: lambda.Tracing.ACTIVE,
+      logGroup,
+      environment: {
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: BUNDLE_OPTIONS.target,
+        minify: BUNDLE_OPTIONS.minify,
+        sourceMap: BUNDLE_OPTIONS.sourcemap,
+        externalModules: [...BUNDLE_OPTIONS.external],
+        mainFields: [...BUNDLE_OPTIONS.mainFields],
+        banner: BUNDLE_OPTIONS.banner,
+      },
+    });
+    this.serviceFunctionName = functionName;
+    this.executionRole = role;
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
+    });
+  }
+
+  /** `TABLE_NAME`, and read (GetItem, Query, …) or read/write data access to the table. */
+  useTable(table: ITableV2, access: 'read' | 'readWrite'): this {
+    this.addEnvironment('TABLE_NAME' satisfies EnvName, table.tableName);
+    if (access === 'read') table.grantReadData(this);
+    else table.grantReadWriteData(this);
+    return this;
+  }
+
+  /**
+   * `BUCKET_NAME`, and object access under `keyPattern` only: `read` = GetObject (also what a
+   * presigned GET needs), `put` = PutObject (presigned PUT), `readWrite` = both plus aborting a
+   * multipart upload. Exact actions rather than `grantRead`'s `s3:GetObject*` / `s3:List*` wildcards.
+   */
+  useBucket(bucket: IBucket, access: 'read' | 'put' | 'readWrite', keyPattern = 'imports/*'): this {
+    this.addEnvironment('BUCKET_NAME' satisfies EnvName, bucket.bucketName);
+    const actions = {
+      read: ['s3:GetObject'],
+      put: ['s3:PutObject'],
+      readWrite: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+    }[access];
+    iam.Grant.addToPrincipal({ grantee: this, actions, resourceArns: [bucket.arnForObjects(keyPattern)] });
+    Validations.of(this.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagReference(this, bucket)}/${keyPattern}]`,
+      reason: `Object access is limited to the ${keyPattern} prefix; object keys are chosen at run time.`,
+    });
+    return this;
+  }
+
+  /** `EVENT_BUS_NAME`, and PutEvents on that bus only. */
+  useEventBus(bus: IEventBus): this {
+    this.addEnvironment('EVENT_BUS_NAME' satisfies EnvName, bus.eventBusName);
+    bus.grantPutEventsTo(this);
+    return this;
+  }
+
+  /** `CURSOR_SECRET_ARN`, and read access to that secret. */
+  useSecret(secret: ISecret): this {
+    this.addEnvironment('CURSOR_SECRET_ARN' satisfies EnvName, secret.secretArn);
+    secret.grantRead(this);
+    return this;
+  }
+
+  /**
+   * `envName` = the target's name, and permission to invoke it (asynchronously, `Event`). A function
+   * invoking itself is granted by its synth-time ARN: a reference to its own resource would be a
+   * circular dependency.
+   */
+  canInvokeAsync(target: ServiceFunction, envName: 'RESCORE_FUNCTION_NAME' | 'IMPORT_FUNCTION_NAME'): this {
+    if (target === this) {
+      this.addEnvironment(envName, this.serviceFunctionName);
+      const arn = Stack.of(this).formatArn({
+        service: 'lambda',
+        resource: 'function',
+        resourceName: this.serviceFunctionName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      iam.Grant.addToPrincipal({ grantee: this, actions: ['lambda:InvokeFunction'], resourceArns: [arn] });
+    } else {
+      this.addEnvironment(envName, target.functionName);
+      target.grantInvokeLatestVersion(this);
+    }
+    return this;
+  }
+}
+
+/**
+ * How cdk-nag names `bucket`'s ARN in `scope`'s template: `<Logical.Arn>` in the same stack, the
+ * export's name across stacks (the export the reference creates anyway).
+ */
+function nagReference(scope: Construct, bucket: IBucket): string {
+  const owner = Stack.of(bucket);
+  const bucketResource = bucket.node.defaultChild as CfnElement | undefined;
+  if (!bucketResource)
+    throw new Error(`useBucket needs a bucket defined in this app, got ${bucket.node.path}`);
+  if (owner === Stack.of(scope)) return `<${owner.getLogicalId(bucketResource)}.Arn>`;
+  const imported = owner.resolve(owner.exportValue(bucket.bucketArn)) as { 'Fn::ImportValue': string };
+  return imported['Fn::ImportValue'];
+}

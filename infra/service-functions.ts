@@ -1,0 +1,67 @@
+/**
+ * The Lambda functions of the service and the esbuild options they are bundled with: one source for
+ * the CDK function construct and `bench/bundle.ts`, so the bench measures the bundles that deploy.
+ * No aws-cdk-lib import here: the bench loads this module without the CDK.
+ */
+import path from 'node:path';
+
+export const SERVICE_FUNCTION_NAMES = ['ingest-api', 'query-api', 'import-csv', 'rescore'] as const;
+export type ServiceFunctionName = (typeof SERVICE_FUNCTION_NAMES)[number];
+
+export interface ServiceFunctionSpec {
+  description: string;
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+
+/** Memory and timeout per function, sized to its job (API Gateway stops waiting after 30 s). */
+export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec> = {
+  'ingest-api': {
+    description: 'HTTP write routes (partners, model, rescore, imports)',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  'query-api': {
+    description: 'HTTP read routes (partners, rankings, runs, model preview)',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  'import-csv': {
+    description: 'CSV import from S3 uploads under imports/',
+    memoryMb: 1769,
+    timeoutSeconds: 900,
+  },
+  rescore: {
+    description: 'Rescore run: statistics, scores, tiers, ranking pages',
+    memoryMb: 3008,
+    timeoutSeconds: 900,
+  },
+};
+
+/** The repository root (this file lives in `infra/`). */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
+
+/** The entry file of a function: `functions/<name>.ts`, exporting `handler`. */
+export function functionEntry(name: ServiceFunctionName): string {
+  return path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
+}
+
+/** Node.js major version of the Lambda runtime; the CDK construct picks the matching `Runtime`. */
+export const NODE_MAJOR = 24;
+
+/**
+ * esbuild options shared by the CDK bundling and the bundle bench. ESM needs a `require` for the
+ * CommonJS dependencies esbuild inlines, hence the `createRequire` banner. `@aws-sdk/*` stays
+ * external: the Lambda Node.js runtime ships SDK v3, which keeps each bundle far under 200 KB at the
+ * price of running the runtime's SDK version rather than the one pinned in package-lock.json.
+ */
+export const BUNDLE_OPTIONS = {
+  target: `node${NODE_MAJOR}`,
+  format: 'esm',
+  platform: 'node',
+  minify: true,
+  sourcemap: true,
+  external: ['@aws-sdk/*'],
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+} as const;

@@ -1,0 +1,177 @@
+import { type CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { ServiceAlarms } from './constructs/service-alarms.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME, ServiceFunction } from './constructs/service-function.ts';
+import { ServiceHttpApi } from './constructs/service-http-api.ts';
+
+export interface ServiceStackProps extends StackProps {
+  table: ITableV2;
+  bucket: s3.Bucket;
+  jwtIssuer: string;
+  jwtAudience: string[];
+  alarmEmail?: string;
+}
+
+/** Async retries before an event goes to its dead-letter queue, and how long it may wait. */
+const ASYNC_RETRIES = 2;
+const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
+/** Uploads that trigger an import (contract §4). */
+const IMPORT_PREFIX = 'imports/';
+
+/**
+ * Everything that can be replaced without losing data: the four functions, the HTTP API, the nightly
+ * schedule, the S3 trigger, the event bus, the cursor secret, dead-letter queues and alarms.
+ */
+export class ServiceStack extends Stack {
+  readonly functions: Record<'ingestApi' | 'queryApi' | 'importCsv' | 'rescore', ServiceFunction>;
+  readonly http: ServiceHttpApi;
+  readonly eventBus: events.EventBus;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    super(scope, id, props);
+    // Imported by name: notifications on the other stack's bucket object would make that stack
+    // depend on these functions, a cycle across the two stacks.
+    const notifyingBucket = s3.Bucket.fromBucketAttributes(this, 'DataBucket', {
+      bucketArn: props.bucket.bucketArn,
+      bucketName: props.bucket.bucketName,
+    });
+
+    this.eventBus = new events.EventBus(this, 'DomainEvents', {
+      description: 'PartnerTierChanged and RescoreCompleted events (source partner-scoring)',
+    });
+    const cursorSecret = new secretsmanager.Secret(this, 'CursorSecret', {
+      description: 'Signs the opaque ranking cursors',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(cursorSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating the signing key would invalidate every ranking cursor in flight; it guards no data access.',
+    });
+
+    const rescore = new ServiceFunction(this, 'Rescore', { name: 'rescore' })
+      .useTable(props.table, 'readWrite')
+      .useEventBus(this.eventBus);
+    const importCsv = new ServiceFunction(this, 'ImportCsv', { name: 'import-csv' })
+      .useTable(props.table, 'readWrite')
+      .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);
+    importCsv
+      .canInvokeAsync(importCsv, 'IMPORT_FUNCTION_NAME')
+      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
+    const ingestApi = new ServiceFunction(this, 'IngestApi', { name: 'ingest-api' })
+      .useTable(props.table, 'readWrite')
+      .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)
+      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
+    const queryApi = new ServiceFunction(this, 'QueryApi', { name: 'query-api' })
+      .useTable(props.table, 'read')
+      .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
+      .useSecret(cursorSecret);
+    this.functions = { ingestApi, queryApi, importCsv, rescore };
+    for (const fn of [ingestApi, queryApi]) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Invoked synchronously by API Gateway: a failure is returned to the caller, nothing is queued.',
+      });
+    }
+    for (const fn of [importCsv, rescore]) {
+      Validations.of(fn).acknowledge({
+        id: 'Serverless-LambdaDLQ',
+        reason:
+          'Async failures go to an SQS on-failure destination (below), which keeps the error context a DLQ would drop.',
+      });
+    }
+
+    const alarms = new ServiceAlarms(this, 'Alarms', {
+      alarmEmail: props.alarmEmail,
+      metricsNamespace: METRICS_NAMESPACE,
+      serviceName: SERVICE_NAME,
+      rescoreStaleHours: 26,
+    });
+    for (const [name, fn] of Object.entries(this.functions)) alarms.watchFunction(name, fn);
+
+    for (const [name, fn] of [
+      ['ImportFailures', importCsv],
+      ['RescoreFailures', rescore],
+    ] as const) {
+      const dlq = this.deadLetterQueue(name);
+      fn.configureAsyncInvoke({
+        retryAttempts: ASYNC_RETRIES,
+        maxEventAge: ASYNC_MAX_EVENT_AGE,
+        onFailure: new SqsDestination(dlq),
+      });
+      alarms.watchDeadLetterQueue(name, dlq);
+    }
+
+    notifyingBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(importCsv), {
+      prefix: IMPORT_PREFIX,
+      suffix: '.csv',
+    });
+    const notificationsHandler = this.node.children.find((child) =>
+      child.node.id.startsWith('BucketNotificationsHandler'),
+    );
+    if (notificationsHandler) {
+      Validations.of(notificationsHandler).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'CDK’s own custom resource that writes the bucket notification configuration at deploy time.',
+      });
+    }
+
+    const scheduleFailures = this.deadLetterQueue('ScheduleFailures');
+    alarms.watchDeadLetterQueue('ScheduleFailures', scheduleFailures);
+    new scheduler.Schedule(this, 'NightlyRescore', {
+      description: 'Nightly rescore of every partner at 02:00 UTC',
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2' }),
+      target: new LambdaInvoke(rescore, {
+        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+        retryAttempts: 3,
+        maxEventAge: Duration.hours(2),
+        deadLetterQueue: scheduleFailures,
+      }),
+    });
+    Validations.of(this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(rescore.node.defaultChild as CfnElement)}.Arn>:*]`,
+      reason:
+        'The scheduler target role may invoke versions of the rescore function only (CDK LambdaInvoke grant).',
+    });
+
+    this.http = new ServiceHttpApi(this, 'Http', {
+      functions: { 'ingest-api': ingestApi, 'query-api': queryApi },
+      jwtIssuer: props.jwtIssuer,
+      jwtAudience: props.jwtAudience,
+      throttle: { rateLimit: 100, burstLimit: 200 },
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.http.stage.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'BucketName', {
+      value: props.bucket.bucketName,
+      description: 'Upload CSV files under imports/ to import them',
+    });
+    new CfnOutput(this, 'TableName', { value: props.table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+  }
+
+  private deadLetterQueue(id: string): sqs.Queue {
+    const queue = new sqs.Queue(this, id, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    for (const rule of ['AwsSolutions-SQS3', 'Serverless-SQSRedrivePolicy']) {
+      Validations.of(queue).acknowledge({
+        id: rule,
+        reason: 'This queue is itself a dead-letter queue; its messages are inspected and redriven by hand.',
+      });
+    }
+    return queue;
+  }
+}

@@ -1,0 +1,336 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ROUTES } from '#functions/routes.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME, SERVICE_RUNTIME } from '#infra/constructs/service-function.ts';
+import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER } from '#infra/service-app.ts';
+import {
+  NODE_MAJOR,
+  SERVICE_FUNCTION_NAMES,
+  SERVICE_FUNCTIONS,
+  type ServiceFunctionName,
+} from '#infra/service-functions.ts';
+import { buildTestApp, DEPLOY_CONTEXT } from './build-app.ts';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+
+const { service, stacks } = buildTestApp();
+const stackName = stacks.service.stackName;
+
+function functionLogicalId(template: Template, name: ServiceFunctionName): string {
+  const found = Object.keys(
+    template.findResources('AWS::Lambda::Function', { Properties: { FunctionName: `${stackName}-${name}` } }),
+  );
+  expect(found, name).toHaveLength(1);
+  return found[0] as string;
+}
+
+function functionProps(name: ServiceFunctionName): Record<string, unknown> {
+  return (service.toJSON().Resources[functionLogicalId(service, name)] as Resource).Properties;
+}
+
+function environmentOf(name: ServiceFunctionName): Record<string, unknown> {
+  return (functionProps(name).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/** Every Allow statement of the policies attached to the function's role. */
+function statementsOf(name: ServiceFunctionName): Statement[] {
+  const roleId = (functionProps(name).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = service.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  return Object.values(policies).flatMap(
+    (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+  );
+}
+
+function actionsOf(name: ServiceFunctionName): string[] {
+  return statementsOf(name)
+    .filter((statement) => statement.Effect === 'Allow')
+    .flatMap((statement) => [statement.Action].flat());
+}
+
+const DYNAMO_WRITES = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
+
+describe('service functions', () => {
+  it.each(SERVICE_FUNCTION_NAMES)(
+    '%s: newest Node.js runtime, ARM64, X-Ray, its memory and timeout',
+    (name) => {
+      expect(SERVICE_RUNTIME.name).toBe(`nodejs${NODE_MAJOR}.x`);
+      expect(functionProps(name)).toMatchObject({
+        Runtime: SERVICE_RUNTIME.name,
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+        MemorySize: SERVICE_FUNCTIONS[name].memoryMb,
+        Timeout: SERVICE_FUNCTIONS[name].timeoutSeconds,
+      });
+      expect(environmentOf(name)).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: 'PartnerScoring',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    },
+  );
+
+  it.each(SERVICE_FUNCTION_NAMES)('%s: logs to its own log group with a retention', (name) => {
+    const logGroupId = (functionProps(name).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(service.toJSON().Resources[logGroupId]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 30 },
+    });
+  });
+
+  it('grants no wildcard action and no managed policy to any function', () => {
+    for (const name of SERVICE_FUNCTION_NAMES) {
+      const actions = actionsOf(name);
+      expect(actions, name).toEqual(expect.arrayContaining(['logs:PutLogEvents', 'dynamodb:GetItem']));
+      for (const action of actions) expect(action, name).not.toContain('*');
+      const roleId = (functionProps(name).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      expect(
+        (service.toJSON().Resources[roleId] as Resource).Properties.ManagedPolicyArns,
+        name,
+      ).toBeUndefined();
+    }
+  });
+
+  it('query-api reads only: no table writes, no s3:PutObject, the cursor secret', () => {
+    const actions = actionsOf('query-api');
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject']));
+    expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
+    for (const forbidden of [...DYNAMO_WRITES, 's3:PutObject', 'lambda:InvokeFunction', 'events:PutEvents']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(Object.keys(environmentOf('query-api'))).toEqual(
+      expect.arrayContaining(['TABLE_NAME', 'BUCKET_NAME', 'CURSOR_SECRET_ARN']),
+    );
+  });
+
+  it('ingest-api writes the table, presigns PUTs under imports/ and may invoke rescore', () => {
+    const actions = actionsOf('ingest-api');
+    expect(actions).toEqual(
+      expect.arrayContaining([...DYNAMO_WRITES, 's3:PutObject', 'lambda:InvokeFunction']),
+    );
+    expect(actions).not.toContain('s3:GetObject');
+    expect(actions).not.toContain('events:PutEvents');
+    const put = statementsOf('ingest-api').find((statement) => statement.Action === 's3:PutObject');
+    expect(JSON.stringify(put?.Resource)).toContain('/imports/*');
+    expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual({
+      Ref: functionLogicalId(service, 'rescore'),
+    });
+  });
+
+  it('import-csv reads uploads, writes error reports, invokes itself and rescore', () => {
+    const actions = actionsOf('import-csv');
+    expect(actions).toEqual(
+      expect.arrayContaining([...DYNAMO_WRITES, 's3:GetObject', 's3:PutObject', 'lambda:InvokeFunction']),
+    );
+    const env = environmentOf('import-csv');
+    expect(env.IMPORT_FUNCTION_NAME).toBe(`${stackName}-import-csv`);
+    expect(env.RESCORE_FUNCTION_NAME).toEqual({ Ref: functionLogicalId(service, 'rescore') });
+    const invokes = statementsOf('import-csv').filter(
+      (statement) => statement.Action === 'lambda:InvokeFunction',
+    );
+    expect(JSON.stringify(invokes)).toContain(`:function:${stackName}-import-csv`);
+  });
+
+  it('rescore writes the table and may only PutEvents, to the service bus', () => {
+    const actions = actionsOf('rescore');
+    expect(actions).toEqual(expect.arrayContaining(DYNAMO_WRITES));
+    expect(actions).not.toContain('s3:GetObject');
+    expect(actions).not.toContain('secretsmanager:GetSecretValue');
+    const busId = Object.keys(service.findResources('AWS::Events::EventBus'))[0];
+    const putEvents = statementsOf('rescore').filter((statement) =>
+      [statement.Action].flat().includes('events:PutEvents'),
+    );
+    expect(putEvents).toEqual([
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId, 'Arn'] } },
+    ]);
+    expect(environmentOf('rescore').EVENT_BUS_NAME).toEqual({ Ref: busId });
+  });
+
+  it('keeps a generated cursor secret', () => {
+    service.hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectLike({ PasswordLength: 64 }),
+    });
+  });
+
+  it('sends failed async invocations of import-csv and rescore to SQS dead-letter queues', () => {
+    for (const name of ['import-csv', 'rescore'] as const) {
+      service.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: functionLogicalId(service, name) },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 6 * 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
+      });
+    }
+    service.resourceCountIs('AWS::SQS::Queue', 3);
+  });
+});
+
+describe('HTTP API', () => {
+  const resources = service.toJSON().Resources as Record<string, Resource>;
+
+  it('has exactly the routes of ROUTES, each with its scope; /health is open', () => {
+    service.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
+    for (const route of ROUTES) {
+      service.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        ...(route.scope
+          ? { AuthorizationType: 'JWT', AuthorizationScopes: [route.scope], AuthorizerId: Match.anyValue() }
+          : { AuthorizationType: 'NONE', AuthorizationScopes: Match.absent() }),
+      });
+    }
+  });
+
+  it('sends each route to the function that serves it', () => {
+    for (const route of ROUTES) {
+      const [, routeResource] =
+        Object.entries(resources).find(
+          ([, resource]) =>
+            resource.Type === 'AWS::ApiGatewayV2::Route' &&
+            resource.Properties.RouteKey === `${route.method} ${route.path}`,
+        ) ?? [];
+      const target = JSON.stringify(routeResource?.Properties.Target);
+      const integrationId = Object.keys(resources).find((id) => target.includes(`"${id}"`));
+      const uri = JSON.stringify(resources[integrationId ?? '']?.Properties.IntegrationUri);
+      expect(uri, `${route.method} ${route.path}`).toContain(
+        `"${functionLogicalId(service, route.function)}"`,
+      );
+    }
+  });
+
+  it('validates JWTs from the context issuer and audience', () => {
+    service.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: DEPLOY_CONTEXT.jwtIssuer, Audience: [DEPLOY_CONTEXT.jwtAudience] },
+    });
+  });
+
+  it('throttles the default stage and writes access logs', () => {
+    service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      AccessLogSettings: {
+        DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
+        Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+    });
+  });
+
+  it('synthesizes with placeholder issuer and audience, and warns', () => {
+    const { service: placeholder, stacks: placeholderStacks } = buildTestApp({});
+    placeholder.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      JwtConfiguration: { Issuer: PLACEHOLDER_JWT_ISSUER, Audience: [PLACEHOLDER_JWT_AUDIENCE] },
+    });
+    const warnings = placeholderStacks.service.node.metadata.filter(
+      (entry) => entry.type === 'aws:cdk:warning',
+    );
+    expect(JSON.stringify(warnings)).toContain('jwtIssuer');
+    expect(stacks.service.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning')).toEqual([]);
+  });
+});
+
+describe('triggers', () => {
+  it('runs rescore nightly at 02:00 UTC with retries and a dead-letter queue', () => {
+    service.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': [functionLogicalId(service, 'rescore'), 'Arn'] },
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } },
+      },
+    });
+  });
+
+  it('imports every .csv created under imports/', () => {
+    service.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: {
+              Key: {
+                FilterRules: [
+                  { Name: 'suffix', Value: '.csv' },
+                  { Name: 'prefix', Value: 'imports/' },
+                ],
+              },
+            },
+            LambdaFunctionArn: { 'Fn::GetAtt': [functionLogicalId(service, 'import-csv'), 'Arn'] },
+          },
+        ],
+      },
+    });
+  });
+});
+
+describe('alarms', () => {
+  it('watches errors and throttles of every function', () => {
+    for (const name of SERVICE_FUNCTION_NAMES) {
+      for (const metric of ['Errors', 'Throttles']) {
+        service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/Lambda',
+          MetricName: metric,
+          Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionLogicalId(service, name) } }],
+          Threshold: 1,
+          AlarmActions: [{ Ref: Match.anyValue() }],
+        });
+      }
+    }
+  });
+
+  it('fires when a dead-letter queue holds a message', () => {
+    const dlqAlarms = service.findResources('AWS::CloudWatch::Alarm', {
+      Properties: {
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+      },
+    });
+    expect(Object.keys(dlqAlarms)).toHaveLength(3);
+  });
+
+  it('fires when no rescore completed in 26 hours, counting missing data as breaching', () => {
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'RescoreCompleted',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      Period: 3600,
+      EvaluationPeriods: 26,
+      DatapointsToAlarm: 26,
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it('notifies the alarm topic, by email when alarmEmail is given', () => {
+    service.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: DEPLOY_CONTEXT.alarmEmail,
+    });
+    buildTestApp({}).service.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+});
+
+it('outputs the API URL, bucket, table and event bus names', () => {
+  for (const output of ['ApiUrl', 'BucketName', 'TableName', 'EventBusName']) {
+    service.hasOutput(output, { Value: Match.anyValue() });
+  }
+});
