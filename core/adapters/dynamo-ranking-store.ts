@@ -3,8 +3,7 @@ import { keys } from '../keys.ts';
 import {
   decodeEntries,
   encodeEntries,
-  PAGE_SIZE,
-  type RankingEntry,
+  type ListPage,
   type RankingPage,
   type RankingRunHeader,
   type RankingStore,
@@ -19,24 +18,20 @@ export class DynamoRankingStore implements RankingStore {
     private readonly writeConcurrency = 8,
   ) {}
 
-  async putList(
+  async putPages(
     header: RankingRunHeader,
-    list: string,
-    entries: readonly RankingEntry[],
+    pages: readonly ListPage[],
     expiresAtSeconds: number,
   ): Promise<void> {
-    const items: Record<string, unknown>[] = [];
-    for (let start = 0, page = 0; start < entries.length; start += PAGE_SIZE, page++) {
-      items.push({
-        ...keys.rankingPage(header.runId, list, page),
-        page,
-        runId: header.runId,
-        modelVersion: header.modelVersion,
-        scoredAt: header.scoredAt,
-        entries: encodeEntries(entries.slice(start, start + PAGE_SIZE)),
-        expiresAt: expiresAtSeconds,
-      });
-    }
+    const items = pages.map(({ list, page, entries }) => ({
+      ...keys.rankingPage(header.runId, list, page),
+      page,
+      runId: header.runId,
+      modelVersion: header.modelVersion,
+      scoredAt: header.scoredAt,
+      entries: encodeEntries(entries),
+      expiresAt: expiresAtSeconds,
+    }));
     await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
   }
 

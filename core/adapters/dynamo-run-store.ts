@@ -65,18 +65,6 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async extendLease(runId: string, untilMs: number): Promise<void> {
-    await this.client.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.runLease,
-        UpdateExpression: 'SET leaseExpiresAt = :until',
-        ConditionExpression: 'runId = :runId',
-        ExpressionAttributeValues: { ':until': untilMs, ':runId': runId },
-      }),
-    );
-  }
-
   async releaseLease(runId: string): Promise<RescoreReason | null> {
     try {
       const output = await this.client.send(
