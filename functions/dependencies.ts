@@ -1,5 +1,16 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
+import { HmacCursorSigner, secretsManagerKey } from '#core/adapters/cursor-signer.ts';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
+import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { createEventBridgeClient, EventBridgeEventSink } from '#core/adapters/eventbridge-event-sink.ts';
+import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
+import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
 import { type Env, readEnv, required } from '#core/config.ts';
+import type { EventSink } from '#core/ports.ts';
+import { RunRequester } from '#core/runs/run-requester.ts';
 
 /**
  * Dependencies of the Lambda entries, built from the environment once, on first use (not at module
@@ -24,3 +35,31 @@ export const bucketName = lazy(() => required(env(), 'BUCKET_NAME'));
 
 export const documentClient = lazy(() => createDocumentClient());
 export const s3Client = lazy(() => createS3Client({ forcePathStyle: env().S3_FORCE_PATH_STYLE === 'true' }));
+
+// Runs and rankings. `@__PURE__` lets esbuild drop the getters (and their SDK clients) a function never uses.
+export const partnerStore = /* @__PURE__ */ lazy(() => new DynamoPartnerStore(documentClient(), tableName()));
+export const modelStore = /* @__PURE__ */ lazy(() => new DynamoModelStore(documentClient(), tableName()));
+export const functionInvoker = /* @__PURE__ */ lazy(() => new LambdaInvoker(new LambdaClient({})));
+export const runStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(documentClient(), tableName()));
+export const rankingStore = /* @__PURE__ */ lazy(() => new DynamoRankingStore(documentClient(), tableName()));
+export const eventSink = /* @__PURE__ */ lazy((): EventSink => {
+  const file = env().EVENTS_FILE;
+  if (file) return new NdjsonEventSink(file);
+  return new EventBridgeEventSink(createEventBridgeClient(), required(env(), 'EVENT_BUS_NAME'));
+});
+export const cursorSigner = /* @__PURE__ */ lazy(() => {
+  const secret = env().CURSOR_SECRET;
+  return new HmacCursorSigner(
+    secret ? async () => secret : secretsManagerKey(required(env(), 'CURSOR_SECRET_ARN')),
+  );
+});
+export const rescoreRequester = /* @__PURE__ */ lazy(
+  () =>
+    new RunRequester({
+      runs: runStore(),
+      models: modelStore(),
+      invoker: functionInvoker(),
+      rescoreFunctionName: required(env(), 'RESCORE_FUNCTION_NAME'),
+      now: Date.now,
+    }),
+);
