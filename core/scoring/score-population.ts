@@ -254,23 +254,22 @@ function weightedScores(
   const scale = new Float64Array(n).fill(1);
   const dropping = model.metrics.flatMap((metric, j) => (metric.missing === 'exclude' ? [j] : []));
   if (dropping.length > 0) {
-    const dropped = new Float64Array(n);
+    // Kept weights summed per partner in model order, exactly as the explanation sums them.
+    const kept = new Float64Array(n);
     const anyDropped = new Uint8Array(n);
-    for (const j of dropping) {
+    for (let j = 0; j < normalized.length; j++) {
       const col = normalized[j] as Float64Array;
       const w = weights[j] as number;
       for (let i = 0; i < n; i++) {
-        if (Number.isNaN(col[i] as number)) {
-          dropped[i] = (dropped[i] as number) + w;
-          anyDropped[i] = 1;
-        }
+        if (Number.isNaN(col[i] as number)) anyDropped[i] = 1;
+        else kept[i] = (kept[i] as number) + w;
       }
     }
     for (let i = 0; i < n; i++) {
       if (anyDropped[i] === 0) continue;
-      const kept = total - (dropped[i] as number);
+      const k = kept[i] as number;
       // Everything dropped (or only zero weights kept): score 0.
-      scale[i] = kept > 0 ? total / kept : 0;
+      scale[i] = k > 0 ? total / k : 0;
     }
   }
   const scores = new Float64Array(n);

@@ -45,7 +45,10 @@ export function scoreAll(
 
 /** One-metric population `m0` with the given values (undefined = missing), ids p0, p1, …. */
 export function single(values: (number | undefined)[]): TestPartner[] {
-  return values.map((value, i) => ({ id: `p${i}`, metrics: value === undefined ? {} : { m0: value } }));
+  return values.map((value, i) => ({
+    id: `p${i}`,
+    metrics: value === undefined ? {} : ({ m0: value } as Record<string, number>),
+  }));
 }
 
 /** The seed document's four partners. */
