@@ -132,7 +132,17 @@ export class ServiceStack extends Stack {
       description: 'Nightly rescore of every partner at 02:00 UTC',
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2' }),
       target: new LambdaInvoke(rescore, {
-        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+        // Shaped like the scheduled event the local stack delivers: `time` is the slot, the same on
+        // every retry of one night, so a redelivery names the same run.
+        input: scheduler.ScheduleTargetInput.fromObject({
+          version: '0',
+          id: scheduler.ContextAttribute.executionId,
+          'detail-type': 'Scheduled Event',
+          source: 'aws.scheduler',
+          time: scheduler.ContextAttribute.scheduledTime,
+          resources: [scheduler.ContextAttribute.scheduleArn],
+          detail: {},
+        }),
         retryAttempts: 3,
         maxEventAge: Duration.hours(2),
         deadLetterQueue: scheduleFailures,

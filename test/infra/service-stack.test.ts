@@ -250,6 +250,13 @@ describe('triggers', () => {
       State: 'ENABLED',
       Target: {
         Arn: { 'Fn::GetAtt': [functionLogicalId(service, 'rescore'), 'Arn'] },
+        Input: Match.serializedJson(
+          Match.objectLike({
+            'detail-type': 'Scheduled Event',
+            source: 'aws.scheduler',
+            time: '<aws.scheduler.scheduled-time>',
+          }),
+        ),
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 7200 },
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } },
       },
