@@ -1,11 +1,62 @@
+import { NotFoundError } from '#core/errors.ts';
+import type { ModelStore, PartnerStore } from '#core/ports.ts';
+import type { CursorSigner } from '#core/ranking/cursor.ts';
+import type { RankingStore } from '#core/ranking/ranking-store.ts';
+import type { RunStore } from '#core/runs/run-store.ts';
+import * as dependencies from './dependencies.ts';
 import { createHttpHandler, type RouteHandler } from './http/http-handler.ts';
+import { modelReadRoutes } from './http/routes/model.ts';
+import { partnersReadRoutes } from './http/routes/partners-read.ts';
+import { rankingsRoutes } from './http/routes/rankings.ts';
+import { runsReadRoutes } from './http/routes/runs.ts';
+import { ROUTES, type RouteKeyOf, routeKey } from './routes.ts';
 
-/** The read-only HTTP routes (contract §3): health, rankings, partner reads, runs, model. */
-export function createHandler(): ReturnType<typeof createHttpHandler> {
-  const routes: Record<string, RouteHandler> = {
-    'GET /health': async () => ({ status: 200, body: { status: 'ok' } }),
-  };
-  return createHttpHandler(routes);
+/** What the read-only routes need; tests pass their own, Lambda builds them from the environment. */
+export interface QueryDeps {
+  partners: PartnerStore;
+  models: ModelStore;
+  runs: RunStore;
+  rankings: RankingStore;
+  signer: CursorSigner;
+  now: () => number;
 }
 
-export const handler = createHandler();
+function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteHandler>> {
+  return {
+    'GET /health': async () => ({ status: 200, body: { status: 'ok' } }),
+    ...rankingsRoutes(deps),
+    ...partnersReadRoutes(deps),
+    ...runsReadRoutes(deps.runs),
+    ...modelReadRoutes(deps),
+  };
+}
+
+/**
+ * The read-only HTTP function (contract §3): health, rankings, partner reads and history, runs,
+ * the model and its preview. `deps` is built on the first request, so a cold start that only
+ * serves `/health` touches nothing.
+ */
+export function createHandler(deps: () => QueryDeps) {
+  let table: ReturnType<typeof routes> | null = null;
+  const dispatch =
+    (key: RouteKeyOf<'query-api'>): RouteHandler =>
+    async (request) => {
+      table ??= routes(deps());
+      const route = table[key];
+      if (!route) throw new NotFoundError(`No route ${key} in this function.`);
+      return route(request);
+    };
+  const keys = ROUTES.filter((route) => route.function === 'query-api').map(
+    (route) => routeKey(route) as RouteKeyOf<'query-api'>,
+  );
+  return createHttpHandler(Object.fromEntries(keys.map((key) => [key, dispatch(key)])));
+}
+
+export const handler = createHandler(() => ({
+  partners: dependencies.partnerStore(),
+  models: dependencies.modelStore(),
+  runs: dependencies.runStore(),
+  rankings: dependencies.rankingStore(),
+  signer: dependencies.cursorSigner(),
+  now: Date.now,
+}));
