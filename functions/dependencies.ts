@@ -1,6 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
 import { HmacCursorSigner, secretsManagerKey } from '#core/adapters/cursor-signer.ts';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
@@ -8,6 +9,7 @@ import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { createEventBridgeClient, EventBridgeEventSink } from '#core/adapters/eventbridge-event-sink.ts';
 import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
 import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
+import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { type Env, readEnv, required } from '#core/config.ts';
 import type { EventSink } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
@@ -39,6 +41,8 @@ export const s3Client = lazy(() => createS3Client({ forcePathStyle: env().S3_FOR
 // Runs and rankings. `@__PURE__` lets esbuild drop the getters (and their SDK clients) a function never uses.
 export const partnerStore = /* @__PURE__ */ lazy(() => new DynamoPartnerStore(documentClient(), tableName()));
 export const modelStore = /* @__PURE__ */ lazy(() => new DynamoModelStore(documentClient(), tableName()));
+export const importStore = /* @__PURE__ */ lazy(() => new DynamoImportStore(documentClient(), tableName()));
+export const objectStore = /* @__PURE__ */ lazy(() => new S3ObjectStore(s3Client(), bucketName()));
 export const functionInvoker = /* @__PURE__ */ lazy(() => new LambdaInvoker(new LambdaClient({})));
 export const runStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(documentClient(), tableName()));
 export const rankingStore = /* @__PURE__ */ lazy(() => new DynamoRankingStore(documentClient(), tableName()));
