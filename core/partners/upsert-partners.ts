@@ -1,0 +1,44 @@
+import { mapWithConcurrency } from '../adapters/concurrency.ts';
+import type { ModelStore, PartnerStore, UpsertStatus } from '../ports.ts';
+import type { RunStore } from '../runs/run-store.ts';
+import { provisionalScore } from '../scoring/explain.ts';
+import type { RunStatistics } from '../scoring/score-population.ts';
+import { parsePartnerRequest } from './partner.schema.ts';
+
+export interface UpsertPartnersDeps {
+  partners: Pick<PartnerStore, 'upsert'>;
+  models: Pick<ModelStore, 'getActive'>;
+  runs: Pick<RunStore, 'getCurrent' | 'getStatistics' | 'getScoreRecord'>;
+  now: () => number;
+}
+
+/** One entry of the `POST /partners` response (contract §3). */
+export interface UpsertResult {
+  id: string;
+  status: UpsertStatus;
+  /** Provisional score against the current run's statistics; null before any run or when stale. */
+  score: number | null;
+  tier: string | null;
+  provisional: boolean;
+}
+
+/**
+ * `POST /partners`: validates every item against the active model first (nothing is written if
+ * one is invalid), upserts them, then scores each written partner provisionally against the
+ * current run's statistics (its tier in that run gives the hysteresis).
+ */
+export async function upsertPartners(deps: UpsertPartnersDeps, body: unknown): Promise<UpsertResult[]> {
+  const { model } = await deps.models.getActive();
+  const nowMs = deps.now();
+  const upserts = parsePartnerRequest(body, model, new Date(nowMs).toISOString());
+  const outcomes = await deps.partners.upsert(upserts);
+  const current = await deps.runs.getCurrent();
+  const stats = current ? ((await deps.runs.getStatistics(current.runId)) as RunStatistics | null) : null;
+  return mapWithConcurrency(outcomes, 16, async (outcome): Promise<UpsertResult> => {
+    const base = { id: outcome.id, status: outcome.status, score: null, tier: null };
+    if (!current || !stats || !outcome.partner) return { ...base, provisional: outcome.status !== 'stale' };
+    const record = await deps.runs.getScoreRecord(outcome.id, current.scoredAt, current.runId);
+    const score = provisionalScore(model, stats, outcome.partner, nowMs, record?.tier ?? null);
+    return { ...base, score: score.value, tier: score.tier, provisional: true };
+  });
+}
