@@ -1,0 +1,114 @@
+import type { APIGatewayProxyEventV2, Context, S3Event } from 'aws-lambda';
+
+export interface HttpEventInput {
+  /** `"POST /partners"`: API Gateway's routeKey; the raw path is built from it and `pathParameters`. */
+  routeKey: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  /** An object is sent as JSON; a string as it is. */
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
+export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
+  const [method = 'GET', template = '/'] = input.routeKey.split(' ');
+  const rawPath = template.replace(/\{(\w+)\}/g, (_, name: string) =>
+    encodeURIComponent(input.pathParameters?.[name] ?? ''),
+  );
+  const body =
+    input.body === undefined
+      ? undefined
+      : typeof input.body === 'string'
+        ? input.body
+        : JSON.stringify(input.body);
+  const query = input.query ?? {};
+  return {
+    version: '2.0',
+    routeKey: input.routeKey,
+    rawPath,
+    rawQueryString: new URLSearchParams(query).toString(),
+    headers: {
+      host: 'api.example.com',
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...input.headers,
+    },
+    ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
+    ...(input.pathParameters ? { pathParameters: input.pathParameters } : {}),
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'api',
+      domainName: 'api.example.com',
+      domainPrefix: 'api',
+      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: `req-${Math.random().toString(36).slice(2)}`,
+      routeKey: input.routeKey,
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    ...(body !== undefined ? { body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
+export interface S3ObjectInput {
+  bucket: string;
+  key: string;
+  eTag: string;
+  size?: number;
+  eventName?: string;
+  eventTime?: string;
+}
+
+/** An S3 notification event (version 2.1) for created objects, keys form-encoded as S3 sends them. */
+export function s3Event(...objects: S3ObjectInput[]): S3Event {
+  return {
+    Records: objects.map((object) => ({
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: 'us-east-1',
+      eventTime: object.eventTime ?? new Date().toISOString(),
+      eventName: object.eventName ?? 'ObjectCreated:Put',
+      userIdentity: { principalId: 'AWS:TEST' },
+      requestParameters: { sourceIPAddress: '127.0.0.1' },
+      responseElements: { 'x-amz-request-id': 'TEST', 'x-amz-id-2': 'TEST' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'partner-imports',
+        bucket: {
+          name: object.bucket,
+          ownerIdentity: { principalId: 'TEST' },
+          arn: `arn:aws:s3:::${object.bucket}`,
+        },
+        object: {
+          key: encodeURIComponent(object.key).replace(/%20/g, '+').replace(/%2F/g, '/'),
+          size: object.size ?? 0,
+          eTag: object.eTag,
+          sequencer: '0055AED6DCD90281E5',
+        },
+      },
+    })),
+  };
+}
+
+/** A Lambda context whose remaining time is `remainingMs` (a number, or a function for a clock). */
+export function lambdaContext(
+  name = 'test-function',
+  remainingMs: number | (() => number) = 60_000,
+): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'test',
+    getRemainingTimeInMillis: () => (typeof remainingMs === 'number' ? remainingMs : remainingMs()),
+    done: () => {},
+    fail: () => {},
+    succeed: () => {},
+  };
+}
