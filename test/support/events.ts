@@ -1,8 +1,12 @@
-import type { APIGatewayProxyEventV2, Context, S3Event } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+  S3Event,
+  ScheduledEvent,
+} from 'aws-lambda';
 
-export interface HttpEventInput {
-  /** `"POST /partners"`: API Gateway's routeKey; the raw path is built from it and `pathParameters`. */
-  routeKey: string;
+export interface HttpEventOptions {
   pathParameters?: Record<string, string>;
   query?: Record<string, string>;
   /** An object is sent as JSON; a string as it is. */
@@ -10,31 +14,34 @@ export interface HttpEventInput {
   headers?: Record<string, string>;
 }
 
-/** An API Gateway HTTP API (payload 2.0) event, as Lambda receives it. */
-export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
-  const [method = 'GET', template = '/'] = input.routeKey.split(' ');
+/**
+ * An API Gateway HTTP API (payload 2.0) event for `routeKey` (`"POST /partners"`), as Lambda
+ * receives it; the raw path is built from the route and `pathParameters`.
+ */
+export function httpEvent(routeKey: string, options: HttpEventOptions = {}): APIGatewayProxyEventV2 {
+  const [method = 'GET', template = '/'] = routeKey.split(' ');
   const rawPath = template.replace(/\{(\w+)\}/g, (_, name: string) =>
-    encodeURIComponent(input.pathParameters?.[name] ?? ''),
+    encodeURIComponent(options.pathParameters?.[name] ?? ''),
   );
   const body =
-    input.body === undefined
+    options.body === undefined
       ? undefined
-      : typeof input.body === 'string'
-        ? input.body
-        : JSON.stringify(input.body);
-  const query = input.query ?? {};
+      : typeof options.body === 'string'
+        ? options.body
+        : JSON.stringify(options.body);
+  const query = options.query ?? {};
   return {
     version: '2.0',
-    routeKey: input.routeKey,
+    routeKey,
     rawPath,
     rawQueryString: new URLSearchParams(query).toString(),
     headers: {
       host: 'api.example.com',
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...input.headers,
+      ...options.headers,
     },
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    ...(input.pathParameters ? { pathParameters: input.pathParameters } : {}),
+    ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
     requestContext: {
       accountId: '123456789012',
       apiId: 'api',
@@ -42,13 +49,41 @@ export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2 {
       domainPrefix: 'api',
       http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
       requestId: `req-${Math.random().toString(36).slice(2)}`,
-      routeKey: input.routeKey,
+      routeKey,
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
     },
     ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,
+  };
+}
+
+/** A handler's result with the JSON body parsed (an empty body is `undefined`). */
+export function parseResponse<T = Record<string, unknown>>(
+  result: APIGatewayProxyStructuredResultV2 | string | undefined | void,
+): { status: number; headers: Record<string, string>; body: T } {
+  if (result === undefined || typeof result === 'string') throw new Error('expected a structured response');
+  const text = typeof result.body === 'string' ? result.body : '';
+  return {
+    status: result.statusCode ?? 200,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: (text === '' ? undefined : JSON.parse(text)) as T,
+  };
+}
+
+/** An EventBridge Scheduler / rule "Scheduled Event" at `time`. */
+export function scheduledEvent(time = new Date().toISOString()): ScheduledEvent {
+  return {
+    version: '0',
+    id: `event-${Math.random().toString(36).slice(2)}`,
+    'detail-type': 'Scheduled Event',
+    source: 'aws.scheduler',
+    account: '123456789012',
+    time,
+    region: 'us-east-1',
+    resources: ['arn:aws:scheduler:us-east-1:123456789012:schedule/default/nightly-rescore'],
+    detail: {},
   };
 }
 
