@@ -14,11 +14,25 @@ export interface HttpEventOptions {
   headers?: Record<string, string>;
 }
 
+/** The route and the request, in one object. */
+export interface HttpEventInput extends HttpEventOptions {
+  /** `"POST /partners"`: API Gateway's routeKey. */
+  routeKey: string;
+}
+
 /**
- * An API Gateway HTTP API (payload 2.0) event for `routeKey` (`"POST /partners"`), as Lambda
- * receives it; the raw path is built from the route and `pathParameters`.
+ * An API Gateway HTTP API (payload 2.0) event for a route (`"POST /partners"`), as Lambda
+ * receives it; the raw path is built from the route and `pathParameters`. Takes
+ * `(routeKey, options)` or one `{ routeKey, ...options }` object.
  */
-export function httpEvent(routeKey: string, options: HttpEventOptions = {}): APIGatewayProxyEventV2 {
+export function httpEvent(routeKey: string, options?: HttpEventOptions): APIGatewayProxyEventV2;
+export function httpEvent(input: HttpEventInput): APIGatewayProxyEventV2;
+export function httpEvent(
+  routeOrInput: string | HttpEventInput,
+  maybeOptions: HttpEventOptions = {},
+): APIGatewayProxyEventV2 {
+  const routeKey = typeof routeOrInput === 'string' ? routeOrInput : routeOrInput.routeKey;
+  const options = typeof routeOrInput === 'string' ? maybeOptions : routeOrInput;
   const [method = 'GET', template = '/'] = routeKey.split(' ');
   const rawPath = template.replace(/\{(\w+)\}/g, (_, name: string) =>
     encodeURIComponent(options.pathParameters?.[name] ?? ''),
@@ -61,7 +75,7 @@ export function httpEvent(routeKey: string, options: HttpEventOptions = {}): API
 
 /** A handler's result with the JSON body parsed (an empty body is `undefined`). */
 export function parseResponse<T = Record<string, unknown>>(
-  result: APIGatewayProxyStructuredResultV2 | string | undefined | void,
+  result: APIGatewayProxyStructuredResultV2 | string | undefined,
 ): { status: number; headers: Record<string, string>; body: T } {
   if (result === undefined || typeof result === 'string') throw new Error('expected a structured response');
   const text = typeof result.body === 'string' ? result.body : '';
