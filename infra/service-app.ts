@@ -19,6 +19,7 @@ export interface DeployContext {
   usesPlaceholderJwt: boolean;
 }
 
+/** Reads and checks the deployment context; unset JWT settings fall back to the placeholders. */
 export function readDeployContext(app: App): DeployContext {
   const get = (key: string): unknown => app.node.tryGetContext(key);
   const list = (value: unknown): string[] | undefined => {

@@ -58,9 +58,11 @@ export class ServiceStack extends Stack {
         'Rotating the signing key would invalidate every ranking cursor in flight; it guards no data access.',
     });
 
+    // A finishing run starts the run requested meanwhile by invoking the rescore function again.
     const rescore = new ServiceFunction(this, 'Rescore', { name: 'rescore' })
       .useTable(props.table, 'readWrite')
       .useEventBus(this.eventBus);
+    rescore.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const importCsv = new ServiceFunction(this, 'ImportCsv', { name: 'import-csv' })
       .useTable(props.table, 'readWrite')
       .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);

@@ -26,7 +26,6 @@ export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface ServiceFunctionProps {
   name: ServiceFunctionName;
-  logRetention?: logs.RetentionDays;
 }
 
 type EnvName = keyof Env;
@@ -47,7 +46,7 @@ export class ServiceFunction extends NodejsFunction {
     const spec = SERVICE_FUNCTIONS[props.name];
     const functionName = `${Stack.of(scope).stackName}-${props.name}`;
     const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // Our own role instead of the AWSLambdaBasicExecutionRole managed policy, which may write to any

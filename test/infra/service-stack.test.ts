@@ -144,9 +144,10 @@ describe('service functions', () => {
     expect(JSON.stringify(invokes)).toContain(`:function:${stackName}-import-csv`);
   });
 
-  it('rescore writes the table and may only PutEvents, to the service bus', () => {
+  it('rescore writes the table, may only PutEvents to the service bus, and invokes itself for a pending run', () => {
     const actions = actionsOf('rescore');
-    expect(actions).toEqual(expect.arrayContaining(DYNAMO_WRITES));
+    expect(actions).toEqual(expect.arrayContaining([...DYNAMO_WRITES, 'lambda:InvokeFunction']));
+    expect(environmentOf('rescore').RESCORE_FUNCTION_NAME).toBe(`${stackName}-rescore`);
     expect(actions).not.toContain('s3:GetObject');
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
     const busId = Object.keys(service.findResources('AWS::Events::EventBus'))[0];
