@@ -53,16 +53,12 @@ export function problem(status: number, detail: string, errors?: FieldError[]): 
  */
 export function problemFromError(error: unknown): Problem {
   if (error instanceof Error) {
-    const status = STATUS_BY_ERROR_NAME[error.name];
-    if (status !== undefined) {
-      const errors = (error as { errors?: FieldError[] }).errors;
-      return problem(status, error.message, errors);
-    }
     const httpError = error as Error & {
       statusCode?: number;
       expose?: boolean;
       cause?: { package?: string };
     };
+    // middy's JSON parser reports malformed JSON as a 415; it is a bad request, not a bad media type.
     if (
       httpError.cause?.package === '@middy/http-json-body-parser' &&
       httpError.message.startsWith('Invalid or malformed')
@@ -71,6 +67,11 @@ export function problemFromError(error: unknown): Problem {
         400,
         'The body is not valid JSON. Send a JSON document with content-type application/json.',
       );
+    }
+    const status = STATUS_BY_ERROR_NAME[error.name];
+    if (status !== undefined) {
+      const errors = (error as { errors?: FieldError[] }).errors;
+      return problem(status, error.message, errors);
     }
     if (httpError.expose && httpError.statusCode && httpError.statusCode < 500) {
       return problem(httpError.statusCode, httpError.message);
