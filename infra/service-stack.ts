@@ -1,4 +1,12 @@
-import { type CfnElement, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  type CfnElement,
+  CfnOutput,
+  Duration,
+  Stack,
+  type StackProps,
+  TimeZone,
+  Validations,
+} from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -132,7 +140,7 @@ export class ServiceStack extends Stack {
     alarms.watchDeadLetterQueue('ScheduleFailures', scheduleFailures);
     new scheduler.Schedule(this, 'NightlyRescore', {
       description: 'Nightly rescore of every partner at 02:00 UTC',
-      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2' }),
+      schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2', timeZone: TimeZone.ETC_UTC }),
       target: new LambdaInvoke(rescore, {
         // Shaped like the scheduled event the local stack delivers: `time` is the slot, the same on
         // every retry of one night, so a redelivery names the same run.

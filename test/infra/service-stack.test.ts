@@ -248,6 +248,7 @@ describe('triggers', () => {
   it('runs rescore nightly at 02:00 UTC with retries and a dead-letter queue', () => {
     service.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 2 * * ? *)',
+      ScheduleExpressionTimezone: 'Etc/UTC',
       State: 'ENABLED',
       Target: {
         Arn: { 'Fn::GetAtt': [functionLogicalId(service, 'rescore'), 'Arn'] },
