@@ -1,0 +1,154 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
+import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import type { DeliveredEvent } from '#core/adapters/ndjson-event-sink.ts';
+import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
+import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import type { FunctionInvoker } from '#core/ports.ts';
+import { RunRequester } from '#core/runs/run-requester.ts';
+import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
+import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import { createHandler as createRescoreHandler, type RescoreResult } from '#functions/rescore.ts';
+import type { RouteKey } from '#functions/routes.ts';
+import { type HttpEventInput, httpEvent, lambdaContext } from '#test/support/events.ts';
+import type { LocalServers } from '#test/support/local-servers.ts';
+
+/**
+ * The service's three functions wired to one fresh table on the local servers, with a clock that
+ * a test can move forward, an NDJSON event file, and an in-process invoker that queues rescore invocations until
+ * {@link Harness.drain} runs them through the rescore handler (as Lambda would, later).
+ */
+export async function createHarness(
+  servers: LocalServers,
+  options: { client?: DynamoDBDocumentClient } = {},
+) {
+  const table = await servers.createTable();
+  const bucket = await servers.createBucket();
+  const client = options.client ?? servers.documentClient;
+  const dir = await mkdtemp(path.join(tmpdir(), 'rescore-'));
+  const eventsFile = path.join(dir, 'events.ndjson');
+  // Real time (the partner store stamps writes with it) plus an offset a test can move forward.
+  const clock = { offsetMs: 0 };
+  const now = () => Date.now() + clock.offsetMs;
+  const queued: unknown[] = [];
+  const invoker: FunctionInvoker = {
+    invokeAsync: async (_name, payload) => {
+      queued.push(payload);
+    },
+  };
+  const partners = new DynamoPartnerStore(client, table);
+  const models = new DynamoModelStore(client, table, { cacheMs: 0, now });
+  const runs = new DynamoRunStore(client, table);
+  const rankings = new DynamoRankingStore(client, table);
+  const signer = new HmacCursorSigner(async () => 'test-cursor-secret-0123456789');
+  const requester = new RunRequester({ runs, models, invoker, rescoreFunctionName: 'rescore', now });
+  const events = new NdjsonEventSink(eventsFile);
+  const rescoreDeps = { partners, models, runs, rankings, events, requester, now };
+
+  const ingest = createIngestHandler(() => ({
+    partners,
+    models,
+    runs,
+    imports: new DynamoImportStore(client, table, { now }),
+    objects: new S3ObjectStore(servers.s3Client, bucket),
+    requester,
+    now,
+  }));
+  const query = createQueryHandler(() => ({ partners, models, runs, rankings, signer, now }));
+  const rescore = createRescoreHandler(() => rescoreDeps);
+
+  const call = async <T = Record<string, unknown>>(
+    route: RouteKey,
+    init: Omit<HttpEventInput, 'routeKey'> = {},
+  ) => {
+    const handler = route.startsWith('GET') || route === 'POST /model/preview' ? query : ingest;
+    return parseResponse<T>(await handler(httpEvent({ routeKey: route, ...init }), lambdaContext()));
+  };
+
+  return {
+    table,
+    client,
+    clock,
+    queued,
+    partners,
+    models,
+    runs,
+    rankings,
+    requester,
+    rescoreDeps,
+    rescore: (event: unknown) => rescore(event, lambdaContext('rescore')) as Promise<RescoreResult>,
+    call,
+    /** Runs every queued rescore invocation (and those they queue) through the rescore handler. */
+    async drain(): Promise<RescoreResult[]> {
+      const results: RescoreResult[] = [];
+      while (queued.length > 0) results.push(await this.rescore(queued.shift()));
+      return results;
+    },
+    /** Upserts partners through `POST /partners`, 1,000 per request. */
+    async upsert(items: readonly Record<string, unknown>[]): Promise<void> {
+      for (let start = 0; start < items.length; start += 1000) {
+        const response = await call('POST /partners', {
+          body: { partners: items.slice(start, start + 1000) },
+        });
+        if (response.status !== 200) throw new Error(`upsert failed: ${JSON.stringify(response.body)}`);
+      }
+    },
+    /** `POST /rescore`, then the run it queued. */
+    async runNow(): Promise<string> {
+      const response = await call<{ runId: string }>('POST /rescore');
+      await this.drain();
+      return response.body.runId;
+    },
+    async events(): Promise<DeliveredEvent[]> {
+      const text = await readFile(eventsFile, 'utf8').catch(() => '');
+      return text
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as DeliveredEvent);
+    },
+    async dispose(): Promise<void> {
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A function's response with its JSON body parsed. */
+export interface ParsedResponse<T> {
+  status: number;
+  headers: Record<string, string>;
+  body: T;
+}
+
+function parseResponse<T>(result: APIGatewayProxyStructuredResultV2): ParsedResponse<T> {
+  const text = result.body ?? '';
+  return {
+    status: result.statusCode ?? 200,
+    headers: (result.headers ?? {}) as Record<string, string>,
+    body: (text === '' ? undefined : JSON.parse(text)) as T,
+  };
+}
+
+/** An EventBridge Scheduler event for the nightly rescore slot `time`. */
+export function scheduledEvent(time: string) {
+  return {
+    version: '0',
+    id: crypto.randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.scheduler',
+    account: '000000000000',
+    time,
+    region: 'us-east-1',
+    resources: ['arn:aws:scheduler:us-east-1:000000000000:schedule/default/nightly-rescore'],
+    detail: {},
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
