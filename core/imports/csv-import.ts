@@ -142,7 +142,7 @@ class SegmentImporter {
     private progress: ImportProgress,
   ) {
     this.sourceTag = `${source.importId}/${source.etag}`;
-    this.committed = progress;
+    this.committed = structuredClone(progress);
   }
 
   async run(defaultAsOf: string): Promise<ImportRunOutcome> {
@@ -262,7 +262,13 @@ class SegmentImporter {
         }
         this.progress.rowsTotal++;
         chunkRows++;
-        const result = rowToUpsert(record.fields, header, record.line, defaultAsOf, this.sourceTag);
+        const result = rowToUpsert(
+          record.fields,
+          header,
+          record.line,
+          defaultAsOf,
+          `${this.sourceTag}#${record.line}`,
+        );
         if ('error' in result) this.reject(result.error, record.fields);
         else chunk.push({ upsert: result.upsert, line: record.line, fields: record.fields });
         position = { offset: record.end, line: record.nextLine };
@@ -331,7 +337,9 @@ class SegmentImporter {
         return;
       }
       this.progress.rowsImported++;
-      if (outcome.previousSource === this.sourceTag) {
+      // Written earlier by another line of this file (the same line again is a retried request).
+      const previous = outcome.previousSource;
+      if (previous?.startsWith(`${this.sourceTag}#`) && previous !== row.upsert.source) {
         this.warn(
           `line ${row.line}: partner "${row.upsert.id}" appears earlier in the file; this later row wins`,
         );
@@ -370,7 +378,7 @@ class SegmentImporter {
       this.progress,
       leaseUntil,
     );
-    this.committed = this.progress;
+    this.committed = structuredClone(this.progress);
     if (!kept) {
       this.leaseLost = true;
       logger.warn('import lease lost; another worker continues', { importId: this.source.importId });

@@ -1,0 +1,355 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { PARTNER_SHARDS } from '#core/keys.ts';
+import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
+import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
+import { importHarness } from './import-harness.ts';
+
+let servers: LocalServers;
+beforeAll(async () => {
+  servers = await startLocalServers();
+});
+afterAll(async () => {
+  await servers.stop();
+});
+
+async function allPartners(store: DynamoPartnerStore): Promise<PartnerRecord[]> {
+  const all: PartnerRecord[] = [];
+  for (let shard = 0; shard < PARTNER_SHARDS; shard++) {
+    for await (const page of store.readShard(shard)) all.push(...page);
+  }
+  return all;
+}
+
+/** A partner store that counts the rows it is asked to write (to see a file applied once). */
+class CountingPartnerStore extends DynamoPartnerStore {
+  rowsWritten = 0;
+  failAfterCalls: number | null = null;
+  calls = 0;
+  override async upsert(items: readonly PartnerUpsert[]): Promise<UpsertOutcome[]> {
+    this.calls++;
+    if (this.failAfterCalls !== null && this.calls > this.failAfterCalls) {
+      this.failAfterCalls = null;
+      throw new Error('simulated crash of the worker');
+    }
+    this.rowsWritten += items.length;
+    return super.upsert(items);
+  }
+}
+
+describe('import-csv: CSV rules (contract §4)', () => {
+  it('imports a comma file, matches headers by name and requests a rescore', async () => {
+    const h = await importHarness(servers);
+    await h.importFile(
+      'imports/simple.csv',
+      'ID,Name,SALES,Communication Frequency\na,Alpha,10,3\nb,Beta,20,\n',
+    );
+    expect(await h.imports.get('simple')).toMatchObject({
+      status: 'completed',
+      rowsTotal: 2,
+      rowsImported: 2,
+      rowsRejected: 0,
+      errors: [],
+      errorReportKey: null,
+    });
+    expect(await h.partners.get('a')).toMatchObject({
+      name: 'Alpha',
+      metrics: { sales: 10, communicationfrequency: 3 },
+    });
+    expect((await h.partners.get('b'))?.metrics).toEqual({ sales: 20 });
+    expect(h.rescoreRequests).toEqual(['import']);
+  });
+
+  for (const [label, nl] of [
+    ['CRLF', '\r\n'],
+    ['LF', '\n'],
+  ] as const) {
+    it(`reports physical line numbers with a BOM, ${label}, quoted line breaks and blank lines`, async () => {
+      const h = await importHarness(servers);
+      const csv = [
+        '\uFEFFid,name,sales',
+        'a,"Alpha',
+        'Corp",1',
+        'b,Beta,12abc',
+        '',
+        'c,Gamma,"1,000"',
+        'd,"Multi',
+        'line',
+        'name",NaN',
+        'e,Eps,1e3',
+        '',
+      ].join(nl);
+      await h.importFile('imports/lines.csv', csv);
+      const record = await h.imports.get('lines');
+      expect(record).toMatchObject({ status: 'completed', rowsTotal: 5, rowsImported: 2, rowsRejected: 3 });
+      expect(record?.errors.map((e) => [e.line, e.column])).toEqual([
+        [4, 'sales'],
+        [6, 'sales'],
+        [7, 'sales'],
+      ]);
+      expect(await h.partners.get('a')).toMatchObject({ name: `Alpha${nl}Corp`, metrics: { sales: 1 } });
+      expect((await h.partners.get('e'))?.metrics).toEqual({ sales: 1000 });
+      expect(await h.partners.get('b')).toBeNull();
+    });
+  }
+
+  it('detects semicolon and tab delimiters from the header', async () => {
+    const h = await importHarness(servers);
+    await h.importFile('imports/semi.csv', 'id;sales;reputation\ns1;1.5;2\n');
+    await h.importFile('imports/tab.csv', 'id\tsales\treputation\nt1\t3\t-4\n');
+    expect((await h.partners.get('s1'))?.metrics).toEqual({ sales: 1.5, reputation: 2 });
+    expect((await h.partners.get('t1'))?.metrics).toEqual({ sales: 3, reputation: -4 });
+    expect(await h.imports.get('semi')).toMatchObject({ rowsImported: 1, rowsRejected: 0 });
+  });
+
+  it('accepts only plain decimal numbers and rejects the whole row otherwise', async () => {
+    const h = await importHarness(servers);
+    const good = [' 42 ', '-1.5e-3', '+.5', '7.', '0'];
+    const bad = ['12abc', 'NaN', '1,000', 'Inf', 'Infinity', '0x10', '1e999', '1 000', '--1'];
+    const rows = [...good, ...bad].map((value, i) => `p${i},"${value}",1`);
+    await h.importFile('imports/numbers.csv', `id,sales,reputation\n${rows.join('\n')}\n`);
+    const record = await h.imports.get('numbers');
+    expect(record).toMatchObject({ rowsTotal: 14, rowsImported: good.length, rowsRejected: bad.length });
+    expect((await h.partners.get('p0'))?.metrics.sales).toBe(42);
+    expect((await h.partners.get('p1'))?.metrics.sales).toBe(-0.0015);
+    expect((await h.partners.get('p2'))?.metrics.sales).toBe(0.5);
+    for (let i = good.length; i < rows.length; i++) expect(await h.partners.get(`p${i}`)).toBeNull();
+    expect(record?.errors[0]).toEqual({
+      line: 7,
+      column: 'sales',
+      message: '"12abc" is not a plain decimal number',
+    });
+  });
+
+  it('rejects ragged rows, over-long fields and bad ids, and imports every good row', async () => {
+    const h = await importHarness(servers);
+    const csv = [
+      'id,name,sales',
+      'ok1,One,1',
+      'short,Two',
+      'long,Three,3,extra',
+      `big,${'x'.repeat(1001)},4`,
+      `edge,${'y'.repeat(1000)},5`,
+      `${'i'.repeat(129)},Too long id,6`,
+      ',No id,7',
+      'ok2,,8',
+    ].join('\n');
+    await h.importFile('imports/ragged.csv', csv);
+    const record = await h.imports.get('ragged');
+    expect(record).toMatchObject({ rowsTotal: 8, rowsImported: 3, rowsRejected: 5 });
+    expect(record?.errors.map((e) => [e.line, e.column])).toEqual([
+      [3, null],
+      [4, null],
+      [5, 'name'],
+      [7, 'id'],
+      [8, 'id'],
+    ]);
+    expect(record?.errors[0]?.message).toBe('expected 3 fields as in the header, found 2');
+    expect((await h.partners.get('edge'))?.name).toHaveLength(1000);
+    expect(await h.partners.get('ok2')).toMatchObject({ name: 'ok2', metrics: { sales: 8 } });
+  });
+
+  it('lets the later row of a duplicate id win, with a warning, counting both as imported', async () => {
+    const h = await importHarness(servers, { options: { chunkRows: 2 } });
+    await h.importFile('imports/dups.csv', 'id,sales\nd,1\nx,5\ny,6\nd,2\nd,3\n');
+    const record = await h.imports.get('dups');
+    expect(record).toMatchObject({ rowsTotal: 5, rowsImported: 5, rowsRejected: 0 });
+    expect(record?.warnings).toEqual([
+      'line 5: partner "d" appears earlier in the file; this later row wins',
+      'line 6: partner "d" appears earlier in the file; this later row wins',
+    ]);
+    expect((await h.partners.get('d'))?.metrics).toEqual({ sales: 3 });
+  });
+
+  it('ignores unknown columns with a warning and uses name as the id when there is no id column', async () => {
+    const h = await importHarness(servers);
+    await h.importFile('imports/names.csv', 'Name,Region,Colour,sales,,Type\nAcme,EU,red,9,z,Reseller\n');
+    const record = await h.imports.get('names');
+    expect(record?.warnings).toEqual([
+      'column "Colour" is not a partner field or a metric of the active model and was ignored',
+      'column 5 has no name and was ignored',
+    ]);
+    expect(await h.partners.get('Acme')).toMatchObject({
+      name: 'Acme',
+      region: 'EU',
+      type: 'Reseller',
+      metrics: { sales: 9 },
+    });
+  });
+
+  it('leaves values of empty cells as they were and merges with stored data', async () => {
+    const h = await importHarness(servers);
+    await h.partners.upsert([
+      {
+        id: 'm',
+        name: 'Kept',
+        region: 'EU',
+        metrics: { sales: 5, reputation: 7 },
+        asOf: '2020-01-01T00:00:00.000Z',
+      },
+    ]);
+    await h.importFile('imports/merge.csv', 'id,name,region,sales,reputation\nm,,,,8\n');
+    expect(await h.partners.get('m')).toMatchObject({
+      name: 'Kept',
+      region: 'EU',
+      metrics: { sales: 5, reputation: 8 },
+    });
+  });
+
+  it('does not apply a row whose asOf is older than the stored one', async () => {
+    const h = await importHarness(servers);
+    await h.partners.upsert([{ id: 's', metrics: { sales: 5 }, asOf: '2024-06-01T00:00:00.000Z' }]);
+    await h.importFile(
+      'imports/stale.csv',
+      'id,sales,asOf\ns,1,2024-05-01\nt,2,2024-05-01T10:00:00+02:00\nu,3,yesterday\n',
+    );
+    const record = await h.imports.get('stale');
+    expect(record).toMatchObject({ rowsTotal: 3, rowsImported: 1, rowsRejected: 2 });
+    expect(record?.errors.map((e) => [e.line, e.column])).toEqual([
+      [4, 'asOf'],
+      [2, 'asOf'],
+    ]);
+    expect((await h.partners.get('s'))?.metrics).toEqual({ sales: 5 });
+    expect((await h.partners.get('t'))?.asOf).toBe('2024-05-01T08:00:00.000Z');
+  });
+
+  it('writes every rejected row to a formula-safe error report that does not itself trigger an import', async () => {
+    const h = await importHarness(servers);
+    await h.importFile('imports/report.csv', 'id,name,sales\n=cmd,@evil,x\nok,Fine,1\n+1,-minus,2abc\n');
+    const record = await h.imports.get('report');
+    expect(record?.errorReportKey).toBe('imports/report.errors.csv');
+    const report = await h.readObject('imports/report.errors.csv');
+    expect(report.trim().split('\n')).toEqual([
+      'line,column,error,id,name,sales',
+      `2,sales,"""x"" is not a plain decimal number",'=cmd,'@evil,x`,
+      `4,sales,"""2abc"" is not a plain decimal number",'+1,'-minus,2abc`,
+    ]);
+    const before = h.invocations();
+    await h.invoke(await h.upload('imports/report.errors.csv', report));
+    expect(h.invocations()).toBe(before + 1);
+    expect(await h.imports.get('report.errors')).toBeNull();
+  });
+
+  it('fails a file without a usable header, or not in UTF-8, with a clear error', async () => {
+    const h = await importHarness(servers);
+    await h.importFile('imports/empty.csv', '');
+    await h.importFile('imports/noid.csv', 'sales,reputation\n1,2\n');
+    await h.importFile('imports/latin1.csv', Buffer.from('id,r\xe9gion\na,b\n', 'latin1'));
+    expect(await h.imports.get('empty')).toMatchObject({
+      status: 'failed',
+      errors: [{ line: 1, column: null }],
+    });
+    expect((await h.imports.get('noid'))?.errors[0]?.message).toMatch(/no id, partnerId or name column/);
+    expect((await h.imports.get('latin1'))?.errors[0]?.message).toMatch(/not valid UTF-8/);
+    expect(h.rescoreRequests).toEqual([]);
+  });
+
+  it('derives the import id of a plain upload from its key', async () => {
+    const h = await importHarness(servers);
+    await h.importFile('imports/May 2024 (final).csv', 'id,sales\nk,1\n');
+    expect(await h.imports.get('May_2024__final_')).toMatchObject({ status: 'completed', rowsImported: 1 });
+  });
+});
+
+describe('import-csv: delivery, retries and continuation (contract §4, §7)', () => {
+  const csv = `id,sales\n${Array.from({ length: 50 }, (_, i) => `r${i},${i}`).join('\n')}\n`;
+
+  it('applies the same S3 event once when it is delivered twice', async () => {
+    let counting = null as unknown as CountingPartnerStore;
+    const h = await importHarness(servers, {
+      partners: (client, table) => {
+        counting = new CountingPartnerStore(client, table);
+        return counting;
+      },
+    });
+    const event = await h.upload('imports/twice.csv', csv);
+    await h.invoke(event);
+    await h.invoke(event);
+    expect(counting.rowsWritten).toBe(50);
+    expect(await h.imports.get('twice')).toMatchObject({ status: 'completed', rowsImported: 50 });
+    expect(h.rescoreRequests).toHaveLength(1);
+  });
+
+  it('applies it once when both deliveries run at the same time', async () => {
+    let counting = null as unknown as CountingPartnerStore;
+    const h = await importHarness(servers, {
+      partners: (client, table) => {
+        counting = new CountingPartnerStore(client, table);
+        return counting;
+      },
+      options: { chunkRows: 5 },
+    });
+    const event = await h.upload('imports/concurrent.csv', csv);
+    await Promise.all([h.invoke(event), h.invoke(event), h.invoke(event)]);
+    expect(counting.rowsWritten).toBe(50);
+    expect(await h.imports.get('concurrent')).toMatchObject({ status: 'completed', rowsImported: 50 });
+  });
+
+  it('imports a new version of the same key again', async () => {
+    const h = await importHarness(servers);
+    await h.importFile('imports/versioned.csv', 'id,sales\nv,1\n');
+    await h.importFile('imports/versioned.csv', 'id,sales\nv,2\nw,3\n');
+    expect(await h.imports.get('versioned')).toMatchObject({
+      status: 'completed',
+      rowsTotal: 2,
+      rowsImported: 2,
+    });
+    expect((await h.partners.get('v'))?.metrics.sales).toBe(2);
+  });
+
+  it('resumes a crashed attempt at its last checkpoint when the event is retried', async () => {
+    let counting = null as unknown as CountingPartnerStore;
+    const h = await importHarness(servers, {
+      partners: (client, table) => {
+        counting = new CountingPartnerStore(client, table);
+        return counting;
+      },
+      options: { chunkRows: 10, checkpointRows: 10 },
+    });
+    counting.failAfterCalls = 3;
+    const event = await h.upload('imports/crash.csv', `${csv}bad,zz\n`);
+    await expect(h.invoke(event)).rejects.toThrow('simulated crash');
+    expect(await h.imports.get('crash')).toMatchObject({ status: 'processing', rowsTotal: 30 });
+    await h.invoke(event); // Lambda's retry of the same event
+    expect(await h.imports.get('crash')).toMatchObject({
+      status: 'completed',
+      rowsTotal: 51,
+      rowsImported: 50,
+      rowsRejected: 1,
+      warnings: [],
+    });
+    expect(counting.rowsWritten).toBe(50);
+  });
+
+  it('continues across invocations when the time budget runs out, with exact counts and lines', async () => {
+    const h = await importHarness(servers, {
+      options: { chunkRows: 7, checkpointRows: 7, marginMs: 1000 },
+      remainingMs: () => 500, // always below the margin: hand over after every chunk
+    });
+    const rows = Array.from({ length: 60 }, (_, i) =>
+      i === 20 ? 'q,"quoted\nbreak",1' : `c${i},,${i % 13 === 5 ? 'x' : i}`,
+    );
+    rows.push('c3,,99'); // a duplicate in a later invocation
+    await h.importFile('imports/budget.csv', `id,name,sales\n${rows.join('\n')}\n`);
+    const record = await h.imports.get('budget');
+    const rejectedLines = rows
+      .map((row, i) => ({ row, line: i + 2 + (i > 20 ? 1 : 0) }))
+      .filter(({ row }) => row.endsWith(',x'))
+      .map(({ line }) => line);
+    expect(record).toMatchObject({
+      status: 'completed',
+      rowsTotal: 61,
+      rowsImported: 61 - rejectedLines.length,
+      rowsRejected: rejectedLines.length,
+      warnings: ['line 63: partner "c3" appears earlier in the file; this later row wins'],
+    });
+    expect(record?.errors.map((e) => e.line)).toEqual(rejectedLines);
+    expect(h.invocations()).toBeGreaterThan(8);
+    expect((await h.partners.get('c3'))?.metrics.sales).toBe(99);
+    expect((await h.partners.get('q'))?.name).toBe('quoted\nbreak');
+    const report = (await h.readObject('imports/budget.errors.csv')).trim().split('\n');
+    expect(report.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(rejectedLines);
+    // 60 distinct ids, minus the rejected rows' ids.
+    expect((await allPartners(h.partners)).length).toBe(60 - rejectedLines.length);
+  });
+});

@@ -1,0 +1,99 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import type { ImportOptions } from '#core/imports/csv-import.ts';
+import type { FunctionInvoker, RescoreReason, RescoreRequester } from '#core/ports.ts';
+import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv.ts';
+import { lambdaContext, s3Event } from '#test/support/events.ts';
+import type { LocalServers } from '#test/support/local-servers.ts';
+
+/**
+ * The import function wired to a fresh table and bucket on the local servers. Continuations and
+ * rescore requests are recorded instead of sent; `drain()` runs queued continuations through the
+ * same handler, as Lambda would.
+ */
+export async function importHarness(
+  servers: LocalServers,
+  overrides: {
+    options?: Partial<ImportOptions>;
+    remainingMs?: () => number;
+    /** Builds the partner store (tests wrap the real one to count or fail writes). */
+    partners?: (client: LocalServers['documentClient'], table: string) => DynamoPartnerStore;
+  } = {},
+) {
+  const table = await servers.createTable();
+  const bucket = await servers.createBucket();
+  const client = servers.documentClient;
+  const partners = overrides.partners?.(client, table) ?? new DynamoPartnerStore(client, table);
+  const imports = new DynamoImportStore(client, table);
+  const objects = new S3ObjectStore(servers.s3Client, bucket);
+  const models = new DynamoModelStore(client, table);
+  const queued: ImportEvent[] = [];
+  const rescoreRequests: RescoreReason[] = [];
+  const invoker: FunctionInvoker = {
+    invokeAsync: async (functionName, payload) => {
+      if (functionName !== 'import-csv') throw new Error(`unexpected function ${functionName}`);
+      queued.push(payload as ImportEvent);
+    },
+  };
+  const rescore: RescoreRequester = {
+    request: async (reason) => {
+      rescoreRequests.push(reason);
+      return { runId: 'run-1', status: 'running' };
+    },
+  };
+  const deps: ImportFunctionDeps = {
+    partners,
+    imports,
+    objects,
+    models,
+    rescore,
+    invoker,
+    importFunctionName: 'import-csv',
+    ...(overrides.options ? { options: overrides.options } : {}),
+    ...(overrides.remainingMs ? { remainingMs: overrides.remainingMs } : {}),
+  };
+  const handler = createHandler(() => deps);
+  let invocations = 0;
+  const invoke = async (event: ImportEvent) => {
+    invocations++;
+    await handler(event, lambdaContext('import-csv'));
+  };
+
+  return {
+    table,
+    bucket,
+    partners,
+    imports,
+    objects,
+    models,
+    queued,
+    rescoreRequests,
+    invocations: () => invocations,
+    /** Uploads `content` under `key` and returns the S3 event for it (not yet delivered). */
+    async upload(key: string, content: string | Buffer) {
+      const output = await servers.s3Client.send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: content, ContentType: 'text/csv' }),
+      );
+      return s3Event({ bucket, key, eTag: (output.ETag ?? '').replaceAll('"', ''), size: content.length });
+    },
+    invoke,
+    /** Runs queued continuations until none is left. */
+    async drain() {
+      while (queued.length > 0) await invoke(queued.shift() as ImportEvent);
+    },
+    /** Uploads, delivers the event and runs every continuation. */
+    async importFile(key: string, content: string | Buffer) {
+      await invoke(await this.upload(key, content));
+      await this.drain();
+    },
+    async readObject(key: string): Promise<string> {
+      const { body } = await objects.read(bucket, key);
+      const chunks: Buffer[] = [];
+      for await (const chunk of body as AsyncIterable<Buffer>) chunks.push(chunk);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
