@@ -143,29 +143,40 @@ export class BodyTooLargeError extends Error {
   override readonly name = 'BodyTooLargeError';
 }
 
+// An oversized body is read and dropped up to this many times the limit, so that the client, still
+// sending, gets the 413 rather than a broken pipe; beyond it the connection is cut.
+const DISCARD_FACTOR = 4;
+
 /**
- * Reads the request body, refusing more than `limit` bytes: by `content-length` before reading, or
- * as soon as a chunked body passes the limit, so an oversized upload is never buffered whole.
+ * Reads the request body, refusing more than `limit` bytes without keeping them: past the limit the
+ * rest is read and dropped, then the promise rejects with {@link BodyTooLargeError}; a body declared
+ * or growing beyond `DISCARD_FACTOR` times the limit is refused at once.
  */
 export function readBody(request: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const tooLarge = (size: number) =>
+    new BodyTooLargeError(
+      `The body is ${size > limit * DISCARD_FACTOR ? 'over ' : ''}${size} bytes; the limit is ${limit}.`,
+    );
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    return Promise.reject(new BodyTooLargeError(`The body is ${declared} bytes; the limit is ${limit}.`));
-  }
+  if (Number.isFinite(declared) && declared > limit * DISCARD_FACTOR)
+    return Promise.reject(tooLarge(declared));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners('data');
-        request.pause();
-        reject(new BodyTooLargeError(`The body is over the limit of ${limit} bytes.`));
+      if (size <= limit) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
+      chunks.length = 0;
+      if (size > limit * DISCARD_FACTOR) {
+        request.removeAllListeners('data');
+        request.pause();
+        reject(tooLarge(size));
+      }
     });
-    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('end', () => (size > limit ? reject(tooLarge(size)) : resolve(Buffer.concat(chunks))));
     request.on('error', reject);
   });
 }

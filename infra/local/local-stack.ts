@@ -184,7 +184,7 @@ function scheduledEvent(region: string, slot = new Date(Math.floor(Date.now() / 
     time: slot.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region,
     resources: [`arn:aws:scheduler:${region}:000000000000:schedule/default/nightly-rescore`],
-    detail: '{}',
+    detail: {},
   };
 }
 
