@@ -4,7 +4,7 @@ import type { PartnerColumns } from './columns.ts';
 import { decayAndCap, logValue } from './metric-values.ts';
 import { normalCdf } from './normal-cdf.ts';
 import { sketchOfSorted } from './quantile-sketch.ts';
-import { argsortNumbers } from './sort-keys.ts';
+import { sortNumbers } from './sort-keys.ts';
 import { tierIndexOf } from './tiers.ts';
 
 /** Population statistics of one metric at the run's time, over the present values after decay and cap. */
@@ -92,24 +92,24 @@ export function scorePopulation(
   });
 
   const { scores, scale } = weightedScores(model, normalized, n);
-  const order = argsortNumbers(scores, true);
-  breakTiesById(order, scores, columns.ids);
+  const { order, sorted } = sortNumbers(scores, true);
+  breakTiesById(order, sorted, columns.ids);
   const ranks = new Uint32Array(n);
   const percentiles = new Float64Array(n);
+  // Walk the scores in rank order: ties are runs of equal values.
   for (let start = 0; start < n; ) {
-    const score = scores[order[start] as number] as number;
+    const score = sorted[start] as number;
     let end = start + 1;
-    while (end < n && scores[order[end] as number] === score) end++;
+    while (end < n && sorted[end] === score) end++;
     const percentile = (100 * (n - end + (end - start) / 2)) / n;
-    for (let k = start; k < end; k++) percentiles[order[k] as number] = percentile;
+    for (let k = start; k < end; k++) {
+      const i = order[k] as number;
+      ranks[i] = k + 1;
+      percentiles[i] = percentile;
+    }
     start = end;
   }
-  const scoreSorted = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const i = order[k] as number;
-    ranks[i] = k + 1;
-    scoreSorted[n - 1 - k] = scores[i] as number;
-  }
+  const scoreSketch = sketchOfSorted(sorted.reverse());
 
   const tierIndex = assignTiers(model, scores, options.previousTiers);
   return {
@@ -124,7 +124,7 @@ export function scorePopulation(
       runTimeMs: options.runTimeMs,
       partners: n,
       metrics: metricStats,
-      scoreSketch: sketchOfSorted(scoreSorted),
+      scoreSketch,
     },
   };
 }
@@ -138,72 +138,75 @@ function normalizeColumn(
 ): { values: Float64Array; stats: MetricStatistics } {
   const n = raw.length;
   const out = new Float64Array(n);
-  const missingValue = metric.missing === 'zero' ? 0 : metric.missing === 'neutral' ? 0.5 : Number.NaN;
   const transformed = metric.halfLifeDays !== null || metric.cap.min !== null || metric.cap.max !== null;
 
-  // x after decay and cap, into `out` for present partners; population statistics in the same pass.
+  // Pass 1: x after decay and cap into `out`, count, min, max and sums shifted by the first value
+  // (shifting keeps the one-pass variance accurate).
   let count = 0;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
+  let shift = Number.NaN;
   let sum = 0;
+  let squares = 0;
   for (let i = 0; i < n; i++) {
     let x = raw[i] as number;
     if (Number.isNaN(x)) continue; // missing
     if (transformed) x = decayAndCap(metric, x, asOfMs[i] as number, timeMs);
     out[i] = x;
-    count++;
-    sum += x;
+    if (count++ === 0) shift = x;
+    const d = x - shift;
+    sum += d;
+    squares += d * d;
     if (x < min) min = x;
     if (x > max) max = x;
   }
-  const mean = count > 0 ? sum / count : 0;
-  let squares = 0;
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(raw[i] as number)) continue;
-    const d = (out[i] as number) - mean;
-    squares += d * d;
-  }
-  const std = count > 0 && min !== max ? Math.sqrt(squares / count) : 0;
   if (count === 0) {
     min = 0;
     max = 0;
   }
+  const mean = count > 0 ? shift + sum / count : 0;
+  let std = count > 0 && min !== max ? Math.sqrt(Math.max(0, squares / count - (sum / count) ** 2)) : 0;
+  if (metric.normalization === 'zscore' && std > 0) {
+    // Φ needs σ to full precision: the exact two-pass form.
+    let deviations = 0;
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(raw[i] as number)) continue;
+      const d = (out[i] as number) - mean;
+      deviations += d * d;
+    }
+    std = Math.sqrt(deviations / count);
+  }
   const logMin = logValue(min);
   const logMax = logValue(max);
-  const lower = metric.direction === 'lower';
 
+  // Pass 2: n, direction and missing policy in one sweep.
+  const missingValue = metric.missing === 'zero' ? 0 : metric.missing === 'neutral' ? 0.5 : Number.NaN;
+  const lower = metric.direction === 'lower';
   let sketch: number[];
-  switch (metric.normalization) {
-    case 'percentile':
-      sketch = percentileInPlace(raw, out);
-      break;
-    case 'none':
-      sketch = sampleSketch(raw, out, count);
-      break;
-    case 'minmax':
-    case 'log': {
-      sketch = sampleSketch(raw, out, count);
-      const useLog = metric.normalization === 'log';
-      const lo = useLog ? logMin : min;
-      const range = (useLog ? logMax : max) - lo;
-      for (let i = 0; i < n; i++) {
-        if (Number.isNaN(raw[i] as number)) continue;
-        const x = useLog ? logValue(out[i] as number) : (out[i] as number);
-        out[i] = range > 0 ? (x - lo) / range : 0.5;
-      }
-      break;
+  if (metric.normalization === 'percentile') {
+    sketch = percentileInPlace(raw, out, count);
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(raw[i] as number)) out[i] = missingValue;
+      else if (lower) out[i] = 1 - (out[i] as number);
     }
-    case 'zscore':
-      sketch = sampleSketch(raw, out, count);
-      for (let i = 0; i < n; i++) {
-        if (Number.isNaN(raw[i] as number)) continue;
-        out[i] = std > 0 ? normalCdf(((out[i] as number) - mean) / std) : 0.5;
+  } else {
+    sketch = sampleSketch(raw, out, count);
+    const kind = metric.normalization;
+    const lo = kind === 'log' ? logMin : min;
+    const range = (kind === 'log' ? logMax : max) - lo;
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(raw[i] as number)) {
+        out[i] = missingValue;
+        continue;
       }
-      break;
-  }
-  for (let i = 0; i < n; i++) {
-    if (Number.isNaN(raw[i] as number)) out[i] = missingValue;
-    else if (lower) out[i] = metric.normalization === 'none' ? -(out[i] as number) : 1 - (out[i] as number);
+      const x = out[i] as number;
+      let v: number;
+      if (kind === 'minmax') v = range > 0 ? (x - lo) / range : 0.5;
+      else if (kind === 'log') v = range > 0 ? (logValue(x) - lo) / range : 0.5;
+      else if (kind === 'zscore') v = std > 0 ? normalCdf((x - mean) / std) : 0.5;
+      else v = x;
+      out[i] = lower ? (kind === 'none' ? -v : 1 - v) : v;
+    }
   }
   return {
     values: out,
@@ -212,20 +215,20 @@ function normalizeColumn(
 }
 
 /** Replaces each present x in `out` by its mid-rank (L + E/2)/|P|; returns the exact sketch. */
-function percentileInPlace(raw: Float64Array, out: Float64Array): number[] {
-  const present: number[] = [];
-  for (let i = 0; i < raw.length; i++) if (!Number.isNaN(raw[i] as number)) present.push(i);
-  const m = present.length;
-  const values = new Float64Array(m);
-  for (let k = 0; k < m; k++) values[k] = out[present[k] as number] as number;
-  const order = argsortNumbers(values);
-  const sorted = new Float64Array(m);
-  for (let k = 0; k < m; k++) sorted[k] = values[order[k] as number] as number;
-  for (let start = 0; start < m; ) {
+function percentileInPlace(raw: Float64Array, out: Float64Array, count: number): number[] {
+  const present = new Uint32Array(count);
+  const values = new Float64Array(count);
+  for (let i = 0, m = 0; i < raw.length; i++) {
+    if (Number.isNaN(raw[i] as number)) continue;
+    present[m] = i;
+    values[m++] = out[i] as number;
+  }
+  const { order, sorted } = sortNumbers(values);
+  for (let start = 0; start < count; ) {
     const x = sorted[start] as number;
     let end = start + 1;
-    while (end < m && sorted[end] === x) end++;
-    const fraction = (start + (end - start) / 2) / m;
+    while (end < count && sorted[end] === x) end++;
+    const fraction = (start + (end - start) / 2) / count;
     for (let k = start; k < end; k++) out[present[order[k] as number] as number] = fraction;
     start = end;
   }
@@ -235,12 +238,13 @@ function percentileInPlace(raw: Float64Array, out: Float64Array): number[] {
 /** Sketch from an evenly strided sample of the present values (before normalisation). */
 function sampleSketch(raw: Float64Array, out: Float64Array, count: number): number[] {
   const stride = Math.max(1, Math.floor(count / SKETCH_SAMPLE));
-  const sample: number[] = [];
+  const sample = new Float64Array(Math.ceil(count / stride));
   for (let i = 0, seen = 0; i < raw.length; i++) {
     if (Number.isNaN(raw[i] as number)) continue;
-    if (seen++ % stride === 0) sample.push(out[i] as number);
+    if (seen % stride === 0) sample[seen / stride] = out[i] as number;
+    seen++;
   }
-  return sketchOfSorted(Float64Array.from(sample).sort());
+  return sketchOfSorted(sample.sort());
 }
 
 /** Step 6: r and score = Σ w·n·r per partner, contributions summed in model order. */
@@ -289,12 +293,12 @@ function weightedScores(
 }
 
 /** The radix sort is stable on input order; equal scores must be ordered by id instead. */
-function breakTiesById(order: Uint32Array, scores: Float64Array, ids: readonly string[]): void {
+function breakTiesById(order: Uint32Array, sorted: Float64Array, ids: readonly string[]): void {
   const n = order.length;
   for (let start = 0; start < n; ) {
-    const score = scores[order[start] as number];
+    const score = sorted[start];
     let end = start + 1;
-    while (end < n && scores[order[end] as number] === score) end++;
+    while (end < n && sorted[end] === score) end++;
     if (end - start > 1) {
       order.subarray(start, end).sort((a, b) => {
         const x = ids[a] as string;

@@ -1,53 +1,81 @@
 const DIGIT_BITS = 16;
 const BUCKETS = 1 << DIGIT_BITS;
 const MASK = BUCKETS - 1;
+const SIGN = 0x80000000;
+
+// Scratch buffers reused across calls: a million-key sort needs ~20 MB of them, and allocating that
+// per call makes V8 run full collections (external memory pressure) that walk the caller's heap.
+let scratch:
+  | { hi: Uint32Array; lo: Uint32Array; hi2: Uint32Array; lo2: Uint32Array; idx2: Uint32Array }
+  | undefined;
+const counts = [
+  new Uint32Array(BUCKETS),
+  new Uint32Array(BUCKETS),
+  new Uint32Array(BUCKETS),
+  new Uint32Array(BUCKETS),
+];
+
+function scratchFor(n: number) {
+  if (scratch === undefined || scratch.hi.length < n) {
+    const size = Math.max(n, 1024);
+    scratch = {
+      hi: new Uint32Array(size),
+      lo: new Uint32Array(size),
+      hi2: new Uint32Array(size),
+      lo2: new Uint32Array(size),
+      idx2: new Uint32Array(size),
+    };
+  }
+  return scratch;
+}
+
+/** Indices in sorted order, and the values in that order. */
+export interface SortedNumbers {
+  order: Uint32Array;
+  /** `values[order[k]]` for each k (with −0 as 0), read sequentially instead of gathered. */
+  sorted: Float64Array;
+}
 
 /**
- * Indices of `values` in ascending (or descending) numeric order, stable: equal values keep their
- * input order. An LSD radix sort over the IEEE-754 bits (4 passes of 16 bits, skipping passes
- * where every key shares the digit), several times faster than a comparator sort at a million
- * keys. `-0` sorts as `0`; NaN goes last ascending, first descending.
+ * Sorts `values` ascending (or descending), stable: equal values keep their input order. An LSD
+ * radix sort over the IEEE-754 bits (4 passes of 16 bits, skipping passes where every key shares
+ * the digit), several times faster than a comparator sort at a million keys. −0 sorts as 0; NaN
+ * goes last ascending, first descending.
  */
-export function argsortNumbers(values: Float64Array, descending = false): Uint32Array {
+export function sortNumbers(values: Float64Array, descending = false): SortedNumbers {
   const n = values.length;
-  const bits = new Float64Array(n);
-  for (let i = 0; i < n; i++) bits[i] = (values[i] as number) + 0; // -0 + 0 = 0
-  const words = new Uint32Array(bits.buffer);
   // Little-endian words: low half at 2i, high half at 2i+1 (every platform Node supports).
-  let hi = new Uint32Array(n);
-  let lo = new Uint32Array(n);
-  let idx = new Uint32Array(n);
+  const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
+  const buffers = scratchFor(n);
+  let hi = buffers.hi;
+  let lo = buffers.lo;
+  let hi2 = buffers.hi2;
+  let lo2 = buffers.lo2;
+  const order = new Uint32Array(n);
+  let idx: Uint32Array = order;
+  let idx2 = buffers.idx2;
   const flip = descending ? 0xffffffff : 0;
+  for (const count of counts) count.fill(0);
+  const [c0, c1, c2, c3] = counts as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
   for (let i = 0; i < n; i++) {
     let h = words[2 * i + 1] as number;
     let l = words[2 * i] as number;
+    if (h === SIGN && l === 0) h = 0; // −0 → 0
     // Order-preserving map of doubles to unsigned integers: negative → flip all bits, else set the sign bit.
-    if (h & 0x80000000) {
+    if (h & SIGN) {
       h = ~h;
       l = ~l;
-    } else h |= 0x80000000;
-    hi[i] = (h ^ flip) >>> 0;
-    lo[i] = (l ^ flip) >>> 0;
+    } else h |= SIGN;
+    h = (h ^ flip) >>> 0;
+    l = (l ^ flip) >>> 0;
+    hi[i] = h;
+    lo[i] = l;
     idx[i] = i;
-  }
-  const counts = [
-    new Uint32Array(BUCKETS),
-    new Uint32Array(BUCKETS),
-    new Uint32Array(BUCKETS),
-    new Uint32Array(BUCKETS),
-  ];
-  const [c0, c1, c2, c3] = counts as [Uint32Array, Uint32Array, Uint32Array, Uint32Array];
-  for (let i = 0; i < n; i++) {
-    const l = lo[i] as number;
-    const h = hi[i] as number;
     (c0[l & MASK] as number)++;
     (c1[l >>> DIGIT_BITS] as number)++;
     (c2[h & MASK] as number)++;
     (c3[h >>> DIGIT_BITS] as number)++;
   }
-  let hi2 = new Uint32Array(n);
-  let lo2 = new Uint32Array(n);
-  let idx2 = new Uint32Array(n);
   for (let pass = 0; pass < 4; pass++) {
     const count = counts[pass] as Uint32Array;
     const src = pass < 2 ? lo : hi;
@@ -73,5 +101,20 @@ export function argsortNumbers(values: Float64Array, descending = false): Uint32
     [lo, lo2] = [lo2, lo];
     [idx, idx2] = [idx2, idx];
   }
-  return idx;
+  // Undo the key map to read the values back in order, sequentially.
+  const sorted = new Float64Array(n);
+  const out = new Uint32Array(sorted.buffer);
+  for (let k = 0; k < n; k++) {
+    let h = ((hi[k] as number) ^ flip) >>> 0;
+    let l = ((lo[k] as number) ^ flip) >>> 0;
+    if (h & SIGN) h ^= SIGN;
+    else {
+      h = ~h;
+      l = ~l;
+    }
+    out[2 * k + 1] = h;
+    out[2 * k] = l;
+  }
+  if (idx !== order) order.set(idx.subarray(0, n));
+  return { order, sorted };
 }
