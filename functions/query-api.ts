@@ -1,10 +1,11 @@
 import { NotFoundError } from '#core/errors.ts';
-import type { ModelStore, PartnerStore } from '#core/ports.ts';
+import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import * as dependencies from './dependencies.ts';
 import { createHttpHandler, type RouteHandler } from './http/http-handler.ts';
+import { importsReadRoutes } from './http/routes/imports.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
 import { rankingsRoutes } from './http/routes/rankings.ts';
@@ -18,6 +19,8 @@ export interface QueryDeps {
   runs: RunStore;
   rankings: RankingStore;
   signer: CursorSigner;
+  imports: Pick<ImportStore, 'createPending' | 'get'>;
+  objects: Pick<ObjectStore, 'presignPut' | 'presignGet'>;
   now: () => number;
 }
 
@@ -28,6 +31,7 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...partnersReadRoutes(deps),
     ...runsReadRoutes(deps.runs),
     ...modelReadRoutes(deps),
+    ...importsReadRoutes(deps),
   };
 }
 
@@ -58,5 +62,7 @@ export const handler = createHandler(() => ({
   runs: dependencies.runStore(),
   rankings: dependencies.rankingStore(),
   signer: dependencies.cursorSigner(),
+  imports: dependencies.importStore(),
+  objects: dependencies.objectStore(),
   now: Date.now,
 }));

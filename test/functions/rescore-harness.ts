@@ -53,16 +53,19 @@ export async function createHarness(
   const events = new NdjsonEventSink(eventsFile);
   const rescoreDeps = { partners, models, runs, rankings, events, requester, now };
 
-  const ingest = createIngestHandler(() => ({
+  const imports = new DynamoImportStore(client, table, { now });
+  const objects = new S3ObjectStore(servers.s3Client, bucket);
+  const ingest = createIngestHandler(() => ({ partners, models, runs, imports, objects, requester, now }));
+  const query = createQueryHandler(() => ({
     partners,
     models,
     runs,
-    imports: new DynamoImportStore(client, table, { now }),
-    objects: new S3ObjectStore(servers.s3Client, bucket),
-    requester,
+    rankings,
+    signer,
+    imports,
+    objects,
     now,
   }));
-  const query = createQueryHandler(() => ({ partners, models, runs, rankings, signer, now }));
   const rescore = createRescoreHandler(() => rescoreDeps);
 
   const call = async <T = Record<string, unknown>>(
