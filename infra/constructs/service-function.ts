@@ -105,15 +105,15 @@ export class ServiceFunction extends NodejsFunction {
 
   /**
    * `BUCKET_NAME`, and object access under `keyPattern` only: `read` = GetObject (also what a
-   * presigned GET needs), `put` = PutObject (presigned PUT), `readWrite` = both plus aborting a
-   * multipart upload. Exact actions rather than `grantRead`'s `s3:GetObject*` / `s3:List*` wildcards.
+   * presigned GET needs), `put` = PutObject (presigned PUT), `readWrite` = both plus DeleteObject
+   * (temporary objects such as error-report parts) and aborting a multipart upload. Exact actions rather than `grantRead`'s `s3:GetObject*` / `s3:List*` wildcards.
    */
   useBucket(bucket: IBucket, access: 'read' | 'put' | 'readWrite', keyPattern = 'imports/*'): this {
     this.addEnvironment('BUCKET_NAME' satisfies EnvName, bucket.bucketName);
     const actions = {
       read: ['s3:GetObject'],
       put: ['s3:PutObject'],
-      readWrite: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      readWrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
     }[access];
     iam.Grant.addToPrincipal({ grantee: this, actions, resourceArns: [bucket.arnForObjects(keyPattern)] });
     Validations.of(this.executionRole).acknowledge({

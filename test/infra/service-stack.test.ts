@@ -108,7 +108,13 @@ describe('service functions', () => {
     const actions = actionsOf('query-api');
     expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject']));
     expect(actions).toEqual(expect.arrayContaining(['secretsmanager:GetSecretValue']));
-    for (const forbidden of [...DYNAMO_WRITES, 's3:PutObject', 'lambda:InvokeFunction', 'events:PutEvents']) {
+    for (const forbidden of [
+      ...DYNAMO_WRITES,
+      's3:PutObject',
+      's3:DeleteObject',
+      'lambda:InvokeFunction',
+      'events:PutEvents',
+    ]) {
       expect(actions).not.toContain(forbidden);
     }
     expect(Object.keys(environmentOf('query-api'))).toEqual(
@@ -122,6 +128,7 @@ describe('service functions', () => {
       expect.arrayContaining([...DYNAMO_WRITES, 's3:PutObject', 'lambda:InvokeFunction']),
     );
     expect(actions).not.toContain('s3:GetObject');
+    expect(actions).not.toContain('s3:DeleteObject');
     expect(actions).not.toContain('events:PutEvents');
     const put = statementsOf('ingest-api').find((statement) => statement.Action === 's3:PutObject');
     expect(JSON.stringify(put?.Resource)).toContain('/imports/*');
@@ -130,10 +137,16 @@ describe('service functions', () => {
     });
   });
 
-  it('import-csv reads uploads, writes error reports, invokes itself and rescore', () => {
+  it('import-csv reads uploads, writes and cleans up error reports, invokes itself and rescore', () => {
     const actions = actionsOf('import-csv');
     expect(actions).toEqual(
-      expect.arrayContaining([...DYNAMO_WRITES, 's3:GetObject', 's3:PutObject', 'lambda:InvokeFunction']),
+      expect.arrayContaining([
+        ...DYNAMO_WRITES,
+        's3:GetObject',
+        's3:PutObject',
+        's3:DeleteObject',
+        'lambda:InvokeFunction',
+      ]),
     );
     const env = environmentOf('import-csv');
     expect(env.IMPORT_FUNCTION_NAME).toBe(`${stackName}-import-csv`);
