@@ -1,12 +1,23 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
+import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import type { ImportOptions } from '#core/imports/csv-import.ts';
 import type { FunctionInvoker, RescoreReason, RescoreRequester } from '#core/ports.ts';
 import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv.ts';
-import { lambdaContext, s3Event } from '#test/support/events.ts';
+import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
+import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import {
+  type HttpEventOptions,
+  httpEvent,
+  lambdaContext,
+  parseResponse,
+  s3Event,
+} from '#test/support/events.ts';
 import type { LocalServers } from '#test/support/local-servers.ts';
 
 /**
@@ -56,6 +67,14 @@ export async function importHarness(
     ...(overrides.remainingMs ? { remainingMs: overrides.remainingMs } : {}),
   };
   const handler = createHandler(() => deps);
+  const runs = new DynamoRunStore(client, table);
+  const http = { partners, models, runs, imports, objects, requester: rescore, now: Date.now };
+  const ingest = createIngestHandler(() => http);
+  const query = createQueryHandler(() => ({
+    ...http,
+    rankings: new DynamoRankingStore(client, table),
+    signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
+  }));
   let invocations = 0;
   const invoke = async (event: ImportEvent) => {
     invocations++;
@@ -80,6 +99,11 @@ export async function importHarness(
       return s3Event({ bucket, key, eTag: (output.ETag ?? '').replaceAll('"', ''), size: content.length });
     },
     invoke,
+    /** Calls a route of the HTTP API (ingest-api for writes, query-api for reads). */
+    async call<T = Record<string, unknown>>(routeKey: string, options: HttpEventOptions = {}) {
+      const fn = routeKey.startsWith('GET ') ? query : ingest;
+      return parseResponse<T>((await fn(httpEvent(routeKey, options), lambdaContext())) ?? undefined);
+    },
     /** Runs queued continuations until none is left. */
     async drain() {
       while (queued.length > 0) await invoke(queued.shift() as ImportEvent);
