@@ -86,6 +86,10 @@ function parseCommandLine() {
 const apiUrl = (options.api ?? process.env.API_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
 const POLL_MS = 500;
 
+function newTable(head: string[]): Table.Table {
+  return new Table({ head, style: { head: ['cyan'], compact: true } });
+}
+
 async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
   let response: Response;
   try {
@@ -159,7 +163,7 @@ async function followRun(runId: string): Promise<RunRecord> {
     const run = await api<RunRecord>('GET', `/runs/${encodeURIComponent(runId)}`);
     if (run.status !== 'running') {
       process.stdout.write('\n');
-      const table = new Table({ head: ['run', 'status', 'partners', 'model', 'tier changes', 'took'] });
+      const table = newTable(['run', 'status', 'partners', 'model', 'tier changes', 'took']);
       const took =
         run.finishedAt === null
           ? '—'
@@ -218,7 +222,7 @@ async function importFile(file: string): Promise<void> {
   }
   if (started) bar.stop();
 
-  const table = new Table({ head: ['import', 'status', 'rows', 'imported', 'rejected'] });
+  const table = newTable(['import', 'status', 'rows', 'imported', 'rejected']);
   table.push([
     status.importId,
     status.status,
@@ -229,7 +233,7 @@ async function importFile(file: string): Promise<void> {
   console.log(table.toString());
   for (const warning of status.warnings) console.log(`warning: ${warning}`);
   if (status.errors.length > 0) {
-    const errors = new Table({ head: ['line', 'column', 'message'] });
+    const errors = newTable(['line', 'column', 'message']);
     for (const error of status.errors) errors.push([error.line, error.column ?? '', error.message]);
     console.log(errors.toString());
   }
@@ -276,7 +280,7 @@ async function rank(): Promise<void> {
     console.log('No completed run yet: import partners (or POST /partners), then `npm run cli -- rescore`.');
     return;
   }
-  const table = new Table({ head: ['rank', 'id', 'name', 'score', 'tier', 'move'] });
+  const table = newTable(['rank', 'id', 'name', 'score', 'tier', 'move']);
   for (const item of items) {
     const move =
       item.previousRank === null
@@ -328,7 +332,7 @@ async function partner(id: string): Promise<void> {
   console.log(
     `score ${fmt(score.value)}${score.provisional ? ' (provisional)' : ''}  tier ${score.tier ?? '—'}  rank ${fmt(score.rank, 0)}  percentile ${fmt(score.percentile, 1)}  coverage ${fmt((score.coverage ?? 0) * 100, 0)}%  model v${score.modelVersion ?? '—'}`,
   );
-  const table = new Table({ head: ['metric', 'group', 'raw', 'normalized', 'weight', 'contribution'] });
+  const table = newTable(['metric', 'group', 'raw', 'normalized', 'weight', 'contribution']);
   for (const row of score.breakdown ?? []) {
     table.push([
       row.metric,
@@ -360,7 +364,7 @@ async function history(id: string): Promise<void> {
     console.log(`No runs have scored ${id} yet.`);
     return;
   }
-  const table = new Table({ head: ['scored at', 'run', 'score', 'rank', 'tier'] });
+  const table = newTable(['scored at', 'run', 'score', 'rank', 'tier']);
   for (const item of result.items) {
     table.push([item.scoredAt, item.runId, fmt(item.score), item.rank, item.tier ?? '—']);
   }
@@ -411,7 +415,7 @@ async function preview(file: string): Promise<void> {
     console.log('Nobody changes rank or tier.');
     return;
   }
-  const table = new Table({ head: ['id', 'rank', '→', 'score', '→', 'tier', '→'] });
+  const table = newTable(['id', 'rank', 'preview rank', 'score', 'preview score', 'tier', 'preview tier']);
   for (const mover of result.movers) {
     table.push([
       mover.id,

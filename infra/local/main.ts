@@ -37,7 +37,11 @@ const stack = await startLocalStack(settings, log).catch((error: unknown) => {
   process.exit(1);
 });
 
-const shown = (file: string) => path.relative(process.cwd(), file) || '.';
+const shown = (file: string) => {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative || '.';
+};
+const credentials = `AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${settings.region} AWS_DEFAULT_REGION=${settings.region}`;
 console.log(`
 Partner scoring service (local stack) is running.
 
@@ -45,13 +49,13 @@ Partner scoring service (local stack) is running.
   DynamoDB API     ${stack.endpoints.dynamo}   table  ${settings.tableName}
   S3 API           ${stack.endpoints.s3}   bucket ${settings.bucketName}
   Lambda Invoke    ${stack.endpoints.lambda}
-  Credentials      AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${settings.region}
+  Credentials      ${credentials}
   Data             ${shown(settings.dataDir)}   events ${shown(path.join(settings.dataDir, 'events.ndjson'))}
   Nightly rescore  "${settings.rescoreCron}" (UTC)
 
   Try:  curl ${stack.apiUrl}/health
         npm run cli -- import samples/seed-partners.csv
-        AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${settings.region} \\
+        ${credentials} \\
           aws s3 cp samples/seed-partners.csv s3://${settings.bucketName}/imports/ --endpoint-url ${stack.endpoints.s3}
 
 Press Ctrl-C to stop.

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Event } from 'aws-lambda';
+import { IMPORT_PREFIX } from '#core/imports/import-keys.ts';
 
-/** The bucket notification the CDK stack configures: CSV files under `imports/`. */
-export const IMPORT_PREFIX = 'imports/';
+/** The bucket notification's suffix filter, as the CDK stack configures it (with `IMPORT_PREFIX`). */
 export const IMPORT_SUFFIX = '.csv';
 
 /** One record of an s3rver `event` (its keys are not URL-encoded, unlike real S3's). */
