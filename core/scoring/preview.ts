@@ -1,4 +1,5 @@
 import type { ScoringModel } from '../model/scoring-model.ts';
+import { normalizeName } from '../names.ts';
 import { type PartnerColumns, projectColumns, type ScorablePartner, toColumns } from './columns.ts';
 import { scorePopulation } from './score-population.ts';
 
@@ -32,7 +33,8 @@ export interface PreviewOptions {
 /**
  * Dry run of a candidate model (`POST /model/preview`): scores the population under both models,
  * hysteresis against the current tiers for both, and lists every partner whose rank or tier changes,
- * largest rank move first (then by candidate rank), at most `limit`. Stores nothing.
+ * largest rank move first (then by candidate rank), at most `limit`. Stores nothing. Columns should
+ * hold the metrics of both models (a metric they lack counts as missing for everyone).
  */
 export function previewModel(
   partners: PartnerColumns | Iterable<ScorablePartner>,
@@ -40,31 +42,52 @@ export function previewModel(
   candidate: ScoringModel,
   options: PreviewOptions,
 ): ModelPreview {
-  const columns = isColumns(partners) ? partners : toColumns(active, partners);
+  // Records are read once for the metrics of both models, so each model finds its own.
+  const columns = isColumns(partners) ? partners : toColumns(unionOf(active, candidate), partners);
   const scoring = { runTimeMs: options.runTimeMs, previousTiers: options.currentTiers };
   const before = scorePopulation(active, projectColumns(columns, active), scoring);
   const after = scorePopulation(candidate, projectColumns(columns, candidate), scoring);
   const n = columns.ids.length;
-  const changed: number[] = [];
+  const tierName = (model: ScoringModel, index: number) => model.tiers[index]?.name ?? null;
+  // One sortable number per changed partner: rank move, then candidate rank ascending. Candidate
+  // ranks are a permutation, so the key also identifies the partner (exact below 2^53).
+  const keys = new Float64Array(n);
+  let changed = 0;
   let tierChanges = 0;
   for (let i = 0; i < n; i++) {
-    const tier = active.tiers[before.tierIndex[i] as number]?.name ?? null;
-    const previewTier = candidate.tiers[after.tierIndex[i] as number]?.name ?? null;
-    if (tier !== previewTier) tierChanges++;
-    if (tier !== previewTier || before.ranks[i] !== after.ranks[i]) changed.push(i);
+    const tierMoved =
+      tierName(active, before.tierIndex[i] as number) !== tierName(candidate, after.tierIndex[i] as number);
+    if (tierMoved) tierChanges++;
+    const rank = before.ranks[i] as number;
+    const previewRank = after.ranks[i] as number;
+    if (tierMoved || rank !== previewRank)
+      keys[changed++] = Math.abs(rank - previewRank) * (n + 1) + (n - previewRank);
   }
-  const move = (i: number) => Math.abs((before.ranks[i] as number) - (after.ranks[i] as number));
-  changed.sort((a, b) => move(b) - move(a) || (after.ranks[a] as number) - (after.ranks[b] as number));
-  const movers = changed.slice(0, options.limit ?? 100).map((i) => ({
-    id: columns.ids[i] as string,
-    rank: before.ranks[i] as number,
-    previewRank: after.ranks[i] as number,
-    score: before.scores[i] as number,
-    previewScore: after.scores[i] as number,
-    tier: active.tiers[before.tierIndex[i] as number]?.name ?? null,
-    previewTier: candidate.tiers[after.tierIndex[i] as number]?.name ?? null,
-  }));
+  const sorted = keys.subarray(0, changed).sort();
+  const limit = Math.min(changed, options.limit ?? 100);
+  const movers: PreviewMover[] = [];
+  for (let k = changed - 1; k >= changed - limit; k--) {
+    const previewRank = n - ((sorted[k] as number) % (n + 1));
+    const i = after.order[previewRank - 1] as number;
+    movers.push({
+      id: columns.ids[i] as string,
+      rank: before.ranks[i] as number,
+      previewRank,
+      score: before.scores[i] as number,
+      previewScore: after.scores[i] as number,
+      tier: tierName(active, before.tierIndex[i] as number),
+      previewTier: tierName(candidate, after.tierIndex[i] as number),
+    });
+  }
   return { partners: n, tierChanges, movers };
+}
+
+function unionOf(a: ScoringModel, b: ScoringModel): ScoringModel {
+  const known = new Set(a.metrics.map((metric) => normalizeName(metric.name)));
+  return {
+    ...a,
+    metrics: [...a.metrics, ...b.metrics.filter((metric) => !known.has(normalizeName(metric.name)))],
+  };
 }
 
 function isColumns(partners: PartnerColumns | Iterable<ScorablePartner>): partners is PartnerColumns {

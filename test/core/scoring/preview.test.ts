@@ -1,8 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { toColumns } from '#core/scoring/columns.ts';
 import { previewModel } from '#core/scoring/preview.ts';
-import { modelOf, RUN_ISO, RUN_TIME } from './fixtures.ts';
+import { modelArbitrary, populationArbitrary } from './arbitraries.ts';
+import { modelOf, RUN_ISO, RUN_TIME, scoreAll } from './fixtures.ts';
 
 const tiers = [
   { name: 'Gold', minScore: 60 },
@@ -90,5 +92,50 @@ describe('previewModel', () => {
         previewTier: 'Silver',
       },
     ]);
+  });
+
+  it('agrees with scoring both models separately', () => {
+    const scenario = fc
+      .tuple(modelArbitrary({ decay: false }), modelArbitrary({ decay: false }))
+      .chain(([a, b]) =>
+        fc.record({
+          active: fc.constant(a),
+          candidate: fc.constant(b),
+          partners: populationArbitrary(Math.max(a.metrics.length, b.metrics.length)),
+          limit: fc.integer({ min: 1, max: 50 }),
+        }),
+      );
+    fc.assert(
+      fc.property(scenario, ({ active, candidate, partners, limit }) => {
+        const records = partners.map((p) => ({ ...p, asOf: RUN_ISO }));
+        const currentTiers = partners.map((_, i) => (['Gold', 'Silver', null] as const)[i % 3] ?? null);
+        const before = scoreAll(active, records, [...currentTiers]);
+        const after = scoreAll(candidate, records, [...currentTiers]);
+        const rows = records.map((p, i) => ({
+          id: p.id,
+          rank: before.ranks[i] as number,
+          previewRank: after.ranks[i] as number,
+          score: before.scores[i] as number,
+          previewScore: after.scores[i] as number,
+          tier: active.tiers[before.tierIndex[i] as number]?.name ?? null,
+          previewTier: candidate.tiers[after.tierIndex[i] as number]?.name ?? null,
+        }));
+        const changed = rows.filter((r) => r.rank !== r.previewRank || r.tier !== r.previewTier);
+        changed.sort(
+          (x, y) =>
+            Math.abs(y.rank - y.previewRank) - Math.abs(x.rank - x.previewRank) ||
+            x.previewRank - y.previewRank,
+        );
+        const preview = previewModel(records, active, candidate, {
+          runTimeMs: RUN_TIME,
+          currentTiers,
+          limit,
+        });
+        expect(preview.partners).toBe(records.length);
+        expect(preview.tierChanges).toBe(rows.filter((r) => r.tier !== r.previewTier).length);
+        expect(preview.movers).toEqual(changed.slice(0, limit));
+      }),
+      { numRuns: 150 },
+    );
   });
 });
