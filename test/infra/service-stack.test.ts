@@ -342,6 +342,21 @@ describe('alarms', () => {
     });
   });
 
+  it('lets CloudWatch publish to the TLS-only alarm topic', () => {
+    service.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('notifies the alarm topic, by email when alarmEmail is given', () => {
     service.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
