@@ -8,6 +8,8 @@ export interface StackProcess {
   apiUrl: string;
   /** The S3 API endpoint, as printed (for SDK uploads that trigger an import). */
   s3Endpoint: string;
+  /** The Lambda Invoke endpoint, as printed. */
+  lambdaEndpoint: string;
   child: ChildProcess;
   /** Everything the stack printed so far (stdout and stderr). */
   output(): string;
@@ -46,12 +48,14 @@ export function startStackProcess(
     const onData = () => {
       const api = /^\s+API\s+(http:\/\/\S+)/m.exec(output)?.[1];
       const s3 = /^\s+S3 API\s+(http:\/\/\S+)/m.exec(output)?.[1];
-      if (!api || !s3) return;
+      const lambda = /^\s+Lambda Invoke\s+(http:\/\/\S+)/m.exec(output)?.[1];
+      if (!api || !s3 || !lambda) return;
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       resolve({
         apiUrl: api,
         s3Endpoint: s3,
+        lambdaEndpoint: lambda,
         child,
         output: () => output,
         stop: () => {

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
@@ -179,6 +180,38 @@ describe('npm start: the README walkthrough over HTTP', () => {
     expect(started.status).toBe(202);
     const run = await until(`/runs/${started.body.runId}`, completedRun(started.body.runId));
     expect(run.partners).toBe(5);
+  });
+
+  it('serves Lambda Invoke to the SDK: RequestResponse returns the result, unknown functions are 404', async () => {
+    const lambda = new LambdaClient({
+      endpoint: stack.lambdaEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const health = {
+      version: '2.0',
+      routeKey: 'GET /health',
+      rawPath: '/health',
+      rawQueryString: '',
+      headers: {},
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'GET', path: '/health' }, requestId: 'r1' },
+    };
+    const output = await lambda.send(
+      new InvokeCommand({
+        FunctionName: 'arn:aws:lambda:us-east-1:000000000000:function:query-api',
+        Payload: Buffer.from(JSON.stringify(health)),
+      }),
+    );
+    expect(output.StatusCode).toBe(200);
+    expect(output.FunctionError).toBeUndefined();
+    const result = JSON.parse(Buffer.from(output.Payload ?? []).toString());
+    expect(result).toMatchObject({ statusCode: 200 });
+    expect(JSON.parse(result.body)).toEqual({ status: 'ok' });
+    await expect(lambda.send(new InvokeCommand({ FunctionName: 'nope' }))).rejects.toMatchObject({
+      name: 'ResourceNotFoundException',
+    });
+    lambda.destroy();
   });
 
   it('stops cleanly on SIGTERM and keeps its data across a restart', async () => {
