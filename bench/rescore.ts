@@ -1,0 +1,203 @@
+/**
+ * Bench part `rescore` (contract §8): one run over 100,000 partners in dynalite (in a child process,
+ * so the server does not share the event loop with the run), the units it consumes, and the top-50
+ * `/rankings` read against a plain GetItem on the same server. BENCH_RESCORE_PARTNERS scales it down.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
+import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
+import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { keys } from '#core/keys.ts';
+import { normalizeName } from '#core/names.ts';
+import type { DomainEvent, FunctionInvoker } from '#core/ports.ts';
+import { executeRun } from '#core/runs/rescore-run.ts';
+import { RunRequester } from '#core/runs/run-requester.ts';
+import { createTableInput } from '#core/table.ts';
+import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import { generatePartners } from '../samples/generate-partners.ts';
+import { httpEvent, lambdaContext } from '../test/support/events.ts';
+
+const PARTNERS = Number(process.env.BENCH_RESCORE_PARTNERS ?? 100_000);
+const LATENCY_SAMPLES = 400;
+const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+const region = 'us-east-1';
+
+/** Read and write units as the server reports them (ReturnConsumedCapacity TOTAL on every request). */
+interface Units {
+  read: number;
+  write: number;
+}
+
+export async function run(): Promise<Record<string, number>> {
+  const server = await startDynalite();
+  const units: Units = { read: 0, write: 0 };
+  const client = createDocumentClient({ endpoint: server.endpoint, region, credentials });
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as Record<string, unknown>;
+      input.ReturnConsumedCapacity ??= 'TOTAL';
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+      const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
+        CapacityUnits?: number;
+      }[];
+      const total = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+      if (/^(Get|BatchGet|Query|Scan)/.test(context.commandName ?? '')) units.read += total;
+      else units.write += total;
+      return result;
+    },
+    { step: 'initialize', name: 'consumedCapacity' },
+  );
+  try {
+    const raw = new DynamoDBClient({ endpoint: server.endpoint, region, credentials });
+    const table = 'bench-rescore';
+    await raw.send(new CreateTableCommand(createTableInput(table)));
+    raw.destroy();
+
+    const partners = new DynamoPartnerStore(client, table, { concurrency: 16 });
+    const models = new DynamoModelStore(client, table);
+    const runs = new DynamoRunStore(client, table, 8);
+    const rankings = new DynamoRankingStore(client, table, 8);
+    const events = { publish: async (_: readonly DomainEvent[]) => undefined };
+    const invoker: FunctionInvoker = { invokeAsync: async () => undefined };
+    const requester = new RunRequester({
+      runs,
+      models,
+      invoker,
+      rescoreFunctionName: 'rescore',
+      now: Date.now,
+    });
+    const deps = { partners, models, runs, rankings, events, requester, now: Date.now };
+
+    const loadStart = performance.now();
+    const sample = generatePartners(PARTNERS);
+    const asOf = new Date().toISOString();
+    for (let start = 0; start < sample.length; start += 5_000) {
+      await partners.upsert(
+        sample.slice(start, start + 5_000).map((p) => ({
+          id: p.id,
+          name: p.name,
+          type: p.type,
+          region: p.region,
+          metrics: Object.fromEntries(Object.entries(p.metrics).map(([name, v]) => [normalizeName(name), v])),
+          asOf,
+        })),
+      );
+    }
+    console.log(`  loaded ${PARTNERS} partners in ${Math.round(performance.now() - loadStart)} ms`);
+
+    // The first run has no previous run to read; the measured one is the nightly steady state.
+    const rescore = async () => {
+      const started = await requester.start(`bench-${Date.now()}`, 'manual');
+      if (!started.started) throw new Error('a run is already running');
+      const t0 = performance.now();
+      await executeRun(deps, started.runId);
+      return performance.now() - t0;
+    };
+    const firstMs = await rescore();
+    units.read = 0;
+    units.write = 0;
+    const runMs = await rescore();
+    const runUnits = { ...units };
+    console.log(`  first run ${Math.round(firstMs)} ms, measured run ${Math.round(runMs)} ms`);
+
+    const query = createQueryHandler(() => ({
+      partners,
+      models,
+      runs,
+      rankings,
+      signer: new HmacCursorSigner(async () => 'bench-cursor-secret-0123456789'),
+      // The import routes of the same function; unused here.
+      imports: new DynamoImportStore(client, table),
+      objects: new S3ObjectStore(createS3Client({ region, credentials }), 'unused'),
+      now: Date.now,
+    }));
+    const top50 = async () => {
+      const response = await query(
+        httpEvent({ routeKey: 'GET /rankings', query: { limit: '50' } }),
+        lambdaContext('query-api'),
+      );
+      if (response.statusCode !== 200)
+        throw new Error(`GET /rankings: ${response.statusCode} ${response.body}`);
+    };
+    const someKey = keys.partner(sample[0]?.id ?? '');
+    const getItem = async () => {
+      await client.send(new GetCommand({ TableName: table, Key: someKey }));
+    };
+    for (let i = 0; i < 50; i++) {
+      await top50();
+      await getItem();
+    }
+    units.read = 0;
+    await top50();
+    const pageRru = units.read;
+    const pageTimes: number[] = [];
+    const getTimes: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      pageTimes.push(await time(top50));
+      getTimes.push(await time(getItem));
+    }
+    const pageMedian = median(pageTimes);
+    const getMedian = median(getTimes);
+    console.log(`  top-50 median ${pageMedian.toFixed(3)} ms, GetItem median ${getMedian.toFixed(3)} ms`);
+
+    return {
+      'rescore.partners': PARTNERS,
+      'rescore.runMs': runMs,
+      'rescore.partnersPerSec': PARTNERS / (runMs / 1000),
+      'rescore.wruPerPartner': runUnits.write / PARTNERS,
+      'rescore.rruPerPartner': runUnits.read / PARTNERS,
+      'rank.page50.ms': pageMedian,
+      'rank.getItem.ms': getMedian,
+      'rank.page50.vsGetItem': pageMedian / getMedian,
+      'rank.page50.rru': pageRru,
+    };
+  } finally {
+    client.destroy();
+    await server.stop();
+  }
+}
+
+async function time(task: () => Promise<void>): Promise<number> {
+  const t0 = performance.now();
+  await task();
+  return performance.now() - t0;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** dynalite (in memory) in a child Node process on a free port. */
+async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+  const script = `
+    import dynalite from 'dynalite';
+    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
+  `;
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  const { port } = JSON.parse(chunk.toString()) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      child.kill();
+      await once(child, 'exit');
+    },
+  };
+}
