@@ -278,8 +278,9 @@ describe('triggers', () => {
     });
   });
 
-  it('imports every .csv created under imports/', () => {
+  it('imports every .csv created under imports/, keeping notifications set outside this stack', () => {
     service.hasResourceProperties('Custom::S3BucketNotifications', {
+      Managed: false,
       NotificationConfiguration: {
         LambdaFunctionConfigurations: [
           {
@@ -364,6 +365,11 @@ describe('alarms', () => {
     });
     buildTestApp({}).service.resourceCountIs('AWS::SNS::Subscription', 0);
   });
+});
+
+it('depends on the data stack, never the other way round', () => {
+  expect(stacks.service.dependencies).toEqual([stacks.stateful]);
+  expect(stacks.stateful.dependencies).toEqual([]);
 });
 
 it('outputs the API URL, bucket, table and event bus names', () => {
