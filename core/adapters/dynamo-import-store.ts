@@ -98,8 +98,10 @@ export class DynamoImportStore implements ImportStore {
         )
         .then((output) => this.count(output.ConsumedCapacity?.CapacityUnits));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
-      throw error;
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Lost to another delivery, unless our own write landed and only its response was lost (a retry).
+      const after = await this.read(source.importId);
+      if (after?.leaseToken !== token) return null;
     }
     return toPublic(next);
   }

@@ -1,0 +1,92 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConfiguredRetryStrategy } from '@smithy/core/retry';
+import type { MetadataBearer } from '@smithy/types';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { PARTNER_SHARDS } from '#core/keys.ts';
+import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
+import { importHarness } from './import-harness.ts';
+
+let servers: LocalServers;
+beforeAll(async () => {
+  servers = await startLocalServers();
+});
+afterAll(async () => {
+  await servers.stop();
+});
+
+/** A deterministic pseudo-random sequence (LCG), so a failing run can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function throttling(): Error & MetadataBearer {
+  return Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+    name: 'ThrottlingException',
+    $fault: 'client' as const,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+it('imports 20,000 rows exactly once while DynamoDB throttles 10% of calls and loses 5% of responses', async () => {
+  // The SDK's standard retry strategy (retry quota included), with millisecond instead of
+  // half-second backoff so the test does not wait out thousands of throttles.
+  const client = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: servers.dynamoEndpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      retryStrategy: new ConfiguredRetryStrategy(12, (attempt) => Math.random() * 2 ** attempt),
+    }),
+  );
+  const next = random(42);
+  const faults = { before: 0, after: 0 };
+  // Inside the SDK's retry middleware: a throttled call is retried by the SDK's own backoff; a
+  // response lost after the write makes the SDK send the same write again.
+  client.middlewareStack.add(
+    (handler) => async (args) => {
+      if (next() < 0.1) {
+        faults.before++;
+        throw throttling();
+      }
+      const result = await handler(args);
+      if (next() < 0.05) {
+        faults.after++;
+        throw throttling();
+      }
+      return result;
+    },
+    { step: 'finalizeRequest', name: 'injectThrottling' },
+  );
+  let store = null as unknown as DynamoPartnerStore;
+  const h = await importHarness(servers, {
+    partners: (_, table) => {
+      store = new DynamoPartnerStore(client, table);
+      return store;
+    },
+  });
+  const rows = Array.from({ length: 20_000 }, (_, i) => `f${i},${i},${i % 7}`);
+  await h.importFile('imports/faults.csv', `id,sales,reputation\n${rows.join('\n')}\n`);
+
+  expect(faults.before).toBeGreaterThan(1000);
+  expect(faults.after).toBeGreaterThan(500);
+  expect(await h.imports.get('faults')).toMatchObject({
+    status: 'completed',
+    rowsTotal: 20_000,
+    rowsImported: 20_000,
+    rowsRejected: 0,
+    warnings: [],
+  });
+  const seen = new Map<string, Record<string, number>>();
+  for (let shard = 0; shard < PARTNER_SHARDS; shard++) {
+    for await (const page of store.readShard(shard)) for (const p of page) seen.set(p.id, p.metrics);
+  }
+  expect(seen.size).toBe(20_000);
+  for (let i = 0; i < 20_000; i += 997) expect(seen.get(`f${i}`)).toEqual({ sales: i, reputation: i % 7 });
+  client.destroy();
+}, 180_000);
