@@ -4,7 +4,7 @@ import type { PartnerColumns } from './columns.ts';
 import { decayAndCap, logValue } from './metric-values.ts';
 import { normalCdf } from './normal-cdf.ts';
 import { sketchOfSorted } from './quantile-sketch.ts';
-import { sortNumbers } from './sort-keys.ts';
+import { type SortedNumbers, sortNumbers } from './sort-keys.ts';
 import { tierIndexOf } from './tiers.ts';
 
 /** Population statistics of one metric at the run's time, over the present values after decay and cap. */
@@ -66,6 +66,22 @@ export interface ScorePopulationOptions {
   previousTiers?: ReadonlyArray<string | null | undefined>;
 }
 
+// Temporaries of the sorts, reused across calls: at a million partners they are tens of MB, and
+// allocating them per call makes V8 run extra full collections (external memory pressure).
+let scratch: { present: Uint32Array; values: Float64Array; sort: SortedNumbers } | undefined;
+
+function scratchFor(n: number) {
+  if (scratch === undefined || scratch.present.length < n) {
+    const size = Math.max(n, 1024);
+    scratch = {
+      present: new Uint32Array(size),
+      values: new Float64Array(size),
+      sort: { order: new Uint32Array(size), sorted: new Float64Array(size) },
+    };
+  }
+  return scratch;
+}
+
 // Sample size for the sketch of metrics that are not sorted anyway.
 const SKETCH_SAMPLE = 4096;
 
@@ -92,7 +108,8 @@ export function scorePopulation(
   });
 
   const { scores, scale } = weightedScores(model, normalized, n);
-  const { order, sorted } = sortNumbers(scores, true);
+  const { order: rankOrder, sorted } = sortNumbers(scores, true, scratchFor(n).sort);
+  const order = Uint32Array.from(rankOrder);
   breakTiesById(order, sorted, columns.ids);
   const ranks = new Uint32Array(n);
   const percentiles = new Float64Array(n);
@@ -216,14 +233,15 @@ function normalizeColumn(
 
 /** Replaces each present x in `out` by its mid-rank (L + E/2)/|P|; returns the exact sketch. */
 function percentileInPlace(raw: Float64Array, out: Float64Array, count: number): number[] {
-  const present = new Uint32Array(count);
-  const values = new Float64Array(count);
+  const temp = scratchFor(raw.length);
+  const present = temp.present;
+  const values = temp.values.subarray(0, count);
   for (let i = 0, m = 0; i < raw.length; i++) {
     if (Number.isNaN(raw[i] as number)) continue;
     present[m] = i;
     values[m++] = out[i] as number;
   }
-  const { order, sorted } = sortNumbers(values);
+  const { order, sorted } = sortNumbers(values, false, temp.sort);
   for (let start = 0; start < count; ) {
     const x = sorted[start] as number;
     let end = start + 1;

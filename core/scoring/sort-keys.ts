@@ -40,9 +40,10 @@ export interface SortedNumbers {
  * Sorts `values` ascending (or descending), stable: equal values keep their input order. An LSD
  * radix sort over the IEEE-754 bits (4 passes of 16 bits, skipping passes where every key shares
  * the digit), several times faster than a comparator sort at a million keys. −0 sorts as 0; NaN
- * goes last ascending, first descending.
+ * goes last ascending, first descending. `into` (at least `values.length` long) receives the result
+ * instead of new arrays, for callers that only need it briefly.
  */
-export function sortNumbers(values: Float64Array, descending = false): SortedNumbers {
+export function sortNumbers(values: Float64Array, descending = false, into?: SortedNumbers): SortedNumbers {
   const n = values.length;
   // Little-endian words: low half at 2i, high half at 2i+1 (every platform Node supports).
   const words = new Uint32Array(values.buffer, values.byteOffset, n * 2);
@@ -51,7 +52,7 @@ export function sortNumbers(values: Float64Array, descending = false): SortedNum
   let lo = buffers.lo;
   let hi2 = buffers.hi2;
   let lo2 = buffers.lo2;
-  const order = new Uint32Array(n);
+  const order = into ? into.order.subarray(0, n) : new Uint32Array(n);
   let idx: Uint32Array = order;
   let idx2 = buffers.idx2;
   const flip = descending ? 0xffffffff : 0;
@@ -102,8 +103,8 @@ export function sortNumbers(values: Float64Array, descending = false): SortedNum
     [idx, idx2] = [idx2, idx];
   }
   // Undo the key map to read the values back in order, sequentially.
-  const sorted = new Float64Array(n);
-  const out = new Uint32Array(sorted.buffer);
+  const sorted = into ? into.sorted.subarray(0, n) : new Float64Array(n);
+  const out = new Uint32Array(sorted.buffer, sorted.byteOffset, 2 * n);
   for (let k = 0; k < n; k++) {
     let h = ((hi[k] as number) ^ flip) >>> 0;
     let l = ((lo[k] as number) ^ flip) >>> 0;
