@@ -2,7 +2,7 @@
  * Realistic sample partners, deterministic for a given seed: log-normal (skewed) sales, transactions
  * that follow sales, reputation clustered near the top, a few missing values, regions and types.
  *
- *   npx tsx samples/generate-partners.ts 10000 > partners.csv     (or: npm run samples -- 10000)
+ *   npx tsx samples/generate-partners.ts 10000 > partners.csv     (or: npm run -s samples -- 10000 > …)
  *   npx tsx samples/generate-partners.ts 500 --seed 7 > other.csv
  */
 import { pathToFileURL } from 'node:url';

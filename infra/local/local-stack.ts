@@ -128,6 +128,9 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   };
 }
 
+const API_TIMEOUT_MS = 30_000;
+const TIMED_OUT = Symbol('timed out');
+
 function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
   return createServer(async (request, response) => {
     try {
@@ -144,7 +147,25 @@ function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
         return;
       }
       const body = await readBody(request);
-      const result = await runner.invoke(match.route.function, toHttpApiEvent(request, match, body));
+      const invocation = runner.invoke(match.route.function, toHttpApiEvent(request, match, body));
+      // API Gateway stops waiting after 30 s; the invocation itself runs on, as Lambda's would.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+        timer = setTimeout(resolve, API_TIMEOUT_MS, TIMED_OUT);
+      });
+      const result = await Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
+      if (result === TIMED_OUT) {
+        invocation.catch((error: unknown) =>
+          log.error(`${request.method} ${request.url}: failed late`, error),
+        );
+        writeProblem(
+          response,
+          504,
+          'Gateway Timeout',
+          `The function did not answer within ${API_TIMEOUT_MS / 1000} s.`,
+        );
+        return;
+      }
       writeLambdaResult(response, result);
     } catch (error) {
       if (response.headersSent) {
