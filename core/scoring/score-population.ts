@@ -1,6 +1,6 @@
 import type { MetricSpec, ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
-import type { PartnerColumns } from './columns.ts';
+import { type PartnerColumns, projectColumns } from './columns.ts';
 import { decayAndCap, logValue } from './metric-values.ts';
 import { normalCdf } from './normal-cdf.ts';
 import { sketchOfSorted } from './quantile-sketch.ts';
@@ -88,13 +88,16 @@ const SKETCH_SAMPLE = 4096;
 /**
  * Scores a whole population under a model (contract §5): normalised values, scores, tiers with
  * hysteresis, ranks and percentiles, plus the compact statistics for provisional scores.
- * Columnar throughout: O(N·metrics) plus two radix sorts, no per-partner objects.
+ * Columnar throughout: O(N·metrics) plus radix sorts, no per-partner objects. Columns built for
+ * another metric list are matched to the model's metrics by name (missing ones count as missing).
  */
 export function scorePopulation(
   model: ScoringModel,
-  columns: PartnerColumns,
+  input: PartnerColumns,
   options: ScorePopulationOptions,
 ): PopulationScores {
+  const aligned = model.metrics.every((metric, j) => input.metrics[j] === normalizeName(metric.name));
+  const columns = aligned ? input : projectColumns(input, model);
   const n = columns.ids.length;
   const metricStats: MetricStatistics[] = [];
   const normalized = model.metrics.map((metric, j) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { ColumnsBuilder, projectColumns, toColumns } from '#core/scoring/columns.ts';
+import { scorePopulation } from '#core/scoring/score-population.ts';
 import { modelOf } from './fixtures.ts';
 
 describe('toColumns', () => {
@@ -55,5 +56,24 @@ describe('projectColumns', () => {
     expect(projected.metrics).toEqual(['b', 'c']);
     expect(projected.values[0]).toBe(columns.values[1]);
     expect(Number.isNaN(projected.values[1]?.[0])).toBe(true);
+  });
+});
+
+describe('scorePopulation with columns of another metric list', () => {
+  it('matches columns to the model by name', () => {
+    const partners = [
+      { id: 'x', asOf: '2026-01-01T00:00:00Z', metrics: { a: 1, b: 10 } },
+      { id: 'y', asOf: '2026-01-01T00:00:00Z', metrics: { a: 3, b: 0 } },
+    ];
+    const model = modelOf([
+      { name: 'a', weight: 1 },
+      { name: 'b', weight: 3 },
+    ]);
+    const reversed = toColumns(modelOf([{ name: 'b' }, { name: 'c' }, { name: 'a' }]), partners);
+    const options = { runTimeMs: 0 };
+    expect(Array.from(scorePopulation(model, reversed, options).scores)).toEqual(
+      Array.from(scorePopulation(model, toColumns(model, partners), options).scores),
+    );
+    expect(Array.from(scorePopulation(model, reversed, options).scores)).toEqual([3, 1]);
   });
 });
