@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import * as z from 'zod/mini';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { logger, metrics } from '#core/observability.ts';
 import { executeRun, type RescoreRunDeps } from '#core/runs/rescore-run.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
@@ -66,9 +67,14 @@ async function runIdOf(deps: RescoreDeps, event: unknown): Promise<string | null
   throw new Error('The rescore function takes { runId } or an EventBridge scheduled event.');
 }
 
+// A run must score with the model active when it starts, never a warm container's cached one.
+const uncachedModels = dependencies.lazy(
+  () => new DynamoModelStore(dependencies.documentClient(), dependencies.tableName(), { cacheMs: 0 }),
+);
+
 export const handler = createHandler(() => ({
   partners: dependencies.partnerStore(),
-  models: dependencies.modelStore(),
+  models: uncachedModels(),
   runs: dependencies.runStore(),
   rankings: dependencies.rankingStore(),
   events: dependencies.eventSink(),
