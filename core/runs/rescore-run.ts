@@ -49,7 +49,7 @@ interface PreviousEntry {
  */
 export async function executeRun(deps: RescoreRunDeps, runId: string): Promise<RunOutcome> {
   const run = await deps.runs.getRun(runId);
-  if (!run || run.status !== 'running') return { run, executed: false };
+  if (run?.status !== 'running') return { run, executed: false };
   const lease = await deps.runs.getLease();
   if (lease?.runId !== runId || lease.leaseExpiresAt < deps.now()) {
     await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), 'lease lost before the run started');
