@@ -61,14 +61,16 @@ Partner scoring service (local stack) is running.
 Press Ctrl-C to stop.
 `);
 
-let signals = 0;
+let firstSignalAt: number | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    signals++;
-    if (signals > 1) {
+    if (firstSignalAt !== undefined) {
+      // The same Ctrl-C can arrive twice (from the terminal and relayed by npm / tsx): only a later one forces.
+      if (Date.now() - firstSignalAt < 1_000) return;
       log.error(`${signal} again: exiting without waiting`);
       process.exit(130);
     }
+    firstSignalAt = Date.now();
     log.info(`${signal}: stopping (waiting up to ${settings.shutdownGraceMs} ms for running work)`);
     stack.stop().then(
       () => {
