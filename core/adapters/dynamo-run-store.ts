@@ -139,7 +139,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async failRun(runId: string, finishedAt: string, error: string): Promise<void> {
-    await this.conditional(
+    const failed = await this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.run(runId),
@@ -154,6 +154,8 @@ export class DynamoRunStore implements RunStore {
         },
       }),
     );
+    // Only a run that was still running: a completed run's records stay history.
+    if (!failed) return;
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
