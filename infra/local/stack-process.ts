@@ -18,15 +18,20 @@ export interface StackProcess {
 }
 
 /**
- * Runs `npm start`'s entry (`infra/local/main.ts`) in a child process on free ports, with `DATA_DIR`
- * and any extra variables, and resolves once it prints its URLs. For end-to-end tests and benchmarks.
+ * Runs `npm start` (or its entry, `infra/local/main.ts`) in a child process on free ports, with
+ * `DATA_DIR` and any extra variables, and resolves once it prints its URLs. For end-to-end tests and
+ * benchmarks.
  */
 export function startStackProcess(
   dataDir: string,
   env: Record<string, string> = {},
-  startTimeoutMs = 60_000,
+  { viaNpm = false, startTimeoutMs = 60_000 } = {},
 ): Promise<StackProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
+  // `npm start` itself, or its entry without npm in between (faster, one process to signal).
+  const [command, args] = viaNpm
+    ? ['npm', ['start', '--silent']]
+    : [process.execPath, ['--import', 'tsx', MAIN]];
+  const child = spawn(command, args, {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -218,10 +218,12 @@ describe('npm start: the README walkthrough over HTTP', () => {
     const before = await call('GET', '/rankings');
     expect(await stack.stop()).toBe(0);
 
-    stack = await startStackProcess(dataDir, env);
+    // The restart goes through `npm start` itself, and so does the SIGTERM that ends it.
+    stack = await startStackProcess(dataDir, env, { viaNpm: true });
     const after = await call('GET', '/rankings');
     expect(after.body.runId).toBe(before.body.runId);
     expect(after.body.items).toEqual(before.body.items);
     expect((await call('GET', '/model')).body.version).toBe(2);
+    expect(await stack.stop()).toBe(0);
   });
 });
