@@ -110,4 +110,24 @@ describe('query-api: model, preview, runs', () => {
     expect(partner.body.score).toMatchObject({ provisional: false, modelVersion: 1, coverage: 0.75 });
     expect((await h.call('GET /partners/{id}', { pathParameters: { id: 'nobody' } })).status).toBe(404);
   });
+
+  it('answers bad path and query parameters with 4xx, never a failed key lookup', async () => {
+    const longId = await h.call<{ errors: { path: string }[] }>('GET /partners/{id}', {
+      pathParameters: { id: 'x'.repeat(200) },
+    });
+    expect(longId.status).toBe(400);
+    expect(longId.body.errors[0]?.path).toBe('/path/id');
+    const history = await h.call<{ errors: { path: string }[] }>('GET /partners/{id}/history', {
+      pathParameters: { id: 'q-1' },
+      query: { limit: '0' },
+    });
+    expect(history.body.errors[0]?.path).toBe('/query/limit');
+    const runId = await h.call('GET /runs/{runId}', { pathParameters: { runId: 'r'.repeat(3000) } });
+    expect(runId.status).toBe(404);
+    const region = await h.call<{ errors: { path: string }[] }>('GET /rankings', {
+      query: { region: '€'.repeat(600) },
+    });
+    expect(region.status).toBe(400);
+    expect(region.body.errors[0]?.path).toBe('/query/region');
+  });
 });

@@ -1,10 +1,12 @@
 import * as z from 'zod/mini';
+import { MAX_TEXT_LENGTH } from '#core/partners/partner-rules.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 
-const filter = z.optional(z.string().check(z.minLength(1), z.maxLength(1000)));
+// As long as a stored tier, region or type can be; longer matches nothing and would not fit a key.
+const filter = z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_TEXT_LENGTH)));
 const rankingsQuery = z.object({
   limit: limitParam(500),
   cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),

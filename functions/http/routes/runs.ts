@@ -15,7 +15,8 @@ export function runsReadRoutes(
     },
     'GET /runs/{runId}': async ({ pathParameters }) => {
       const runId = pathParameters.runId ?? '';
-      const run = await runs.getRun(runId);
+      // Run ids are short; a longer one cannot exist (and would exceed the key size).
+      const run = runId.length <= 200 ? await runs.getRun(runId) : null;
       if (!run) throw new NotFoundError(`No run with id ${JSON.stringify(runId)}.`);
       return { status: 200, body: toBody(run) };
     },
