@@ -3,7 +3,6 @@
  * http://localhost:3000), the way any client would use it. `npm run cli -- --help` lists the commands.
  */
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
@@ -85,6 +84,21 @@ function parseCommandLine() {
 
 const apiUrl = (options.api ?? process.env.API_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
 const POLL_MS = 500;
+// A run or import that shows no progress for this long is reported instead of waited on forever.
+const STALL_MS = 5 * 60_000;
+
+/** Tells, on each poll, whether the state has stopped changing for longer than `STALL_MS`. */
+function stallWatch(): (state: string) => boolean {
+  let last = '';
+  let since = Date.now();
+  return (state) => {
+    if (state !== last) {
+      last = state;
+      since = Date.now();
+    }
+    return Date.now() - since > STALL_MS;
+  };
+}
 
 function newTable(head: string[]): Table.Table {
   return new Table({ head, style: { head: ['cyan'], compact: true } });
@@ -159,6 +173,7 @@ async function readJsonFile(file: string): Promise<unknown> {
 
 async function followRun(runId: string): Promise<RunRecord> {
   process.stdout.write(`run ${runId} `);
+  const stalled = stallWatch();
   for (;;) {
     const run = await api<RunRecord>('GET', `/runs/${encodeURIComponent(runId)}`);
     if (run.status !== 'running') {
@@ -180,6 +195,11 @@ async function followRun(runId: string): Promise<RunRecord> {
       if (run.status === 'failed') throw new CliError(`Run ${runId} failed; the previous ranking stays.`);
       return run;
     }
+    if (stalled(run.status)) {
+      throw new CliError(
+        `Run ${runId} is still running after ${STALL_MS / 60_000} minutes; see the npm start console.`,
+      );
+    }
     process.stdout.write('.');
     await sleep(POLL_MS);
   }
@@ -189,9 +209,7 @@ async function importFile(file: string): Promise<void> {
   const content = await readFile(file).catch((error: Error) => {
     throw new CliError(`Cannot read ${file}: ${error.message}`);
   });
-  const created = await api<{ importId: string; uploadUrl: string }>('POST', '/imports', {
-    fileName: path.basename(file),
-  });
+  const created = await api<{ importId: string; uploadUrl: string }>('POST', '/imports');
   const upload = await fetch(created.uploadUrl, {
     method: 'PUT',
     headers: { 'content-type': 'text/csv' },
@@ -208,6 +226,7 @@ async function importFile(file: string): Promise<void> {
   );
   let started = false;
   let status: ImportStatus;
+  const stalled = stallWatch();
   for (;;) {
     status = await api<ImportStatus>('GET', `/imports/${encodeURIComponent(created.importId)}`);
     const done = status.rowsImported + status.rowsRejected;
@@ -218,6 +237,12 @@ async function importFile(file: string): Promise<void> {
       bar.update(done, { status: status.status });
     }
     if (status.status === 'completed' || status.status === 'failed') break;
+    if (stalled(`${status.status} ${done}`)) {
+      if (started) bar.stop();
+      throw new CliError(
+        `Import ${status.importId} made no progress for ${STALL_MS / 60_000} minutes (${status.status}); see the npm start console.`,
+      );
+    }
     await sleep(POLL_MS);
   }
   if (started) bar.stop();
