@@ -25,14 +25,17 @@ export function assignTier(model: ScoringModel, score: number, previousTier: str
 
 /**
  * The tier above the one held and the points still needed to reach it (its minScore − score);
- * the lowest tier when none is held, null at the top (or when the held tier is unknown to the model).
+ * the lowest tier when none is held, null at the top. A held tier the model no longer has (the model
+ * changed since the run) counts as the tier the score earns.
  */
 export function nextTierOf(
   model: ScoringModel,
   tier: string | null,
   score: number,
 ): { name: string; pointsNeeded: number } | null {
-  const index = tier === null ? model.tiers.length : model.tiers.findIndex((t) => t.name === tier);
+  let index = tier === null ? -1 : model.tiers.findIndex((t) => t.name === tier);
+  if (index === -1) index = tier === null ? -1 : tierIndexOf(model, score);
+  if (index === -1) index = model.tiers.length;
   const next = index > 0 ? model.tiers[index - 1] : undefined;
   return next ? { name: next.name, pointsNeeded: next.minScore - score } : null;
 }

@@ -47,6 +47,11 @@ describe('nextTierOf', () => {
     expect(nextTierOf(DEFAULT_MODEL, null, -3)).toEqual({ name: 'Bronze', pointsNeeded: 3 });
   });
 
+  it('reads a tier the model no longer has as the tier the score earns', () => {
+    expect(nextTierOf(DEFAULT_MODEL, 'Diamond', 65)).toEqual({ name: 'Platinum', pointsNeeded: 15 });
+    expect(nextTierOf(DEFAULT_MODEL, 'Diamond', -1)).toEqual({ name: 'Bronze', pointsNeeded: 1 });
+  });
+
   it('can need negative points when hysteresis holds a partner below its own tier', () => {
     expect(nextTierOf(DEFAULT_MODEL, 'Gold', 81)).toEqual({ name: 'Platinum', pointsNeeded: -1 });
   });
