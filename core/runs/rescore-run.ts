@@ -1,4 +1,5 @@
 import type { ScoringModel } from '../model/scoring-model.ts';
+import { logger } from '../observability.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
 import { ListPager } from '../ranking/list-pager.ts';
 import { lists, PAGE_SIZE, type RankingEntry, type RankingStore } from '../ranking/ranking-store.ts';
@@ -58,7 +59,12 @@ export async function executeRun(deps: RescoreRunDeps, runId: string): Promise<R
   try {
     const completed = await scoreAndSwitch(deps, run);
     const pending = await deps.runs.releaseLease(runId);
-    if (pending) await deps.requester.request(pending);
+    if (pending) {
+      // This run is complete either way; a lost follow-up is caught up by the next request or night.
+      await deps.requester.request(pending).catch((error: unknown) => {
+        logger.warn('could not start the run requested during this one', { error: error as Error });
+      });
+    }
     return { run: completed, executed: true };
   } catch (error) {
     await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), String(error));
