@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -38,6 +39,21 @@ async function call(method: string, route: string, body?: unknown) {
     // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
     body: (text === '' ? undefined : JSON.parse(text)) as any,
   };
+}
+
+/** Runs `npm run cli -- …`'s entry against the stack; colours off so the output can be matched. */
+async function cli(...args: string[]) {
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'infra/local/cli.ts', ...args],
+        { env: { ...process.env, API_URL: stack.apiUrl, NO_COLOR: '1' }, timeout: 30_000 },
+        (error, stdout, stderr) => resolve({ code: error ? (error.code as number) : 0, stdout, stderr }),
+      );
+    },
+  );
+  return { code, stdout, stderr };
 }
 
 /** Polls until `done` holds for the response body, or fails with the last body seen. */
@@ -141,6 +157,16 @@ describe('npm start: the README walkthrough over HTTP', () => {
 
     const invalid = await call('PUT', '/model', { ...seedModel, metrics: [] });
     expect(invalid).toMatchObject({ status: 400, contentType: 'application/problem+json' });
+  });
+
+  it('answers the CLI the README uses: tables on success, the problem detail and exit 1 on errors', async () => {
+    const rank = await cli('rank', '--top', '2');
+    expect(rank.code).toBe(0);
+    expect(rank.stdout).toMatch(/PartnerD.*6,054\.1.*Platinum/);
+    expect(rank.stdout).toMatch(/PartnerB.*4,042\.5/);
+    const missing = await cli('partner', 'Nobody');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('GET /partners/Nobody: 404');
   });
 
   it("keeps every run in a partner's history and writes events.ndjson", async () => {
