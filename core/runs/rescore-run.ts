@@ -2,7 +2,13 @@ import type { ScoringModel } from '../model/scoring-model.ts';
 import { logger } from '../observability.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
 import { ListPager } from '../ranking/list-pager.ts';
-import { lists, PAGE_SIZE, type RankingEntry, type RankingStore } from '../ranking/ranking-store.ts';
+import {
+  encodeEntries,
+  lists,
+  PAGE_SIZE,
+  type RankingEntry,
+  type RankingStore,
+} from '../ranking/ranking-store.ts';
 import { ColumnsBuilder } from '../scoring/columns.ts';
 import { type PopulationScores, scorePopulation } from '../scoring/score-population.ts';
 import type { RunRecord, RunStore, ScoreRecord } from './run-store.ts';
@@ -17,6 +23,8 @@ export const HISTORY_TTL_DAYS = 400;
 export const PAGE_TTL_DAYS = 35;
 /** Segments of the read phase (see {@link planSegments}). */
 export const RUN_SEGMENTS = 8;
+/** Largest top page copied into the current-run pointer. */
+const HEAD_MAX_BYTES = 64 * 1024;
 /** Score records (and pages) handed to the writer at once: bounds memory, keeps writes pipelined. */
 const WRITE_CHUNK = 5_000;
 
@@ -135,7 +143,10 @@ async function scoreAndSwitch(deps: RescoreRunDeps, run: RunRecord): Promise<Run
   await deps.rankings.putPages(header, pager.takeRest(), pageExpiry);
   await deps.runs.putStatistics(run.runId, result.stats);
 
-  if (!(await deps.runs.switchCurrent({ ...header, head }, previousRun?.runId ?? null))) {
+  // The pointer is read by every request: it carries the top page only while that stays small
+  // (always, unless names are extreme); otherwise readers fetch page 0 like any other page.
+  const pointer = encodeEntries(head).length <= HEAD_MAX_BYTES ? { ...header, head } : header;
+  if (!(await deps.runs.switchCurrent(pointer, previousRun?.runId ?? null))) {
     throw new Error('another run switched the current ranking first');
   }
   const finishedAt = new Date(deps.now()).toISOString();
