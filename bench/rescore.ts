@@ -22,8 +22,8 @@ import { executeRun } from '#core/runs/rescore-run.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import { httpEvent, lambdaContext } from '#test/support/events.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
-import { httpEvent, lambdaContext } from '../test/support/events.ts';
 
 const PARTNERS = Number(process.env.BENCH_RESCORE_PARTNERS ?? 100_000);
 const LATENCY_SAMPLES = 400;
