@@ -6,6 +6,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { inspect } from 'node:util';
+import { lockDataDir } from './data-dir-lock.ts';
 import { LOCAL_CREDENTIALS, readLocalSettings } from './settings.ts';
 
 // Set before any service module is imported: the logger and metrics read them when created.
@@ -22,6 +23,10 @@ try {
   process.exit(2);
 }
 await mkdir(settings.dataDir, { recursive: true });
+const unlockDataDir = await lockDataDir(settings.dataDir).catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});
 
 const log = {
   info: (message: string) => console.log(`${new Date().toISOString()} ${message}`),
@@ -32,8 +37,16 @@ const log = {
 };
 
 const { startLocalStack } = await import('./local-stack.ts');
-const stack = await startLocalStack(settings, log).catch((error: unknown) => {
-  log.error('the local stack could not start', error);
+const stack = await startLocalStack(settings, log).catch(async (error: unknown) => {
+  const { code, port } = error as { code?: string; port?: number };
+  if (code === 'EADDRINUSE') {
+    console.error(
+      `Port ${port} is in use (another npm start?). Choose others with PORT, DYNAMODB_PORT, S3_PORT and LAMBDA_PORT, or PORT=0 for free ones.`,
+    );
+  } else {
+    log.error('the local stack could not start', error);
+  }
+  await unlockDataDir();
   process.exit(1);
 });
 
@@ -72,15 +85,18 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     }
     firstSignalAt = Date.now();
     log.info(`${signal}: stopping (waiting up to ${settings.shutdownGraceMs} ms for running work)`);
-    stack.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log.error('stopping failed', error);
-        process.exit(1);
-      },
-    );
+    stack
+      .stop()
+      .then(unlockDataDir)
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          log.error('stopping failed', error);
+          process.exit(1);
+        },
+      );
   });
 }
