@@ -11,7 +11,7 @@ import {
 } from '../ranking/ranking-store.ts';
 import { ColumnsBuilder } from '../scoring/columns.ts';
 import { type PopulationScores, scorePopulation } from '../scoring/score-population.ts';
-import type { RunRecord, RunStore, ScoreRecord } from './run-store.ts';
+import type { CurrentRunPointer, RunRecord, RunStore, ScoreRecord } from './run-store.ts';
 import { planSegments, type RunSegment } from './segments.ts';
 
 /** Score records are history for 400 days (contract §6). */
@@ -54,7 +54,8 @@ interface PreviousEntry {
  * Executes a run that holds the lease: reads every partner (32 shards in parallel), scores them
  * with the columnar core against the previous run's tiers (hysteresis), writes score records and
  * ranking pages, then switches `/rankings` in one conditional write, completes the run, emits events
- * and frees the lease. On any error the run is marked failed and the pointer is left untouched.
+ * and frees the lease. On any error before the switch the run is marked failed and the pointer is
+ * left untouched; after it, the run is the ranking and is never marked failed.
  */
 export async function executeRun(deps: RescoreRunDeps, runId: string): Promise<RunOutcome> {
   const run = await deps.runs.getRun(runId);
@@ -64,24 +65,72 @@ export async function executeRun(deps: RescoreRunDeps, runId: string): Promise<R
     await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), 'lease lost before the run started');
     return { run: (await deps.runs.getRun(runId)) ?? run, executed: false };
   }
+  let written: WrittenRun;
   try {
-    const completed = await scoreAndSwitch(deps, run);
-    const pending = await deps.runs.releaseLease(runId);
-    if (pending) {
-      // This run is complete either way; a lost follow-up is caught up by the next request or night.
-      await deps.requester.request(pending).catch((error: unknown) => {
-        logger.warn('could not start the run requested during this one', { error: error as Error });
-      });
+    written = await scoreAndWrite(deps, run);
+    if (!(await deps.runs.switchCurrent(written.pointer, written.previousRunId))) {
+      throw new Error('another run switched the current ranking first');
     }
-    return { run: completed, executed: true };
   } catch (error) {
     await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), String(error));
     await deps.runs.releaseLease(runId);
     throw error;
   }
+  // Switched: this run is the ranking now, whatever happens below; it is never marked failed.
+  try {
+    const completed = await complete(deps, run, written);
+    return { run: completed, executed: true };
+  } finally {
+    const pending = await deps.runs.releaseLease(runId);
+    if (pending) {
+      // A lost follow-up is caught up by the next request or the next night.
+      await deps.requester.request(pending).catch((error: unknown) => {
+        logger.warn('could not start the run requested during this one', { error: error as Error });
+      });
+    }
+  }
 }
 
-async function scoreAndSwitch(deps: RescoreRunDeps, run: RunRecord): Promise<RunRecord> {
+interface WrittenRun {
+  pointer: CurrentRunPointer;
+  previousRunId: string | null;
+  modelVersion: number;
+  partners: number;
+  lists: Record<string, number>;
+  tierEvents: DomainEvent[];
+}
+
+/** Marks a switched run completed and publishes its events. */
+async function complete(deps: RescoreRunDeps, run: RunRecord, written: WrittenRun): Promise<RunRecord> {
+  const finishedAt = new Date(deps.now()).toISOString();
+  const completion = {
+    finishedAt,
+    partners: written.partners,
+    tierChanges: written.tierEvents.length,
+    modelVersion: written.modelVersion,
+    lists: written.lists,
+  };
+  await deps.runs.completeRun(run.runId, completion);
+  await deps.events.publish([
+    ...written.tierEvents,
+    {
+      detailType: 'RescoreCompleted',
+      time: finishedAt,
+      detail: {
+        runId: run.runId,
+        modelVersion: written.modelVersion,
+        partners: written.partners,
+        tierChanges: written.tierEvents.length,
+        startedAt: run.startedAt,
+        finishedAt,
+      },
+    },
+  ]);
+  return { ...run, ...completion, status: 'completed' };
+}
+
+/** Everything up to the switch: read, score, write score records, pages and statistics. */
+async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<WrittenRun> {
   const active = await deps.models.getActive();
   const model = active.model;
   const previousRun = await deps.runs.getCurrent();
@@ -145,35 +194,14 @@ async function scoreAndSwitch(deps: RescoreRunDeps, run: RunRecord): Promise<Run
 
   // The pointer is read by every request: it carries the top page only while that stays small
   // (always, unless names are extreme); otherwise readers fetch page 0 like any other page.
-  const pointer = encodeEntries(head).length <= HEAD_MAX_BYTES ? { ...header, head } : header;
-  if (!(await deps.runs.switchCurrent(pointer, previousRun?.runId ?? null))) {
-    throw new Error('another run switched the current ranking first');
-  }
-  const finishedAt = new Date(deps.now()).toISOString();
-  const completion = {
-    finishedAt,
-    partners: n,
-    tierChanges: tierEvents.length,
+  return {
+    pointer: encodeEntries(head).length <= HEAD_MAX_BYTES ? { ...header, head } : header,
+    previousRunId: previousRun?.runId ?? null,
     modelVersion: active.version,
+    partners: n,
     lists: pager.listSizes(),
+    tierEvents,
   };
-  await deps.runs.completeRun(run.runId, completion);
-  await deps.events.publish([
-    ...tierEvents,
-    {
-      detailType: 'RescoreCompleted',
-      time: finishedAt,
-      detail: {
-        runId: run.runId,
-        modelVersion: active.version,
-        partners: n,
-        tierChanges: tierEvents.length,
-        startedAt: run.startedAt,
-        finishedAt,
-      },
-    },
-  ]);
-  return { ...run, ...completion, status: 'completed' };
 }
 
 function scoreRecord(
