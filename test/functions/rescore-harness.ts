@@ -16,7 +16,11 @@ import type { FunctionInvoker } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
-import { createHandler as createRescoreHandler, type RescoreResult } from '#functions/rescore.ts';
+import {
+  createHandler as createRescoreHandler,
+  type RescoreDeps,
+  type RescoreResult,
+} from '#functions/rescore.ts';
 import type { RouteKey } from '#functions/routes.ts';
 import { type HttpEventInput, httpEvent, lambdaContext } from '#test/support/events.ts';
 import type { LocalServers } from '#test/support/local-servers.ts';
@@ -51,7 +55,8 @@ export async function createHarness(
   const signer = new HmacCursorSigner(async () => 'test-cursor-secret-0123456789');
   const requester = new RunRequester({ runs, models, invoker, rescoreFunctionName: 'rescore', now });
   const events = new NdjsonEventSink(eventsFile);
-  const rescoreDeps = { partners, models, runs, rankings, events, requester, now };
+  // Mutable, so a test can swap a dependency for a faulty one.
+  const rescoreDeps: RescoreDeps = { partners, models, runs, rankings, events, requester, now };
 
   const imports = new DynamoImportStore(client, table, { now });
   const objects = new S3ObjectStore(servers.s3Client, bucket);

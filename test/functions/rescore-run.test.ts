@@ -274,6 +274,26 @@ describe('single flight and schedule', () => {
     expect(runs.Items?.filter((item) => item.sk === keys.run(first.runId).sk)).toHaveLength(1);
   });
 
+  it('keeps a switched run as the ranking when publishing its events fails, and frees the lease', async () => {
+    const sink = h.rescoreDeps.events;
+    h.rescoreDeps.events = {
+      publish: async () => {
+        throw new Error('event bus unavailable');
+      },
+    };
+    const started = await h.call<{ runId: string }>('POST /rescore');
+    await expect(h.drain()).rejects.toThrow(/event bus unavailable/);
+    h.rescoreDeps.events = sink;
+    expect((await h.runs.getCurrent())?.runId).toBe(started.body.runId);
+    const run = await h.call<{ status: string }>('GET /runs/{runId}', {
+      pathParameters: { runId: started.body.runId },
+    });
+    expect(run.body.status).toBe('completed');
+    const next = await h.call<{ runId: string }>('POST /rescore');
+    expect(next.body.runId).not.toBe(started.body.runId);
+    await h.drain();
+  });
+
   it('lets the next run go when a killed run left its lease, and marks the killed run failed', async () => {
     const current = await h.runs.getCurrent();
     const killed = await h.requester.request('manual');
