@@ -8,4 +8,6 @@ export const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_N
 export const metrics = new Metrics({
   namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'PartnerScoring',
   serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'partner-scoring',
+  // Its own warnings (such as "no metrics to publish") go through the structured logger and its level.
+  logger,
 });
