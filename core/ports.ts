@@ -196,3 +196,7 @@ export interface ObjectStore {
 export interface FunctionInvoker {
   invokeAsync(functionName: string, payload: unknown): Promise<void>;
 }
+
+// Ports of runs and rankings, defined beside their use cases.
+export type { RankingStore } from './ranking/ranking-store.ts';
+export type { RunStore } from './runs/run-store.ts';
