@@ -63,6 +63,27 @@ describe('stateful stack', () => {
     });
   });
 
+  it('delivers server access logs through a bucket policy, with ACLs disabled', () => {
+    stateful.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+          }),
+        ]),
+      },
+    });
+    const owners = Object.values(stateful.findResources('AWS::S3::Bucket')).map(
+      (bucket) => bucket.Properties.OwnershipControls,
+    );
+    expect(owners).toEqual([
+      { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+    ]);
+  });
+
   it('allows browser PUT and GET through presigned URLs (CORS)', () => {
     stateful.hasResourceProperties('AWS::S3::Bucket', {
       CorsConfiguration: {
