@@ -110,6 +110,19 @@ export class DynamoRunStore implements RunStore {
     return item ? toRun(item) : null;
   }
 
+  async claimExecution(runId: string): Promise<boolean> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.run(runId),
+        UpdateExpression: 'SET executing = :true',
+        ConditionExpression: '#status = :running AND attribute_not_exists(executing)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':true': true, ':running': 'running' },
+      }),
+    );
+  }
+
   async latestRun(): Promise<RunRecord | null> {
     const lease = await this.getLease();
     return lease ? this.getRun(lease.runId) : null;

@@ -41,7 +41,7 @@ export interface RescoreRunDeps {
 
 export interface RunOutcome {
   run: RunRecord | null;
-  /** `false` when there was nothing to do (unknown run, already finished, lease lost). */
+  /** `false` when there was nothing to do (unknown run, finished, executing elsewhere, lease lost). */
   executed: boolean;
 }
 
@@ -65,6 +65,7 @@ export async function executeRun(deps: RescoreRunDeps, runId: string): Promise<R
     await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), 'lease lost before the run started');
     return { run: (await deps.runs.getRun(runId)) ?? run, executed: false };
   }
+  if (!(await deps.runs.claimExecution(runId))) return { run, executed: false };
   let written: WrittenRun;
   try {
     written = await scoreAndWrite(deps, run);

@@ -69,6 +69,11 @@ export interface RunStore {
   /** Creates the run record; `false` if a run with this id exists (a redelivered schedule event). */
   createRun(run: RunRecord): Promise<boolean>;
   getRun(runId: string): Promise<RunRecord | null>;
+  /**
+   * Claims the execution of a running run, once: `false` when it is not running or already claimed
+   * (an asynchronous invocation delivered twice, or a retry after a timeout).
+   */
+  claimExecution(runId: string): Promise<boolean>;
   /** The newest run, running or not. */
   latestRun(): Promise<RunRecord | null>;
   completeRun(

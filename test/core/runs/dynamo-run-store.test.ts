@@ -43,6 +43,9 @@ describe('DynamoRunStore lease', () => {
     const scoredAt = '2026-11-24T02:00:00.000Z';
     await store.createRun(run('r1', scoredAt));
     expect(await store.createRun(run('r1', scoredAt))).toBe(false);
+    // An asynchronous invocation delivered twice executes the run once.
+    expect(await store.claimExecution('r1')).toBe(true);
+    expect(await store.claimExecution('r1')).toBe(false);
     await store.putScoreRecords(
       [
         {
