@@ -1,0 +1,99 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { ListPager } from '#core/ranking/list-pager.ts';
+import { PAGE_SIZE, type RankingEntry, type RankingPage } from '#core/ranking/ranking-store.ts';
+import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
+
+const signer = new HmacCursorSigner(async () => 'property-test-secret-0123');
+
+/** In-memory pages of one run (a fake of our own port: this tests the paging logic only). */
+function fakeRun(entries: RankingEntry[], withHead: boolean): ReadRankingsDeps {
+  const pager = new ListPager();
+  for (const entry of entries) pager.add(entry);
+  const pages = new Map<string, RankingPage[]>();
+  for (const page of pager.takeRest()) pages.set(page.list, [...(pages.get(page.list) ?? []), page]);
+  const current = {
+    runId: 'r1',
+    modelVersion: 3,
+    scoredAt: '2026-11-24T02:00:00.000Z',
+    ...(withHead ? { head: entries.slice(0, PAGE_SIZE) } : {}),
+  };
+  return {
+    signer,
+    runs: {
+      getCurrentAndChangedAt: async () => ({ current, changedAt: null }),
+      getRun: async () => ({
+        runId: 'r1',
+        status: 'completed',
+        reason: 'manual',
+        startedAt: current.scoredAt,
+        finishedAt: current.scoredAt,
+        partners: entries.length,
+        modelVersion: 3,
+        tierChanges: 0,
+        lists: pager.listSizes(),
+      }),
+    },
+    rankings: {
+      getPages: async (_runId, list, fromPage, count) =>
+        (pages.get(list) ?? []).filter((p) => p.page >= fromPage && p.page < fromPage + count),
+    },
+  };
+}
+
+const entriesArbitrary = fc
+  .array(
+    fc.record({
+      tier: fc.constantFrom('Gold', 'Silver', null),
+      region: fc.constantFrom('EMEA', 'APAC', null),
+    }),
+    { maxLength: 430 },
+  )
+  .map((fields) =>
+    fields.map(
+      (f, k): RankingEntry => ({
+        ...f,
+        rank: k + 1,
+        id: `p${k}`,
+        name: `P${k}`,
+        score: -k,
+        previousRank: null,
+        type: null,
+      }),
+    ),
+  );
+
+describe('readRankings paging', () => {
+  it('returns every matching entry exactly once, in rank order, for any sequence of limits', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        entriesArbitrary,
+        fc.array(fc.constantFrom(1, 7, 50, 99, 100, 101, 200, 500), { minLength: 1, maxLength: 6 }),
+        fc.constantFrom({}, { tier: 'Gold' }, { region: 'APAC' }, { tier: 'Silver', region: 'EMEA' }),
+        fc.boolean(),
+        async (entries, limits, filters, withHead) => {
+          const deps = fakeRun(entries, withHead);
+          const expected = entries.filter(
+            (e) =>
+              (!('tier' in filters) || e.tier === filters.tier) &&
+              (!('region' in filters) || e.region === filters.region),
+          );
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          for (let call = 0; ; call++) {
+            const limit = limits[call % limits.length] as number;
+            const page = await readRankings(deps, { limit, ...filters, ...(cursor ? { cursor } : {}) });
+            expect(page.items.length).toBeLessThanOrEqual(limit);
+            seen.push(...page.items.map((item) => item.id));
+            if (page.nextCursor === null) break;
+            expect(page.items).toHaveLength(limit);
+            cursor = page.nextCursor;
+          }
+          expect(seen).toEqual(expected.map((e) => e.id));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
