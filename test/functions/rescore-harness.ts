@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
@@ -22,7 +21,7 @@ import {
   type RescoreResult,
 } from '#functions/rescore.ts';
 import type { RouteKey } from '#functions/routes.ts';
-import { type HttpEventInput, httpEvent, lambdaContext } from '#test/support/events.ts';
+import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import type { LocalServers } from '#test/support/local-servers.ts';
 
 /**
@@ -73,10 +72,7 @@ export async function createHarness(
   }));
   const rescore = createRescoreHandler(() => rescoreDeps);
 
-  const call = async <T = Record<string, unknown>>(
-    route: RouteKey,
-    init: Omit<HttpEventInput, 'routeKey'> = {},
-  ) => {
+  const call = async <T = Record<string, unknown>>(route: RouteKey, init: HttpEventOptions = {}) => {
     const handler = route.startsWith('GET') || route === 'POST /model/preview' ? query : ingest;
     return parseResponse<T>(await handler(httpEvent({ routeKey: route, ...init }), lambdaContext()));
   };
@@ -125,37 +121,6 @@ export async function createHarness(
     async dispose(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
     },
-  };
-}
-
-/** A function's response with its JSON body parsed. */
-export interface ParsedResponse<T> {
-  status: number;
-  headers: Record<string, string>;
-  body: T;
-}
-
-function parseResponse<T>(result: APIGatewayProxyStructuredResultV2): ParsedResponse<T> {
-  const text = result.body ?? '';
-  return {
-    status: result.statusCode ?? 200,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: (text === '' ? undefined : JSON.parse(text)) as T,
-  };
-}
-
-/** An EventBridge Scheduler event for the nightly rescore slot `time`. */
-export function scheduledEvent(time: string) {
-  return {
-    version: '0',
-    id: crypto.randomUUID(),
-    'detail-type': 'Scheduled Event',
-    source: 'aws.scheduler',
-    account: '000000000000',
-    time,
-    region: 'us-east-1',
-    resources: ['arn:aws:scheduler:us-east-1:000000000000:schedule/default/nightly-rescore'],
-    detail: {},
   };
 }
 

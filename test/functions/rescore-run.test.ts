@@ -7,8 +7,9 @@ import type { PartnerRecord } from '#core/ports.ts';
 import type { RankingItem, RankingResponse } from '#core/ranking/read-rankings.ts';
 import { toColumns } from '#core/scoring/columns.ts';
 import { scorePopulation } from '#core/scoring/score-population.ts';
+import { scheduledEvent } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness, scheduledEvent } from './rescore-harness.ts';
+import { createHarness, type Harness } from './rescore-harness.ts';
 
 const REGIONS = ['EMEA', 'APAC', 'AMER'];
 const TYPES = ['reseller', 'distributor', 'referral', 'msp'];
