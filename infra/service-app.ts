@@ -1,13 +1,10 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import { ServiceStack } from './service-stack.ts';
-import { StatefulStack } from './stateful-stack.ts';
+import { PartnerScoringStack } from './partner-scoring-stack.ts';
 
 /** Used when the `jwtIssuer` / `jwtAudience` context is not set: synth works, no token validates. */
 export const PLACEHOLDER_JWT_ISSUER = 'https://issuer.example.com/set-context-jwtIssuer';
 export const PLACEHOLDER_JWT_AUDIENCE = 'partner-scoring-api';
-
-const STRONG_REFERENCES_FLAG = '@aws-cdk/core:defaultCrossStackReferences';
 
 /** Deployment settings read from CDK context (`cdk.json` or `-c key=value`). */
 export interface DeployContext {
@@ -47,38 +44,28 @@ export function readDeployContext(app: App): DeployContext {
 }
 
 /**
- * The whole service on `app`: the stateful stack (table, bucket), the service stack that receives
- * them, and the cdk-nag AwsSolutions and Serverless packs as synth-time validations.
+ * The whole service on `app`: one stack (stateful resources plus the service built on them) and the
+ * cdk-nag AwsSolutions and Serverless packs as synth-time validations.
  */
-export function buildServiceApp(app: App): { stateful: StatefulStack; service: ServiceStack } {
+export function buildServiceApp(app: App): PartnerScoringStack {
   const context = readDeployContext(app);
-  // Lock in CloudFormation exports between the two stacks (the default), which protect the table and
-  // bucket references from being removed while the service stack uses them.
-  if (app.node.tryGetContext(STRONG_REFERENCES_FLAG) === undefined)
-    app.node.setContext(STRONG_REFERENCES_FLAG, 'strong');
-  const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
-  const stateful = new StatefulStack(app, 'PartnerScoringData', {
-    env,
-    description: 'Partner scoring: DynamoDB table and import bucket (retained)',
-    importRetentionDays: context.importRetentionDays,
-    corsAllowedOrigins: context.corsAllowedOrigins,
-  });
-  const service = new ServiceStack(app, 'PartnerScoringService', {
-    env,
-    description: 'Partner scoring: functions, HTTP API, schedule, events, alarms',
-    table: stateful.table,
-    bucket: stateful.bucket,
+  const stack = new PartnerScoringStack(app, 'PartnerScoring', {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    description:
+      'Partner scoring service: table, import bucket, functions, HTTP API, schedule, events, alarms',
     jwtIssuer: context.jwtIssuer,
     jwtAudience: context.jwtAudience,
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
+    importRetentionDays: context.importRetentionDays,
+    corsAllowedOrigins: context.corsAllowedOrigins,
   });
   if (context.usesPlaceholderJwt) {
-    Annotations.of(service).addWarningV2(
+    Annotations.of(stack).addWarningV2(
       'partner-scoring:placeholder-jwt',
       `No JWT issuer/audience in context: using ${PLACEHOLDER_JWT_ISSUER} / ${PLACEHOLDER_JWT_AUDIENCE}, so no real ` +
         'token will be accepted. Deploy with -c jwtIssuer=https://… -c jwtAudience=… (README, "Deploy to AWS").',
     );
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
-  return { stateful, service };
+  return stack;
 }

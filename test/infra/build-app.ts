@@ -13,11 +13,6 @@ export const DEPLOY_CONTEXT = {
 /** The service app as `infra/app.ts` builds it, without bundling (the template is what we test). */
 export function buildTestApp(context: Record<string, unknown> = DEPLOY_CONTEXT) {
   const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  const stacks = buildServiceApp(app);
-  return {
-    app,
-    stacks,
-    stateful: Template.fromStack(stacks.stateful),
-    service: Template.fromStack(stacks.service),
-  };
+  const stack = buildServiceApp(app);
+  return { app, stack, template: Template.fromStack(stack) };
 }

@@ -1,12 +1,4 @@
-import {
-  type CfnElement,
-  CfnOutput,
-  Duration,
-  Stack,
-  type StackProps,
-  TimeZone,
-  Validations,
-} from 'aws-cdk-lib';
+import { type CfnElement, Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -16,12 +8,12 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import type { Construct } from 'constructs';
-import { ServiceAlarms } from './constructs/service-alarms.ts';
-import { METRICS_NAMESPACE, SERVICE_NAME, ServiceFunction } from './constructs/service-function.ts';
-import { ServiceHttpApi } from './constructs/service-http-api.ts';
+import { Construct, type IConstruct } from 'constructs';
+import { ServiceAlarms } from './service-alarms.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME, ServiceFunction } from './service-function.ts';
+import { ServiceHttpApi } from './service-http-api.ts';
 
-export interface ServiceStackProps extends StackProps {
+export interface ServiceResourcesProps {
   table: ITableV2;
   bucket: s3.Bucket;
   jwtIssuer: string;
@@ -36,23 +28,17 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 const IMPORT_PREFIX = 'imports/';
 
 /**
- * Everything that can be replaced without losing data: the four functions, the HTTP API, the nightly
- * schedule, the S3 trigger, the event bus, the cursor secret, dead-letter queues and alarms.
+ * Everything that can be replaced without losing data, built on the table and bucket it receives:
+ * the four functions, the HTTP API, the nightly schedule, the S3 trigger, the event bus, the cursor
+ * secret, dead-letter queues and alarms.
  */
-export class ServiceStack extends Stack {
+export class ServiceResources extends Construct {
   readonly functions: Record<'ingestApi' | 'queryApi' | 'importCsv' | 'rescore', ServiceFunction>;
   readonly http: ServiceHttpApi;
   readonly eventBus: events.EventBus;
 
-  constructor(scope: Construct, id: string, props: ServiceStackProps) {
-    super(scope, id, props);
-    // Imported by name: notifications on the other stack's bucket object would make that stack
-    // depend on these functions, a cycle across the two stacks.
-    const notifyingBucket = s3.Bucket.fromBucketAttributes(this, 'DataBucket', {
-      bucketArn: props.bucket.bucketArn,
-      bucketName: props.bucket.bucketName,
-    });
-
+  constructor(scope: Construct, id: string, props: ServiceResourcesProps) {
+    super(scope, id);
     this.eventBus = new events.EventBus(this, 'DomainEvents', {
       description: 'PartnerTierChanged and RescoreCompleted events (source partner-scoring)',
     });
@@ -122,13 +108,11 @@ export class ServiceStack extends Stack {
       alarms.watchDeadLetterQueue(name, dlq);
     }
 
-    notifyingBucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(importCsv), {
+    props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(importCsv), {
       prefix: IMPORT_PREFIX,
       suffix: '.csv',
     });
-    const notificationsHandler = this.node.children.find((child) =>
-      child.node.id.startsWith('BucketNotificationsHandler'),
-    );
+    const notificationsHandler = stackChild(this, 'BucketNotificationsHandler');
     if (notificationsHandler) {
       Validations.of(notificationsHandler).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
@@ -158,11 +142,15 @@ export class ServiceStack extends Stack {
         deadLetterQueue: scheduleFailures,
       }),
     });
-    Validations.of(this).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(rescore.node.defaultChild as CfnElement)}.Arn>:*]`,
-      reason:
-        'The scheduler target role may invoke versions of the rescore function only (CDK LambdaInvoke grant).',
-    });
+    const schedulerRole = stackChild(this, 'SchedulerRoleForTarget');
+    if (schedulerRole) {
+      const rescoreId = Stack.of(this).getLogicalId(rescore.node.defaultChild as CfnElement);
+      Validations.of(schedulerRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${rescoreId}.Arn>:*]`,
+        reason:
+          'The scheduler’s role may invoke the rescore function and its versions only (CDK LambdaInvoke grant).',
+      });
+    }
 
     this.http = new ServiceHttpApi(this, 'Http', {
       functions: { 'ingest-api': ingestApi, 'query-api': queryApi },
@@ -170,14 +158,6 @@ export class ServiceStack extends Stack {
       jwtAudience: props.jwtAudience,
       throttle: { rateLimit: 100, burstLimit: 200 },
     });
-
-    new CfnOutput(this, 'ApiUrl', { value: this.http.stage.url, description: 'Base URL of the HTTP API' });
-    new CfnOutput(this, 'BucketName', {
-      value: props.bucket.bucketName,
-      description: 'Upload CSV files under imports/ to import them',
-    });
-    new CfnOutput(this, 'TableName', { value: props.table.tableName });
-    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
   }
 
   private deadLetterQueue(id: string): sqs.Queue {
@@ -194,4 +174,9 @@ export class ServiceStack extends Stack {
     }
     return queue;
   }
+}
+
+/** A construct CDK keeps once per stack (custom-resource handlers, scheduler roles), found by id prefix. */
+function stackChild(scope: Construct, idPrefix: string): IConstruct | undefined {
+  return Stack.of(scope).node.children.find((child) => child.node.id.startsWith(idPrefix));
 }

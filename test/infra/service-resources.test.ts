@@ -19,8 +19,8 @@ interface Statement {
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
 
-const { service, stacks } = buildTestApp();
-const stackName = stacks.service.stackName;
+const { template: service, stack } = buildTestApp();
+const stackName = stack.stackName;
 
 function functionLogicalId(template: Template, name: ServiceFunctionName): string {
   const found = Object.keys(
@@ -245,15 +245,13 @@ describe('HTTP API', () => {
   });
 
   it('synthesizes with placeholder issuer and audience, and warns', () => {
-    const { service: placeholder, stacks: placeholderStacks } = buildTestApp({});
+    const { template: placeholder, stack: placeholderStack } = buildTestApp({});
     placeholder.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: PLACEHOLDER_JWT_ISSUER, Audience: [PLACEHOLDER_JWT_AUDIENCE] },
     });
-    const warnings = placeholderStacks.service.node.metadata.filter(
-      (entry) => entry.type === 'aws:cdk:warning',
-    );
+    const warnings = placeholderStack.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning');
     expect(JSON.stringify(warnings)).toContain('jwtIssuer');
-    expect(stacks.service.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning')).toEqual([]);
+    expect(stack.node.metadata.filter((entry) => entry.type === 'aws:cdk:warning')).toEqual([]);
   });
 });
 
@@ -278,9 +276,8 @@ describe('triggers', () => {
     });
   });
 
-  it('imports every .csv created under imports/, keeping notifications set outside this stack', () => {
+  it('imports every .csv created under imports/', () => {
     service.hasResourceProperties('Custom::S3BucketNotifications', {
-      Managed: false,
       NotificationConfiguration: {
         LambdaFunctionConfigurations: [
           {
@@ -363,13 +360,8 @@ describe('alarms', () => {
       Protocol: 'email',
       Endpoint: DEPLOY_CONTEXT.alarmEmail,
     });
-    buildTestApp({}).service.resourceCountIs('AWS::SNS::Subscription', 0);
+    buildTestApp({}).template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
-});
-
-it('depends on the data stack, never the other way round', () => {
-  expect(stacks.service.dependencies).toEqual([stacks.stateful]);
-  expect(stacks.stateful.dependencies).toEqual([]);
 });
 
 it('outputs the API URL, bucket, table and event bus names', () => {

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { TABLE_DEFINITION } from '#core/table.ts';
 import { buildTestApp } from './build-app.ts';
 
-describe('stateful stack', () => {
-  const { stateful } = buildTestApp();
+describe('stateful resources', () => {
+  const { template: stateful } = buildTestApp();
 
   it('builds the single table from TABLE_DEFINITION: on demand, PITR, TTL, protected and retained', () => {
     stateful.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
@@ -110,7 +110,7 @@ describe('stateful stack', () => {
   });
 
   it('defaults the import retention to 30 days and rejects a nonsense value', () => {
-    buildTestApp({}).stateful.hasResourceProperties('AWS::S3::Bucket', {
+    buildTestApp({}).template.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: {
         Rules: Match.arrayWith([Match.objectLike({ Prefix: 'imports/', ExpirationInDays: 30 })]),
       },

@@ -1,24 +1,28 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import type { Construct } from 'constructs';
+import { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '#core/table.ts';
 
-export interface StatefulStackProps extends StackProps {
+export interface StatefulResourcesProps {
   /** Days after which uploaded CSV files and their error reports (under `imports/`) expire. */
   importRetentionDays: number;
   /** Origins allowed to PUT/GET through presigned URLs from a browser. */
   corsAllowedOrigins: string[];
 }
 
-/** Where the data lives: the single table and the import bucket. Retained when the stack goes. */
-export class StatefulStack extends Stack {
+/**
+ * Where the data lives: the single table and the import bucket. Retained (and the table
+ * deletion-protected) when the stack is deleted or a change would replace them.
+ */
+export class StatefulResources extends Construct {
   readonly table: dynamodb.TableV2;
   readonly bucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string, props: StatefulStackProps) {
-    super(scope, id, props);
-    // Log delivery through a bucket policy, so both buckets can keep ACLs disabled.
+  constructor(scope: Construct, id: string, props: StatefulResourcesProps) {
+    super(scope, id);
+    // Log delivery through a bucket policy, so both buckets can keep ACLs disabled (read where the
+    // buckets are created, so setting it on this construct is enough).
     this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     this.table = new dynamodb.TableV2(this, 'Table', {
