@@ -230,15 +230,13 @@ export class DynamoRunStore implements RunStore {
   }
 
   async putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void> {
+    // The numbers travel as one JSON string: exact doubles of any size (the document client refuses
+    // numbers beyond 2^53, which a `none`-normalised score can reach), and a smaller item.
     const items = records.map((record) => ({
       ...keys.scoreRecord(record.id, record.scoredAt, record.runId),
       runId: record.runId,
       scoredAt: record.scoredAt,
-      score: record.score,
-      rank: record.rank,
-      tier: record.tier,
-      percentile: record.percentile,
-      normalized: record.normalized,
+      result: JSON.stringify([record.score, record.rank, record.tier, record.percentile, record.normalized]),
       expiresAt: expiresAtSeconds,
     }));
     await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
@@ -329,14 +327,21 @@ function toPointer(item: Item): CurrentRunPointer {
 }
 
 function toScoreRecord(id: string, item: Item): ScoreRecord {
+  const [score, rank, tier, percentile, normalized] = JSON.parse(String(item.result)) as [
+    number,
+    number,
+    string | null,
+    number,
+    Record<string, number | null>,
+  ];
   return {
     id,
     runId: String(item.runId),
     scoredAt: String(item.scoredAt),
-    score: Number(item.score),
-    rank: Number(item.rank),
-    tier: (item.tier as string | null | undefined) ?? null,
-    percentile: Number(item.percentile),
-    normalized: (item.normalized as Record<string, number | null>) ?? {},
+    score,
+    rank,
+    tier,
+    percentile,
+    normalized,
   };
 }

@@ -143,6 +143,7 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
   const previousTiers = columns.ids.map((id) => previous.get(id)?.tier ?? null);
   const runTimeMs = Date.parse(run.startedAt);
   const result = scorePopulation(model, columns, { runTimeMs, previousTiers });
+  checkStorable(result.scores, columns.ids);
   const tierOf = (i: number) => model.tiers[result.tierIndex[i] as number]?.name ?? null;
 
   const header = { runId: run.runId, modelVersion: active.version, scoredAt: run.startedAt };
@@ -203,6 +204,16 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
     lists: pager.listSizes(),
     tierEvents,
   };
+}
+
+/** A non-finite score (weights and values near the double range) cannot be ranked or stored. */
+function checkStorable(scores: Float64Array, ids: readonly string[]): void {
+  for (let i = 0; i < scores.length; i++) {
+    const score = scores[i] as number;
+    if (!Number.isFinite(score)) {
+      throw new Error(`partner ${ids[i]} scores ${score}: lower the model's weights or use a normalisation`);
+    }
+  }
 }
 
 function scoreRecord(

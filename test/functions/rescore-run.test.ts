@@ -396,3 +396,31 @@ describe('hysteresis and tier events over three runs', () => {
     ]);
   });
 });
+
+describe('scores beyond 2^53', () => {
+  it('are stored and read back exactly (score records carry their numbers as JSON)', async () => {
+    const h = await createHarness(servers);
+    await h.call('PUT /model', {
+      body: {
+        metrics: [{ name: 'sales', group: 'business', weight: 1e15, normalization: 'none' }],
+        tiers: [{ name: 'All', minScore: 0 }],
+      },
+    });
+    await h.drain();
+    await h.upsert([{ id: 'huge', metrics: { sales: 123456789.5 } }]);
+    const runId = await h.runNow();
+    const expected = 1e15 * 123456789.5;
+    const read = await h.call<{ score: { value: number; provisional: boolean } }>('GET /partners/{id}', {
+      pathParameters: { id: 'huge' },
+    });
+    expect(read.body.score).toMatchObject({ value: expected, provisional: false });
+    const history = await h.call<{ items: { runId: string; score: number }[] }>(
+      'GET /partners/{id}/history',
+      {
+        pathParameters: { id: 'huge' },
+      },
+    );
+    expect(history.body.items).toEqual([expect.objectContaining({ runId, score: expected })]);
+    await h.dispose();
+  });
+});
