@@ -160,16 +160,11 @@ export class ServiceFunction extends NodejsFunction {
   }
 }
 
-/**
- * How cdk-nag names `bucket`'s ARN in `scope`'s template: `<Logical.Arn>` in the same stack, the
- * export's name across stacks (the export the reference creates anyway).
- */
+/** How cdk-nag names `bucket`'s ARN in a policy of `scope`'s stack: `<Logical.Arn>`. */
 function nagReference(scope: Construct, bucket: IBucket): string {
-  const owner = Stack.of(bucket);
   const bucketResource = bucket.node.defaultChild as CfnElement | undefined;
-  if (!bucketResource)
-    throw new Error(`useBucket needs a bucket defined in this app, got ${bucket.node.path}`);
-  if (owner === Stack.of(scope)) return `<${owner.getLogicalId(bucketResource)}.Arn>`;
-  const imported = owner.resolve(owner.exportValue(bucket.bucketArn)) as { 'Fn::ImportValue': string };
-  return imported['Fn::ImportValue'];
+  if (!bucketResource || Stack.of(bucket) !== Stack.of(scope)) {
+    throw new Error(`useBucket needs a bucket defined in the function's own stack, got ${bucket.node.path}`);
+  }
+  return `<${Stack.of(bucket).getLogicalId(bucketResource)}.Arn>`;
 }
