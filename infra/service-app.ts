@@ -22,7 +22,8 @@ export function readDeployContext(app: App): DeployContext {
   const list = (value: unknown): string[] | undefined => {
     if (value === undefined || value === null || value === '') return undefined;
     const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-    return items.map((item) => item.trim()).filter((item) => item.length > 0);
+    const kept = items.map((item) => item.trim()).filter((item) => item.length > 0);
+    return kept.length > 0 ? kept : undefined;
   };
   const issuer = get('jwtIssuer');
   const audience = list(get('jwtAudience'));

@@ -34,8 +34,12 @@ describe('deploy context', () => {
     });
   });
 
-  it('warns when only one of issuer and audience is given', () => {
+  it('warns when only one of issuer and audience is given, or the audience is blank', () => {
     expect(contextOf({ jwtIssuer: 'https://issuer.example.org' }).usesPlaceholderJwt).toBe(true);
+    expect(contextOf({ jwtIssuer: 'https://issuer.example.org', jwtAudience: ' , ' })).toMatchObject({
+      jwtAudience: [PLACEHOLDER_JWT_AUDIENCE],
+      usesPlaceholderJwt: true,
+    });
   });
 
   it.each([0, -3, 2.5, 'a month'])('rejects importRetentionDays = %s', (days) => {
