@@ -1,0 +1,720 @@
+import { createHmac } from 'node:crypto';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
+import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
+import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import type { RouteKey } from '#functions/routes.ts';
+import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
+import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
+import { createHarness, type Harness } from './rescore-harness.ts';
+
+/**
+ * Adversarial input for every route (contract §3, rule "bad input"): each bad request is a 4xx
+ * problem+json naming the failing path where the contract asks for one, never a 500, and nothing
+ * is written by a rejected request.
+ */
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: { path: string; message: string }[];
+}
+
+let servers: LocalServers;
+let h: Harness;
+let ingest: ReturnType<typeof createIngestHandler>;
+let query: ReturnType<typeof createQueryHandler>;
+
+beforeAll(async () => {
+  servers = await startLocalServers();
+  h = await createHarness(servers);
+  await h.upsert(
+    Array.from({ length: 12 }, (_, i) => ({
+      id: `p-${i}`,
+      region: i % 2 === 0 ? 'EU' : 'US',
+      type: 'Reseller',
+      metrics: { sales: i * 10, transactions: 12 - i, reputation: i % 4 },
+    })),
+  );
+  await h.runNow();
+  // Raw handlers on the same table, for events the harness's `call` cannot build (base64 bodies).
+  const bucket = await servers.createBucket();
+  const imports = new DynamoImportStore(h.client, h.table);
+  const objects = new S3ObjectStore(servers.s3Client, bucket);
+  const common = { partners: h.partners, models: h.models, runs: h.runs, imports, objects, now: Date.now };
+  ingest = createIngestHandler(() => ({ ...common, requester: h.requester }));
+  query = createQueryHandler(() => ({
+    ...common,
+    rankings: h.rankings,
+    signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
+  }));
+});
+afterAll(async () => {
+  await h.dispose();
+  await servers.stop();
+});
+
+const call = <T = Problem>(route: RouteKey, init: HttpEventOptions = {}) => h.call<T>(route, init);
+
+async function raw(fn: 'ingest' | 'query', event: APIGatewayProxyEventV2) {
+  const handler = fn === 'ingest' ? ingest : query;
+  return parseResponse<Problem>((await handler(event, lambdaContext())) ?? undefined);
+}
+
+/** A 4xx problem+json with `status`; returns its paths. */
+function expectProblem(
+  response: { status: number; headers: Record<string, string>; body: unknown },
+  status: number,
+) {
+  expect(response.status).toBe(status);
+  expect(response.headers['content-type']).toBe('application/problem+json');
+  const body = response.body as Problem;
+  expect(body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String) });
+  expect(typeof body.type).toBe('string');
+  return (body.errors ?? []).map((e) => e.path);
+}
+
+const known = 'sales, transactions, reputation, communicationFrequency, commonCustomers';
+
+describe('POST /partners: body shapes, content types and sizes', () => {
+  const notAnObject: [string, string][] = [
+    ['null', 'null'],
+    ['a string', '"p-1"'],
+    ['an empty string literal', '""'],
+    ['a number', '42'],
+    ['a boolean', 'true'],
+    ['an array', '[{"id":"x"}]'],
+  ];
+  for (const [label, body] of notAnObject) {
+    it(`refuses JSON that is ${label} at path /`, async () => {
+      expect(expectProblem(await call('POST /partners', { body }), 400)).toEqual(['/']);
+    });
+  }
+
+  for (const body of ['{"id": "x",', '   ', '{id: "x"}', "{'id':'x'}", '{"id":"x"}}', '\u0000', 'NaN']) {
+    it(`answers malformed JSON ${JSON.stringify(body)} with a 400`, async () => {
+      expectProblem(await call('POST /partners', { body }), 400);
+    });
+  }
+
+  it('accepts application/json with a charset parameter', async () => {
+    const response = await call('POST /partners', {
+      body: '{"id":"charset-ok"}',
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(response.status).toBe(200);
+  });
+
+  for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'text/csv', '']) {
+    it(`answers content type ${JSON.stringify(type)} with 415 and writes nothing`, async () => {
+      const response = await call('POST /partners', {
+        body: '{"id":"wrong-type"}',
+        headers: { 'content-type': type },
+      });
+      expectProblem(response, 415);
+      expect(await h.partners.get('wrong-type')).toBeNull();
+    });
+  }
+
+  it('answers a body just over 6 MB with 413, also base64-encoded, and a smaller one normally', async () => {
+    const big = `{"id":"huge","name":"${'x'.repeat(6 * 1024 * 1024)}"}`;
+    expectProblem(await call('POST /partners', { body: big }), 413);
+    const event = httpEvent('POST /partners', { body: '{}' });
+    const encoded = { ...event, body: Buffer.from(big).toString('base64'), isBase64Encoded: true };
+    expectProblem(await raw('ingest', encoded), 413);
+    // 5 MB of a name that is too long: a 400 at /name, not a size error.
+    const almost = `{"id":"almost","name":"${'x'.repeat(5 * 1024 * 1024)}"}`;
+    expect(expectProblem(await call('POST /partners', { body: almost }), 400)).toEqual(['/name']);
+    expect(await h.partners.get('huge')).toBeNull();
+  });
+
+  it('reads a base64-encoded JSON body like a plain one, and refuses base64 of garbage', async () => {
+    const event = httpEvent('POST /partners', { body: '{}' });
+    const ok = await raw('ingest', {
+      ...event,
+      body: Buffer.from('{"id":"b64-ok","metrics":{"sales":3}}').toString('base64'),
+      isBase64Encoded: true,
+    });
+    expect(ok.status).toBe(200);
+    expect((await h.partners.get('b64-ok'))?.metrics).toEqual({ sales: 3 });
+    const bad = await raw('ingest', {
+      ...event,
+      body: Buffer.from('{"id":').toString('base64'),
+      isBase64Encoded: true,
+    });
+    expectProblem(bad, 400);
+  });
+
+  it('survives deeply nested JSON with a 4xx', async () => {
+    const deep = `{"id":"deep","name":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    const response = await call('POST /partners', { body: deep });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+    expect(await h.partners.get('deep')).toBeNull();
+  });
+
+  it('refuses 1,001 partners at /partners and accepts exactly 1,000', async () => {
+    const many = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => ({ id: `${prefix}${i}` }));
+    expect(expectProblem(await call('POST /partners', { body: { partners: many(1001, 'k') } }), 400)).toEqual(
+      ['/partners'],
+    );
+    expect(await h.partners.get('k0')).toBeNull();
+    const ok = await call<{ results: unknown[] }>('POST /partners', { body: { partners: many(1000, 'kk') } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.results).toHaveLength(1000);
+  });
+
+  it('rejects a batch of 1,000 whose last item is invalid, naming /partners/999, and writes none', async () => {
+    const partners = Array.from({ length: 1000 }, (_, i) => ({ id: `last${i}`, metrics: { sales: i } }));
+    partners[999] = { id: 'last999', metrics: { sales: 'x' as unknown as number } };
+    const paths = expectProblem(await call('POST /partners', { body: { partners } }), 400);
+    expect(paths).toEqual(['/partners/999/metrics/sales']);
+    expect(await h.partners.get('last0')).toBeNull();
+  });
+
+  const badBatches: [string, unknown, string[]][] = [
+    ['an empty list', { partners: [] }, ['/partners']],
+    ['null', { partners: null }, ['/partners']],
+    ['an object', { partners: { 0: { id: 'x' } } }, ['/partners']],
+    ['a string', { partners: 'x' }, ['/partners']],
+    [
+      'non-object items',
+      { partners: [null, 5, 'x', []] },
+      ['/partners/0', '/partners/1', '/partners/2', '/partners/3'],
+    ],
+  ];
+  for (const [label, body, paths] of badBatches) {
+    it(`refuses partners as ${label}`, async () => {
+      expect(expectProblem(await call('POST /partners', { body }), 400)).toEqual(paths);
+    });
+  }
+});
+
+describe('POST /partners: fields', () => {
+  const cases: [string, unknown, string[]][] = [
+    ['a missing id', {}, ['/id']],
+    ['an empty id', { id: '' }, ['/id']],
+    ['a numeric id', { id: 5 }, ['/id']],
+    ['a null id', { id: null }, ['/id']],
+    ['an object id', { id: { a: 1 } }, ['/id']],
+    ['an id of 129 characters', { id: 'x'.repeat(129) }, ['/id']],
+    ['an id of 129 astral characters', { id: '😀'.repeat(129) }, ['/id']],
+    ['an id with NUL', { id: 'a\u0000b' }, ['/id']],
+    ['an id with a tab', { id: 'a\tb' }, ['/id']],
+    ['an id with a line break', { id: 'a\nb' }, ['/id']],
+    ['an id with DEL', { id: 'a\u007fb' }, ['/id']],
+    ['an id with a C1 control (NEL)', { id: 'a\u0085b' }, ['/id']],
+    ['an empty name', { id: 'f', name: '' }, ['/name']],
+    ['a numeric name', { id: 'f', name: 5 }, ['/name']],
+    ['a null name', { id: 'f', name: null }, ['/name']],
+    ['a name of 257 characters', { id: 'f', name: 'n'.repeat(257) }, ['/name']],
+    ['a type that is an array', { id: 'f', type: ['a'] }, ['/type']],
+    ['a type of 100 KB', { id: 'f', type: 't'.repeat(100_000) }, ['/type']],
+    ['a region that is an object', { id: 'f', region: {} }, ['/region']],
+    ['a region of 300 characters', { id: 'f', region: 'r'.repeat(300) }, ['/region']],
+    ['a numeric asOf', { id: 'f', asOf: 12345 }, ['/asOf']],
+    ['a null asOf', { id: 'f', asOf: null }, ['/asOf']],
+    ['asOf "yesterday"', { id: 'f', asOf: 'yesterday' }, ['/asOf']],
+    ['asOf in month 13', { id: 'f', asOf: '2024-13-01' }, ['/asOf']],
+    ['asOf on February 30', { id: 'f', asOf: '2024-02-30' }, ['/asOf']],
+    ['asOf at hour 25', { id: 'f', asOf: '2024-01-01T25:00:00Z' }, ['/asOf']],
+    ['asOf with offset +99:99', { id: 'f', asOf: '2024-01-01T10:00:00+99:99' }, ['/asOf']],
+    ['asOf beyond the Date range', { id: 'f', asOf: '+275760-09-14T00:00:00Z' }, ['/asOf']],
+    ['asOf as a timestamp string', { id: 'f', asOf: '1714521600' }, ['/asOf']],
+    ['metrics as an array', { id: 'f', metrics: [1, 2] }, ['/metrics']],
+    ['metrics as null', { id: 'f', metrics: null }, ['/metrics']],
+    ['metrics as a string', { id: 'f', metrics: 'sales' }, ['/metrics']],
+    ['a metric value as a string', { id: 'f', metrics: { sales: '5' } }, ['/metrics/sales']],
+    ['a metric value "NaN"', { id: 'f', metrics: { sales: 'NaN' } }, ['/metrics/sales']],
+    ['a metric value "Infinity"', { id: 'f', metrics: { sales: 'Infinity' } }, ['/metrics/sales']],
+    ['a metric value as an object', { id: 'f', metrics: { sales: { value: 1 } } }, ['/metrics/sales']],
+    ['a metric value as an array', { id: 'f', metrics: { sales: [1] } }, ['/metrics/sales']],
+    ['a metric value as a boolean', { id: 'f', metrics: { sales: true } }, ['/metrics/sales']],
+    [
+      'one metric given twice under two spellings',
+      { id: 'f', metrics: { sales: 1, Sales: 2 } },
+      ['/metrics/Sales'],
+    ],
+    ['a metric named constructor', { id: 'f', metrics: { constructor: 1 } }, ['/metrics/constructor']],
+    ['a metric named with / and ~', { id: 'f', metrics: { 'a/b~c': 1 } }, ['/metrics/a~1b~0c']],
+  ];
+  for (const [label, body, paths] of cases) {
+    it(`refuses ${label} with a 400 at ${paths.join(', ')} and writes nothing`, async () => {
+      expect(expectProblem(await call('POST /partners', { body }), 400)).toEqual(paths);
+      expect(await h.partners.get('f')).toBeNull();
+    });
+  }
+
+  it('refuses 1e999 and -1e999 (Infinity in JSON text) at the metric path', async () => {
+    for (const value of ['1e999', '-1e999']) {
+      const body = `{"id":"f","metrics":{"sales":${value}}}`;
+      expect(expectProblem(await call('POST /partners', { body }), 400)).toEqual(['/metrics/sales']);
+    }
+    expect(await h.partners.get('f')).toBeNull();
+  });
+
+  it('names the known metrics when a metric is unknown', async () => {
+    const response = await call('POST /partners', { body: { id: 'f', metrics: { revenue: 1 } } });
+    expect(expectProblem(response, 400)).toEqual(['/metrics/revenue']);
+    expect(response.body.errors?.[0]?.message).toContain(known);
+  });
+
+  it('reports every invalid item of a batch at its own path', async () => {
+    const response = await call('POST /partners', {
+      body: {
+        partners: [
+          { id: 'batch-ok' },
+          { id: 7 },
+          { id: 'batch-2', name: '' },
+          { id: 'batch-3', metrics: { sales: '1' } },
+          { id: 'batch-4', metrics: { nope: 1 } },
+          { id: 'batch-5', asOf: 'soon' },
+        ],
+      },
+    });
+    expect(expectProblem(response, 400)).toEqual([
+      '/partners/1/id',
+      '/partners/2/name',
+      '/partners/3/metrics/sales',
+      '/partners/4/metrics/nope',
+      '/partners/5/asOf',
+    ]);
+    expect(await h.partners.get('batch-ok')).toBeNull();
+  });
+
+  it('accepts the extremes that are valid: 128 astral characters, 256-character fields, null type and region', async () => {
+    const id = '😀'.repeat(128);
+    const response = await call<{ results: { status: string }[] }>('POST /partners', {
+      body: { id, name: '名'.repeat(256), type: null, region: null, metrics: { sales: null } },
+    });
+    expect(response.status).toBe(200);
+    const read = await call<{ id: string; name: string }>('GET /partners/{id}', { pathParameters: { id } });
+    expect(read.status).toBe(200);
+    expect(read.body.name).toHaveLength(256);
+  });
+});
+
+describe('DELETE, GET /partners/{id} and /history: path and query parameters', () => {
+  const badIds: [string, string][] = [
+    ['empty', ''],
+    ['129 characters', 'x'.repeat(129)],
+    ['5,000 characters', 'x'.repeat(5000)],
+    ['NUL', '\u0000'],
+    ['a line break', 'a\nb'],
+  ];
+  for (const [label, id] of badIds) {
+    for (const route of [
+      'GET /partners/{id}',
+      'DELETE /partners/{id}',
+      'GET /partners/{id}/history',
+    ] as const) {
+      it(`${route}: an id that is ${label} is a 400 at /path/id`, async () => {
+        expect(expectProblem(await call(route, { pathParameters: { id } }), 400)).toEqual(['/path/id']);
+      });
+    }
+  }
+
+  it('a missing path parameter is a 400, not a crash', async () => {
+    expect(expectProblem(await call('GET /partners/{id}'), 400)).toEqual(['/path/id']);
+    expect(expectProblem(await call('DELETE /partners/{id}'), 400)).toEqual(['/path/id']);
+  });
+
+  it('URL-encoded oddities that are valid ids are simply unknown: 404', async () => {
+    for (const id of ['%00', '%2F..%2F', '../../etc/passwd', 'P#p-1', '*', ' ']) {
+      expectProblem(await call('GET /partners/{id}', { pathParameters: { id } }), 404);
+      expectProblem(await call('DELETE /partners/{id}', { pathParameters: { id } }), 404);
+      expectProblem(await call('GET /partners/{id}/history', { pathParameters: { id } }), 404);
+    }
+  });
+
+  for (const limit of ['', '0', '-1', '1.5', 'abc', '1e2', '1001', '5,6', ' 5', '99999999999999999999']) {
+    it(`history limit=${JSON.stringify(limit)} is a 400 at /query/limit`, async () => {
+      const paths = expectProblem(
+        await call('GET /partners/{id}/history', { pathParameters: { id: 'p-1' }, query: { limit } }),
+        400,
+      );
+      expect(new Set(paths)).toEqual(new Set(['/query/limit']));
+    });
+  }
+
+  it('history limit 1 and 1000 are fine', async () => {
+    for (const limit of ['1', '1000']) {
+      const response = await call<{ items: unknown[] }>('GET /partners/{id}/history', {
+        pathParameters: { id: 'p-1' },
+        query: { limit },
+      });
+      expect(response.status).toBe(200);
+      expect(response.body.items).toHaveLength(1);
+    }
+  });
+});
+
+describe('GET /rankings: limits, cursors and filters', () => {
+  for (const limit of ['0', '501', 'abc', '1.5', '-1', '', ' 5', '5 ', '1e1', '0x10', '50,50']) {
+    it(`limit=${JSON.stringify(limit)} is a 400 at /query/limit`, async () => {
+      const paths = expectProblem(await call('GET /rankings', { query: { limit } }), 400);
+      expect(new Set(paths)).toEqual(new Set(['/query/limit']));
+    });
+  }
+
+  it('limit 1 and 500 are fine', async () => {
+    expect(
+      (await call<{ items: unknown[] }>('GET /rankings', { query: { limit: '1' } })).body.items,
+    ).toHaveLength(1);
+    expect((await call<{ items: unknown[] }>('GET /rankings', { query: { limit: '500' } })).status).toBe(200);
+  });
+
+  const garbage = ['', 'garbage', 'a.b', 'a.b.c', '....', '.', 'x'.repeat(5000), '%00', '\u0000.\u0000'];
+  for (const cursor of garbage) {
+    it(`cursor ${JSON.stringify(cursor.slice(0, 20))} is a 400 at /query/cursor`, async () => {
+      expect(expectProblem(await call('GET /rankings', { query: { cursor } }), 400)).toEqual([
+        '/query/cursor',
+      ]);
+    });
+  }
+
+  it('a real cursor works; tampered, truncated or extended, or used with other filters, it is a 400', async () => {
+    const first = await call<{ items: { rank: number }[]; nextCursor: string }>('GET /rankings', {
+      query: { limit: '2' },
+    });
+    expect(first.status).toBe(200);
+    const cursor = first.body.nextCursor;
+    expect(cursor).toEqual(expect.any(String));
+    const second = await call<{ items: { rank: number }[] }>('GET /rankings', {
+      query: { limit: '2', cursor },
+    });
+    expect(second.body.items.map((i) => i.rank)).toEqual([3, 4]);
+
+    const [payload = '', tag = ''] = cursor.split('.');
+    const flip = (s: string, at: number) => s.slice(0, at) + (s[at] === 'A' ? 'B' : 'A') + s.slice(at + 1);
+    const tampered = [
+      cursor.slice(0, -1),
+      cursor.slice(1),
+      `${cursor}A`,
+      `${flip(payload, 3)}.${tag}`,
+      `${payload}.${flip(tag, 2)}`,
+      `${Buffer.from(JSON.stringify(['x', 'all', 0, '[null,null,null]'])).toString('base64url')}.${tag}`,
+      `${payload}.`,
+      `.${tag}`,
+      `${payload}.${tag}.${tag}`,
+    ];
+    for (const bad of tampered) {
+      expect(expectProblem(await call('GET /rankings', { query: { cursor: bad } }), 400)).toEqual([
+        '/query/cursor',
+      ]);
+    }
+    for (const filters of [{ tier: 'Bronze' }, { region: 'EU' }, { type: 'Reseller' }] as Record<
+      string,
+      string
+    >[]) {
+      const other = await call('GET /rankings', { query: { limit: '2', cursor, ...filters } });
+      expect(expectProblem(other, 400)).toEqual(['/query/cursor']);
+    }
+    // A filtered cursor used without its filter.
+    const eu = await call<{ nextCursor: string }>('GET /rankings', { query: { limit: '1', region: 'EU' } });
+    const withoutFilter = await call('GET /rankings', { query: { cursor: eu.body.nextCursor } });
+    expect(expectProblem(withoutFilter, 400)).toEqual(['/query/cursor']);
+  });
+
+  it('a cursor signed with another key is a 400', async () => {
+    const payload = Buffer.from(JSON.stringify(['r', 'all', 0, '[null,null,null]'])).toString('base64url');
+    const tag = createHmac('sha256', 'another-secret')
+      .update(payload)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+    expect(
+      expectProblem(await call('GET /rankings', { query: { cursor: `${payload}.${tag}` } }), 400),
+    ).toEqual(['/query/cursor']);
+  });
+
+  for (const [name, value] of [
+    ['tier', ''],
+    ['region', ''],
+    ['type', ''],
+    ['tier', 't'.repeat(257)],
+    ['type', '型'.repeat(300)],
+  ] as const) {
+    it(`filter ${name}=${JSON.stringify(value.slice(0, 10))}… is a 400 at /query/${name}`, async () => {
+      expect(expectProblem(await call('GET /rankings', { query: { [name]: value } }), 400)).toEqual([
+        `/query/${name}`,
+      ]);
+    });
+  }
+
+  it('unknown filter values and unknown parameters give an empty or normal page, not an error', async () => {
+    for (const q of [
+      { tier: 'Nope' },
+      { region: 'Mars' },
+      { type: '%00' },
+      { tier: 'Nope', region: 'EU', type: 'x' },
+    ] as Record<string, string>[]) {
+      const response = await call<{ items: unknown[]; nextCursor: null }>('GET /rankings', { query: q });
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ items: [], nextCursor: null });
+    }
+    const extra = await call<{ items: unknown[] }>('GET /rankings', { query: { foo: 'bar', limit: '3' } });
+    expect(extra.body.items).toHaveLength(3);
+  });
+});
+
+describe('runs and imports: unknown ids', () => {
+  for (const runId of ['nope', '', '\u0000', '%00', '😀'.repeat(300), 'r'.repeat(3000)]) {
+    it(`GET /runs/{runId} ${JSON.stringify(runId.slice(0, 10))} is a 404 problem`, async () => {
+      expectProblem(await call('GET /runs/{runId}', { pathParameters: { runId } }), 404);
+    });
+  }
+
+  it('GET /imports/{importId}: unknown is a 404, impossible ids are a 400 at /path/importId', async () => {
+    expectProblem(await call('GET /imports/{importId}', { pathParameters: { importId: 'nope' } }), 404);
+    expectProblem(
+      await call('GET /imports/{importId}', {
+        pathParameters: { importId: '00000000-0000-0000-0000-000000000000' },
+      }),
+      404,
+    );
+    for (const importId of ['', 'x'.repeat(201), 'a/b', '../x', 'a\u0000', '%00', 'a b']) {
+      expect(
+        expectProblem(await call('GET /imports/{importId}', { pathParameters: { importId } }), 400),
+      ).toEqual(['/path/importId']);
+    }
+  });
+
+  it('POST /imports: an optional body must be a JSON object; a CSV body is a 415', async () => {
+    for (const body of ['[]', 'null', '"x"', '5']) {
+      expect(expectProblem(await call('POST /imports', { body }), 400)).toEqual(['/']);
+    }
+    expectProblem(await call('POST /imports', { body: '{' }), 400);
+    expectProblem(
+      await call('POST /imports', { body: 'id,sales\n', headers: { 'content-type': 'text/csv' } }),
+      415,
+    );
+    const ok = await call<{ importId: string }>('POST /imports', { body: { note: 'whatever' } });
+    expect(ok.status).toBe(201);
+    expect((await call('POST /imports')).status).toBe(201);
+  });
+});
+
+describe('PUT /model and POST /model/preview: every invalid model shape, with paths', () => {
+  const M = DEFAULT_MODEL;
+  const withMetric = (over: Record<string, unknown>) => ({
+    ...M,
+    metrics: [{ name: 'sales', group: 'business', weight: 1, ...over }],
+  });
+  const invalid: [string, unknown, string[]][] = [
+    ['null', null, ['/']],
+    ['an array', [], ['/']],
+    ['a string', 'model', ['/']],
+    ['an empty object', {}, ['/metrics', '/tiers']],
+    ['empty lists', { metrics: [], tiers: [] }, ['/metrics', '/tiers']],
+    ['lists of the wrong type', { metrics: 'x', tiers: 'y' }, ['/metrics', '/tiers']],
+    ['metrics as an object', { ...M, metrics: { 0: M.metrics[0] } }, ['/metrics']],
+    ['non-object items', { metrics: [null, 5], tiers: [null] }, ['/metrics/0', '/metrics/1', '/tiers/0']],
+    [
+      '51 metrics',
+      {
+        ...M,
+        metrics: Array.from({ length: 51 }, (_, i) => ({ name: `m${i}`, group: 'business', weight: 1 })),
+      },
+      ['/metrics'],
+    ],
+    [
+      '21 tiers',
+      { ...M, tiers: Array.from({ length: 21 }, (_, i) => ({ name: `t${i}`, minScore: 100 - i })) },
+      ['/tiers'],
+    ],
+    ['a negative weight', withMetric({ weight: -1 }), ['/metrics/0/weight']],
+    ['a string weight', withMetric({ weight: '5' }), ['/metrics/0/weight']],
+    ['a null weight', withMetric({ weight: null }), ['/metrics/0/weight']],
+    ['no weight', withMetric({ weight: undefined }), ['/metrics/0/weight']],
+    ['an unknown group', withMetric({ group: 'other' }), ['/metrics/0/group']],
+    ['a numeric group', withMetric({ group: 5 }), ['/metrics/0/group']],
+    [
+      'a differently cased normalization',
+      withMetric({ normalization: 'MinMax' }),
+      ['/metrics/0/normalization'],
+    ],
+    ['an unknown direction', withMetric({ direction: 'up' }), ['/metrics/0/direction']],
+    ['a null missing policy', withMetric({ missing: null }), ['/metrics/0/missing']],
+    ['a numeric cap', withMetric({ cap: 5 }), ['/metrics/0/cap']],
+    ['a null cap', withMetric({ cap: null }), ['/metrics/0/cap']],
+    ['cap.min above cap.max', withMetric({ cap: { min: 5, max: 1 } }), ['/metrics/0/cap/min']],
+    ['a string cap.min', withMetric({ cap: { min: 'a' } }), ['/metrics/0/cap/min']],
+    ['halfLifeDays 0', withMetric({ halfLifeDays: 0 }), ['/metrics/0/halfLifeDays']],
+    ['negative halfLifeDays', withMetric({ halfLifeDays: -1 }), ['/metrics/0/halfLifeDays']],
+    ['string halfLifeDays', withMetric({ halfLifeDays: '7' }), ['/metrics/0/halfLifeDays']],
+    ['an empty metric name', withMetric({ name: '' }), ['/metrics/0/name', '/metrics/0/name']],
+    ['a punctuation-only metric name', withMetric({ name: '!!!' }), ['/metrics/0/name']],
+    ['a metric name of 65 characters', withMetric({ name: 'n'.repeat(65) }), ['/metrics/0/name']],
+    ['a numeric metric name', withMetric({ name: 5 }), ['/metrics/0/name']],
+    ['no metric name', withMetric({ name: undefined }), ['/metrics/0/name']],
+    [
+      'names that collide after matching',
+      {
+        ...M,
+        metrics: [M.metrics[0], { ...M.metrics[1], name: 'Sales' }, { ...M.metrics[2], name: 's_a_l_e_s' }],
+      },
+      ['/metrics/1/name', '/metrics/2/name'],
+    ],
+    [
+      'duplicate tier names',
+      {
+        ...M,
+        tiers: [
+          { name: 'A', minScore: 10 },
+          { name: 'A', minScore: 5 },
+        ],
+      },
+      ['/tiers/1/name'],
+    ],
+    [
+      'equal minScores',
+      {
+        ...M,
+        tiers: [
+          { name: 'A', minScore: 10 },
+          { name: 'B', minScore: 10 },
+        ],
+      },
+      ['/tiers/1/minScore'],
+    ],
+    [
+      'ascending minScores',
+      {
+        ...M,
+        tiers: [
+          { name: 'A', minScore: 10 },
+          { name: 'B', minScore: 20 },
+        ],
+      },
+      ['/tiers/1/minScore'],
+    ],
+    [
+      'broken tiers',
+      { ...M, tiers: [{ name: '', minScore: 10 }, { name: 'B' }, { minScore: 1 }, 'x'] },
+      ['/tiers/0/name', '/tiers/1/minScore', '/tiers/2/name', '/tiers/3'],
+    ],
+    ['a string minScore', { ...M, tiers: [{ name: 'A', minScore: '10' }] }, ['/tiers/0/minScore']],
+    [
+      'a tier name of 65 characters',
+      { ...M, tiers: [{ name: 'T'.repeat(65), minScore: 0 }] },
+      ['/tiers/0/name'],
+    ],
+    ['a negative tierHysteresis', { ...M, tierHysteresis: -1 }, ['/tierHysteresis']],
+    ['a string tierHysteresis', { ...M, tierHysteresis: '2' }, ['/tierHysteresis']],
+    ['a null tierHysteresis', { ...M, tierHysteresis: null }, ['/tierHysteresis']],
+  ];
+
+  for (const [label, model, paths] of invalid) {
+    it(`PUT /model with ${label}: 400 at ${paths.join(', ')}, model unchanged`, async () => {
+      const response = await call('PUT /model', { body: JSON.stringify(model) });
+      expect(expectProblem(response, 400)).toEqual(paths);
+      expect((await call<{ version: number }>('GET /model')).body.version).toBe(1);
+    });
+    it(`POST /model/preview with ${label} wrapped in {model}: 400 under /model`, async () => {
+      const response = await call('POST /model/preview', { body: JSON.stringify({ model }) });
+      const expected = paths.map((p) => (p === '/' ? '/model' : `/model${p}`));
+      expect(expectProblem(response, 400)).toEqual(expected);
+    });
+  }
+
+  it('Infinity (1e999 in JSON text) as a weight, minScore or hysteresis is a 400 at its path', async () => {
+    const text = (field: string) =>
+      `{"metrics":[{"name":"sales","group":"business","weight":${field === 'weight' ? '1e999' : '1'}}],` +
+      `"tiers":[{"name":"A","minScore":${field === 'minScore' ? '-1e999' : '0'}}],` +
+      `"tierHysteresis":${field === 'tierHysteresis' ? '1e999' : '0'}}`;
+    const expected: Record<string, string> = {
+      weight: '/metrics/0/weight',
+      minScore: '/tiers/0/minScore',
+      tierHysteresis: '/tierHysteresis',
+    };
+    for (const [field, path] of Object.entries(expected)) {
+      expect(expectProblem(await call('PUT /model', { body: text(field) }), 400)).toEqual([path]);
+    }
+  });
+
+  it('PUT /model without a body, with malformed JSON or a wrong content type is a 4xx', async () => {
+    expect(expectProblem(await call('PUT /model'), 400)).toEqual(['/']);
+    expectProblem(await call('PUT /model', { body: '{"metrics":' }), 400);
+    expectProblem(
+      await call('PUT /model', { body: JSON.stringify(M), headers: { 'content-type': 'text/plain' } }),
+      415,
+    );
+    expect((await call<{ version: number }>('GET /model')).body.version).toBe(1);
+  });
+
+  it('POST /model/preview: no body, non-objects, bad limits', async () => {
+    expect(expectProblem(await call('POST /model/preview'), 400)).toEqual(['/']);
+    for (const body of ['null', '[]', '"x"', '7']) {
+      expect(expectProblem(await call('POST /model/preview', { body }), 400)).toEqual(['/']);
+    }
+    expectProblem(await call('POST /model/preview', { body: '{' }), 400);
+    for (const limit of [0, 1.5, 10_001, null, '5', -1]) {
+      const response = await call('POST /model/preview', { body: { model: M, limit } });
+      expect(expectProblem(response, 400)).toEqual(['/limit']);
+    }
+    for (const limit of ['0', '10001', '', 'lots', '2.5']) {
+      const response = await call('POST /model/preview', { body: M, query: { limit } });
+      expect(new Set(expectProblem(response, 400))).toEqual(new Set(['/query/limit']));
+    }
+    // A body that is neither a model nor {model}: the model's own paths.
+    expect(expectProblem(await call('POST /model/preview', { body: { limit: 5 } }), 400)).toEqual([
+      '/metrics',
+      '/tiers',
+    ]);
+  });
+
+  it('odd but valid candidates preview with a 200 (metric names like constructor, zero weights)', async () => {
+    const candidates = [
+      { ...M, metrics: [{ name: 'constructor', group: 'business', weight: 1, missing: 'neutral' }] },
+      { ...M, metrics: [{ name: 'toString', group: 'business', weight: 1, normalization: 'zscore' }] },
+      { ...M, metrics: M.metrics.map((m) => ({ ...m, weight: 0 })) },
+      { ...M, metrics: M.metrics.map((m) => ({ ...m, weight: 0, missing: 'exclude' })) },
+      {
+        ...M,
+        metrics: [
+          { name: 'sales', group: 'business', weight: 1, halfLifeDays: 1e-300, normalization: 'log' },
+        ],
+      },
+    ];
+    for (const body of candidates) {
+      const response = await call<{ partners: number }>('POST /model/preview', { body });
+      expect(response.status).toBe(200);
+      expect(response.body.partners).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('routes and bodies that do not belong', () => {
+  it('an unknown route is a 404 problem, in either function', async () => {
+    const event = httpEvent('PATCH /partners/{id}', { pathParameters: { id: 'x' } });
+    expectProblem(await raw('ingest', event), 404);
+    expectProblem(await raw('query', event), 404);
+    // A route of the other function.
+    expectProblem(await raw('query', httpEvent('POST /partners', { body: { id: 'x' } })), 404);
+    expectProblem(await raw('ingest', httpEvent('GET /rankings')), 404);
+  });
+
+  it('a GET with a body that is not JSON is a 4xx, never a 500', async () => {
+    for (const init of [
+      { body: 'garbage' },
+      { body: '{"a":1}', headers: { 'content-type': 'text/plain' } },
+    ]) {
+      const response = await call('GET /health', init);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+    }
+  });
+
+  it('POST /rescore ignores a body but refuses one that is not JSON', async () => {
+    expectProblem(await call('POST /rescore', { body: 'rescore please' }), 400);
+    await h.drain();
+  });
+});
