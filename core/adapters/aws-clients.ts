@@ -11,11 +11,18 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
-/** A DynamoDB document client that drops `undefined` attributes and keeps numbers as JS numbers. */
+/** A DynamoDB document client that drops `undefined` attributes and keeps every number a JS number. */
 export function createDocumentClient(options: ClientOptions = {}): DynamoDBDocumentClient {
   const client = new DynamoDBClient({ maxAttempts: 8, ...options });
+  // Metrics are doubles: large values are stored and read back as plain numbers (the SDK would
+  // otherwise refuse them on write and turn them into BigInt on read).
   return DynamoDBDocumentClient.from(client, {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
+    marshallOptions: {
+      removeUndefinedValues: true,
+      convertClassInstanceToMap: false,
+      allowImpreciseNumbers: true,
+    },
+    unmarshallOptions: { wrapNumbers: (value: string) => Number(value) },
   });
 }
 
