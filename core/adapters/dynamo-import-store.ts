@@ -10,8 +10,6 @@ type StoredImport = ImportRecord & { version: number; leaseToken?: string; lease
 
 export interface DynamoImportStoreOptions {
   now?: () => number;
-  /** Receives the consumed capacity of every write (benchmarks). */
-  onConsumedCapacity?: (units: number) => void;
 }
 
 /**
@@ -22,7 +20,6 @@ export interface DynamoImportStoreOptions {
  */
 export class DynamoImportStore implements ImportStore {
   private readonly now: () => number;
-  private readonly onConsumedCapacity: ((units: number) => void) | undefined;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -30,7 +27,6 @@ export class DynamoImportStore implements ImportStore {
     options: DynamoImportStoreOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.onConsumedCapacity = options.onConsumedCapacity;
   }
 
   async createPending(importId: string, key: string, uploadExpiresAt: string): Promise<ImportRecord> {
@@ -86,17 +82,14 @@ export class DynamoImportStore implements ImportStore {
     }
     next = { ...next, leaseToken: token, leaseUntil, updatedAt: nowIso };
     try {
-      await this.client
-        .send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: { ...keys.importRecord(source.importId), ...next, expiresAt: this.ttl() },
-            ConditionExpression: current === null ? 'attribute_not_exists(pk)' : 'version = :version',
-            ...(current === null ? {} : { ExpressionAttributeValues: { ':version': current.version } }),
-            ReturnConsumedCapacity: this.onConsumedCapacity ? 'TOTAL' : undefined,
-          }),
-        )
-        .then((output) => this.count(output.ConsumedCapacity?.CapacityUnits));
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.importRecord(source.importId), ...next, expiresAt: this.ttl() },
+          ConditionExpression: current === null ? 'attribute_not_exists(pk)' : 'version = :version',
+          ...(current === null ? {} : { ExpressionAttributeValues: { ':version': current.version } }),
+        }),
+      );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Lost to another delivery, unless our own write landed and only its response was lost (a retry).
@@ -149,7 +142,7 @@ export class DynamoImportStore implements ImportStore {
       set.push(`#f${i} = :f${i}`);
     });
     try {
-      const output = await this.client.send(
+      await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.importRecord(importId),
@@ -157,10 +150,8 @@ export class DynamoImportStore implements ImportStore {
           ConditionExpression: '#token = :token',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
-          ReturnConsumedCapacity: this.onConsumedCapacity ? 'TOTAL' : undefined,
         }),
       );
-      this.count(output.ConsumedCapacity?.CapacityUnits);
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -177,10 +168,6 @@ export class DynamoImportStore implements ImportStore {
 
   private ttl(): number {
     return Math.floor(this.now() / 1000) + RETENTION_SECONDS;
-  }
-
-  private count(units: number | undefined): void {
-    if (this.onConsumedCapacity && units !== undefined) this.onConsumedCapacity(units);
   }
 }
 

@@ -17,8 +17,6 @@ export const METRIC_ATTRIBUTE_PREFIX = 'm_';
 export interface DynamoPartnerStoreOptions {
   /** UpdateItem requests in flight at once during a batch upsert. */
   concurrency?: number;
-  /** Receives the consumed capacity of every request (benchmarks). */
-  onConsumedCapacity?: (units: number) => void;
 }
 
 type Item = Record<string, unknown>;
@@ -33,7 +31,6 @@ type Item = Record<string, unknown>;
  */
 export class DynamoPartnerStore implements PartnerStore {
   private readonly concurrency: number;
-  private readonly onConsumedCapacity: ((units: number) => void) | undefined;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -41,7 +38,6 @@ export class DynamoPartnerStore implements PartnerStore {
     options: DynamoPartnerStoreOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 32;
-    this.onConsumedCapacity = options.onConsumedCapacity;
   }
 
   async upsert(items: readonly PartnerUpsert[]): Promise<UpsertOutcome[]> {
@@ -73,10 +69,8 @@ export class DynamoPartnerStore implements PartnerStore {
         TableName: this.tableName,
         Key: keys.partner(id),
         ReturnValues: 'ALL_OLD',
-        ReturnConsumedCapacity: this.onConsumedCapacity ? 'TOTAL' : undefined,
       }),
     );
-    this.count(output.ConsumedCapacity?.CapacityUnits);
     if (!output.Attributes) return false;
     await this.markChanged();
     return true;
@@ -89,25 +83,21 @@ export class DynamoPartnerStore implements PartnerStore {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
         ExpressionAttributeValues: { ':pk': keys.partnerShardPk(shard) },
-        ReturnConsumedCapacity: this.onConsumedCapacity ? 'TOTAL' : undefined,
       },
     );
     for await (const page of pages) {
-      this.count(page.ConsumedCapacity?.CapacityUnits);
       yield (page.Items ?? []).map(toPartnerRecord);
     }
   }
 
   /** Records that partners changed after the current run (read by the rankings as `stale`). */
   async markChanged(): Promise<void> {
-    const output = await this.client.send(
+    await this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: { ...keys.partnersChanged, changedAt: new Date().toISOString() },
-        ReturnConsumedCapacity: this.onConsumedCapacity ? 'TOTAL' : undefined,
       }),
     );
-    this.count(output.ConsumedCapacity?.CapacityUnits);
   }
 
   private async upsertOne(upsert: PartnerUpsert): Promise<UpsertOutcome> {
@@ -164,10 +154,8 @@ export class DynamoPartnerStore implements PartnerStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
-          ReturnConsumedCapacity: this.onConsumedCapacity ? 'TOTAL' : undefined,
         }),
       );
-      this.count(output.ConsumedCapacity?.CapacityUnits);
       const old = output.Attributes ? toPartnerRecord(output.Attributes) : null;
       const partner = merge(old, upsert, values[':now'] as string);
       const status: UpsertStatus =
@@ -180,15 +168,10 @@ export class DynamoPartnerStore implements PartnerStore {
       };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        this.count(1);
         return { id: upsert.id, status: 'stale', partner: null };
       }
       throw error;
     }
-  }
-
-  private count(units: number | undefined): void {
-    if (this.onConsumedCapacity && units !== undefined) this.onConsumedCapacity(units);
   }
 }
 

@@ -1,0 +1,90 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { keys, PARTNER_SHARDS, partnerShard } from '#core/keys.ts';
+import { DEFAULT_MODEL, SEED_PRESET } from '#core/model/presets.ts';
+import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
+
+let servers: LocalServers;
+beforeAll(async () => {
+  servers = await startLocalServers();
+});
+afterAll(async () => {
+  await servers.stop();
+});
+
+describe('DynamoPartnerStore', () => {
+  it('merges in one conditional write: created, updated, unchanged, stale', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoPartnerStore(servers.documentClient, table);
+    const asOf = (day: number) => `2024-05-0${day}T00:00:00.000Z`;
+    const [created] = await store.upsert([
+      { id: 'p', type: 'Reseller', metrics: { sales: 1, reputation: 2 }, asOf: asOf(1) },
+    ]);
+    expect(created).toMatchObject({
+      status: 'created',
+      partner: { name: 'p', metrics: { sales: 1, reputation: 2 } },
+    });
+    const [updated] = await store.upsert([
+      { id: 'p', type: null, metrics: { reputation: null }, asOf: asOf(2) },
+    ]);
+    expect(updated?.status).toBe('updated');
+    expect(await store.get('p')).toMatchObject({ type: null, metrics: { sales: 1 }, asOf: asOf(2) });
+    const [unchanged] = await store.upsert([{ id: 'p', metrics: { sales: 1 }, asOf: asOf(3) }]);
+    expect(unchanged?.status).toBe('unchanged');
+    const [stale] = await store.upsert([{ id: 'p', metrics: { sales: 9 }, asOf: asOf(1) }]);
+    expect(stale).toEqual({ id: 'p', status: 'stale', partner: null });
+    expect((await store.get('p'))?.metrics).toEqual({ sales: 1 });
+  });
+
+  it('stores metrics as top-level attributes in the partner shard and marks the change', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoPartnerStore(servers.documentClient, table);
+    await store.upsert([
+      { id: 'x', metrics: { communicationfrequency: 4 }, asOf: '2024-01-01T00:00:00.000Z' },
+    ]);
+    const item = await servers.documentClient.send(
+      new GetCommand({ TableName: table, Key: keys.partner('x') }),
+    );
+    expect(item.Item).toMatchObject({
+      pk: `PARTNERS#${String(partnerShard('x')).padStart(2, '0')}`,
+      m_communicationfrequency: 4,
+    });
+    const marker = await servers.documentClient.send(
+      new GetCommand({ TableName: table, Key: keys.partnersChanged }),
+    );
+    expect(typeof marker.Item?.changedAt).toBe('string');
+  });
+
+  it('reads every partner back through the shards, and deletes', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoPartnerStore(servers.documentClient, table);
+    const ids = Array.from({ length: 200 }, (_, i) => `id-${i}`);
+    await store.upsert(ids.map((id) => ({ id, metrics: { sales: 1 }, asOf: '2024-01-01T00:00:00.000Z' })));
+    const read: string[] = [];
+    for (let shard = 0; shard < PARTNER_SHARDS; shard++) {
+      for await (const page of store.readShard(shard)) read.push(...page.map((p) => p.id));
+    }
+    expect(read.sort()).toEqual([...ids].sort());
+    expect(await store.delete('id-0')).toBe(true);
+    expect(await store.delete('id-0')).toBe(false);
+    expect(await store.get('id-0')).toBeNull();
+  });
+});
+
+describe('DynamoModelStore', () => {
+  it('serves the default model as version 1, then activated versions in order', async () => {
+    const table = await servers.createTable();
+    let now = 1_000_000;
+    const store = new DynamoModelStore(servers.documentClient, table, { cacheMs: 5000, now: () => now });
+    expect(await store.getActive()).toMatchObject({ version: 1, model: DEFAULT_MODEL });
+    expect((await store.activate(SEED_PRESET)).version).toBe(2);
+    const other = new DynamoModelStore(servers.documentClient, table, { cacheMs: 5000, now: () => now });
+    expect(await other.getActive()).toMatchObject({ version: 2, model: SEED_PRESET });
+    await store.activate(DEFAULT_MODEL);
+    expect((await other.getActive()).version).toBe(2); // cached for 5 s
+    now += 5001;
+    expect((await other.getActive()).version).toBe(3);
+  });
+});
