@@ -718,3 +718,22 @@ describe('routes and bodies that do not belong', () => {
     await h.drain();
   });
 });
+
+describe('after all of the above', () => {
+  it('nothing acknowledged before was lost: partners, model and ranking are as they were', async () => {
+    for (let i = 0; i < 12; i++) {
+      expect(await h.partners.get(`p-${i}`)).toMatchObject({
+        region: i % 2 === 0 ? 'EU' : 'US',
+        type: 'Reseller',
+        metrics: { sales: i * 10, transactions: 12 - i, reputation: i % 4 },
+      });
+    }
+    expect((await call<{ version: number }>('GET /model')).body.version).toBe(1);
+    const page = await call<{ items: { id: string }[] }>('GET /rankings', { query: { limit: '500' } });
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((i) => i.id)).toEqual(expect.arrayContaining(['p-0', 'p-11']));
+    for (const id of ['f', 'huge', 'almost', 'deep', 'wrong-type', 'k0', 'last0', 'batch-ok']) {
+      expect(await h.partners.get(id)).toBeNull();
+    }
+  });
+});
