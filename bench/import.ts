@@ -23,9 +23,8 @@ import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore, METRIC_ATTRIBUTE_PREFIX } from '#core/adapters/dynamo-partner-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
-import { runImport } from '#core/imports/csv-import.ts';
 import { keys } from '#core/keys.ts';
-import type { PartnerStore, PartnerUpsert, RescoreRequester } from '#core/ports.ts';
+import type { RescoreRequester } from '#core/ports.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler } from '#functions/import-csv.ts';
 import { lambdaContext, s3Event } from '../test/support/events.ts';
@@ -93,6 +92,7 @@ export async function run(): Promise<Record<string, number>> {
       bucket,
       key: rssKey,
       eTag: rssTag,
+      rows: RSS_ROWS,
     });
 
     const rowsPerSec = ROWS / importSeconds;
@@ -212,15 +212,20 @@ interface RssJob {
   bucket: string;
   key: string;
   eTag: string;
+  rows: number;
 }
 
-/** Runs this file in a child process (BENCH_IMPORT_RSS_JOB set) and returns the peak RSS it reports. */
+/** Runs `import-rss-job.ts` in a child process and returns the peak RSS it reports. */
 async function measureRssInChild(job: RssJob): Promise<number> {
-  const child = spawn(process.execPath, ['--import', 'tsx', import.meta.filename], {
-    cwd: process.cwd(),
-    env: { ...process.env, BENCH_IMPORT_RSS_JOB: JSON.stringify(job) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(import.meta.dirname, 'import-rss-job.ts')],
+    {
+      cwd: process.cwd(),
+      env: { ...process.env, BENCH_IMPORT_RSS_JOB: JSON.stringify(job) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk.toString();
@@ -230,57 +235,4 @@ async function measureRssInChild(job: RssJob): Promise<number> {
   if (code !== 0 || !line.startsWith('{'))
     throw new Error(`RSS measurement failed (exit ${code}): ${output}`);
   return (JSON.parse(line) as { peakRssMb: number }).peakRssMb;
-}
-
-/**
- * The child's job: the import use case over the 1,000,000-row object, with a partner store that
- * validates and drops the rows (writing a million items would measure the server, not the
- * streaming path), sampling RSS every 20 ms.
- */
-async function rssJob(job: RssJob): Promise<void> {
-  let peak = process.memoryUsage.rss();
-  const timer = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage.rss());
-  }, 20);
-  const client = createDocumentClient({ endpoint: job.dynamoEndpoint, region, credentials });
-  const s3 = createS3Client({ endpoint: job.s3Endpoint, region, credentials, forcePathStyle: true });
-  let rows = 0;
-  const discard: PartnerStore = {
-    upsert: async (items: readonly PartnerUpsert[]) => {
-      rows += items.length;
-      return items.map((item) => ({ id: item.id, status: 'created' as const, partner: null }));
-    },
-    get: async () => null,
-    delete: async () => false,
-    readShard: async function* () {},
-  };
-  const outcome = await runImport(
-    {
-      importId: 'bench-rss',
-      bucket: job.bucket,
-      key: job.key,
-      etag: job.eTag,
-      asOf: new Date().toISOString(),
-    },
-    {
-      partners: discard,
-      imports: new DynamoImportStore(client, job.table),
-      objects: new S3ObjectStore(s3, job.bucket),
-      models: new DynamoModelStore(client, job.table),
-      rescore: { request: async () => ({ runId: 'bench', status: 'running' }) },
-      continueLater: async () => undefined,
-      remainingMs: () => 900_000,
-    },
-  );
-  clearInterval(timer);
-  peak = Math.max(peak, process.memoryUsage.rss());
-  if (outcome !== 'completed' || rows !== RSS_ROWS) throw new Error(`RSS job: ${outcome}, ${rows} rows`);
-  client.destroy();
-  s3.destroy();
-  console.log(JSON.stringify({ peakRssMb: peak / 1024 / 1024 }));
-}
-
-if (process.env.BENCH_IMPORT_RSS_JOB) {
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';
-  await rssJob(JSON.parse(process.env.BENCH_IMPORT_RSS_JOB) as RssJob);
 }

@@ -1,0 +1,61 @@
+/**
+ * Child process of bench part `import`: the import use case over the 1,000,000-row object, with a
+ * partner store that drops the validated rows (writing a million items would measure the server,
+ * not the streaming path), sampling RSS every 20 ms. Imports only what the import path needs, so
+ * the figure is the importer's, not the bench harness's.
+ */
+import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { runImport } from '#core/imports/csv-import.ts';
+import type { PartnerStore, PartnerUpsert } from '#core/ports.ts';
+
+interface RssJob {
+  dynamoEndpoint: string;
+  s3Endpoint: string;
+  table: string;
+  bucket: string;
+  key: string;
+  eTag: string;
+  rows: number;
+}
+
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const region = 'us-east-1';
+const job = JSON.parse(process.env.BENCH_IMPORT_RSS_JOB ?? '{}') as RssJob;
+
+let peak = process.memoryUsage.rss();
+const timer = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage.rss());
+}, 20);
+const client = createDocumentClient({ endpoint: job.dynamoEndpoint, region, credentials });
+const s3 = createS3Client({ endpoint: job.s3Endpoint, region, credentials, forcePathStyle: true });
+let rows = 0;
+const discard: PartnerStore = {
+  upsert: async (items: readonly PartnerUpsert[]) => {
+    rows += items.length;
+    return items.map((item) => ({ id: item.id, status: 'created' as const, partner: null }));
+  },
+  get: async () => null,
+  delete: async () => false,
+  readShard: async function* () {},
+};
+const outcome = await runImport(
+  { importId: 'bench-rss', bucket: job.bucket, key: job.key, etag: job.eTag, asOf: new Date().toISOString() },
+  {
+    partners: discard,
+    imports: new DynamoImportStore(client, job.table),
+    objects: new S3ObjectStore(s3, job.bucket),
+    models: new DynamoModelStore(client, job.table),
+    rescore: { request: async () => ({ runId: 'bench', status: 'running' }) },
+    continueLater: async () => undefined,
+    remainingMs: () => 900_000,
+  },
+);
+clearInterval(timer);
+peak = Math.max(peak, process.memoryUsage.rss());
+client.destroy();
+s3.destroy();
+if (outcome !== 'completed' || rows !== job.rows) throw new Error(`RSS job: ${outcome}, ${rows} rows`);
+console.log(JSON.stringify({ peakRssMb: peak / 1024 / 1024 }));
