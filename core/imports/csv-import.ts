@@ -50,7 +50,7 @@ export interface ImportOptions {
 }
 
 const DEFAULT_OPTIONS: ImportOptions = {
-  chunkRows: 1000,
+  chunkRows: 2000,
   checkpointRows: 10_000,
   marginMs: 30_000,
   handoverLeaseMs: 15 * 60_000,
