@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
 import { normalizeName } from '../names.ts';
+import { storableNumber } from '../numbers.ts';
 import { zodIssuesToFieldErrors } from '../validation.ts';
 
 export const METRIC_GROUPS = ['business', 'relationship'] as const;
@@ -18,8 +19,12 @@ const required = (expected: string) => ({
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, required(`must be one of: ${values.join(', ')}`));
 
-const finite = z.number(required('must be a finite number'));
-const nullableFinite = z._default(z.nullable(finite), null);
+// Every number of a model is stored, so each must lie in DynamoDB's range (see `isStorableNumber`).
+const storable = z.number(required('must be a finite number')).check(storableNumber);
+/** A storable number that also meets `bound`; a value failing `bound` gets only that message. */
+const storableWhere = (bound: z.core.$ZodCheck<number>) =>
+  z.number(required('must be a finite number')).check(bound, storableNumber);
+const nullableStorable = z._default(z.nullable(storable), null);
 
 const metricSchema = z.object(
   {
@@ -31,15 +36,21 @@ const metricSchema = z.object(
         z.regex(/[\p{L}\p{N}]/u, 'must contain a letter or digit'),
       ),
     group: oneOf(METRIC_GROUPS),
-    weight: finite.check(z.gte(0, 'must be 0 or more')),
+    weight: storableWhere(z.gte(0, { message: 'must be 0 or more', abort: true })),
     normalization: z._default(oneOf(NORMALIZATIONS), 'minmax'),
     direction: z._default(oneOf(DIRECTIONS), 'higher'),
     missing: z._default(oneOf(MISSING_POLICIES), 'zero'),
-    cap: z._default(z.object({ min: nullableFinite, max: nullableFinite }, required('must be an object')), {
-      min: null,
-      max: null,
-    }),
-    halfLifeDays: z._default(z.nullable(finite.check(z.gt(0, 'must be greater than 0'))), null),
+    cap: z._default(
+      z.object({ min: nullableStorable, max: nullableStorable }, required('must be an object')),
+      {
+        min: null,
+        max: null,
+      },
+    ),
+    halfLifeDays: z._default(
+      z.nullable(storableWhere(z.gt(0, { message: 'must be greater than 0', abort: true }))),
+      null,
+    ),
   },
   required('must be an object'),
 );
@@ -49,7 +60,7 @@ const tierSchema = z.object(
     name: z
       .string(required('must be a string'))
       .check(z.minLength(1, 'must not be empty'), z.maxLength(64, 'must be at most 64 characters')),
-    minScore: finite,
+    minScore: storable,
   },
   required('must be an object'),
 );
@@ -62,7 +73,7 @@ export const scoringModelSchema = z.object(
     tiers: z
       .array(tierSchema, required('must be an array of tiers'))
       .check(z.minLength(1, 'needs at least one tier'), z.maxLength(20, 'at most 20 tiers')),
-    tierHysteresis: z._default(finite.check(z.gte(0, 'must be 0 or more')), 0),
+    tierHysteresis: z._default(storableWhere(z.gte(0, { message: 'must be 0 or more', abort: true })), 0),
   },
   required('must be a JSON object'),
 );

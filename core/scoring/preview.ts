@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import { type PartnerColumns, projectColumns, type ScorablePartner, toColumns } from './columns.ts';
@@ -35,6 +36,10 @@ export interface PreviewOptions {
  * hysteresis against the current tiers for both, and lists every partner whose rank or tier changes,
  * largest rank move first (then by candidate rank), at most `limit`. Stores nothing. Columns should
  * hold the metrics of both models (a metric they lack counts as missing for everyone).
+ *
+ * Storable weights and values (below 1e126 in magnitude) always give finite scores; should a score
+ * still overflow (values beyond that range), it throws a {@link ValidationError} at `/metrics`
+ * naming the partner, rather than reporting a score that JSON would turn into `null`.
  */
 export function previewModel(
   partners: PartnerColumns | Iterable<ScorablePartner>,
@@ -48,6 +53,15 @@ export function previewModel(
   const before = scorePopulation(active, projectColumns(columns, active), scoring);
   const after = scorePopulation(candidate, projectColumns(columns, candidate), scoring);
   const n = columns.ids.length;
+  const overflow = after.scores.findIndex((score) => !Number.isFinite(score));
+  if (overflow >= 0) {
+    throw new ValidationError([
+      {
+        path: '/metrics',
+        message: `scores partner ${columns.ids[overflow]} at ${after.scores[overflow]}: lower the weights or normalise the metrics (minmax, log, zscore or percentile)`,
+      },
+    ]);
+  }
   const tierName = (model: ScoringModel, index: number) => model.tiers[index]?.name ?? null;
   // One sortable number per changed partner: rank move, then candidate rank ascending. Candidate
   // ranks are a permutation, so the key also identifies the partner (exact below 2^53).

@@ -18,8 +18,12 @@ export function modelReadRoutes(
       return { status: 200, body: { ...active.model, version: active.version } };
     },
     'POST /model/preview': async ({ body, query }) => {
-      const { candidate, limit } = previewInput(body, parseQuery(previewQuery, query).limit);
-      return { status: 200, body: await previewCandidate(deps, candidate, limit) };
+      const { source, wrapped, limit } = previewInput(body, parseQuery(previewQuery, query).limit);
+      // Errors of a wrapped model, in it or in how it scores, point into it (`/model/metrics/0/weight`).
+      const preview = await pointInto(wrapped, async () =>
+        previewCandidate(deps, parseScoringModel(source), limit),
+      );
+      return { status: 200, body: preview };
     },
   };
 }
@@ -41,35 +45,35 @@ export function modelWriteRoutes(deps: {
   };
 }
 
-/**
- * The preview body is the candidate model itself, or `{ model, limit }`; `?limit=` wins. Errors in
- * a wrapped model point into it (`/model/metrics/0/weight`).
- */
+/** The preview body is the candidate model itself, or `{ model, limit }`; `?limit=` wins. */
 function previewInput(
   body: unknown,
   queryLimit: string | undefined,
-): { candidate: ReturnType<typeof parseScoringModel>; limit: number } {
+): { source: unknown; wrapped: boolean; limit: number } {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError([{ path: '/', message: 'send the candidate scoring model as a JSON object' }]);
   }
   const wrapped = !('metrics' in body) && 'model' in body;
   const source = wrapped ? (body as { model: unknown }).model : body;
-  let candidate: ReturnType<typeof parseScoringModel>;
+  let limit = queryLimit === undefined ? 100 : Number(queryLimit);
+  if (queryLimit === undefined && wrapped && 'limit' in body) {
+    const given = (body as { limit: unknown }).limit;
+    if (typeof given !== 'number' || !Number.isInteger(given) || given < 1 || given > 10_000) {
+      throw new ValidationError([{ path: '/limit', message: 'must be a whole number from 1 to 10000' }]);
+    }
+    limit = given;
+  }
+  return { source, wrapped, limit };
+}
+
+/** Runs `work`; when `wrapped`, its validation errors get the `/model` prefix. */
+async function pointInto<T>(wrapped: boolean, work: () => Promise<T>): Promise<T> {
   try {
-    candidate = parseScoringModel(source);
+    return await work();
   } catch (error) {
     if (!(wrapped && error instanceof ValidationError)) throw error;
     throw new ValidationError(
       error.errors.map((e) => ({ ...e, path: `/model${e.path === '/' ? '' : e.path}` })),
     );
   }
-  let limit = queryLimit === undefined ? 100 : Number(queryLimit);
-  if (queryLimit === undefined && wrapped && 'limit' in body) {
-    const given = (body as { limit: unknown }).limit;
-    if (typeof given !== 'number' || !Number.isInteger(given) || given < 1 || given > 10_000) {
-      throw new ValidationError([{ path: '/limit', message: 'must be an integer from 1 to 10000' }]);
-    }
-    limit = given;
-  }
-  return { candidate, limit };
 }

@@ -87,6 +87,55 @@ describe('parseScoringModel', () => {
     ]);
   });
 
+  it('rejects every number outside the stored range (0, or 1e-130 ≤ |x| < 1e126), with its path', () => {
+    const range = 'must be 0 or between 1e-130 and 1e126 in magnitude (the stored number range)';
+    const model = valid();
+    model.metrics[0].weight = 1e200;
+    model.metrics[1].weight = 1e-200;
+    model.metrics[1].halfLifeDays = 1e-200;
+    model.metrics[2].cap = { min: 1e-200, max: 1e126 };
+    model.metrics[3].halfLifeDays = 1e300;
+    model.tiers[0].minScore = 1e130;
+    model.tiers[3].minScore = -1e-131;
+    model.tierHysteresis = 1e-140;
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/0/weight', message: range },
+      { path: '/metrics/1/weight', message: range },
+      { path: '/metrics/1/halfLifeDays', message: range },
+      { path: '/metrics/2/cap/min', message: range },
+      { path: '/metrics/2/cap/max', message: range },
+      { path: '/metrics/3/halfLifeDays', message: range },
+      { path: '/tiers/0/minScore', message: range },
+      { path: '/tiers/3/minScore', message: range },
+      { path: '/tierHysteresis', message: range },
+    ]);
+  });
+
+  it('gives a negative weight, half-life or hysteresis one message, even when also out of range', () => {
+    const model = valid();
+    model.metrics[0].weight = -1e200;
+    model.metrics[0].halfLifeDays = -1e-200;
+    model.tierHysteresis = -1e300;
+    expect(errorsOf(model)).toEqual([
+      { path: '/metrics/0/weight', message: 'must be 0 or more' },
+      { path: '/metrics/0/halfLifeDays', message: 'must be greater than 0' },
+      { path: '/tierHysteresis', message: 'must be 0 or more' },
+    ]);
+  });
+
+  it('accepts the ends of the stored range', () => {
+    const model = valid();
+    // The largest double below 1e126 (9.999999999999999e125 is 1e126 as a double).
+    model.metrics[0].weight = 9.999999999999998e125;
+    model.metrics[1].weight = 1e-130;
+    model.metrics[1].halfLifeDays = 1e-130;
+    model.metrics[2].cap = { min: -9.999999999999998e125, max: 0 };
+    model.tiers[3].minScore = -1e-130;
+    expect(parseScoringModel(model)).toEqual(model);
+    model.metrics[1].weight = 9.999999999999999e-131;
+    expect(errorsOf(model).map((e) => e.path)).toEqual(['/metrics/1/weight']);
+  });
+
   it('rejects names that collide after name matching', () => {
     const model = valid();
     model.metrics[3].name = 'Sales';
