@@ -36,29 +36,30 @@ export class DynamoRankingStore implements RankingStore {
   }
 
   async getPages(runId: string, list: string, fromPage: number, count: number): Promise<RankingPage[]> {
-    const output = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': keys.rankingListPk(runId, list),
-          ':from': keys.rankingPage(runId, list, fromPage).sk,
-          ':to': keys.rankingPage(runId, list, fromPage + count - 1).sk,
-        },
-      }),
-    );
-    // Pages are ≤ 10 KB, so `count` ≤ 6 pages always fit one 1 MB Query response.
-    return (output.Items ?? []).map(toPage);
+    const pages: RankingPage[] = [];
+    for await (const page of this.query('pk = :pk AND sk BETWEEN :from AND :to', {
+      ':pk': keys.rankingListPk(runId, list),
+      ':from': keys.rankingPage(runId, list, fromPage).sk,
+      ':to': keys.rankingPage(runId, list, fromPage + count - 1).sk,
+    })) {
+      pages.push(page);
+    }
+    return pages;
   }
 
-  async *readList(runId: string, list: string): AsyncIterable<RankingPage> {
+  readList(runId: string, list: string): AsyncIterable<RankingPage> {
+    return this.query('pk = :pk', { ':pk': keys.rankingListPk(runId, list) });
+  }
+
+  /** The pages a key condition selects, in order: a Query response stops at 1 MB, so it continues from there. */
+  private async *query(condition: string, values: Record<string, unknown>): AsyncIterable<RankingPage> {
     let startKey: Record<string, unknown> | undefined;
     do {
       const output = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': keys.rankingListPk(runId, list) },
+          KeyConditionExpression: condition,
+          ExpressionAttributeValues: values,
           ExclusiveStartKey: startKey,
         }),
       );

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
 
 /** Signs and checks cursor payloads (HMAC); the key never leaves the service. */
@@ -6,12 +7,18 @@ export interface CursorSigner {
   verify(data: string, tag: string): Promise<boolean>;
 }
 
-/** Where a ranking read continues: a position in one list of one run, for one set of filters. */
+/**
+ * Where a ranking read continues: an entry of a stored page of one list of one run, for one set of
+ * filters. Pages hold a varying number of entries (they are bounded in bytes too), so the place is
+ * a page and an offset in it, never a rank.
+ */
 export interface RankingCursor {
   runId: string;
   list: string;
-  /** Index in `list` of the next entry to examine. */
-  position: number;
+  /** Stored page of `list` holding the next entry to examine. */
+  page: number;
+  /** Index of that entry in its page. */
+  offset: number;
   /** The query's filters, canonical; a cursor only continues the query that produced it. */
   filters: string;
 }
@@ -26,14 +33,19 @@ export function filterKey(filters: { tier?: string; region?: string; type?: stri
 /** `payload.tag`, both base64url: opaque to clients, tamper-evident. */
 export async function encodeCursor(signer: CursorSigner, cursor: RankingCursor): Promise<string> {
   const payload = Buffer.from(
-    JSON.stringify([cursor.runId, cursor.list, cursor.position, cursor.filters]),
+    JSON.stringify([cursor.runId, cursor.list, cursor.page, cursor.offset, cursor.filters]),
   ).toString('base64url');
   return `${payload}.${await signer.sign(payload)}`;
 }
 
+// The signed payload: [runId, list, page, offset, filters].
+const index = z.int().check(z.gte(0));
+const payloadSchema = z.tuple([z.string(), z.string(), index, index, z.string()]);
+
 /**
  * Checks and opens a cursor. Throws a {@link ValidationError} at `/query/cursor` when it was altered
- * or forged, or when it belongs to a query with other filters.
+ * or forged, when its payload is not a cursor's (an older format), or when it belongs to a query
+ * with other filters.
  */
 export async function decodeCursor(
   signer: CursorSigner,
@@ -43,14 +55,20 @@ export async function decodeCursor(
   const fail = (message: string) => new ValidationError([{ path: '/query/cursor', message }]);
   const [payload, tag, extra] = text.split('.');
   if (!payload || !tag || extra !== undefined || !(await signer.verify(payload, tag))) throw fail(BAD_CURSOR);
-  const [runId, list, position, bound] = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as [
-    string,
-    string,
-    number,
-    string,
-  ];
+  const fields = z.safeParse(payloadSchema, parseJson(Buffer.from(payload, 'base64url').toString('utf8')));
+  // A signed payload of another shape (another version of the service, or a bug) is still no cursor.
+  if (!fields.success) throw fail(BAD_CURSOR);
+  const [runId, list, page, offset, bound] = fields.data;
   if (bound !== filters) {
     throw fail('belongs to a query with other filters (tier, region, type): start again without a cursor');
   }
-  return { runId, list, position, filters: bound };
+  return { runId, list, page, offset, filters: bound };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

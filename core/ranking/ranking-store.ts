@@ -11,7 +11,11 @@ export interface RankingEntry {
   type: string | null;
 }
 
-/** A page of a list as stored: the entries at positions `page * PAGE_SIZE …` of the list. */
+/**
+ * A page of a list as stored: the next entries of the list after those of pages `0 … page - 1`.
+ * Pages hold up to {@link PAGE_SIZE} entries and up to {@link PAGE_MAX_BYTES}, so their lengths
+ * vary: a place in a list is a page and an offset, never a computed page number.
+ */
 export interface RankingPage {
   page: number;
   entries: RankingEntry[];
@@ -29,8 +33,16 @@ export interface RankingRunHeader {
   scoredAt: string;
 }
 
-/** Entries per stored page: 100 compact entries ≈ 8–10 KB, so a top-50 read is ≤ 3 RRU. */
+/** Most entries per stored page: 100 compact entries ≈ 8–10 KB, so a top-50 read is ≤ 3 RRU. */
 export const PAGE_SIZE = 100;
+/**
+ * Most UTF-8 bytes of a stored page's encoded entries. A page is closed early when the next entry
+ * would pass it (long multi-byte names), so a page item stays well below DynamoDB's 400 KB item
+ * limit and a few of them below a Query response's 1 MB.
+ */
+export const PAGE_MAX_BYTES = 300 * 1024;
+/** Most UTF-8 bytes of the top page copied into the current-run pointer (read by every request). */
+export const HEAD_MAX_BYTES = 64 * 1024;
 
 /** Names of the ranking lists. */
 export const lists = {
@@ -63,11 +75,16 @@ type EntryTuple = [
 
 /** Compact form of entries in a page item: one JSON string of tuples (no per-entry attribute names). */
 export function encodeEntries(entries: readonly RankingEntry[]): string {
-  return JSON.stringify(
-    entries.map((e): EntryTuple => [e.rank, e.id, e.name, e.score, e.tier, e.previousRank, e.region, e.type]),
-  );
+  return `[${entries.map(encodeEntry).join(',')}]`;
 }
 
+/** One entry as it appears in {@link encodeEntries}: a JSON tuple. */
+export function encodeEntry(e: RankingEntry): string {
+  const tuple: EntryTuple = [e.rank, e.id, e.name, e.score, e.tier, e.previousRank, e.region, e.type];
+  return JSON.stringify(tuple);
+}
+
+/** Reverses {@link encodeEntries}. */
 export function decodeEntries(text: string): RankingEntry[] {
   return (JSON.parse(text) as EntryTuple[]).map(
     ([rank, id, name, score, tier, previousRank, region, type]) => ({

@@ -1,6 +1,6 @@
 import { ValidationError } from '../errors.ts';
 import type { RunStore } from '../runs/run-store.ts';
-import { type CursorSigner, decodeCursor, encodeCursor, filterKey } from './cursor.ts';
+import { type CursorSigner, decodeCursor, encodeCursor, filterKey, type RankingCursor } from './cursor.ts';
 import { lists, PAGE_SIZE, type RankingEntry, type RankingPage, type RankingStore } from './ranking-store.ts';
 
 export interface RankingQuery {
@@ -39,9 +39,10 @@ export interface ReadRankingsDeps {
 /**
  * Reads one page of the current run's ranking. Filters keep global ranks: a single filter reads its
  * own materialised list; combined filters read the smallest of their lists and apply the others in
- * memory. Without filters and cursor, a page within the top {@link PAGE_SIZE} comes from the
- * current-run pointer itself: one round trip. A cursor is bound to its run and filters; after the
- * ranking switched to a newer run, an older run's cursor is a 400 asking to start again.
+ * memory. Without filters, a page within the top page comes from the current-run pointer itself:
+ * one round trip. Stored pages vary in length (they are bounded in bytes too), so a cursor holds a
+ * page and an offset. A cursor is bound to its run and filters; after the ranking switched to a
+ * newer run, an older run's cursor is a 400 asking to start again.
  */
 export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery): Promise<RankingResponse> {
   const filters = filterKey(query);
@@ -72,24 +73,22 @@ export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery):
 
   const list = cursor?.list ?? (await chooseList(deps, current.runId, query));
   if (list === null) return { ...header, items: [], nextCursor: null };
-  const start = cursor?.position ?? 0;
+  const start: Place = cursor ?? { page: 0, offset: 0 };
+  const cursorAt = async (place: Place | null) =>
+    place === null
+      ? null
+      : await encodeCursor(deps.signer, { runId: current.runId, list, ...place, filters });
 
-  let prefetched: RankingPage | null = null;
-  if (list === lists.all && start === 0 && current.head) {
-    if (query.limit < current.head.length || current.head.length < PAGE_SIZE) {
-      const items = current.head.slice(0, query.limit);
-      const more = current.head.length > query.limit;
-      return {
-        ...header,
-        items: items.map(toItem),
-        nextCursor: more
-          ? await encodeCursor(deps.signer, { runId: current.runId, list, position: query.limit, filters })
-          : null,
-      };
-    }
-    prefetched = { page: 0, entries: current.head };
+  // The pointer's head is page 0 of `all`: complete, so a head shorter than a page is the whole list.
+  const head = list === lists.all && start.page === 0 ? current.head : undefined;
+  if (head && (start.offset + query.limit < head.length || head.length < PAGE_SIZE)) {
+    const end = start.offset + query.limit;
+    return {
+      ...header,
+      items: head.slice(start.offset, end).map(toItem),
+      nextCursor: await cursorAt(end < head.length ? { page: 0, offset: end } : null),
+    };
   }
-
   const { items, next } = await collect(
     deps.rankings,
     current.runId,
@@ -97,17 +96,13 @@ export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery):
     start,
     query.limit,
     predicate,
-    prefetched,
+    head ? { page: 0, entries: head } : null,
   );
-  return {
-    ...header,
-    items: items.map(toItem),
-    nextCursor:
-      next === null
-        ? null
-        : await encodeCursor(deps.signer, { runId: current.runId, list, position: next, filters }),
-  };
+  return { ...header, items: items.map(toItem), nextCursor: await cursorAt(next) };
 }
+
+/** A place in a list: an entry of a stored page. */
+type Place = Pick<RankingCursor, 'page' | 'offset'>;
 
 /** The list to read: `all`, the one filter's list, or the smallest list of combined filters. */
 async function chooseList(
@@ -134,37 +129,38 @@ async function chooseList(
 
 /**
  * Walks `list` from `start`, keeping entries that pass `predicate`, until `limit` are kept; `next`
- * is the position of the next matching entry, or null at the end of the list.
+ * is the place of the next matching entry, or null at the end of the list.
  */
 async function collect(
   rankings: ReadRankingsDeps['rankings'],
   runId: string,
   list: string,
-  start: number,
+  start: Place,
   limit: number,
   predicate: (entry: RankingEntry) => boolean,
   prefetched: RankingPage | null,
-): Promise<{ items: RankingEntry[]; next: number | null }> {
+): Promise<{ items: RankingEntry[]; next: Place | null }> {
   const items: RankingEntry[] = [];
-  let page = Math.floor(start / PAGE_SIZE);
+  let page = start.page;
   for (;;) {
-    // Enough pages for the rest of the page plus one entry to know whether more follow.
+    // Enough full pages for the rest plus one entry to know whether more follow (fewer when pages
+    // were closed early by their byte budget: the loop then reads on).
     const count = Math.ceil((limit - items.length + 1) / PAGE_SIZE) + 1;
     const pages =
       prefetched && page === 0
         ? [prefetched, ...(await rankings.getPages(runId, list, 1, count - 1))]
         : await rankings.getPages(runId, list, page, count);
     for (const { page: number, entries } of pages) {
-      for (let j = 0; j < entries.length; j++) {
-        const position = number * PAGE_SIZE + j;
-        const entry = entries[j] as RankingEntry;
-        if (position < start || !predicate(entry)) continue;
-        if (items.length === limit) return { items, next: position };
+      for (let offset = number === start.page ? start.offset : 0; offset < entries.length; offset++) {
+        const entry = entries[offset] as RankingEntry;
+        if (!predicate(entry)) continue;
+        if (items.length === limit) return { items, next: { page: number, offset } };
         items.push(entry);
       }
     }
+    // Pages are numbered without gaps: fewer than asked for means the list ended.
     const last = pages.at(-1);
-    if (!last || pages.length < count || last.entries.length < PAGE_SIZE) return { items, next: null };
+    if (!last || pages.length < count) return { items, next: null };
     page = last.page + 1;
   }
 }

@@ -2,13 +2,7 @@ import type { ScoringModel } from '../model/scoring-model.ts';
 import { logger } from '../observability.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
 import { ListPager } from '../ranking/list-pager.ts';
-import {
-  encodeEntries,
-  lists,
-  PAGE_SIZE,
-  type RankingEntry,
-  type RankingStore,
-} from '../ranking/ranking-store.ts';
+import { HEAD_MAX_BYTES, lists, type RankingEntry, type RankingStore } from '../ranking/ranking-store.ts';
 import { ColumnsBuilder } from '../scoring/columns.ts';
 import { type PopulationScores, scorePopulation } from '../scoring/score-population.ts';
 import type { CurrentRunPointer, RunRecord, RunStore, ScoreRecord } from './run-store.ts';
@@ -23,8 +17,6 @@ export const HISTORY_TTL_DAYS = 400;
 export const PAGE_TTL_DAYS = 35;
 /** Segments of the read phase (see {@link planSegments}). */
 export const RUN_SEGMENTS = 8;
-/** Largest top page copied into the current-run pointer. */
-const HEAD_MAX_BYTES = 64 * 1024;
 /** Score records (and pages) handed to the writer at once: bounds memory, keeps writes pipelined. */
 const WRITE_CHUNK = 5_000;
 
@@ -151,7 +143,6 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
   const pageExpiry = Math.floor(runTimeMs / 1000) + PAGE_TTL_DAYS * 86_400;
 
   const pager = new ListPager();
-  const head: RankingEntry[] = [];
   const tierEvents: DomainEvent[] = [];
   const time = new Date(deps.now()).toISOString();
   let records: ScoreRecord[] = [];
@@ -173,7 +164,6 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
       type: types[i] ?? null,
     };
     pager.add(entry);
-    if (k < PAGE_SIZE) head.push(entry);
     // A partner's first tier is not a change: it needs a tier in the previous run.
     if (before && before.tier !== null && before.tier !== tier) {
       tierEvents.push({
@@ -194,10 +184,11 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
   await deps.rankings.putPages(header, pager.takeRest(), pageExpiry);
   await deps.runs.putStatistics(run.runId, result.stats);
 
-  // The pointer is read by every request: it carries the top page only while that stays small
-  // (always, unless names are extreme); otherwise readers fetch page 0 like any other page.
+  // The pointer is read by every request: it carries the top page (page 0 of `all`) only while that
+  // stays small (always, unless names are extreme); otherwise readers fetch page 0 like any other page.
+  const head = pager.head(HEAD_MAX_BYTES);
   return {
-    pointer: encodeEntries(head).length <= HEAD_MAX_BYTES ? { ...header, head } : header,
+    pointer: head ? { ...header, head } : header,
     previousRunId: previousRun?.runId ?? null,
     modelVersion: active.version,
     partners: n,

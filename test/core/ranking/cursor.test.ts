@@ -5,7 +5,7 @@ import { decodeCursor, encodeCursor, filterKey } from '#core/ranking/cursor.ts';
 
 const signer = new HmacCursorSigner(async () => 'a-secret-of-sufficient-length');
 const filters = filterKey({ region: 'EMEA' });
-const cursor = { runId: 'run-1', list: 'region:EMEA', position: 250, filters };
+const cursor = { runId: 'run-1', list: 'region:EMEA', page: 2, offset: 37, filters };
 
 describe('ranking cursors', () => {
   it('round-trips for the same query', async () => {
@@ -19,13 +19,37 @@ describe('ranking cursors', () => {
       cursor,
     );
     const [payload, tag] = text.split('.') as [string, string];
-    const moved = Buffer.from(JSON.stringify(['run-1', 'region:EMEA', 0, filters])).toString('base64url');
+    const moved = Buffer.from(JSON.stringify(['run-1', 'region:EMEA', 0, 0, filters])).toString('base64url');
     for (const bad of [other, `${moved}.${tag}`, `${payload}.`, `${payload}.${tag}.x`, '']) {
       await expect(decodeCursor(signer, bad, filters)).rejects.toBeInstanceOf(ValidationError);
     }
     await expect(decodeCursor(signer, text, filterKey({ region: 'APAC' }))).rejects.toMatchObject({
       errors: [{ path: '/query/cursor', message: expect.stringMatching(/other filters/) }],
     });
+  });
+
+  it('rejects a validly signed payload that is not a cursor with a 400 at /query/cursor', async () => {
+    const payloads = [
+      'not json',
+      'null',
+      '{}',
+      '[]',
+      '"run-1"',
+      JSON.stringify(['run-1', 'region:EMEA', 250, filters]),
+      JSON.stringify(['run-1', 'region:EMEA', 2, 37, filters, 'extra']),
+      JSON.stringify(['run-1', 'region:EMEA', '2', 37, filters]),
+      JSON.stringify(['run-1', 'region:EMEA', -1, 37, filters]),
+      JSON.stringify(['run-1', 'region:EMEA', 2, 0.5, filters]),
+      JSON.stringify([null, 'region:EMEA', 2, 37, filters]),
+      JSON.stringify(['run-1', 'region:EMEA', 2, 37, null]),
+    ];
+    for (const json of payloads) {
+      const payload = Buffer.from(json).toString('base64url');
+      const signed = `${payload}.${await signer.sign(payload)}`;
+      await expect(decodeCursor(signer, signed, filters), json).rejects.toMatchObject({
+        errors: [{ path: '/query/cursor', message: expect.stringMatching(/not a cursor this API returned/) }],
+      });
+    }
   });
 
   it('fetches the key once and retries a failed fetch', async () => {

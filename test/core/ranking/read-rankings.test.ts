@@ -2,22 +2,31 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { ListPager } from '#core/ranking/list-pager.ts';
-import { PAGE_SIZE, type RankingEntry, type RankingPage } from '#core/ranking/ranking-store.ts';
+import {
+  HEAD_MAX_BYTES,
+  PAGE_MAX_BYTES,
+  type RankingEntry,
+  type RankingPage,
+} from '#core/ranking/ranking-store.ts';
 import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 
 const signer = new HmacCursorSigner(async () => 'property-test-secret-0123');
 
-/** In-memory pages of one run (a fake of our own port: this tests the paging logic only). */
-function fakeRun(entries: RankingEntry[], withHead: boolean): ReadRankingsDeps {
-  const pager = new ListPager();
+/**
+ * In-memory pages of one run (a fake of our own port: this tests the paging logic only), paged
+ * with `maxBytes` per page, and the pointer's head as a run sets it.
+ */
+function fakeRun(entries: RankingEntry[], withHead: boolean, maxBytes: number): ReadRankingsDeps {
+  const pager = new ListPager(maxBytes);
   for (const entry of entries) pager.add(entry);
   const pages = new Map<string, RankingPage[]>();
   for (const page of pager.takeRest()) pages.set(page.list, [...(pages.get(page.list) ?? []), page]);
+  const head = withHead ? pager.head(HEAD_MAX_BYTES) : undefined;
   const current = {
     runId: 'r1',
     modelVersion: 3,
     scoredAt: '2026-11-24T02:00:00.000Z',
-    ...(withHead ? { head: entries.slice(0, PAGE_SIZE) } : {}),
+    ...(head ? { head } : {}),
   };
   return {
     signer,
@@ -47,16 +56,18 @@ const entriesArbitrary = fc
     fc.record({
       tier: fc.constantFrom('Gold', 'Silver', null),
       region: fc.constantFrom('EMEA', 'APAC', null),
+      // Long multi-byte names make pages close by bytes, at varying lengths.
+      longName: fc.nat(60),
     }),
-    { maxLength: 430 },
+    { maxLength: 430, size: 'max' },
   )
   .map((fields) =>
     fields.map(
-      (f, k): RankingEntry => ({
+      ({ longName, ...f }, k): RankingEntry => ({
         ...f,
         rank: k + 1,
         id: `p${k}`,
-        name: `P${k}`,
+        name: `P${k}${'名'.repeat(longName)}`,
         score: -k,
         previousRank: null,
         type: null,
@@ -72,8 +83,9 @@ describe('readRankings paging', () => {
         fc.array(fc.constantFrom(1, 7, 50, 99, 100, 101, 200, 500), { minLength: 1, maxLength: 6 }),
         fc.constantFrom({}, { tier: 'Gold' }, { region: 'APAC' }, { tier: 'Silver', region: 'EMEA' }),
         fc.boolean(),
-        async (entries, limits, filters, withHead) => {
-          const deps = fakeRun(entries, withHead);
+        fc.constantFrom(PAGE_MAX_BYTES, 2_000, 500),
+        async (entries, limits, filters, withHead, maxBytes) => {
+          const deps = fakeRun(entries, withHead, maxBytes);
           const expected = entries.filter(
             (e) =>
               (!('tier' in filters) || e.tier === filters.tier) &&

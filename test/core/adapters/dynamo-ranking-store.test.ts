@@ -1,0 +1,65 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
+import { keys } from '#core/keys.ts';
+import { type ListPage, PAGE_MAX_BYTES, type RankingEntry } from '#core/ranking/ranking-store.ts';
+import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
+
+let servers: LocalServers;
+beforeAll(async () => {
+  servers = await startLocalServers();
+});
+afterAll(async () => {
+  await servers.stop();
+});
+
+const header = { runId: 'run-big', modelVersion: 2, scoredAt: '2026-11-24T02:00:00.000Z' };
+
+/** `pages` pages of 100 entries whose names fill each page to just under the byte budget. */
+function bigPages(pages: number): ListPage[] {
+  const nameLength = Math.floor(PAGE_MAX_BYTES / 100) - 80;
+  return Array.from({ length: pages }, (_, page) => ({
+    list: 'all',
+    page,
+    entries: Array.from(
+      { length: 100 },
+      (_, k): RankingEntry => ({
+        rank: page * 100 + k + 1,
+        id: `p${page * 100 + k}`,
+        name: `${page}-${k}-`.padEnd(nameLength, 'x'),
+        score: 1000 - (page * 100 + k),
+        tier: null,
+        previousRank: null,
+        region: null,
+        type: null,
+      }),
+    ),
+  }));
+}
+
+describe('DynamoRankingStore', () => {
+  it('reads pages beyond one 1 MB Query response, in order, each once', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoRankingStore(servers.documentClient, table);
+    const written = bigPages(7);
+    await store.putPages(header, written, 2_000_000_000);
+
+    // The server cuts one Query of these pages short: the store must continue from there.
+    const single = await servers.documentClient.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.rankingListPk(header.runId, 'all') },
+      }),
+    );
+    expect(single.LastEvaluatedKey).toBeDefined();
+    expect(single.Items?.length).toBeLessThan(written.length);
+
+    const read = await store.getPages(header.runId, 'all', 0, 7);
+    expect(read).toEqual(written.map(({ page, entries }) => ({ page, entries })));
+    expect((await store.getPages(header.runId, 'all', 5, 6)).map((p) => p.page)).toEqual([5, 6]);
+    const listed: number[] = [];
+    for await (const page of store.readList(header.runId, 'all')) listed.push(page.page);
+    expect(listed).toEqual([0, 1, 2, 3, 4, 5, 6]);
+  });
+});
