@@ -400,7 +400,7 @@ describe('GET /rankings: limits, cursors and filters', () => {
       `${cursor}A`,
       `${flip(payload, 3)}.${tag}`,
       `${payload}.${flip(tag, 2)}`,
-      `${Buffer.from(JSON.stringify(['x', 'all', 0, '[null,null,null]'])).toString('base64url')}.${tag}`,
+      `${Buffer.from(JSON.stringify(['x', 'all', 0, 0, '[null,null,null]'])).toString('base64url')}.${tag}`,
       `${payload}.`,
       `.${tag}`,
       `${payload}.${tag}.${tag}`,
@@ -424,7 +424,7 @@ describe('GET /rankings: limits, cursors and filters', () => {
   });
 
   it('a cursor signed with another key is a 400', async () => {
-    const payload = Buffer.from(JSON.stringify(['r', 'all', 0, '[null,null,null]'])).toString('base64url');
+    const payload = Buffer.from(JSON.stringify(['r', 'all', 0, 0, '[null,null,null]'])).toString('base64url');
     const tag = createHmac('sha256', 'another-secret')
       .update(payload)
       .digest()
@@ -448,6 +448,82 @@ describe('GET /rankings: limits, cursors and filters', () => {
       ]);
     });
   }
+
+  it('a bad limit is one error that says what is expected, on every route with a limit', async () => {
+    const routes: [RouteKey, HttpEventOptions, number][] = [
+      ['GET /rankings', {}, 500],
+      ['GET /partners/{id}/history', { pathParameters: { id: 'p-1' } }, 1000],
+      ['POST /model/preview', { body: DEFAULT_MODEL }, 10000],
+    ];
+    for (const [route, init, max] of routes) {
+      for (const limit of ['abc', '-1', '', '5,6', '0', String(max + 1), '2.5']) {
+        const response = await call(route, { ...init, query: { limit } });
+        expectProblem(response, 400);
+        expect(response.body.errors, `${route} limit=${limit}`).toEqual([
+          { path: '/query/limit', message: `must be a whole number from 1 to ${max}` },
+        ]);
+      }
+    }
+  });
+
+  it('cursor and filter errors say what is expected, not "Invalid input"', async () => {
+    const errorsOf = async (q: Record<string, string>) => {
+      const response = await call('GET /rankings', { query: q });
+      expectProblem(response, 400);
+      return response.body.errors ?? [];
+    };
+    expect(await errorsOf({ cursor: '' })).toEqual([
+      {
+        path: '/query/cursor',
+        message: 'must not be empty: pass the nextCursor of the previous page, or leave cursor out',
+      },
+    ]);
+    expect(await errorsOf({ cursor: 'x'.repeat(4097) })).toEqual([
+      {
+        path: '/query/cursor',
+        message:
+          'is not a cursor this API returned: pass the nextCursor of the previous page, or leave cursor out',
+      },
+    ]);
+    for (const name of ['tier', 'region', 'type']) {
+      expect(await errorsOf({ [name]: '' })).toEqual([
+        {
+          path: `/query/${name}`,
+          message: `must not be empty: name a ${name}, or leave ${name} out for every ${name}`,
+        },
+      ]);
+      expect(await errorsOf({ [name]: 'x'.repeat(257) })).toEqual([
+        { path: `/query/${name}`, message: `must be at most 256 characters, as long as a ${name} can be` },
+      ]);
+    }
+  });
+
+  it('a validly signed cursor whose payload is not a cursor is a 400, not a 500', async () => {
+    const signer = new HmacCursorSigner(async () => 'test-cursor-secret-0123456789');
+    const { runId } = (await call<{ runId: string }>('GET /rankings', { query: { limit: '1' } })).body;
+    const filters = '[null,null,null]';
+    for (const json of [
+      'not json',
+      'null',
+      '{"runId":"x"}',
+      JSON.stringify([runId, 'all', 2, filters]),
+      JSON.stringify([runId, 'all', 'zero', 0, filters]),
+      JSON.stringify([runId, 'all', -1, 0, filters]),
+      JSON.stringify([runId, 'all', 0, 1.5, filters]),
+      JSON.stringify([runId, 42, 0, 1, filters]),
+    ]) {
+      const payload = Buffer.from(json).toString('base64url');
+      const cursor = `${payload}.${await signer.sign(payload)}`;
+      const response = await call('GET /rankings', { query: { cursor } });
+      expect(expectProblem(response, 400), json).toEqual(['/query/cursor']);
+    }
+    // The same signer's well-formed cursor works: the 400s above are about the payload only.
+    const payload = Buffer.from(JSON.stringify([runId, 'all', 0, 1, filters])).toString('base64url');
+    const good = await call<{ items: { rank: number }[] }>('GET /rankings', {
+      query: { limit: '2', cursor: `${payload}.${await signer.sign(payload)}` },
+    });
+    expect(good.body.items.map((i) => i.rank)).toEqual([2, 3]);
+  });
 
   it('unknown filter values and unknown parameters give an empty or normal page, not an error', async () => {
     for (const q of [
@@ -607,6 +683,13 @@ describe('PUT /model and POST /model/preview: every invalid model shape, with pa
       { ...M, tiers: [{ name: 'T'.repeat(65), minScore: 0 }] },
       ['/tiers/0/name'],
     ],
+    ['a weight of 1e200 (beyond the stored range)', withMetric({ weight: 1e200 }), ['/metrics/0/weight']],
+    ['a weight of 1e-200 (below the stored range)', withMetric({ weight: 1e-200 }), ['/metrics/0/weight']],
+    ['halfLifeDays 1e-200', withMetric({ halfLifeDays: 1e-200 }), ['/metrics/0/halfLifeDays']],
+    ['cap.min 1e-200', withMetric({ cap: { min: 1e-200 } }), ['/metrics/0/cap/min']],
+    ['cap.max -1e300', withMetric({ cap: { max: -1e300 } }), ['/metrics/0/cap/max']],
+    ['a minScore of 1e200', { ...M, tiers: [{ name: 'A', minScore: 1e200 }] }, ['/tiers/0/minScore']],
+    ['tierHysteresis 1e-200', { ...M, tierHysteresis: 1e-200 }, ['/tierHysteresis']],
     ['a negative tierHysteresis', { ...M, tierHysteresis: -1 }, ['/tierHysteresis']],
     ['a string tierHysteresis', { ...M, tierHysteresis: '2' }, ['/tierHysteresis']],
     ['a null tierHysteresis', { ...M, tierHysteresis: null }, ['/tierHysteresis']],
@@ -638,6 +721,43 @@ describe('PUT /model and POST /model/preview: every invalid model shape, with pa
     for (const [field, path] of Object.entries(expected)) {
       expect(expectProblem(await call('PUT /model', { body: text(field) }), 400)).toEqual([path]);
     }
+  });
+
+  it('numbers DynamoDB cannot store are a 400 with a path each, saying the range, never a 500', async () => {
+    const model = {
+      ...M,
+      metrics: [
+        { name: 'sales', group: 'business', weight: 1e200 },
+        { name: 'transactions', group: 'business', weight: 1, halfLifeDays: 1e-200 },
+        { name: 'reputation', group: 'business', weight: 1, cap: { min: 1e-200, max: null } },
+      ],
+    };
+    const response = await call('PUT /model', { body: model });
+    expect(expectProblem(response, 400)).toEqual([
+      '/metrics/0/weight',
+      '/metrics/1/halfLifeDays',
+      '/metrics/2/cap/min',
+    ]);
+    for (const error of response.body.errors ?? []) {
+      expect(error.message).toBe(
+        'must be 0 or between 1e-130 and 1e126 in magnitude (the stored number range)',
+      );
+    }
+    expect((await call<{ version: number }>('GET /model')).body.version).toBe(1);
+  });
+
+  it('POST /model/preview with a weight of 1e300 and no normalisation is a 400, not a null score', async () => {
+    const metrics = [{ name: 'sales', group: 'business', weight: 1e300, normalization: 'none' }];
+    expect(expectProblem(await call('POST /model/preview', { body: { ...M, metrics } }), 400)).toEqual([
+      '/metrics/0/weight',
+    ]);
+    const top = [{ name: 'sales', group: 'business', weight: 9.999999999999998e125, normalization: 'none' }];
+    const preview = await call<{ movers: { previewScore: unknown; previewTier: unknown }[] }>(
+      'POST /model/preview',
+      { body: { ...M, metrics: top } },
+    );
+    expect(preview.status).toBe(200);
+    for (const mover of preview.body.movers) expect(mover.previewScore).toEqual(expect.any(Number));
   });
 
   it('PUT /model without a body, with malformed JSON or a wrong content type is a 4xx', async () => {
@@ -680,7 +800,7 @@ describe('PUT /model and POST /model/preview: every invalid model shape, with pa
       {
         ...M,
         metrics: [
-          { name: 'sales', group: 'business', weight: 1, halfLifeDays: 1e-300, normalization: 'log' },
+          { name: 'sales', group: 'business', weight: 1, halfLifeDays: 1e-130, normalization: 'log' },
         ],
       },
     ];

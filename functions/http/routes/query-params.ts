@@ -2,14 +2,18 @@ import * as z from 'zod/mini';
 import { ValidationError } from '#core/errors.ts';
 import { zodIssuesToFieldErrors } from '#core/validation.ts';
 
-/** A `limit` query parameter: a plain integer in `min…max`. */
+/** A `limit` query parameter: a plain whole number in `1…max`, one error when it is anything else. */
 export function limitParam(max: number) {
-  const message = `must be an integer from 1 to ${max}`;
+  const message = `must be a whole number from 1 to ${max}`;
   return z.optional(
-    z.string().check(
-      z.regex(/^[0-9]{1,6}$/, message),
-      z.refine((value) => Number(value) >= 1 && Number(value) <= max, message),
-    ),
+    z
+      .string(message)
+      .check(
+        z.refine(
+          (value) => /^[0-9]{1,6}$/.test(value) && Number(value) >= 1 && Number(value) <= max,
+          message,
+        ),
+      ),
   );
 }
 

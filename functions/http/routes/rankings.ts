@@ -5,14 +5,37 @@ import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 
+/** Longest cursor accepted; the ones this API returns are far shorter. */
+const MAX_CURSOR_LENGTH = 4096;
+
 // As long as a stored tier, region or type can be; longer matches nothing and would not fit a key.
-const filter = z.optional(z.string().check(z.minLength(1), z.maxLength(MAX_TEXT_LENGTH)));
+const filter = (name: string) =>
+  z.optional(
+    z
+      .string(`must be a ${name} name`)
+      .check(
+        z.minLength(1, `must not be empty: name a ${name}, or leave ${name} out for every ${name}`),
+        z.maxLength(
+          MAX_TEXT_LENGTH,
+          `must be at most ${MAX_TEXT_LENGTH} characters, as long as a ${name} can be`,
+        ),
+      ),
+  );
+const BAD_CURSOR =
+  'is not a cursor this API returned: pass the nextCursor of the previous page, or leave cursor out';
 const rankingsQuery = z.object({
   limit: limitParam(500),
-  cursor: z.optional(z.string().check(z.minLength(1), z.maxLength(4096))),
-  tier: filter,
-  region: filter,
-  type: filter,
+  cursor: z.optional(
+    z
+      .string(BAD_CURSOR)
+      .check(
+        z.minLength(1, 'must not be empty: pass the nextCursor of the previous page, or leave cursor out'),
+        z.maxLength(MAX_CURSOR_LENGTH, BAD_CURSOR),
+      ),
+  ),
+  tier: filter('tier'),
+  region: filter('region'),
+  type: filter('type'),
 });
 
 export interface RankingsRouteDeps {
