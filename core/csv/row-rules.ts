@@ -1,3 +1,4 @@
+import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from '../numbers.ts';
 import { parseAsOf, partnerIdProblem } from '../partners/partner-rules.ts';
 import type { ImportRowError, PartnerUpsert } from '../ports.ts';
 import type { HeaderMap } from './header-map.ts';
@@ -76,6 +77,8 @@ export function rowToUpsert(
     if (value === undefined) {
       return reject(columnName(index), `"${cell}" is not a plain decimal number`);
     }
+    if (!isStorableNumber(value))
+      return reject(columnName(index), `"${cell.trim()}" ${STORABLE_NUMBER_MESSAGE}`);
     upsert.metrics[metric] = value;
   }
   return { upsert };

@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import { type FieldError, ValidationError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
+import { storableNumber } from '../numbers.ts';
 import type { PartnerUpsert } from '../ports.ts';
 import { zodIssuesToFieldErrors } from '../validation.ts';
 import { MAX_TEXT_LENGTH, parseAsOf, partnerIdProblem } from './partner-rules.ts';
@@ -21,13 +22,7 @@ const partnerSchema = z.object({
   name: z.optional(text.check(z.minLength(1))),
   type: z.optional(z.nullable(text)),
   region: z.optional(z.nullable(text)),
-  metrics: z._default(
-    z.record(
-      z.string(),
-      z.nullable(z.number().check(z.refine(Number.isFinite, 'must be a finite number or null'))),
-    ),
-    {},
-  ),
+  metrics: z._default(z.record(z.string(), z.nullable(z.number().check(storableNumber))), {}),
   asOf: z.optional(z.string()),
 });
 

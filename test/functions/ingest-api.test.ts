@@ -82,6 +82,7 @@ describe('POST /partners', () => {
           { id: 'v-unknown', metrics: { revenue: 3 } },
           { id: 'v-date', asOf: '2024-02-30' },
           { id: 'tab\there' },
+          { id: 'v-huge', metrics: { sales: 1e200 } },
         ],
       },
     });
@@ -92,6 +93,7 @@ describe('POST /partners', () => {
       '/partners/3/metrics/revenue',
       '/partners/4/asOf',
       '/partners/5/id',
+      '/partners/6/metrics/sales',
     ]);
     expect(response.body.errors?.[2]?.message).toContain(
       'sales, transactions, reputation, communicationFrequency, commonCustomers',

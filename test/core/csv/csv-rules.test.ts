@@ -91,6 +91,9 @@ describe('rowToUpsert', () => {
     expect(rowToUpsert(['a', 'A', 'x1', ''], header, 3, asOf, 's')).toEqual({
       error: { line: 3, column: 'sales', message: '"x1" is not a plain decimal number' },
     });
+    expect(rowToUpsert(['a', 'A', '1e200', ''], header, 3, asOf, 's')).toMatchObject({
+      error: { line: 3, column: 'sales', message: expect.stringContaining('stored number range') },
+    });
     expect(rowToUpsert(['a', 'A', '1', '2024-13-01'], header, 4, asOf, 's')).toMatchObject({
       error: { line: 4, column: 'asOf' },
     });
