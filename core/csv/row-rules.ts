@@ -1,5 +1,5 @@
 import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from '../numbers.ts';
-import { parseAsOf, partnerIdProblem } from '../partners/partner-rules.ts';
+import { MAX_TEXT_LENGTH, parseAsOf, partnerIdProblem } from '../partners/partner-rules.ts';
 import type { ImportRowError, PartnerUpsert } from '../ports.ts';
 import type { HeaderMap } from './header-map.ts';
 
@@ -57,12 +57,15 @@ export function rowToUpsert(
 
   const upsert: PartnerUpsert = { id, metrics: {}, asOf, source };
   const text = (index: number | null) => (index === null ? '' : (fields[index] as string).trim());
-  const name = text(header.name);
-  if (name !== '') upsert.name = name;
-  const type = text(header.type);
-  if (type !== '') upsert.type = type;
-  const region = text(header.region);
-  if (region !== '') upsert.region = region;
+  for (const field of ['name', 'type', 'region'] as const) {
+    const index = header[field];
+    const value = text(index);
+    if (value === '') continue;
+    if (value.length > MAX_TEXT_LENGTH) {
+      return reject(columnName(index as number), `${field} must be at most ${MAX_TEXT_LENGTH} characters`);
+    }
+    upsert[field] = value;
+  }
   const asOfCell = text(header.asOf);
   if (asOfCell !== '') {
     const parsed = parseAsOf(asOfCell);

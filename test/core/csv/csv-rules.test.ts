@@ -94,6 +94,9 @@ describe('rowToUpsert', () => {
     expect(rowToUpsert(['a', 'A', '1e200', ''], header, 3, asOf, 's')).toMatchObject({
       error: { line: 3, column: 'sales', message: expect.stringContaining('stored number range') },
     });
+    expect(rowToUpsert(['a', 'n'.repeat(257), '', ''], header, 3, asOf, 's')).toMatchObject({
+      error: { column: 'name', message: 'name must be at most 256 characters' },
+    });
     expect(rowToUpsert(['a', 'A', '1', '2024-13-01'], header, 4, asOf, 's')).toMatchObject({
       error: { line: 4, column: 'asOf' },
     });
