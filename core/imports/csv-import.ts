@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { type CsvDialect, detectDialect, headerLineOf } from '../csv/dialect.ts';
 import { reportHeader, reportRow } from '../csv/error-report.ts';
 import { type HeaderMap, mapHeader } from '../csv/header-map.ts';
-import { rowToUpsert } from '../csv/row-rules.ts';
+import { MAX_FIELD_LENGTH, rowToUpsert } from '../csv/row-rules.ts';
 import { NotFoundError } from '../errors.ts';
 import { logger } from '../observability.ts';
 import type {
@@ -19,6 +19,7 @@ import type {
   PartnerStore,
   PartnerUpsert,
   RescoreRequester,
+  UpsertOutcome,
 } from '../ports.ts';
 import { errorReportKey, errorReportPartKey } from './import-keys.ts';
 
@@ -30,8 +31,14 @@ export const IMPORT_LIMITS = {
   maxRows: 5_000_000,
   /** Longest header line. */
   maxHeaderBytes: 64 * 1024,
-  /** Longest record (a row's bytes, quoted line breaks included). */
-  maxRecordBytes: 256 * 1024,
+  /**
+   * Longest record csv-parse buffers (a row's bytes, quoted line breaks included), at least: a
+   * safety limit far above any row whose fields keep the 1,000-character rule (see `recordLimit`).
+   * csv-parse cannot resume after a longer record, so one ends the import (an unclosed quote, say).
+   */
+  maxRecordBytes: 16 * 1024 * 1024,
+  /** Ceiling of the per-file record limit, which grows with the header's column count. */
+  maxRecordBytesWide: 64 * 1024 * 1024,
   /** Row errors kept in the import record (all of them go to the error report). */
   maxErrors: 100,
   /** Warnings kept in the import record. */
@@ -85,7 +92,12 @@ interface ParsedRecord {
   /** Line where the next record starts. */
   nextLine: number;
   /** Records csv-parse had to skip since the previous one (malformed quoting, oversized). */
-  skipped: ImportRowError[];
+  skipped: ParseSkip[];
+}
+
+/** A record csv-parse skipped; `fatal` when it cannot resume after it (an oversized record). */
+interface ParseSkip extends ImportRowError {
+  fatal?: true;
 }
 
 /**
@@ -167,6 +179,7 @@ class SegmentImporter {
     let dialect: CsvDialect;
     let head: Buffer = Buffer.alloc(0);
     let header: HeaderMap | null = null;
+    let columns = resumeAt?.header.length ?? 1;
     if (resumeAt) {
       dialect = { delimiter: resumeAt.delimiter, recordDelimiter: resumeAt.recordDelimiter } as CsvDialect;
       const model = (await deps.models.getActive()).model;
@@ -183,6 +196,11 @@ class SegmentImporter {
         line = headerLineOf(head);
       }
       if (line === null && ended) line = headerLineOf(Buffer.concat([head, Buffer.from('\n')]));
+      if (line === null && hasBareCarriageReturn(head.subarray(0, -1))) {
+        // CR-only line endings: no LF ends the header. Cut at a CR, a character boundary.
+        head = head.subarray(0, head.lastIndexOf(0x0d));
+        line = head.toString('utf8');
+      }
       if (line === null) {
         await chunks.return?.();
         return this.fail(1, `the header line is longer than ${IMPORT_LIMITS.maxHeaderBytes} bytes`);
@@ -194,12 +212,21 @@ class SegmentImporter {
         await chunks.return?.();
         return this.fail(1, 'the header is not valid UTF-8: save the file as UTF-8 (CSV UTF-8)');
       }
+      if (hasBareCarriageReturn(Buffer.from(line.replace(/\r$/, '')))) {
+        await chunks.return?.();
+        return this.fail(
+          1,
+          'the lines end in a bare CR (classic Mac line endings): save the file with LF or CRLF line endings',
+        );
+      }
       dialect = detectDialect(line);
+      columns = line.split(dialect.delimiter).length;
     }
+    const maxRecordBytes = recordLimit(columns);
 
     let nextLine = resumeAt?.line ?? 1;
     let emptyLines = 0;
-    let pendingSkips: ImportRowError[] = [];
+    let pendingSkips: ParseSkip[] = [];
     const base = resumeAt?.offset ?? 0;
     const parserOptions: CsvOptions<ParsedRecord, string[]> = {
       bom: !resumeAt,
@@ -209,7 +236,7 @@ class SegmentImporter {
       relax_quotes: true,
       skip_empty_lines: true,
       skip_records_with_error: true,
-      max_record_size: IMPORT_LIMITS.maxRecordBytes,
+      max_record_size: maxRecordBytes,
       // Runs in parse order, so line numbers stay right however far the consumer lags behind.
       on_record: (fields: string[], context): ParsedRecord => {
         const line = nextLine + (context.empty_lines - emptyLines);
@@ -225,6 +252,16 @@ class SegmentImporter {
         return { fields, line, end: base + context.bytes, nextLine, skipped };
       },
       on_skip: (error: CsvError | undefined) => {
+        if (error?.code === 'CSV_MAX_RECORD_SIZE') {
+          // csv-parse drops the rest of its buffer here: what follows is not rows of the file.
+          pendingSkips.push({
+            line: nextLine,
+            column: null,
+            fatal: true,
+            message: `the row is longer than ${maxRecordBytes} bytes (an unclosed quote?); the import stopped at this line: the rows before it were imported, the rest of the file was not read`,
+          });
+          return undefined;
+        }
         pendingSkips.push({ line: nextLine, column: null, message: skipMessage(error) });
         const reported = (error as { lines?: number } | undefined)?.lines;
         nextLine = Math.max(nextLine + 1, typeof reported === 'number' ? reported + 1 : 0);
@@ -244,13 +281,18 @@ class SegmentImporter {
     let position = { offset: base, line: nextLine };
     let stopped = false;
     let readToEnd = false;
+    let fatal: ParseSkip | undefined;
     try {
-      for await (const record of parser as AsyncIterable<ParsedRecord>) {
+      records: for await (const record of parser as AsyncIterable<ParsedRecord>) {
         for (const error of record.skipped) {
+          if (error.fatal) {
+            fatal = error;
+            break records;
+          }
           this.progress.rowsTotal++;
+          chunkRows++;
           this.reject(error, []);
         }
-        chunkRows += record.skipped.length;
         if (header === null) {
           const model = (await deps.models.getActive()).model;
           const mapped = mapHeader(record.fields, model);
@@ -297,8 +339,12 @@ class SegmentImporter {
     // Skips reported after the last record (an unclosed quote at the end of the file); when the
     // loop stopped early, they lie beyond the checkpoint and the continuation parses them again.
     for (const error of readToEnd ? pendingSkips : []) {
-      this.progress.rowsTotal++;
-      this.reject(error, []);
+      if (fatal) break;
+      if (error.fatal) fatal = error;
+      else {
+        this.progress.rowsTotal++;
+        this.reject(error, []);
+      }
     }
     if (header === null) {
       // Only possible when the header row itself was unreadable CSV.
@@ -311,7 +357,12 @@ class SegmentImporter {
       logger.info('import continues in a fresh invocation', { importId: this.source.importId, ...position });
       return 'continued';
     }
-    return this.complete(header, dialect, position);
+    return this.complete(
+      header,
+      dialect,
+      position,
+      fatal && { line: fatal.line, column: null, message: fatal.message },
+    );
   }
 
   /** Gives up the lease (the event's retry resumes at the last checkpoint). */
@@ -322,9 +373,23 @@ class SegmentImporter {
 
   private async write(chunk: { upsert: PartnerUpsert; line: number; fields: string[] }[]): Promise<void> {
     if (chunk.length === 0) return;
-    const outcomes = await this.deps.partners.upsert(chunk.map((c) => c.upsert));
+    const outcomes = await upsertOrRefuse(
+      this.deps.partners,
+      chunk.map((c) => c.upsert),
+    );
     outcomes.forEach((outcome, i) => {
       const row = chunk[i] as (typeof chunk)[number];
+      if (outcome === REFUSED) {
+        this.reject(
+          {
+            line: row.line,
+            column: null,
+            message: "the database refused the row's values; the row was not applied",
+          },
+          row.fields,
+        );
+        return;
+      }
       if (outcome.status === 'stale') {
         this.reject(
           {
@@ -399,15 +464,20 @@ class SegmentImporter {
     return parts + 1;
   }
 
+  /** Ends the import `completed`, or `failed` with `failure` first in its errors (the rows before it stay imported). */
   private async complete(
     header: HeaderMap,
     dialect: CsvDialect,
     position: { offset: number; line: number },
+    failure?: ImportRowError,
   ): Promise<ImportRunOutcome> {
     const { source, deps } = this;
     const parts = await this.flushReport();
+    const status = failure ? 'failed' : 'completed';
+    const errors = failure ? [failure, ...this.progress.errors].slice(0, IMPORT_LIMITS.maxErrors) : undefined;
     this.progress = {
       ...this.progress,
+      ...(errors ? { errors } : {}),
       checkpoint: {
         offset: position.offset,
         line: position.line,
@@ -429,10 +499,10 @@ class SegmentImporter {
       );
       await deps.objects.delete(source.bucket, partKeys);
     }
-    if (!(await deps.imports.finish(source.importId, this.token, 'completed', this.progress, reportKey))) {
+    if (!(await deps.imports.finish(source.importId, this.token, status, this.progress, reportKey))) {
       return 'skipped';
     }
-    logger.info('import completed', {
+    logger.info(`import ${status}`, {
       importId: source.importId,
       rowsTotal: this.progress.rowsTotal,
       rowsImported: this.progress.rowsImported,
@@ -443,7 +513,7 @@ class SegmentImporter {
         logger.error('could not start a rescore after the import', { error: error as Error });
       });
     }
-    return 'completed';
+    return status;
   }
 
   private async fail(line: number, message: string): Promise<ImportRunOutcome> {
@@ -474,6 +544,37 @@ class SegmentImporter {
   }
 }
 
+/** An item the store refused for good (see {@link upsertOrRefuse}). */
+const REFUSED = Symbol('refused');
+
+/** Errors a write can never succeed after: DynamoDB's verdict on the item itself. */
+const NON_RETRYABLE_WRITE_ERRORS = new Set(['ValidationException']);
+
+/**
+ * Upserts `items`; when the store refuses the request for good (a {@link NON_RETRYABLE_WRITE_ERRORS}
+ * error), splits it in halves, in order (a repeated id keeps its order), until the refused items
+ * are alone, and returns {@link REFUSED} for those. Any other error (throttling, network) is
+ * rethrown, so the event's retry resumes from the last checkpoint; rewriting the same rows again
+ * is harmless (same data, same `asOf`).
+ */
+async function upsertOrRefuse(
+  store: PartnerStore,
+  items: readonly PartnerUpsert[],
+): Promise<(UpsertOutcome | typeof REFUSED)[]> {
+  try {
+    return await store.upsert(items);
+  } catch (error) {
+    if (!NON_RETRYABLE_WRITE_ERRORS.has((error as Error | undefined)?.name ?? '')) throw error;
+    if (items.length === 1) {
+      logger.warn('a row was refused by the store', { id: items[0]?.id, error: error as Error });
+      return [REFUSED];
+    }
+    const half = Math.ceil(items.length / 2);
+    const first = await upsertOrRefuse(store, items.slice(0, half));
+    return [...first, ...(await upsertOrRefuse(store, items.slice(half)))];
+  }
+}
+
 /** The report: a header, then every part in order, streamed (parts are read one at a time). */
 function joinParts(objects: ObjectStore, bucket: string, fileHeader: readonly string[], partKeys: string[]) {
   async function* content(): AsyncGenerator<Buffer | string> {
@@ -487,14 +588,27 @@ function joinParts(objects: ObjectStore, bucket: string, fileHeader: readonly st
 }
 
 function skipMessage(error: CsvError | undefined): string {
-  switch (error?.code) {
-    case 'CSV_QUOTE_NOT_CLOSED':
-      return 'a quoted field is not closed before the end of the file';
-    case 'CSV_MAX_RECORD_SIZE':
-      return `the row is longer than ${IMPORT_LIMITS.maxRecordBytes} bytes`;
-    default:
-      return 'the row is not valid CSV (check its quotes)';
+  return error?.code === 'CSV_QUOTE_NOT_CLOSED'
+    ? 'a quoted field is not closed before the end of the file'
+    : 'the row is not valid CSV (check its quotes)';
+}
+
+/**
+ * csv-parse's record limit for a file of `columns` columns: above any row of fields within
+ * `MAX_FIELD_LENGTH` (csv-parse counts at most 4 UTF-8 bytes per character), so a long field
+ * is a row error found by the row rules, and only a row no valid file holds stops the import.
+ */
+function recordLimit(columns: number): number {
+  const validRow = columns * 4 * MAX_FIELD_LENGTH;
+  return Math.min(IMPORT_LIMITS.maxRecordBytesWide, Math.max(IMPORT_LIMITS.maxRecordBytes, validRow));
+}
+
+/** Whether `bytes` hold a CR that does not start a CRLF (CR-only line endings). */
+function hasBareCarriageReturn(bytes: Buffer): boolean {
+  for (let at = bytes.indexOf(0x0d); at >= 0; at = bytes.indexOf(0x0d, at + 1)) {
+    if (bytes[at + 1] !== 0x0a) return true;
   }
+  return false;
 }
 
 function isUtf8(bytes: Buffer): boolean {

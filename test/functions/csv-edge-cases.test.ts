@@ -50,6 +50,12 @@ describe('files that cannot be imported fail with a clear message at line 1', ()
     ['blank-header-cells', '  ,  \n1,2\n', /no id, partnerId or name column/],
     ['one-long-line', 'x'.repeat(1_100_000), /header line is longer than/],
     ['mixed-delimiters-header', 'id;sales,reputation\na;1,2\n', /no id, partnerId or name column/],
+    ['cr-only', 'id,sales\ra,1\rb,2\r', /bare CR .*LF or CRLF/],
+    [
+      'cr-only-long',
+      `id,sales\r${Array.from({ length: 20_000 }, (_, i) => `p${i},${i}`).join('\r')}\r`,
+      /bare CR/,
+    ],
   ];
   for (const [name, content, message] of cases) {
     it(`${name}: failed, no rows, no rescore`, async () => {
@@ -178,6 +184,21 @@ describe('broken rows are rejected with their line; every good row is imported',
     expect((await h.partners.get('ok'))?.metrics).toEqual({ sales: -0.0005 });
   });
 
+  it('a metric outside the stored number range (1e200, 1e-200) is a row error and the import completes', async () => {
+    const { h, record } = await importOnce(
+      'out-of-range',
+      'id,sales\nok1,1\nbig,1e200\ntiny,-1e-200\nok2,1\n',
+    );
+    expect(record).toMatchObject({ status: 'completed', rowsTotal: 4, rowsImported: 2, rowsRejected: 2 });
+    expect(record.errors.map((e) => [e.line, e.column])).toEqual([
+      [3, 'sales'],
+      [4, 'sales'],
+    ]);
+    expect(record.errors[0]?.message).toMatch(/stored number range/);
+    expect((await h.partners.get('ok2'))?.metrics).toEqual({ sales: 1 });
+    expect(await h.partners.get('big')).toBeNull();
+  });
+
   it('keeps the first 100 errors in the record, every rejected row in the report, and imports the rest', async () => {
     const rows = Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? `g${i},${i}` : `b${i},oops`));
     const { h, record } = await importOnce('many-errors', `id,sales\n${rows.join('\n')}\n`);
@@ -202,6 +223,51 @@ describe('broken rows are rejected with their line; every good row is imported',
     expect(record.warnings).toHaveLength(101);
     expect(record.warnings.at(-1)).toBe('further warnings were left out');
     expect((await h.partners.get('wide'))?.metrics).toEqual({ sales: 7 });
+  });
+
+  for (const [label, cell] of [
+    ['300,000 characters', 'y'.repeat(300_000)],
+    ['1.1 MB', 'y'.repeat(1_100_000)],
+    ['300,000 quoted characters with line breaks', `"${'y\n'.repeat(150_000)}"`],
+  ] as const) {
+    it(`a field of ${label} rejects only its row; the good rows after it are imported`, async () => {
+      const { h, record } = await importOnce(
+        `long-${label.length}`,
+        `id,name\na,${cell}\nb,ok\nc,fine\nd,"quoted"\n`,
+      );
+      expect(record).toMatchObject({ status: 'completed', rowsTotal: 4, rowsImported: 3, rowsRejected: 1 });
+      expect(record.errors).toEqual([
+        {
+          line: 2,
+          column: 'name',
+          message: expect.stringMatching(/^field is \d+ characters long; the limit is 1000$/),
+        },
+      ]);
+      expect(await h.partners.get('a')).toBeNull();
+      expect((await h.partners.get('b'))?.name).toBe('ok');
+      expect((await h.partners.get('c'))?.name).toBe('fine');
+      expect((await h.partners.get('d'))?.name).toBe('quoted');
+      expect(h.rescoreRequests).toEqual(['import']);
+    });
+  }
+
+  it('a row over the 16 MB safety limit (an unclosed quote) fails the file at its line, keeping the rows before it', async () => {
+    const { h, record } = await importOnce(
+      'runaway-quote',
+      `id,name\nb,ok\nc,bad"quote\nx,"open ${'z,'.repeat(9 * 1024 * 1024)}\nlater,1\n`,
+    );
+    expect(record).toMatchObject({ status: 'failed', rowsTotal: 2, rowsImported: 2, rowsRejected: 0 });
+    expect(record.errors).toEqual([
+      {
+        line: 4,
+        column: null,
+        message: expect.stringMatching(/^the row is longer than 16777216 bytes .*line/),
+      },
+    ]);
+    expect((await h.partners.get('b'))?.name).toBe('ok');
+    expect(await h.partners.get('later')).toBeNull();
+    // The rows before it changed partners: the ranking follows.
+    expect(h.rescoreRequests).toEqual(['import']);
   });
 
   it('a stray quote inside an unquoted field is kept as text (relaxed quoting), not a crash', async () => {

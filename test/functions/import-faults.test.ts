@@ -5,6 +5,7 @@ import type { MetadataBearer } from '@smithy/types';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
+import type { PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -90,3 +91,74 @@ it('imports 20,000 rows exactly once while DynamoDB throttles 10% of calls and l
   for (let i = 0; i < 20_000; i += 997) expect(seen.get(`f${i}`)).toEqual({ sales: i, reputation: i % 7 });
   client.destroy();
 }, 180_000);
+
+/** A DynamoDB service error as the SDK throws it. */
+function serviceError(name: string, message: string): Error & MetadataBearer {
+  return Object.assign(new Error(message), {
+    name,
+    $fault: 'client' as const,
+    $metadata: { httpStatusCode: 400 },
+  });
+}
+
+/**
+ * A store that behaves like DynamoDB refusing one item of a batch: the other items are written,
+ * then the call fails with ValidationException. `throttleOnce` fails the first call with a
+ * retryable ThrottlingException before writing anything.
+ */
+class RefusingPartnerStore extends DynamoPartnerStore {
+  throttleOnce = false;
+  override async upsert(items: readonly PartnerUpsert[]): Promise<UpsertOutcome[]> {
+    if (this.throttleOnce) {
+      this.throttleOnce = false;
+      throw serviceError('ThrottlingException', 'Rate of requests exceeds the allowed throughput.');
+    }
+    const refused = items.filter((item) => item.id.startsWith('refused'));
+    const outcomes = await super.upsert(items.filter((item) => !item.id.startsWith('refused')));
+    if (refused.length > 0) {
+      throw serviceError('ValidationException', 'One or more parameter values were invalid');
+    }
+    return outcomes;
+  }
+}
+
+it('a row the database refuses for good (ValidationException) is a row error; the import completes', async () => {
+  const h = await importHarness(servers, {
+    partners: (client, table) => new RefusingPartnerStore(client, table),
+  });
+  const rows = Array.from({ length: 50 }, (_, i) => (i % 20 === 7 ? `refused${i},${i}` : `r${i},${i}`));
+  await h.importFile('imports/refused.csv', `id,sales\n${rows.join('\n')}\n`);
+  const record = await h.imports.get('refused');
+  expect(record).toMatchObject({ status: 'completed', rowsTotal: 50, rowsImported: 47, rowsRejected: 3 });
+  expect(record?.errors).toEqual(
+    [9, 29, 49].map((line) => ({
+      line,
+      column: null,
+      message: "the database refused the row's values; the row was not applied",
+    })),
+  );
+  expect(await h.partners.get('refused7')).toBeNull();
+  expect((await h.partners.get('r49'))?.metrics).toEqual({ sales: 49 });
+  expect(h.rescoreRequests).toEqual(['import']);
+});
+
+it('a retryable write error (throttling) still fails the attempt, and the retried event completes it', async () => {
+  let store = null as unknown as RefusingPartnerStore;
+  const h = await importHarness(servers, {
+    partners: (client, table) => {
+      store = new RefusingPartnerStore(client, table);
+      return store;
+    },
+  });
+  store.throttleOnce = true;
+  const event = await h.upload('imports/throttled.csv', 'id,sales\na,1\nb,2\n');
+  await expect(h.invoke(event)).rejects.toThrow(/Rate of requests/);
+  expect((await h.imports.get('throttled'))?.status).toBe('processing');
+  await h.invoke(event);
+  expect(await h.imports.get('throttled')).toMatchObject({
+    status: 'completed',
+    rowsImported: 2,
+    rowsRejected: 0,
+  });
+  expect((await h.partners.get('b'))?.metrics).toEqual({ sales: 2 });
+});
