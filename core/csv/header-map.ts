@@ -37,7 +37,9 @@ export function mapHeader(fields: readonly string[], model: ScoringModel): Heade
   const metrics: HeaderMap['metrics'] = [];
   fields.forEach((field, index) => {
     const key = normalizeName(field);
-    const role = FIELDS[key as keyof typeof FIELDS] ?? (metricNames.has(key) ? `metric:${key}` : null);
+    // Own keys only: a column named `constructor` must not find Object.prototype's.
+    const known = Object.hasOwn(FIELDS, key) ? FIELDS[key as keyof typeof FIELDS] : undefined;
+    const role = known ?? (metricNames.has(key) ? `metric:${key}` : null);
     if (role === null) {
       warnings.push(
         field.trim() === ''

@@ -215,6 +215,16 @@ describe('broken rows are rejected with their line; every good row is imported',
     expect(report.at(-1)).toMatch(/^401,sales,/);
   });
 
+  it('columns named constructor, __proto__ or toString are ignored with a warning, not a crash', async () => {
+    const { h, record } = await importOnce(
+      'prototype-names',
+      'id,constructor,__proto__,toString,sales\na,1,2,3,4\n',
+    );
+    expect(record).toMatchObject({ status: 'completed', rowsImported: 1 });
+    expect(record.warnings).toHaveLength(3);
+    expect((await h.partners.get('a'))?.metrics).toEqual({ sales: 4 });
+  });
+
   it('a header of 5,000 unknown columns completes with capped warnings', async () => {
     const header = `${Array.from({ length: 5000 }, (_, i) => `c${i}`).join(',')},id,sales`;
     const row = `${'1,'.repeat(5000)}wide,7`;

@@ -58,6 +58,13 @@ describe('dialect and header', () => {
       metrics: [{ index: 2, metric: 'commoncustomers' }],
       warnings: ['column "misc" is not a partner field or a metric of the active model and was ignored'],
     });
+    // Names of Object.prototype's members are ordinary unknown columns.
+    const odd = mapHeader(
+      ['id', 'constructor', '__proto__', 'toString', 'hasOwnProperty', 'sales'],
+      DEFAULT_MODEL,
+    );
+    expect(odd).toMatchObject({ id: 0, metrics: [{ index: 5, metric: 'sales' }] });
+    expect('warnings' in odd ? odd.warnings : []).toHaveLength(4);
     expect(mapHeader(['sales'], DEFAULT_MODEL)).toEqual({
       error: 'the header has no id, partnerId or name column, so rows cannot be matched to partners',
     });
