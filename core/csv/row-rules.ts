@@ -1,5 +1,10 @@
 import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from '../numbers.ts';
-import { MAX_TEXT_LENGTH, parseAsOf, partnerIdProblem } from '../partners/partner-rules.ts';
+import {
+  futureAsOfProblem,
+  MAX_TEXT_LENGTH,
+  parseAsOf,
+  partnerIdProblem,
+} from '../partners/partner-rules.ts';
 import type { ImportRowError, PartnerUpsert } from '../ports.ts';
 import type { HeaderMap } from './header-map.ts';
 
@@ -25,7 +30,8 @@ export type RowResult = { upsert: PartnerUpsert } | { error: ImportRowError };
 /**
  * Applies the row rules of contract §4 to one parsed record: field count, field length, valid
  * UTF-8, id, `asOf` and strict metric numbers. An empty cell leaves that value as it is.
- * `line` is the 1-based physical line where the record starts; `asOf` is used when the row has none.
+ * `line` is the 1-based physical line where the record starts; `asOf` (the upload's time) is used
+ * when the row has none, and a row's own `asOf` may lie at most a day after it.
  */
 export function rowToUpsert(
   fields: readonly string[],
@@ -71,6 +77,8 @@ export function rowToUpsert(
     const parsed = parseAsOf(asOfCell);
     if (parsed === null)
       return reject(columnName(header.asOf as number), 'asOf must be an ISO-8601 date or date-time');
+    const ahead = futureAsOfProblem(parsed, asOf);
+    if (ahead !== null) return reject(columnName(header.asOf as number), `asOf ${ahead}`);
     upsert.asOf = parsed;
   }
   for (const { index, metric } of header.metrics) {

@@ -5,11 +5,23 @@ export const MAX_TEXT_LENGTH = 256;
 
 // C0, DEL and C1 control characters (Unicode category Cc).
 const CONTROL = /\p{Cc}/u;
+// With the u flag a surrogate pair is one code point: only an unpaired half matches (ES2023's
+// stand-in for ES2024's String.prototype.isWellFormed).
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** What a string with an unpaired surrogate (not valid Unicode, not storable as UTF-8) is told. */
+export const WELL_FORMED_MESSAGE = 'must be well-formed Unicode (it holds an unpaired surrogate)';
+
+/** Whether `text` is well-formed Unicode: no unpaired UTF-16 surrogate. */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text);
+}
 
 /** Why `id` is not a valid partner id, or `null` when it is (contract §3: 1–128 characters, no control characters). */
 export function partnerIdProblem(id: string): string | null {
   if (id.length === 0) return 'must not be empty';
   if (CONTROL.test(id)) return 'must not contain control characters';
+  if (!isWellFormed(id)) return WELL_FORMED_MESSAGE;
   let length = 0;
   for (const _ of id) length++;
   if (length > MAX_ID_LENGTH) return `must be at most ${MAX_ID_LENGTH} characters`;
@@ -38,4 +50,16 @@ export function parseAsOf(text: string): string | null {
   if (probe.getUTCMonth() !== Number(mo) - 1 || probe.getUTCDate() !== Number(d)) return null;
   if (Number(h) > 23 || Number(mi) > 59 || Number(s) > 59) return null;
   return new Date(time).toISOString();
+}
+
+/** How far ahead of the time of writing an `asOf` may lie: clock skew, not a year typo. */
+export const MAX_ASOF_AHEAD_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Why a canonical `asOf` is too far in the future at `now` (more than {@link MAX_ASOF_AHEAD_MS}),
+ * or `null`. A far-future `asOf` would make every later update of the partner stale.
+ */
+export function futureAsOfProblem(asOf: string, now: string): string | null {
+  if (Date.parse(asOf) - Date.parse(now) <= MAX_ASOF_AHEAD_MS) return null;
+  return `must not be more than 1 day in the future (${asOf} is after ${new Date(Date.parse(now) + MAX_ASOF_AHEAD_MS).toISOString()}; check the year)`;
 }

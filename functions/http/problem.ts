@@ -68,6 +68,9 @@ export function problemFromError(error: unknown): Problem {
         'The body is not valid JSON. Send a JSON document with content-type application/json.',
       );
     }
+    if (httpError.cause?.package === '@middy/http-json-body-parser' && httpError.statusCode === 415) {
+      return problem(415, 'The content type must be application/json: send the body as JSON.');
+    }
     const status = STATUS_BY_ERROR_NAME[error.name];
     if (status !== undefined) {
       const errors = (error as { errors?: FieldError[] }).errors;

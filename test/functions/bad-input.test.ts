@@ -118,6 +118,7 @@ describe('POST /partners: body shapes, content types and sizes', () => {
         headers: { 'content-type': type },
       });
       expectProblem(response, 415);
+      expect((response.body as Problem).detail).toContain('application/json');
       expect(await h.partners.get('wrong-type')).toBeNull();
     });
   }
@@ -211,6 +212,9 @@ describe('POST /partners: fields', () => {
     ['an id with a line break', { id: 'a\nb' }, ['/id']],
     ['an id with DEL', { id: 'a\u007fb' }, ['/id']],
     ['an id with a C1 control (NEL)', { id: 'a\u0085b' }, ['/id']],
+    ['an id with a lone high surrogate', { id: 'x\ud800' }, ['/id']],
+    ['an id with a lone low surrogate', { id: '\udc00x' }, ['/id']],
+    ['a name with a lone surrogate', { id: 'f', name: 'n\ud83d' }, ['/name']],
     ['an empty name', { id: 'f', name: '' }, ['/name']],
     ['a numeric name', { id: 'f', name: 5 }, ['/name']],
     ['a null name', { id: 'f', name: null }, ['/name']],
@@ -228,6 +232,12 @@ describe('POST /partners: fields', () => {
     ['asOf with offset +99:99', { id: 'f', asOf: '2024-01-01T10:00:00+99:99' }, ['/asOf']],
     ['asOf beyond the Date range', { id: 'f', asOf: '+275760-09-14T00:00:00Z' }, ['/asOf']],
     ['asOf as a timestamp string', { id: 'f', asOf: '1714521600' }, ['/asOf']],
+    ['asOf with a year typo (2205)', { id: 'f', asOf: '2205-01-01' }, ['/asOf']],
+    [
+      'asOf two days ahead',
+      { id: 'f', asOf: new Date(Date.now() + 2 * 86_400_000).toISOString() },
+      ['/asOf'],
+    ],
     ['metrics as an array', { id: 'f', metrics: [1, 2] }, ['/metrics']],
     ['metrics as null', { id: 'f', metrics: null }, ['/metrics']],
     ['metrics as a string', { id: 'f', metrics: 'sales' }, ['/metrics']],
@@ -258,6 +268,57 @@ describe('POST /partners: fields', () => {
       expect(expectProblem(await call('POST /partners', { body }), 400)).toEqual(['/metrics/sales']);
     }
     expect(await h.partners.get('f')).toBeNull();
+  });
+
+  it('a metric named __proto__ is a 400 listing the known metrics, in one object or a batch item', async () => {
+    // JSON text: a JS object literal would set the prototype instead of a key.
+    for (const [body, path] of [
+      ['{"id":"f","metrics":{"__proto__":5}}', '/metrics/__proto__'],
+      ['{"partners":[{"id":"f","metrics":{"__proto__":{"sales":1}}}]}', '/partners/0/metrics/__proto__'],
+      ['{"id":"f","metrics":{"sales":1,"__proto__":null}}', '/metrics/__proto__'],
+    ] as const) {
+      const response = await call('POST /partners', { body });
+      expect(expectProblem(response, 400), body).toEqual([path]);
+      expect(response.body.errors?.[0]?.message).toContain(known);
+    }
+    expect(await h.partners.get('f')).toBeNull();
+  });
+
+  it('every field error says what is expected, never "Invalid input"', async () => {
+    const cases: [unknown, string, string][] = [
+      [{}, '/id', 'is required'],
+      [{ id: 5 }, '/id', 'must be a string of 1 to 128 characters'],
+      [{ id: 'x\ud800' }, '/id', 'must be well-formed Unicode (it holds an unpaired surrogate)'],
+      [{ id: 'f', name: '' }, '/name', 'must not be empty'],
+      [{ id: 'f', name: 5 }, '/name', 'must be a string'],
+      [{ id: 'f', name: 'n'.repeat(257) }, '/name', 'must be at most 256 characters'],
+      [{ id: 'f', type: 1 }, '/type', 'must be a string, or null to remove it'],
+      [{ id: 'f', region: 'r'.repeat(257) }, '/region', 'must be at most 256 characters'],
+      [{ id: 'f', metrics: [] }, '/metrics', 'must be an object of metric names to numbers or null'],
+      [
+        { id: 'f', metrics: { sales: '1' } },
+        '/metrics/sales',
+        'must be a finite number, or null to remove the value',
+      ],
+      [{ id: 'f', asOf: 5 }, '/asOf', 'must be an ISO-8601 date or date-time string'],
+      [{ id: 'f', asOf: '2205-01-01' }, '/asOf', 'must not be more than 1 day in the future'],
+      [{ partners: 'x' }, '/partners', 'must be an array of partner objects'],
+      [{ partners: [null] }, '/partners/0', 'must be a partner object'],
+    ];
+    for (const [body, path, message] of cases) {
+      const response = await call('POST /partners', { body });
+      expect(expectProblem(response, 400), JSON.stringify(body).slice(0, 60)).toEqual([path]);
+      expect(response.body.errors?.[0]?.message).toContain(message);
+    }
+  });
+
+  it('accepts an asOf up to a day ahead (clock skew)', async () => {
+    const asOf = new Date(Date.now() + 3_600_000).toISOString();
+    const response = await call<{ results: { status: string }[] }>('POST /partners', {
+      body: { id: 'skewed', asOf },
+    });
+    expect(response.status).toBe(200);
+    expect((await h.partners.get('skewed'))?.asOf).toBe(asOf);
   });
 
   it('names the known metrics when a metric is unknown', async () => {

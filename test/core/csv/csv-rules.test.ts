@@ -74,7 +74,7 @@ describe('dialect and header', () => {
 describe('rowToUpsert', () => {
   const header = mapHeader(['id', 'name', 'sales', 'asOf'], DEFAULT_MODEL);
   if ('error' in header) throw new Error(header.error);
-  const asOf = '2024-01-01T00:00:00.000Z';
+  const asOf = '2024-06-01T00:00:00.000Z';
 
   it('turns a good row into an upsert that leaves empty cells alone', () => {
     expect(rowToUpsert([' a ', '', '', ''], header, 2, asOf, 's#2')).toEqual({
@@ -106,6 +106,16 @@ describe('rowToUpsert', () => {
     });
     expect(rowToUpsert(['a', 'A', '1', '2024-13-01'], header, 4, asOf, 's')).toMatchObject({
       error: { line: 4, column: 'asOf' },
+    });
+    expect(rowToUpsert(['a', 'A', '1', '2025-01-01'], header, 4, asOf, 's')).toMatchObject({
+      error: {
+        line: 4,
+        column: 'asOf',
+        message: expect.stringMatching(/^asOf must not be more than 1 day in the future/),
+      },
+    });
+    expect(rowToUpsert(['a', '', '', '2024-06-01T23:00:00Z'], header, 4, asOf, 's')).toMatchObject({
+      upsert: { asOf: '2024-06-01T23:00:00.000Z' },
     });
     expect(rowToUpsert(['a\u0007', '', '', ''], header, 5, asOf, 's')).toMatchObject({
       error: { column: 'id', message: 'partner id must not contain control characters' },
