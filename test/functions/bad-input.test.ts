@@ -248,6 +248,16 @@ describe('POST /partners: fields', () => {
     ['a metric value as an array', { id: 'f', metrics: { sales: [1] } }, ['/metrics/sales']],
     ['a metric value as a boolean', { id: 'f', metrics: { sales: true } }, ['/metrics/sales']],
     [
+      'a metric of 1e200 (beyond the stored range)',
+      { id: 'f', metrics: { sales: 1e200 } },
+      ['/metrics/sales'],
+    ],
+    [
+      'a metric of -1e-200 (below the stored range)',
+      { id: 'f', metrics: { sales: -1e-200 } },
+      ['/metrics/sales'],
+    ],
+    [
       'one metric given twice under two spellings',
       { id: 'f', metrics: { sales: 1, Sales: 2 } },
       ['/metrics/Sales'],
