@@ -3,7 +3,12 @@ import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import type { ModelStore, PartnerRecord, PartnerStore } from '../ports.ts';
 import type { RunStore } from '../runs/run-store.ts';
-import { estimatePercentile, explainFromNormalized, provisionalScore } from '../scoring/explain.ts';
+import {
+  estimatePercentile,
+  explainFromNormalized,
+  provisionalScore,
+  type ScoreExplanation,
+} from '../scoring/explain.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
 
 /** The `score` object of `GET /partners/{id}` (contract §3). */
@@ -16,16 +21,9 @@ export interface PartnerScore {
   modelVersion: number;
   runId: string | null;
   coverage: number | null;
-  nextTier: { name: string; pointsNeeded: number } | null;
-  breakdown: {
-    metric: string;
-    group: string;
-    raw: number | null;
-    normalized: number | null;
-    weight: number;
-    contribution: number;
-  }[];
-  groups: { business: number; relationship: number } | null;
+  nextTier: ScoreExplanation['nextTier'];
+  breakdown: ScoreExplanation['breakdown'];
+  groups: ScoreExplanation['groups'] | null;
 }
 
 export interface PartnerView {
