@@ -1,11 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { PayloadTooLargeError } from '#core/errors.ts';
-import { logger, metrics } from '#core/observability.ts';
+import { logger } from '#core/observability.ts';
 import { problem, problemFromError, problemResponse } from './problem.ts';
 
 /** Largest request body accepted (contract §3): Lambda's own synchronous payload limit. */
@@ -33,14 +32,14 @@ export type RouteHandler = (request: HttpRequest) => Promise<HttpResult>;
 const jsonBodyParser = httpJsonBodyParser();
 
 /**
- * The middy chain every HTTP function uses: Powertools logger and metrics, header normalisation,
- * a body-size limit, JSON parsing (only when a body is present), dispatch on API Gateway's
- * `routeKey`, and one mapping of every error to RFC 9457 problem+json.
+ * The middy chain every HTTP function uses: Powertools logger (request counts and latencies come from
+ * API Gateway's own metrics), header normalisation, a body-size limit, JSON parsing (only when a body
+ * is present), dispatch on API Gateway's `routeKey`, and one mapping of every error to RFC 9457
+ * problem+json.
  */
 export function createHttpHandler(routes: Partial<Record<string, RouteHandler>>) {
   return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(logMetrics(metrics))
     .use(httpHeaderNormalizer())
     .use({
       before: async (request) => {
