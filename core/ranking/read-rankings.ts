@@ -11,14 +11,8 @@ export interface RankingQuery {
   type?: string;
 }
 
-export interface RankingItem {
-  rank: number;
-  id: string;
-  name: string;
-  score: number;
-  tier: string | null;
-  previousRank: number | null;
-}
+/** One row of a ranking page as the API returns it: the stored entry without the filter fields. */
+export type RankingItem = Omit<RankingEntry, 'region' | 'type'>;
 
 /** One page of the current ranking (contract §3). */
 export interface RankingResponse {

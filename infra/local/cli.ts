@@ -7,6 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
+import type { PartnerView } from '#core/ranking/partner-score.ts';
+import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 
 const HELP = `Partner scoring CLI: talks to the HTTP API at API_URL (default http://localhost:3000).
 
@@ -274,29 +276,14 @@ async function rank(): Promise<void> {
     const value = options[name];
     if (value !== undefined) filters.set(name, value);
   }
-  interface Page {
-    runId: string | null;
-    modelVersion: number | null;
-    scoredAt: string | null;
-    stale: boolean;
-    items: {
-      rank: number;
-      id: string;
-      name: string;
-      score: number;
-      tier: string | null;
-      previousRank: number | null;
-    }[];
-    nextCursor: string | null;
-  }
-  const items: Page['items'] = [];
-  let page: Page;
+  const items: RankingResponse['items'] = [];
+  let page: RankingResponse;
   let cursor: string | null = null;
   do {
     const query = new URLSearchParams(filters);
     query.set('limit', String(Math.min(500, top - items.length)));
     if (cursor) query.set('cursor', cursor);
-    page = await api<Page>('GET', `/rankings?${query}`);
+    page = await api<RankingResponse>('GET', `/rankings?${query}`);
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < top);
@@ -322,33 +309,6 @@ async function rank(): Promise<void> {
 }
 
 async function partner(id: string): Promise<void> {
-  interface PartnerView {
-    id: string;
-    name: string;
-    type: string | null;
-    region: string | null;
-    asOf: string;
-    score: {
-      value: number | null;
-      tier: string | null;
-      rank: number | null;
-      percentile: number | null;
-      provisional: boolean;
-      modelVersion: number | null;
-      runId: string | null;
-      coverage: number | null;
-      nextTier: { name: string; pointsNeeded: number } | null;
-      breakdown: {
-        metric: string;
-        group: string;
-        raw: number | null;
-        normalized: number | null;
-        weight: number;
-        contribution: number;
-      }[];
-      groups: Record<string, number>;
-    };
-  }
   const view = await api<PartnerView>('GET', `/partners/${encodeURIComponent(id)}`);
   const { score } = view;
   console.log(
