@@ -1,11 +1,14 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   paginateQuery,
-  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertStatus } from '../ports.ts';
@@ -100,22 +103,29 @@ export class DynamoPartnerStore implements PartnerStore {
     );
   }
 
+  /**
+   * Sent as a low-level `UpdateItemCommand` with the few string and number values marshalled here:
+   * an import is bound by the SDK's CPU cost per request, and skipping the document client's
+   * marshalling middleware took a 10,000-upsert probe from ~1,660 to ~2,080 writes/s (README,
+   * "Ingestion"). Same request, same guarantees.
+   */
   private async upsertOne(upsert: PartnerUpsert): Promise<UpsertOutcome> {
+    const now = new Date().toISOString();
     const names: Record<string, string> = {
       '#asOf': 'asOf',
       '#updatedAt': 'updatedAt',
       '#id': 'id',
       '#name': 'name',
     };
-    const values: Record<string, unknown> = {
-      ':asOf': upsert.asOf,
-      ':now': new Date().toISOString(),
-      ':id': upsert.id,
+    const values: Record<string, AttributeValue> = {
+      ':asOf': { S: upsert.asOf },
+      ':now': { S: now },
+      ':id': { S: upsert.id },
     };
     const set = ['#id = :id', '#asOf = :asOf', '#updatedAt = :now'];
     const remove: string[] = [];
     if (upsert.name !== undefined) {
-      values[':name'] = upsert.name;
+      values[':name'] = { S: upsert.name };
       set.push('#name = :name');
     } else set.push('#name = if_not_exists(#name, :id)');
     for (const field of ['type', 'region'] as const) {
@@ -124,13 +134,13 @@ export class DynamoPartnerStore implements PartnerStore {
       names[`#${field}`] = field;
       if (value === null) remove.push(`#${field}`);
       else {
-        values[`:${field}`] = value;
+        values[`:${field}`] = { S: value };
         set.push(`#${field} = :${field}`);
       }
     }
     if (upsert.source !== undefined) {
       names['#source'] = 'source';
-      values[':source'] = upsert.source;
+      values[':source'] = { S: upsert.source };
       set.push('#source = :source');
     }
     let n = 0;
@@ -139,16 +149,17 @@ export class DynamoPartnerStore implements PartnerStore {
       names[placeholder] = METRIC_ATTRIBUTE_PREFIX + metric;
       if (value === null) remove.push(placeholder);
       else {
-        values[`:m${n}`] = value;
+        values[`:m${n}`] = numberValue(value);
         set.push(`${placeholder} = :m${n}`);
       }
       n++;
     }
+    const key = keys.partner(upsert.id);
     try {
       const output = await this.client.send(
-        new UpdateCommand({
+        new UpdateItemCommand({
           TableName: this.tableName,
-          Key: keys.partner(upsert.id),
+          Key: { pk: { S: key.pk }, sk: { S: key.sk } },
           UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ConditionExpression: 'attribute_not_exists(pk) OR #asOf <= :asOf',
           ExpressionAttributeNames: names,
@@ -156,15 +167,16 @@ export class DynamoPartnerStore implements PartnerStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const old = output.Attributes ? toPartnerRecord(output.Attributes) : null;
-      const partner = merge(old, upsert, values[':now'] as string);
+      const oldItem = output.Attributes ? fromAttributeValues(output.Attributes) : null;
+      const old = oldItem ? toPartnerRecord(oldItem) : null;
+      const partner = merge(old, upsert, now);
       const status: UpsertStatus =
         old === null ? 'created' : sameData(old, partner) ? 'unchanged' : 'updated';
       return {
         id: upsert.id,
         status,
         partner,
-        previousSource: (output.Attributes?.source as string | undefined) ?? null,
+        previousSource: (oldItem?.source as string | undefined) ?? null,
       };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
@@ -173,6 +185,22 @@ export class DynamoPartnerStore implements PartnerStore {
       throw error;
     }
   }
+}
+
+/** A metric value as a DynamoDB number (what the document client's marshaller sends). */
+function numberValue(value: number): AttributeValue {
+  if (!Number.isFinite(value)) throw new Error(`metric value ${value} is not a finite number`);
+  return { N: value.toString() };
+}
+
+/** The string and number attributes of a low-level item (all a partner item holds that is read). */
+function fromAttributeValues(attributes: Record<string, AttributeValue>): Item {
+  const item: Item = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value.S !== undefined) item[name] = value.S;
+    else if (value.N !== undefined) item[name] = Number(value.N);
+  }
+  return item;
 }
 
 /** A stored partner item as a {@link PartnerRecord}. */
