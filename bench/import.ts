@@ -8,6 +8,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -68,8 +69,13 @@ export async function run(): Promise<Record<string, number>> {
     }));
     units.write = 0;
     const importStart = performance.now();
+    const importerCpu = process.cpuUsage();
+    const serverCpu = dynamo.cpuSeconds();
     await handler(s3Event({ bucket, key, eTag }), lambdaContext('import-csv', 900_000));
     const importSeconds = (performance.now() - importStart) / 1000;
+    const importerCpuEnd = process.cpuUsage(importerCpu);
+    const importerCpuPct = ((importerCpuEnd.user + importerCpuEnd.system) / 1e6 / importSeconds) * 100;
+    const serverCpuPct = ((dynamo.cpuSeconds() - serverCpu) / importSeconds) * 100;
     const importUnits = units.write;
     const record = await new DynamoImportStore(client, importTable).get('bench');
     if (record?.status !== 'completed' || record.rowsImported !== ROWS) {
@@ -79,8 +85,10 @@ export async function run(): Promise<Record<string, number>> {
     // 2. Baseline: the same items, prebuilt in memory, with BatchWriteItem (25 per request).
     const items = Array.from({ length: ROWS }, (_, i) => partnerItem(i));
     const batchStart = performance.now();
+    const batchServerCpu = dynamo.cpuSeconds();
     await batchPutAll(client, baselineTable, items, { concurrency: CONCURRENCY });
     const batchSeconds = (performance.now() - batchStart) / 1000;
+    const batchServerCpuPct = ((dynamo.cpuSeconds() - batchServerCpu) / batchSeconds) * 100;
 
     // 3. Peak RSS of a 1,000,000-row file through the same streaming path, in a fresh process.
     const rssKey = 'imports/bench-rss.csv';
@@ -100,6 +108,12 @@ export async function run(): Promise<Record<string, number>> {
       'import.rowsPerSec': rowsPerSec,
       'import.vsBatchWrite': rowsPerSec / (ROWS / batchSeconds),
       'import.wruPerPartner': importUnits / ROWS,
+      // Where the time goes (% of one core, during each phase): the import sends one conditional
+      // UpdateItem per row and is bound by the SDK's per-request CPU in the importer; the baseline
+      // sends one request per 25 items and is bound by dynalite (README, "Ingestion").
+      'import.importerCpuPct': importerCpuPct,
+      'import.serverCpuPct': serverCpuPct,
+      'import.batchServerCpuPct': batchServerCpuPct,
       'import.peakRssMb': peakRssMb,
     };
   } finally {
@@ -184,7 +198,16 @@ async function createTable(endpoint: string, name: string): Promise<string> {
   return name;
 }
 
-async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
+/**
+ * dynalite in a child process, in memory (`npm start` keeps it in LevelDB under `DATA_DIR`; both
+ * sides of the ratio use the same server, so the ratio compares request shapes, not storage).
+ * `cpuSeconds` reads the child's CPU time from /proc (0 where there is none).
+ */
+async function startDynalite(): Promise<{
+  endpoint: string;
+  cpuSeconds: () => number;
+  stop: () => Promise<void>;
+}> {
   const script = `
     import dynalite from 'dynalite';
     const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -196,8 +219,18 @@ async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<
   });
   const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
   const { port } = JSON.parse(chunk.toString()) as { port: number };
+  const ticksPerSecond = 100; // USER_HZ on Linux
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    cpuSeconds: () => {
+      try {
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+      } catch {
+        return 0;
+      }
+    },
     stop: async () => {
       child.kill();
       await once(child, 'exit');
