@@ -6,9 +6,9 @@
  * 1,000,000-row file parsed and validated through the same streaming path (in a fresh process, so
  * earlier parts' heaps do not count). BENCH_IMPORT_ROWS scales the first two down.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,7 @@ import type { RescoreRequester } from '#core/ports.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler } from '#functions/import-csv.ts';
 import { lambdaContext, s3Event } from '../test/support/events.ts';
+import { startDynaliteProcess } from './support/dynalite-process.ts';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const RSS_ROWS = 1_000_000;
@@ -39,7 +40,7 @@ const region = 'us-east-1';
 const METRICS = ['sales', 'transactions', 'reputation', 'communicationFrequency', 'commonCustomers'];
 
 export async function run(): Promise<Record<string, number>> {
-  const dynamo = await startDynalite();
+  const dynamo = await startDynaliteProcess();
   const s3Dir = await mkdtemp(path.join(tmpdir(), 'bench-s3-'));
   const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3Dir });
   const s3Endpoint = `http://127.0.0.1:${((await s3rver.run()) as AddressInfo).port}`;
@@ -196,46 +197,6 @@ async function createTable(endpoint: string, name: string): Promise<string> {
   await raw.send(new CreateTableCommand(createTableInput(name)));
   raw.destroy();
   return name;
-}
-
-/**
- * dynalite in a child process, in memory (`npm start` keeps it in LevelDB under `DATA_DIR`; both
- * sides of the ratio use the same server, so the ratio compares request shapes, not storage).
- * `cpuSeconds` reads the child's CPU time from /proc (0 where there is none).
- */
-async function startDynalite(): Promise<{
-  endpoint: string;
-  cpuSeconds: () => number;
-  stop: () => Promise<void>;
-}> {
-  const script = `
-    import dynalite from 'dynalite';
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
-  `;
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  const { port } = JSON.parse(chunk.toString()) as { port: number };
-  const ticksPerSecond = 100; // USER_HZ on Linux
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    cpuSeconds: () => {
-      try {
-        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-      } catch {
-        return 0;
-      }
-    },
-    stop: async () => {
-      child.kill();
-      await once(child, 'exit');
-    },
-  };
 }
 
 interface RssJob {

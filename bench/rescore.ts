@@ -1,10 +1,3 @@
-/**
- * Bench part `rescore` (contract §8): one run over 100,000 partners in dynalite (in a child process,
- * so the server does not share the event loop with the run), the units it consumes, and the top-50
- * `/rankings` read against a plain GetItem on the same server. BENCH_RESCORE_PARTNERS scales it down.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
@@ -24,6 +17,7 @@ import { createTableInput } from '#core/table.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
 import { httpEvent, lambdaContext } from '#test/support/events.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
+import { startDynaliteProcess } from './support/dynalite-process.ts';
 
 const PARTNERS = Number(process.env.BENCH_RESCORE_PARTNERS ?? 100_000);
 const LATENCY_SAMPLES = 400;
@@ -37,7 +31,7 @@ interface Units {
 }
 
 export async function run(): Promise<Record<string, number>> {
-  const server = await startDynalite();
+  const server = await startDynaliteProcess();
   const units: Units = { read: 0, write: 0 };
   const client = createDocumentClient({ endpoint: server.endpoint, region, credentials });
   client.middlewareStack.add(
@@ -178,26 +172,4 @@ function median(values: number[]): number {
   return sorted.length % 2
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
-}
-
-/** dynalite (in memory) in a child Node process on a free port. */
-async function startDynalite(): Promise<{ endpoint: string; stop: () => Promise<void> }> {
-  const script = `
-    import dynalite from 'dynalite';
-    const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-    server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
-  `;
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [chunk] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  const { port } = JSON.parse(chunk.toString()) as { port: number };
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill();
-      await once(child, 'exit');
-    },
-  };
 }
