@@ -11,7 +11,8 @@ import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { runImport } from '#core/imports/csv-import.ts';
 import type { PartnerStore, PartnerUpsert } from '#core/ports.ts';
 
-interface RssJob {
+/** What the parent bench hands this job (JSON in `BENCH_IMPORT_RSS_JOB`). */
+export interface RssJob {
   dynamoEndpoint: string;
   s3Endpoint: string;
   table: string;

@@ -29,6 +29,7 @@ import type { RescoreRequester } from '#core/ports.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler } from '#functions/import-csv.ts';
 import { lambdaContext, s3Event } from '../test/support/events.ts';
+import type { RssJob } from './import-rss-job.ts';
 import { startDynaliteProcess } from './support/dynalite-process.ts';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
@@ -197,16 +198,6 @@ async function createTable(endpoint: string, name: string): Promise<string> {
   await raw.send(new CreateTableCommand(createTableInput(name)));
   raw.destroy();
   return name;
-}
-
-interface RssJob {
-  dynamoEndpoint: string;
-  s3Endpoint: string;
-  table: string;
-  bucket: string;
-  key: string;
-  eTag: string;
-  rows: number;
 }
 
 /** Runs `import-rss-job.ts` in a child process and returns the peak RSS it reports. */

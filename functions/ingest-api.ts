@@ -1,13 +1,12 @@
-import { NotFoundError } from '#core/errors.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import * as dependencies from './dependencies.ts';
-import { createHttpHandler, type RouteHandler } from './http/http-handler.ts';
+import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsWriteRoutes } from './http/routes/imports.ts';
 import { modelWriteRoutes } from './http/routes/model.ts';
 import { partnersWriteRoutes } from './http/routes/partners-write.ts';
 import { rescoreRoutes } from './http/routes/runs.ts';
-import { ROUTES, type RouteKeyOf, routeKey } from './routes.ts';
+import type { RouteKeyOf } from './routes.ts';
 
 /** What the write routes need; tests pass their own, Lambda builds them from the environment. */
 export interface IngestDeps {
@@ -34,19 +33,7 @@ function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, Rout
  * requests and model activation. `deps` is built on the first request.
  */
 export function createHandler(deps: () => IngestDeps) {
-  let table: ReturnType<typeof routes> | null = null;
-  const dispatch =
-    (key: RouteKeyOf<'ingest-api'>): RouteHandler =>
-    async (request) => {
-      table ??= routes(deps());
-      const route = table[key];
-      if (!route) throw new NotFoundError(`No route ${key} in this function.`);
-      return route(request);
-    };
-  const keys = ROUTES.filter((route) => route.function === 'ingest-api').map(
-    (route) => routeKey(route) as RouteKeyOf<'ingest-api'>,
-  );
-  return createHttpHandler(Object.fromEntries(keys.map((key) => [key, dispatch(key)])));
+  return createRouteTableHandler('ingest-api', () => routes(deps()));
 }
 
 export const handler = createHandler(() => ({

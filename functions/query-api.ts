@@ -1,16 +1,15 @@
-import { NotFoundError } from '#core/errors.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import * as dependencies from './dependencies.ts';
-import { createHttpHandler, type RouteHandler } from './http/http-handler.ts';
+import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
 import { rankingsRoutes } from './http/routes/rankings.ts';
 import { runsReadRoutes } from './http/routes/runs.ts';
-import { ROUTES, type RouteKeyOf, routeKey } from './routes.ts';
+import type { RouteKeyOf } from './routes.ts';
 
 /** What the read-only routes need; tests pass their own, Lambda builds them from the environment. */
 export interface QueryDeps {
@@ -41,19 +40,7 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
  * serves `/health` touches nothing.
  */
 export function createHandler(deps: () => QueryDeps) {
-  let table: ReturnType<typeof routes> | null = null;
-  const dispatch =
-    (key: RouteKeyOf<'query-api'>): RouteHandler =>
-    async (request) => {
-      table ??= routes(deps());
-      const route = table[key];
-      if (!route) throw new NotFoundError(`No route ${key} in this function.`);
-      return route(request);
-    };
-  const keys = ROUTES.filter((route) => route.function === 'query-api').map(
-    (route) => routeKey(route) as RouteKeyOf<'query-api'>,
-  );
-  return createHttpHandler(Object.fromEntries(keys.map((key) => [key, dispatch(key)])));
+  return createRouteTableHandler('query-api', () => routes(deps()));
 }
 
 export const handler = createHandler(() => ({

@@ -3,8 +3,9 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { PayloadTooLargeError } from '#core/errors.ts';
+import { NotFoundError, PayloadTooLargeError } from '#core/errors.ts';
 import { logger } from '#core/observability.ts';
+import { type HttpFunctionName, ROUTES, type RouteKeyOf, routeKey } from '../routes.ts';
 import { problem, problemFromError, problemResponse } from './problem.ts';
 
 /** Largest request body accepted (contract §3): Lambda's own synchronous payload limit. */
@@ -85,4 +86,28 @@ function toResponse(result: HttpResult): APIGatewayProxyStructuredResultV2 {
     headers: { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json', ...result.headers },
     body: isText ? (result.body as string) : JSON.stringify(result.body),
   };
+}
+
+/**
+ * The handler of one HTTP function of the route table: it answers exactly the routes `ROUTES` gives
+ * that function, with route handlers built on the first request (dependencies are created once per
+ * container, and a test can hand in its own).
+ */
+export function createRouteTableHandler<F extends HttpFunctionName>(
+  functionName: F,
+  build: () => Partial<Record<RouteKeyOf<F>, RouteHandler>>,
+) {
+  let table: Partial<Record<RouteKeyOf<F>, RouteHandler>> | null = null;
+  const dispatch =
+    (key: RouteKeyOf<F>): RouteHandler =>
+    async (request) => {
+      table ??= build();
+      const route = table[key];
+      if (!route) throw new NotFoundError(`No route ${key} in this function.`);
+      return route(request);
+    };
+  const keys = ROUTES.filter((route) => route.function === functionName).map(
+    (route) => routeKey(route) as RouteKeyOf<F>,
+  );
+  return createHttpHandler(Object.fromEntries(keys.map((key) => [key, dispatch(key)])));
 }
