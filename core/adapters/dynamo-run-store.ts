@@ -18,6 +18,7 @@ import type {
   RunStore,
   ScoreRecord,
 } from '../runs/run-store.ts';
+import type { RunStatistics } from '../scoring/score-population.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type Item = Record<string, unknown>;
@@ -215,7 +216,7 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async putStatistics(runId: string, statistics: unknown): Promise<void> {
+  async putStatistics(runId: string, statistics: RunStatistics): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -224,9 +225,9 @@ export class DynamoRunStore implements RunStore {
     );
   }
 
-  async getStatistics(runId: string): Promise<unknown | null> {
+  async getStatistics(runId: string): Promise<RunStatistics | null> {
     const item = await this.get(keys.runStatistics(runId));
-    return typeof item?.statistics === 'string' ? JSON.parse(item.statistics) : null;
+    return typeof item?.statistics === 'string' ? (JSON.parse(item.statistics) as RunStatistics) : null;
   }
 
   async putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void> {

@@ -2,7 +2,6 @@ import { mapWithConcurrency } from '../adapters/concurrency.ts';
 import type { ModelStore, PartnerStore, UpsertStatus } from '../ports.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { provisionalScore } from '../scoring/explain.ts';
-import type { RunStatistics } from '../scoring/score-population.ts';
 import { parsePartnerRequest } from './partner.schema.ts';
 
 export interface UpsertPartnersDeps {
@@ -33,7 +32,7 @@ export async function upsertPartners(deps: UpsertPartnersDeps, body: unknown): P
   const upserts = parsePartnerRequest(body, model, new Date(nowMs).toISOString());
   const outcomes = await deps.partners.upsert(upserts);
   const current = await deps.runs.getCurrent();
-  const stats = current ? ((await deps.runs.getStatistics(current.runId)) as RunStatistics | null) : null;
+  const stats = current ? await deps.runs.getStatistics(current.runId) : null;
   return mapWithConcurrency(outcomes, 16, async (outcome): Promise<UpsertResult> => {
     const base = { id: outcome.id, status: outcome.status, score: null, tier: null };
     if (!current || !stats || !outcome.partner) return { ...base, provisional: outcome.status !== 'stale' };

@@ -9,7 +9,6 @@ import {
   provisionalScore,
   type ScoreExplanation,
 } from '../scoring/explain.ts';
-import type { RunStatistics } from '../scoring/score-population.ts';
 
 /** The `score` object of `GET /partners/{id}` (contract §3). */
 export interface PartnerScore {
@@ -86,7 +85,7 @@ export async function readPartner(deps: PartnerScoreDeps, id: string): Promise<P
       },
     };
   }
-  const stats = (await deps.runs.getStatistics(current.runId)) as RunStatistics | null;
+  const stats = await deps.runs.getStatistics(current.runId);
   if (!stats) return { ...view, score: noScore(active.version) };
   const explanation = provisionalScore(model, stats, partner, deps.now(), record?.tier ?? null);
   return {

@@ -1,5 +1,6 @@
 import type { RescoreReason } from '../ports.ts';
 import type { RankingEntry } from '../ranking/ranking-store.ts';
+import type { RunStatistics } from '../scoring/score-population.ts';
 
 export type RunStatus = 'running' | 'completed' | 'failed';
 
@@ -90,8 +91,9 @@ export interface RunStore {
    * `previousRunId` (or is absent when that is `null`). `false` when another run switched first.
    */
   switchCurrent(next: CurrentRunPointer, previousRunId: string | null): Promise<boolean>;
-  putStatistics(runId: string, statistics: unknown): Promise<void>;
-  getStatistics(runId: string): Promise<unknown | null>;
+  /** The run's population statistics, which provisional scores are computed against. */
+  putStatistics(runId: string, statistics: RunStatistics): Promise<void>;
+  getStatistics(runId: string): Promise<RunStatistics | null>;
   /** Writes score records (history) with TTL; retries unprocessed items. */
   putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void>;
   getScoreRecord(id: string, scoredAt: string, runId: string): Promise<ScoreRecord | null>;
