@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { type CsvError, type Options as CsvOptions, parse } from 'csv-parse';
@@ -609,13 +610,4 @@ function hasBareCarriageReturn(bytes: Buffer): boolean {
     if (bytes[at + 1] !== 0x0a) return true;
   }
   return false;
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }
