@@ -1,10 +1,9 @@
 import * as z from 'zod/mini';
-import { NotFoundError, ValidationError } from '#core/errors.ts';
-import { partnerIdProblem } from '#core/partners/partner-rules.ts';
+import { NotFoundError } from '#core/errors.ts';
 import { type PartnerScoreDeps, readPartner } from '#core/ranking/partner-score.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
-import { limitParam, parseQuery } from './query-params.ts';
+import { limitParam, parseQuery, partnerIdParam } from './query-params.ts';
 
 const historyQuery = z.object({ limit: limitParam(1000) });
 
@@ -19,10 +18,10 @@ export function partnersReadRoutes(
   return {
     'GET /partners/{id}': async ({ pathParameters }) => ({
       status: 200,
-      body: await readPartner(deps, partnerId(pathParameters)),
+      body: await readPartner(deps, partnerIdParam(pathParameters)),
     }),
     'GET /partners/{id}/history': async ({ pathParameters, query }) => {
-      const id = partnerId(pathParameters);
+      const id = partnerIdParam(pathParameters);
       const { limit } = parseQuery(historyQuery, query);
       const records = await deps.runs.history(id, limit === undefined ? 100 : Number(limit));
       if (records.length === 0 && !(await deps.partners.get(id))) {
@@ -42,12 +41,4 @@ export function partnersReadRoutes(
       };
     },
   };
-}
-
-/** The `{id}` path parameter, checked like a stored id (a 400, not a failed key lookup). */
-function partnerId(pathParameters: Record<string, string>): string {
-  const id = pathParameters.id ?? '';
-  const problem = partnerIdProblem(id);
-  if (problem) throw new ValidationError([{ path: '/path/id', message: `partner id ${problem}` }]);
-  return id;
 }

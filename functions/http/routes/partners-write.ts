@@ -1,8 +1,8 @@
-import { NotFoundError, ValidationError } from '#core/errors.ts';
-import { partnerIdProblem } from '#core/partners/partner-rules.ts';
+import { NotFoundError } from '#core/errors.ts';
 import { type UpsertPartnersDeps, upsertPartners } from '#core/partners/upsert-partners.ts';
 import type { PartnerStore } from '#core/ports.ts';
 import type { RouteHandler } from '../http-handler.ts';
+import { partnerIdParam } from './query-params.ts';
 
 export interface PartnersWriteDeps extends UpsertPartnersDeps {
   partners: UpsertPartnersDeps['partners'] & Pick<PartnerStore, 'delete'>;
@@ -18,9 +18,7 @@ export function partnersWriteRoutes(
       body: { results: await upsertPartners(deps, body) },
     }),
     'DELETE /partners/{id}': async ({ pathParameters }) => {
-      const id = pathParameters.id ?? '';
-      const problem = partnerIdProblem(id);
-      if (problem) throw new ValidationError([{ path: '/path/id', message: `partner id ${problem}` }]);
+      const id = partnerIdParam(pathParameters);
       if (!(await deps.partners.delete(id)))
         throw new NotFoundError(`No partner with id ${JSON.stringify(id)}.`);
       return { status: 204 };

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '#core/errors.ts';
+import { partnerIdProblem } from '#core/partners/partner-rules.ts';
 import { zodIssuesToFieldErrors } from '#core/validation.ts';
 
 /** A `limit` query parameter: a plain whole number in `1…max`, one error when it is anything else. */
@@ -22,4 +23,12 @@ export function parseQuery<T extends z.ZodMiniType>(schema: T, query: Record<str
   const parsed = z.safeParse(schema, query);
   if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues, ['query']));
   return parsed.data;
+}
+
+/** The `{id}` path parameter, checked like a stored partner id (a 400, not a failed key lookup). */
+export function partnerIdParam(pathParameters: Record<string, string>): string {
+  const id = pathParameters.id ?? '';
+  const problem = partnerIdProblem(id);
+  if (problem) throw new ValidationError([{ path: '/path/id', message: `partner id ${problem}` }]);
+  return id;
 }
