@@ -18,8 +18,8 @@ export interface QueryDeps {
   runs: RunStore;
   rankings: RankingStore;
   signer: CursorSigner;
-  imports: Pick<ImportStore, 'createPending' | 'get'>;
-  objects: Pick<ObjectStore, 'presignPut' | 'presignGet'>;
+  imports: Pick<ImportStore, 'get'>;
+  objects: Pick<ObjectStore, 'presignGet'>;
   now: () => number;
 }
 

@@ -8,14 +8,19 @@ import type { RouteHandler } from '../http-handler.ts';
 const UPLOAD_URL_SECONDS = 15 * 60;
 const REPORT_URL_SECONDS = 60 * 60;
 
-export interface ImportsRouteDeps {
-  imports: Pick<ImportStore, 'createPending' | 'get'>;
-  objects: Pick<ObjectStore, 'presignPut' | 'presignGet'>;
+export interface ImportsWriteDeps {
+  imports: Pick<ImportStore, 'createPending'>;
+  objects: Pick<ObjectStore, 'presignPut'>;
   now: () => number;
 }
 
+export interface ImportsReadDeps {
+  imports: Pick<ImportStore, 'get'>;
+  objects: Pick<ObjectStore, 'presignGet'>;
+}
+
 /** `POST /imports` (ingest-api): a presigned PUT URL for one CSV file and a pending import record. */
-export function importsWriteRoutes(deps: ImportsRouteDeps): Record<'POST /imports', RouteHandler> {
+export function importsWriteRoutes(deps: ImportsWriteDeps): Record<'POST /imports', RouteHandler> {
   return {
     'POST /imports': async ({ body }) => {
       if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
@@ -34,7 +39,7 @@ export function importsWriteRoutes(deps: ImportsRouteDeps): Record<'POST /import
 }
 
 /** `GET /imports/{importId}` (query-api): the import's status, counts, first errors and report URL. */
-export function importsReadRoutes(deps: ImportsRouteDeps): Record<'GET /imports/{importId}', RouteHandler> {
+export function importsReadRoutes(deps: ImportsReadDeps): Record<'GET /imports/{importId}', RouteHandler> {
   return {
     'GET /imports/{importId}': async ({ pathParameters }) => {
       const importId = pathParameters.importId ?? '';
