@@ -17,7 +17,6 @@ import { RunRequester } from '#core/runs/run-requester.ts';
 /**
  * Dependencies of the Lambda entries, built from the environment once, on first use (not at module
  * load, so tests can import handlers without an environment and inject their own deps).
- * Each part adds its own lazy getters here.
  */
 export function lazy<T>(build: () => T): () => T {
   let value: T | undefined;
@@ -38,7 +37,7 @@ export const bucketName = lazy(() => required(env(), 'BUCKET_NAME'));
 export const documentClient = lazy(() => createDocumentClient());
 export const s3Client = lazy(() => createS3Client({ forcePathStyle: env().S3_FORCE_PATH_STYLE === 'true' }));
 
-// Runs and rankings. `@__PURE__` lets esbuild drop the getters (and their SDK clients) a function never uses.
+// Stores and adapters. `@__PURE__` lets esbuild drop the getters (and their SDK clients) a function never uses.
 export const partnerStore = /* @__PURE__ */ lazy(() => new DynamoPartnerStore(documentClient(), tableName()));
 export const modelStore = /* @__PURE__ */ lazy(() => new DynamoModelStore(documentClient(), tableName()));
 export const importStore = /* @__PURE__ */ lazy(() => new DynamoImportStore(documentClient(), tableName()));
