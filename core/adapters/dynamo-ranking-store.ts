@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import {
   decodeEntries,
@@ -51,21 +51,15 @@ export class DynamoRankingStore implements RankingStore {
     return this.query('pk = :pk', { ':pk': keys.rankingListPk(runId, list) });
   }
 
-  /** The pages a key condition selects, in order: a Query response stops at 1 MB, so it continues from there. */
+  /** The pages a key condition selects, in order (a Query response stops at 1 MB; the paginator continues). */
   private async *query(condition: string, values: Record<string, unknown>): AsyncIterable<RankingPage> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.client.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: condition,
-          ExpressionAttributeValues: values,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    const outputs = paginateQuery(
+      { client: this.client },
+      { TableName: this.tableName, KeyConditionExpression: condition, ExpressionAttributeValues: values },
+    );
+    for await (const output of outputs) {
       for (const item of output.Items ?? []) yield toPage(item);
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    }
   }
 }
 
