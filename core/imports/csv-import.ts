@@ -424,17 +424,7 @@ class SegmentImporter {
     if (!handover && this.rowsSinceCheckpoint < this.options.checkpointRows) return true;
     this.rowsSinceCheckpoint = 0;
     const reportParts = await this.flushReport();
-    this.progress = {
-      ...this.progress,
-      checkpoint: {
-        offset: position.offset,
-        line: position.line,
-        header: header.fields,
-        delimiter: dialect.delimiter,
-        recordDelimiter: dialect.recordDelimiter,
-        reportParts,
-      } satisfies ImportCheckpoint,
-    };
+    this.progress = { ...this.progress, checkpoint: checkpointAt(header, dialect, position, reportParts) };
     const leaseUntil = handover
       ? Date.now() + this.options.handoverLeaseMs
       : Date.now() + this.deps.remainingMs();
@@ -479,14 +469,7 @@ class SegmentImporter {
     this.progress = {
       ...this.progress,
       ...(errors ? { errors } : {}),
-      checkpoint: {
-        offset: position.offset,
-        line: position.line,
-        header: header.fields,
-        delimiter: dialect.delimiter,
-        recordDelimiter: dialect.recordDelimiter,
-        reportParts: parts,
-      },
+      checkpoint: checkpointAt(header, dialect, position, parts),
     };
     let reportKey: string | null = null;
     if (parts > 0) {
@@ -543,6 +526,23 @@ class SegmentImporter {
       this.progress = { ...this.progress, warnings: [...warnings, 'further warnings were left out'] };
     }
   }
+}
+
+/** Where a retry or a continuation resumes: the next row's byte offset and line, with the file's header and dialect. */
+function checkpointAt(
+  header: HeaderMap,
+  dialect: CsvDialect,
+  position: { offset: number; line: number },
+  reportParts: number,
+): ImportCheckpoint {
+  return {
+    offset: position.offset,
+    line: position.line,
+    header: header.fields,
+    delimiter: dialect.delimiter,
+    recordDelimiter: dialect.recordDelimiter,
+    reportParts,
+  };
 }
 
 /** An item the store refused for good (see {@link upsertOrRefuse}). */
