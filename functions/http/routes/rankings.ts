@@ -1,6 +1,5 @@
 import * as z from 'zod/mini';
 import { MAX_TEXT_LENGTH } from '#core/partners/partner-rules.ts';
-import type { CursorSigner } from '#core/ranking/cursor.ts';
 import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
@@ -38,27 +37,18 @@ const rankingsQuery = z.object({
   type: filter('type'),
 });
 
-export interface RankingsRouteDeps {
-  runs: ReadRankingsDeps['runs'];
-  rankings: ReadRankingsDeps['rankings'];
-  signer: CursorSigner;
-}
-
 /** `GET /rankings`: one page of the current ranking. */
-export function rankingsRoutes(deps: RankingsRouteDeps): Record<'GET /rankings', RouteHandler> {
+export function rankingsRoutes(deps: ReadRankingsDeps): Record<'GET /rankings', RouteHandler> {
   return {
     'GET /rankings': async ({ query }) => {
       const { limit, cursor, tier, region, type } = parseQuery(rankingsQuery, query);
-      const body = await readRankings(
-        { runs: deps.runs, rankings: deps.rankings, signer: deps.signer },
-        {
-          limit: limit === undefined ? 50 : Number(limit),
-          ...(cursor === undefined ? {} : { cursor }),
-          ...(tier === undefined ? {} : { tier }),
-          ...(region === undefined ? {} : { region }),
-          ...(type === undefined ? {} : { type }),
-        },
-      );
+      const body = await readRankings(deps, {
+        limit: limit === undefined ? 50 : Number(limit),
+        ...(cursor === undefined ? {} : { cursor }),
+        ...(tier === undefined ? {} : { tier }),
+        ...(region === undefined ? {} : { region }),
+        ...(type === undefined ? {} : { type }),
+      });
       return { status: 200, body };
     },
   };
