@@ -5,7 +5,7 @@ import type { ModelStore, PartnerStore } from '../ports.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { ColumnsBuilder } from '../scoring/columns.ts';
 import { type ModelPreview, previewModel } from '../scoring/preview.ts';
-import { lists, type RankingStore } from './ranking-store.ts';
+import { type RankingStore, type RunPlace, readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
   partners: Pick<PartnerStore, 'readShard'>;
@@ -25,12 +25,7 @@ export async function previewCandidate(
   limit: number,
 ): Promise<ModelPreview> {
   const [active, current] = await Promise.all([deps.models.getActive(), deps.runs.getCurrent()]);
-  const tiers = new Map<string, string | null>();
-  if (current) {
-    for await (const page of deps.rankings.readList(current.runId, lists.all)) {
-      for (const entry of page.entries) tiers.set(entry.id, entry.tier);
-    }
-  }
+  const places = current ? await readRunPlaces(deps.rankings, current.runId) : new Map<string, RunPlace>();
   // Columns for the metrics of both models, so each model finds its own.
   const known = new Set(active.model.metrics.map((metric) => normalizeName(metric.name)));
   const union: ScoringModel = {
@@ -50,7 +45,7 @@ export async function previewCandidate(
   const columns = builder.build();
   return previewModel(columns, active.model, candidate, {
     runTimeMs: deps.now(),
-    currentTiers: columns.ids.map((id) => tiers.get(id) ?? null),
+    currentTiers: columns.ids.map((id) => places.get(id)?.tier ?? null),
     limit,
   });
 }

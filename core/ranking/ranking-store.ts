@@ -62,6 +62,24 @@ export interface RankingStore {
   readList(runId: string, list: string): AsyncIterable<RankingPage>;
 }
 
+/** A partner's tier and rank in one run. */
+export interface RunPlace {
+  tier: string | null;
+  rank: number;
+}
+
+/** Tier and rank of every partner of a completed run, by id, from its `all` list. */
+export async function readRunPlaces(
+  rankings: Pick<RankingStore, 'readList'>,
+  runId: string,
+): Promise<Map<string, RunPlace>> {
+  const places = new Map<string, RunPlace>();
+  for await (const page of rankings.readList(runId, lists.all)) {
+    for (const entry of page.entries) places.set(entry.id, { tier: entry.tier, rank: entry.rank });
+  }
+  return places;
+}
+
 type EntryTuple = [
   number,
   string,

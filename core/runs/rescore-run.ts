@@ -2,7 +2,13 @@ import type { ScoringModel } from '../model/scoring-model.ts';
 import { logger } from '../observability.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
 import { ListPager } from '../ranking/list-pager.ts';
-import { HEAD_MAX_BYTES, lists, type RankingEntry, type RankingStore } from '../ranking/ranking-store.ts';
+import {
+  HEAD_MAX_BYTES,
+  type RankingEntry,
+  type RankingStore,
+  type RunPlace,
+  readRunPlaces,
+} from '../ranking/ranking-store.ts';
 import { ColumnsBuilder } from '../scoring/columns.ts';
 import { type PopulationScores, scorePopulation } from '../scoring/score-population.ts';
 import type { CurrentRunPointer, RunRecord, RunStore, ScoreRecord } from './run-store.ts';
@@ -35,11 +41,6 @@ export interface RunOutcome {
   run: RunRecord | null;
   /** `false` when there was nothing to do (unknown run, finished, executing elsewhere, lease lost). */
   executed: boolean;
-}
-
-interface PreviousEntry {
-  tier: string | null;
-  rank: number;
 }
 
 /**
@@ -128,7 +129,7 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
   const model = active.model;
   const previousRun = await deps.runs.getCurrent();
   const [previous, population] = await Promise.all([
-    previousRun ? readPrevious(deps.rankings, previousRun.runId) : new Map<string, PreviousEntry>(),
+    previousRun ? readRunPlaces(deps.rankings, previousRun.runId) : new Map<string, RunPlace>(),
     readPopulation(deps.partners, model),
   ]);
   const { columns, names, regions, types } = population;
@@ -230,15 +231,6 @@ function scoreRecord(
     percentile: result.percentiles[i] as number,
     normalized,
   };
-}
-
-/** Tier and rank of every partner in a completed run, from its `all` pages. */
-async function readPrevious(rankings: RankingStore, runId: string): Promise<Map<string, PreviousEntry>> {
-  const previous = new Map<string, PreviousEntry>();
-  for await (const page of rankings.readList(runId, lists.all)) {
-    for (const entry of page.entries) previous.set(entry.id, { tier: entry.tier, rank: entry.rank });
-  }
-  return previous;
 }
 
 /** Reads every partner into columns, segment by segment, all shards in parallel. */
