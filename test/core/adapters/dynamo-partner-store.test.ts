@@ -38,6 +38,20 @@ describe('DynamoPartnerStore', () => {
     expect((await store.get('p'))?.metrics).toEqual({ sales: 1 });
   });
 
+  it('applies an item whose asOf equals the stored one: only an older asOf is stale', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoPartnerStore(servers.documentClient, table);
+    const asOf = '2024-05-02T00:00:00.000Z';
+    await store.upsert([{ id: 'q', metrics: { sales: 1 }, asOf }]);
+    const [same] = await store.upsert([{ id: 'q', metrics: { sales: 2 }, asOf }]);
+    expect(same).toMatchObject({ status: 'updated', partner: { metrics: { sales: 2 }, asOf } });
+    const [older] = await store.upsert([
+      { id: 'q', metrics: { sales: 3 }, asOf: '2024-05-01T23:59:59.999Z' },
+    ]);
+    expect(older).toEqual({ id: 'q', status: 'stale', partner: null });
+    expect(await store.get('q')).toMatchObject({ metrics: { sales: 2 }, asOf });
+  });
+
   it('stores metrics as top-level attributes in the partner shard and marks the change', async () => {
     const table = await servers.createTable();
     const store = new DynamoPartnerStore(servers.documentClient, table);
