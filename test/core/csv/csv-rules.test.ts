@@ -91,6 +91,18 @@ describe('rowToUpsert', () => {
     });
   });
 
+  it('rejects a field over 1,000 characters even in an ignored column, and accepts exactly 1,000', () => {
+    // The ignored column has no rule of its own: only the field-length rule can reject these rows.
+    const wide = mapHeader(['id', 'notes', 'sales'], DEFAULT_MODEL);
+    if ('error' in wide) throw new Error(wide.error);
+    expect(rowToUpsert(['a', 'n'.repeat(1001), '1'], wide, 7, asOf, 's')).toEqual({
+      error: { line: 7, column: 'notes', message: 'field is 1001 characters long; the limit is 1000' },
+    });
+    expect(rowToUpsert(['a', 'n'.repeat(1000), '1'], wide, 7, asOf, 's')).toEqual({
+      upsert: { id: 'a', metrics: { sales: 1 }, asOf, source: 's' },
+    });
+  });
+
   it('rejects with line, column and message', () => {
     expect(rowToUpsert(['a', 'A', '1'], header, 9, asOf, 's')).toEqual({
       error: { line: 9, column: null, message: 'expected 4 fields as in the header, found 3' },
