@@ -69,14 +69,14 @@ const entriesArbitrary = fc
         id: `p${k}`,
         name: `P${k}${'名'.repeat(longName)}`,
         score: -k,
-        previousRank: null,
+        previousRank: k % 3 === 0 ? null : ((k * 7) % 50) + 1,
         type: null,
       }),
     ),
   );
 
 describe('readRankings paging', () => {
-  it('returns every matching entry exactly once, in rank order, for any sequence of limits', async () => {
+  it('returns every matching entry exactly once, in rank order with its global rank, for any sequence of limits', async () => {
     await fc.assert(
       fc.asyncProperty(
         entriesArbitrary,
@@ -91,18 +91,28 @@ describe('readRankings paging', () => {
               (!('tier' in filters) || e.tier === filters.tier) &&
               (!('region' in filters) || e.region === filters.region),
           );
-          const seen: string[] = [];
+          const seen: unknown[] = [];
           let cursor: string | undefined;
           for (let call = 0; ; call++) {
             const limit = limits[call % limits.length] as number;
             const page = await readRankings(deps, { limit, ...filters, ...(cursor ? { cursor } : {}) });
             expect(page.items.length).toBeLessThanOrEqual(limit);
-            seen.push(...page.items.map((item) => item.id));
+            seen.push(...page.items);
             if (page.nextCursor === null) break;
             expect(page.items).toHaveLength(limit);
             cursor = page.nextCursor;
           }
-          expect(seen).toEqual(expected.map((e) => e.id));
+          // Filters keep each partner's global rank, and an item is the stored entry minus the filter fields.
+          expect(seen).toEqual(
+            expected.map(({ rank, id, name, score, tier, previousRank }) => ({
+              rank,
+              id,
+              name,
+              score,
+              tier,
+              previousRank,
+            })),
+          );
         },
       ),
       { numRuns: 150 },
