@@ -424,3 +424,28 @@ describe('scores beyond 2^53', () => {
     await h.dispose();
   });
 });
+
+describe('DELETE /partners/{id} and the ranking', () => {
+  it('serves a deleted partner from the current run (marked stale) until the next run drops it', async () => {
+    const h = await createHarness(servers);
+    await h.upsert([
+      { id: 'keep', metrics: { sales: 10 } },
+      { id: 'drop', metrics: { sales: 20 } },
+    ]);
+    const run1 = await h.runNow();
+    const fresh = await h.call<RankingResponse>('GET /rankings');
+    expect(fresh.body).toMatchObject({ runId: run1, stale: false });
+
+    expect((await h.call('DELETE /partners/{id}', { pathParameters: { id: 'drop' } })).status).toBe(204);
+    const before = await h.call<RankingResponse>('GET /rankings');
+    expect(before.body).toMatchObject({ runId: run1, stale: true });
+    expect(before.body.items.map((item) => item.id)).toEqual(['drop', 'keep']);
+
+    const run2 = await h.runNow();
+    const after = await h.call<RankingResponse>('GET /rankings');
+    expect(after.body).toMatchObject({ runId: run2, stale: false });
+    expect(after.body.items.map((item) => [item.id, item.rank, item.previousRank])).toEqual([['keep', 1, 2]]);
+    expect((await h.call('GET /partners/{id}', { pathParameters: { id: 'drop' } })).status).toBe(404);
+    await h.dispose();
+  });
+});
