@@ -10,6 +10,9 @@ import { problem, problemFromError, problemResponse } from './problem.ts';
 
 /** Largest request body accepted (contract §3): Lambda's own synchronous payload limit. */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+/** What a 413 tells the caller to do instead (the local gateway's own 413 says the same). */
+export const BODY_TOO_LARGE_ADVICE =
+  'Split the partners into batches of at most 1,000, or upload a CSV through POST /imports.';
 
 /** What a route handler sees: the raw event plus the parsed pieces. */
 export interface HttpRequest {
@@ -51,7 +54,7 @@ export function createHttpHandler(routes: Partial<Record<string, RouteHandler>>)
           : Buffer.byteLength(body);
         if (bytes > MAX_BODY_BYTES) {
           throw new PayloadTooLargeError(
-            `The body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}. Split the partners into batches of at most 1,000, or upload a CSV through POST /imports.`,
+            `The body is ${bytes} bytes; the limit is ${MAX_BODY_BYTES}. ${BODY_TOO_LARGE_ADVICE}`,
           );
         }
         await jsonBodyParser.before?.(request as never);

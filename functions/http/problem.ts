@@ -11,6 +11,10 @@ export interface Problem {
   errors?: FieldError[];
 }
 
+/** The detail of every 500: it reveals nothing and tells the caller what to do (the local gateway uses it too). */
+export const INTERNAL_ERROR_DETAIL =
+  'The request could not be completed. Try again; if it keeps failing, report the time of the request.';
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
@@ -81,8 +85,5 @@ export function problemFromError(error: unknown): Problem {
     }
   }
   logger.error('unhandled error', { error: error as Error });
-  return problem(
-    500,
-    'The request could not be completed. Try again; if it keeps failing, report the time of the request.',
-  );
+  return problem(500, INTERNAL_ERROR_DETAIL);
 }

@@ -14,6 +14,8 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
+import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
+import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
 import { FunctionRunner } from './function-runner.ts';
 import {
   BodyTooLargeError,
@@ -171,21 +173,12 @@ function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
       if (response.headersSent) {
         response.destroy();
       } else if (error instanceof BodyTooLargeError) {
-        writeProblem(
-          response,
-          413,
-          'Content Too Large',
-          `${error.message} Split the partners into batches of at most 1,000, or upload a CSV through POST /imports.`,
-          { connection: 'close' },
-        );
+        writeProblem(response, 413, 'Content Too Large', `${error.message} ${BODY_TOO_LARGE_ADVICE}`, {
+          connection: 'close',
+        });
       } else {
         log.error(`${request.method} ${request.url}: the function failed`, error);
-        writeProblem(
-          response,
-          500,
-          'Internal Server Error',
-          'The request could not be completed. Try again; if it keeps failing, report the time of the request.',
-        );
+        writeProblem(response, 500, 'Internal Server Error', INTERNAL_ERROR_DETAIL);
       }
     }
   });
