@@ -3,7 +3,6 @@ import type { ScoringModel } from './model/scoring-model.ts';
 /**
  * Ports: what the use cases in `core/` need from the outside world. Adapters for DynamoDB, S3 and
  * EventBridge live in `core/adapters/`; tests may use in-memory fakes for pure core logic.
- * Each port is owned by the part of the service that implements it and may grow methods there.
  */
 
 /** A partner as stored. Metric keys are normalised names (`communicationfrequency`). */
@@ -100,7 +99,7 @@ export interface ImportCheckpoint {
   header: string[];
   delimiter: string;
   recordDelimiter: string;
-  /** Error-report segments written so far (one per invocation that rejected rows). */
+  /** Error-report parts written so far (one per checkpoint that had rejected rows since the last). */
   reportParts: number;
 }
 
