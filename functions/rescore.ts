@@ -44,11 +44,11 @@ export function createHandler(deps: () => RescoreDeps) {
         logger.info('nothing to do for this run', { status: outcome.run?.status ?? 'unknown' });
         return { runId, status: 'skipped' };
       }
-      const run = outcome.run;
+      const { run } = outcome;
       metrics.addMetric('RescoreCompleted', MetricUnit.Count, 1);
       metrics.addMetric('RescoreDurationMs', MetricUnit.Milliseconds, d.now() - startedMs);
-      metrics.addMetric('RescorePartners', MetricUnit.Count, run?.partners ?? 0);
-      logger.info('run completed', { partners: run?.partners, tierChanges: run?.tierChanges });
+      metrics.addMetric('RescorePartners', MetricUnit.Count, run.partners ?? 0);
+      logger.info('run completed', { partners: run.partners, tierChanges: run.tierChanges });
       return { runId, status: 'completed' };
     });
 }

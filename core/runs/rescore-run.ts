@@ -37,11 +37,11 @@ export interface RescoreRunDeps {
   now: () => number;
 }
 
-export interface RunOutcome {
-  run: RunRecord | null;
-  /** `false` when there was nothing to do (unknown run, finished, executing elsewhere, lease lost). */
-  executed: boolean;
-}
+/**
+ * What {@link executeRun} did: `executed` with the completed run, or not (unknown run, finished,
+ * executing elsewhere, lease lost) with the run as found.
+ */
+export type RunOutcome = { executed: true; run: RunRecord } | { executed: false; run: RunRecord | null };
 
 /**
  * Executes a run that holds the lease: reads every partner (32 shards in parallel), scores them
