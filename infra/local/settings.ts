@@ -23,19 +23,39 @@ const cron = z.string().check(
 /** The variables `npm start` reads (contract §2), plus the ports of the embedded servers. */
 const localEnvSchema = z.object({
   PORT: z._default(port, 3000),
-  DATA_DIR: z._default(z.string().check(z.minLength(1)), '.data'),
+  DATA_DIR: z._default(
+    z.string().check(z.minLength(1, 'must be a directory path; leave it unset for .data')),
+    '.data',
+  ),
   RESCORE_CRON: z._default(cron, '0 2 * * *'),
   /** Ports of the DynamoDB-, S3- and Lambda-API servers; all free ports when `PORT` is 0. */
   DYNAMODB_PORT: z.optional(port),
   S3_PORT: z.optional(port),
   LAMBDA_PORT: z.optional(port),
-  TABLE_NAME: z._default(z.string().check(z.regex(/^[\w.-]{3,255}$/)), 'partner-scoring'),
+  TABLE_NAME: z._default(
+    z
+      .string()
+      .check(
+        z.regex(/^[\w.-]{3,255}$/, 'must be 3-255 letters, digits, "_", "-" or "." (a DynamoDB table name)'),
+      ),
+    'partner-scoring',
+  ),
   BUCKET_NAME: z._default(
-    z.string().check(z.regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)),
+    z
+      .string()
+      .check(
+        z.regex(
+          /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+          'must be 3-63 lowercase letters, digits, "-" or "." (an S3 bucket name)',
+        ),
+      ),
     'partner-scoring-local',
   ),
   /** How long Ctrl-C waits for a running import or rescore before stopping the servers. */
-  SHUTDOWN_GRACE_MS: z._default(z.pipe(z.string().check(z.regex(/^\d+$/)), z.transform(Number)), 30_000),
+  SHUTDOWN_GRACE_MS: z._default(
+    z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number of milliseconds')), z.transform(Number)),
+    30_000,
+  ),
 });
 
 export interface LocalSettings {
