@@ -1,8 +1,6 @@
 import * as z from 'zod/mini';
-import { ValidationError } from './errors.ts';
-import { zodIssuesToFieldErrors } from './validation.ts';
 
-const name = z.string().check(z.minLength(1));
+const name = z.string().check(z.minLength(1, 'must not be empty'));
 
 /**
  * Every environment variable the functions read. Each is set in exactly one place: the CDK function
@@ -22,20 +20,27 @@ export const envSchema = z.object({
   /** The import function itself, invoked to continue a large file in a fresh invocation. */
   IMPORT_FUNCTION_NAME: z.optional(name),
   /** Secret that signs ranking cursors (local stack and tests). */
-  CURSOR_SECRET: z.optional(z.string().check(z.minLength(16))),
+  CURSOR_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
   /** Secrets Manager ARN of the cursor-signing secret (AWS). */
   CURSOR_SECRET_ARN: z.optional(name),
   /** `true` against S3-compatible servers that need path-style URLs (s3rver). */
-  S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'])),
+  S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'], 'must be "true" or "false"')),
 });
 
 export type Env = z.output<typeof envSchema>;
 
-/** Reads and checks the environment once; call at cold start. */
+/**
+ * Reads and checks the environment once; call at cold start. A bad value is a deployment fault, not
+ * a bad request: it throws a plain error naming each variable (an HTTP function answers 500 and logs it).
+ */
 export function readEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = z.safeParse(envSchema, source);
-  if (!parsed.success)
-    throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues), 'Invalid environment');
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`);
+    throw new Error(
+      `Invalid environment: ${problems.join('; ')}. The CDK function construct or the local stack sets these variables.`,
+    );
+  }
   return parsed.data;
 }
 
