@@ -10,9 +10,9 @@ import {
   PutCommand,
   paginateQuery,
 } from '@aws-sdk/lib-dynamodb';
+import { mapWithConcurrency } from '../concurrency.ts';
 import { keys } from '../keys.ts';
 import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertStatus } from '../ports.ts';
-import { mapWithConcurrency } from './concurrency.ts';
 
 /** Prefix of the top-level attribute holding one metric (`m_sales`), keyed by normalised name. */
 export const METRIC_ATTRIBUTE_PREFIX = 'm_';

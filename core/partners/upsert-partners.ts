@@ -1,4 +1,4 @@
-import { mapWithConcurrency } from '../adapters/concurrency.ts';
+import { mapWithConcurrency } from '../concurrency.ts';
 import type { ModelStore, PartnerStore, UpsertStatus } from '../ports.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { provisionalScore } from '../scoring/explain.ts';
