@@ -80,6 +80,10 @@ describe('rowToUpsert', () => {
     expect(rowToUpsert([' a ', '', '', ''], header, 2, asOf, 's#2')).toEqual({
       upsert: { id: 'a', metrics: {}, asOf, source: 's#2' },
     });
+    // A metric cell of only whitespace trims to empty: it leaves the value alone, it is no bad number.
+    expect(rowToUpsert(['a', '', ' \t ', ''], header, 2, asOf, 's#2')).toEqual({
+      upsert: { id: 'a', metrics: {}, asOf, source: 's#2' },
+    });
     expect(rowToUpsert(['a', 'A', '-1.5', '2024-05-01'], header, 2, asOf, 's#2')).toEqual({
       upsert: {
         id: 'a',
