@@ -146,10 +146,12 @@ describe('parseScoringModel', () => {
     ]);
   });
 
-  it('rejects cap.min above cap.max', () => {
+  it('rejects cap.min above cap.max, and accepts cap.min equal to cap.max', () => {
     const model = valid();
     model.metrics[2].cap = { min: 10, max: 5 };
     expect(errorsOf(model)).toEqual([{ path: '/metrics/2/cap/min', message: 'must not exceed cap.max' }]);
+    model.metrics[2].cap = { min: 5, max: 5 };
+    expect(parseScoringModel(model).metrics[2]?.cap).toEqual({ min: 5, max: 5 });
   });
 
   it('rejects duplicate tier names and minScores that are not strictly descending', () => {
