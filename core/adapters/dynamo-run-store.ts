@@ -25,6 +25,9 @@ type Item = Record<string, unknown>;
 
 /** {@link RunStore} on the single DynamoDB table (keys from `keys.ts`). */
 export class DynamoRunStore implements RunStore {
+  /** The statistics read last (read-only for callers). */
+  private statistics: { runId: string; value: RunStatistics } | null = null;
+
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -226,8 +229,14 @@ export class DynamoRunStore implements RunStore {
   }
 
   async getStatistics(runId: string): Promise<RunStatistics | null> {
+    // A run's statistics never change once written: keep the last run's, so a warm container reads
+    // them once per run rather than on every provisional score.
+    if (this.statistics?.runId === runId) return this.statistics.value;
     const item = await this.get(keys.runStatistics(runId));
-    return typeof item?.statistics === 'string' ? (JSON.parse(item.statistics) as RunStatistics) : null;
+    if (typeof item?.statistics !== 'string') return null;
+    const value = JSON.parse(item.statistics) as RunStatistics;
+    this.statistics = { runId, value };
+    return value;
   }
 
   async putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void> {
