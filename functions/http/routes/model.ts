@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '#core/errors.ts';
+import { type ActivateModelDeps, activateModel } from '#core/model/activate-model.ts';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
-import type { ModelStore, RescoreRequester } from '#core/ports.ts';
 import { type PreviewDeps, previewCandidate } from '#core/ranking/preview-current.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
@@ -29,19 +29,9 @@ export function modelReadRoutes(
 }
 
 /** `PUT /model` (ingest-api): validate, activate as the next version, start a run. */
-export function modelWriteRoutes(deps: {
-  models: Pick<ModelStore, 'activate'>;
-  requester: RescoreRequester;
-}): Record<'PUT /model', RouteHandler> {
+export function modelWriteRoutes(deps: ActivateModelDeps): Record<'PUT /model', RouteHandler> {
   return {
-    'PUT /model': async ({ body }) => {
-      if (body === undefined)
-        throw new ValidationError([{ path: '/', message: 'a scoring model is required' }]);
-      const model = parseScoringModel(body);
-      const active = await deps.models.activate(model);
-      const run = await deps.requester.request('model');
-      return { status: 200, body: { version: active.version, runId: run.runId } };
-    },
+    'PUT /model': async ({ body }) => ({ status: 200, body: await activateModel(deps, body) }),
   };
 }
 
