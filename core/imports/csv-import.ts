@@ -369,7 +369,15 @@ class SegmentImporter {
   /** Gives up the lease (the event's retry resumes at the last checkpoint). */
   async release(): Promise<void> {
     if (this.leaseLost) return;
-    await this.deps.imports.checkpoint(this.source.importId, this.token, this.committed, 0).catch(() => {});
+    // Best effort: if this write fails too, the lease simply runs out and the retry waits for it.
+    await this.deps.imports
+      .checkpoint(this.source.importId, this.token, this.committed, 0)
+      .catch((error: unknown) =>
+        logger.warn('could not release the import lease; the retry waits for it to expire', {
+          importId: this.source.importId,
+          error: error as Error,
+        }),
+      );
   }
 
   private async write(chunk: { upsert: PartnerUpsert; line: number; fields: string[] }[]): Promise<void> {
