@@ -11,6 +11,7 @@ import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { ScoringModel } from '#core/model/scoring-model.ts';
 import type { PartnerColumns } from '#core/scoring/columns.ts';
 import { type PopulationScores, scorePopulation } from '#core/scoring/score-population.ts';
+import { seededRandom } from '../samples/generate-partners.ts';
 
 const PARTNERS = Number(process.env.BENCH_CORE_PARTNERS ?? 1_000_000);
 const ROUNDS = 5;
@@ -69,7 +70,7 @@ export async function run(): Promise<Record<string, number>> {
 
 /** Deterministic population: log-normal (skewed) sales, correlated counts, integer scores with ties, ~5% missing. */
 function generatePopulation(n: number, seed: number): PartnerColumns {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
   const values = DEFAULT_MODEL.metrics.map(() => new Float64Array(n));
   const [sales, transactions, reputation, frequency, customers] = values as [
@@ -94,17 +95,6 @@ function generatePopulation(n: number, seed: number): PartnerColumns {
     for (const column of values) if (random() < MISSING_RATE) column[i] = Number.NaN;
   }
   return { ids, asOfMs, values, metrics: DEFAULT_MODEL.metrics.map((m) => m.name.toLowerCase()) };
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Connection = Awaited<ReturnType<DuckDBInstance['connect']>>;

@@ -37,8 +37,8 @@ const NAME_PARTS = [
 // Share of cells left empty per metric, as in real CRM exports.
 const MISSING_RATE = 0.04;
 
-/** mulberry32: a small, fast, seedable PRNG, so the same seed always gives the same file. */
-function random(seed: number): () => number {
+/** mulberry32: a small, fast, seedable PRNG, so the same seed always gives the same data. */
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -51,7 +51,7 @@ function random(seed: number): () => number {
 
 /** `count` sample partners with ids `P000001`…; the same `seed` always gives the same partners. */
 export function generatePartners(count: number, seed = 42): SamplePartner[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - next())) * Math.cos(2 * Math.PI * next());
   const pick = <T>(values: readonly T[], weights: readonly number[]): T => {
     let roll = next();

@@ -25,14 +25,10 @@ export interface PartnerScore {
   groups: ScoreExplanation['groups'] | null;
 }
 
-export interface PartnerView {
-  id: string;
-  name: string;
-  type: string | null;
-  region: string | null;
+/** `GET /partners/{id}`: the stored partner, its metrics under the model's names, and its score. */
+export interface PartnerView extends Omit<PartnerRecord, 'updatedAt' | 'metrics'> {
   /** Values under the model's metric names (`communicationFrequency`). */
   metrics: Record<string, number>;
-  asOf: string;
   score: PartnerScore;
 }
 
