@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { open, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -28,11 +29,20 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   throw new Error(`Could not lock ${dataDir}: another local stack is starting on it.`);
 }
 
+/**
+ * Whether `pid` is a live process. A zombie (killed, not yet reaped: `Z` in `/proc/PID/stat`, as
+ * right after a SIGKILL of `npm start`'s process group here) has released everything and counts as dead.
+ */
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return !existsSync('/proc/self/stat'); // gone meanwhile; or no /proc (macOS): trust the signal test
   }
 }

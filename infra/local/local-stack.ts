@@ -10,12 +10,12 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
-import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
 import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
 import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
+import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
 import {
   BodyTooLargeError,
@@ -48,18 +48,16 @@ export interface LocalStackLog {
 }
 
 /**
- * Starts the whole service in this process: dynalite and s3rver with their data under `DATA_DIR`,
+ * Starts the whole service in this process: dynalite (on its own thread) and s3rver with their data under `DATA_DIR`,
  * the table and bucket, the Lambda Invoke endpoint, then the handlers (after their environment is in
  * `process.env`), the HTTP API, the S3 upload trigger and the nightly rescore schedule.
  */
 export async function startLocalStack(settings: LocalSettings, log: LocalStackLog): Promise<LocalStack> {
-  const dynamo = dynalite({
+  const dynamo = await startDynamoServer({
     path: path.join(settings.dataDir, 'dynamodb'),
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
+    port: settings.dynamoPort,
+    host: settings.host,
   });
-  await listen(dynamo, settings.dynamoPort, settings.host);
   const s3rver = new S3rver({
     address: settings.host,
     port: settings.s3Port,
@@ -78,7 +76,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   await listen(lambda, settings.lambdaPort, settings.host);
 
   const endpoints: LocalEndpoints = {
-    dynamo: `http://${settings.host}:${(dynamo.address() as AddressInfo).port}`,
+    dynamo: `http://${settings.host}:${dynamo.port}`,
     s3: `http://${settings.host}:${s3Address.port}`,
     lambda: `http://${settings.host}:${(lambda.address() as AddressInfo).port}`,
   };
@@ -123,7 +121,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
         await Promise.all([apiClosed, close(lambda)]);
         await s3rver.close();
         // dynalite closes its LevelDB store when its server closes.
-        await close(dynamo);
+        await dynamo.close();
       })();
       return stopping;
     },

@@ -15,6 +15,8 @@ export interface StackProcess {
   output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
+  /** A crash: SIGKILL to the whole process group (npm, tsx, node), resolved once the leader is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -35,6 +37,8 @@ export function startStackProcess(
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so a crash can kill everything it started at once, as `kill -9 -PGID` would.
+    detached: true,
   });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -66,6 +70,12 @@ export function startStackProcess(
         stop: () => {
           if (child.exitCode === null) child.kill('SIGTERM');
           return exited;
+        },
+        kill: async () => {
+          if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+            process.kill(-child.pid, 'SIGKILL');
+          }
+          await exited;
         },
       });
     };

@@ -252,4 +252,13 @@ describe('npm start: the README walkthrough over HTTP', () => {
     expect((await call('GET', '/model')).body.version).toBe(2);
     expect(await stack.stop()).toBe(0);
   });
+
+  it('starts again at once after a SIGKILL of its process group (the killed stack held the data dir)', async () => {
+    stack = await startStackProcess(dataDir, env, { viaNpm: true });
+    const before = await call('GET', '/rankings');
+    await stack.kill();
+    stack = await startStackProcess(dataDir, env, { viaNpm: true });
+    expect((await call('GET', '/rankings')).body.items).toEqual(before.body.items);
+    expect(await stack.stop()).toBe(0);
+  });
 });
