@@ -1,6 +1,13 @@
 /** Prefix under which uploaded CSV files start an import. */
 export const IMPORT_PREFIX = 'imports/';
 
+/**
+ * Key suffixes whose uploads start an import. S3 notification suffix filters are case-sensitive,
+ * so the stack subscribes to each spelling (the local trigger mirrors it); the import itself
+ * accepts any case ({@link isImportKey}).
+ */
+export const IMPORT_SUFFIXES = ['.csv', '.CSV'] as const;
+
 const REPORT_SUFFIX = '.errors.csv';
 
 /** Object key an upload through `POST /imports` goes to. */

@@ -9,6 +9,7 @@ import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
+import { IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
 import { ServiceAlarms } from './service-alarms.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, ServiceFunction } from './service-function.ts';
 import { ServiceHttpApi } from './service-http-api.ts';
@@ -24,8 +25,6 @@ export interface ServiceResourcesProps {
 /** Async retries before an event goes to its dead-letter queue, and how long it may wait. */
 const ASYNC_RETRIES = 2;
 const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
-/** Uploads that trigger an import (contract §4). */
-const IMPORT_PREFIX = 'imports/';
 
 /**
  * Everything that can be replaced without losing data, built on the table and bucket it receives:
@@ -108,10 +107,14 @@ export class ServiceResources extends Construct {
       alarms.watchDeadLetterQueue(name, dlq);
     }
 
-    props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new LambdaDestination(importCsv), {
-      prefix: IMPORT_PREFIX,
-      suffix: '.csv',
-    });
+    // Suffix filters are case-sensitive: one notification per spelling (`report.CSV` imports too).
+    const importTarget = new LambdaDestination(importCsv);
+    for (const suffix of IMPORT_SUFFIXES) {
+      props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, importTarget, {
+        prefix: IMPORT_PREFIX,
+        suffix,
+      });
+    }
     const notificationsHandler = stackChild(this, 'BucketNotificationsHandler');
     if (notificationsHandler) {
       Validations.of(notificationsHandler).acknowledge({

@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Event } from 'aws-lambda';
-import { IMPORT_PREFIX } from '#core/imports/import-keys.ts';
-
-/** The bucket notification's suffix filter, as the CDK stack configures it (with `IMPORT_PREFIX`). */
-export const IMPORT_SUFFIX = '.csv';
+import { IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
 
 /** One record of an s3rver `event` (its keys are not URL-encoded, unlike real S3's). */
 export interface S3rverRecord {
@@ -23,14 +20,17 @@ export function encodeEventKey(key: string): string {
     .replace(/%2F/g, '/');
 }
 
-/** Whether an s3rver event is one the import function is subscribed to. */
+/**
+ * Whether an s3rver event is one the import function is subscribed to: the stack's notification
+ * filters, `IMPORT_PREFIX` with each of `IMPORT_SUFFIXES`.
+ */
 export function isImportUpload(record: S3rverRecord, bucket: string): boolean {
   const key = record.s3.object.key;
   return (
     record.eventName.startsWith('ObjectCreated:') &&
     record.s3.bucket.name === bucket &&
     key.startsWith(IMPORT_PREFIX) &&
-    key.endsWith(IMPORT_SUFFIX)
+    IMPORT_SUFFIXES.some((suffix) => key.endsWith(suffix))
   );
 }
 

@@ -276,24 +276,21 @@ describe('triggers', () => {
     });
   });
 
-  it('imports every .csv created under imports/', () => {
-    service.hasResourceProperties('Custom::S3BucketNotifications', {
-      NotificationConfiguration: {
-        LambdaFunctionConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            Filter: {
-              Key: {
-                FilterRules: [
-                  { Name: 'suffix', Value: '.csv' },
-                  { Name: 'prefix', Value: 'imports/' },
-                ],
-              },
-            },
-            LambdaFunctionArn: { 'Fn::GetAtt': [functionLogicalId(service, 'import-csv'), 'Arn'] },
-          },
-        ],
+  it('imports every .csv and .CSV created under imports/ (S3 suffix filters are case-sensitive)', () => {
+    const rule = (suffix: string) => ({
+      Events: ['s3:ObjectCreated:*'],
+      Filter: {
+        Key: {
+          FilterRules: [
+            { Name: 'suffix', Value: suffix },
+            { Name: 'prefix', Value: 'imports/' },
+          ],
+        },
       },
+      LambdaFunctionArn: { 'Fn::GetAtt': [functionLogicalId(service, 'import-csv'), 'Arn'] },
+    });
+    service.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { LambdaFunctionConfigurations: [rule('.csv'), rule('.CSV')] },
     });
   });
 });

@@ -115,6 +115,9 @@ describe('S3 upload trigger', () => {
     expect(isImportUpload(record('imports/a.csv', 'other'), 'partner-scoring-local')).toBe(false);
     expect(isImportUpload(record('reports/a.csv'), 'partner-scoring-local')).toBe(false);
     expect(isImportUpload(record('imports/a.txt'), 'partner-scoring-local')).toBe(false);
+    // Both cases S3 is configured for; a mixed-case suffix is not delivered on AWS either.
+    expect(isImportUpload(record('imports/A.CSV'), 'partner-scoring-local')).toBe(true);
+    expect(isImportUpload(record('imports/a.Csv'), 'partner-scoring-local')).toBe(false);
     expect(
       isImportUpload(record('imports/a.csv', undefined, 'ObjectRemoved:Delete'), 'partner-scoring-local'),
     ).toBe(false);
