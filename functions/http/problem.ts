@@ -1,4 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { isDependencyUnavailable } from '#core/adapters/aws-errors.ts';
 import type { FieldError } from '#core/errors.ts';
 import { logger } from '#core/observability.ts';
 
@@ -15,6 +16,13 @@ export interface Problem {
 export const INTERNAL_ERROR_DETAIL =
   'The request could not be completed. Try again; if it keeps failing, report the time of the request.';
 
+/** The detail of every 503: a dependency stayed throttled or unavailable through the SDK's retries. */
+export const UNAVAILABLE_DETAIL =
+  'The service is busy or a dependency is unavailable. Retry the same request after the Retry-After seconds.';
+
+/** Seconds a 503 asks the caller to wait (`Retry-After`); the SDK already backed off before giving up. */
+export const RETRY_AFTER_SECONDS = 2;
+
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
   404: 'Not Found',
@@ -23,6 +31,7 @@ const TITLES: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 const STATUS_BY_ERROR_NAME: Record<string, number> = {
@@ -36,7 +45,10 @@ const STATUS_BY_ERROR_NAME: Record<string, number> = {
 export function problemResponse(problem: Problem): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
-    headers: { 'content-type': 'application/problem+json' },
+    headers: {
+      'content-type': 'application/problem+json',
+      ...(problem.status === 503 ? { 'retry-after': String(RETRY_AFTER_SECONDS) } : {}),
+    },
     body: JSON.stringify(problem),
   };
 }
@@ -53,7 +65,8 @@ export function problem(status: number, detail: string, errors?: FieldError[]): 
 
 /**
  * Maps any thrown error to a problem: domain errors by name, exposed middy/http errors by their
- * status, everything else to a 500 that reveals nothing (the error is logged instead).
+ * status, an AWS dependency throttled or down past the SDK's retries to a 503 (with `Retry-After`),
+ * everything else to a 500. Neither 5xx body carries the error's text; the error is logged instead.
  */
 export function problemFromError(error: unknown): Problem {
   if (error instanceof Error) {
@@ -82,6 +95,10 @@ export function problemFromError(error: unknown): Problem {
     }
     if (httpError.expose && httpError.statusCode && httpError.statusCode < 500) {
       return problem(httpError.statusCode, httpError.message);
+    }
+    if (isDependencyUnavailable(error)) {
+      logger.warn('dependency throttled or unavailable past the retries', { error });
+      return problem(503, UNAVAILABLE_DETAIL);
     }
   }
   logger.error('unhandled error', { error: error as Error });
