@@ -6,10 +6,13 @@
  * | partner                 | `PARTNERS#<shard>`            | `P#<id>`                    |
  * | score record (history)  | `HISTORY#<id>`                | `<scoredAt ISO>#<runId>`    |
  * | run                     | `RUN#<runId>`                 | `RUN`                       |
+ * | run log entry           | `RUNS`                        | `<runId>` (time-ordered)    |
+ * | run movers page         | `RUN#<runId>`                 | `MOVERS#<page, 6 digits>`   |
  * | run statistics          | `RUN#<runId>`                 | `STATS`                     |
  * | ranking page            | `RANKING#<runId>#<list>`      | `PAGE#<page, 6 digits>`     |
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
+ * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
  * | singletons (pointers)   | `META`                        | `CURRENT_RUN` · `LEASE` · `ACTIVE_MODEL` · `CHANGED` |
  *
  * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
@@ -49,6 +52,13 @@ export const keys = {
 
   run: (runId: string): ItemKey => ({ pk: `RUN#${runId}`, sk: 'RUN' }),
   runStatistics: (runId: string): ItemKey => ({ pk: `RUN#${runId}`, sk: 'STATS' }),
+  /** One entry per run in one partition, so recent runs are one Query (run ids sort by start time). */
+  runLogEntry: (runId: string): ItemKey => ({ pk: 'RUNS', sk: runId }),
+  runLogPk: 'RUNS',
+  runMoversPage: (runId: string, page: number): ItemKey => ({
+    pk: `RUN#${runId}`,
+    sk: `MOVERS#${String(page).padStart(6, '0')}`,
+  }),
 
   rankingPage: (runId: string, list: string, page: number): ItemKey => ({
     pk: rankingListPk(runId, list),
@@ -60,6 +70,12 @@ export const keys = {
   modelPk: 'MODEL',
 
   importRecord: (importId: string): ItemKey => ({ pk: `IMPORT#${importId}`, sk: 'IMPORT' }),
+  /** One entry per import in one partition, newest last by creation time, so recent imports are one Query. */
+  importLogEntry: (createdAt: string, importId: string): ItemKey => ({
+    pk: 'IMPORTS',
+    sk: `${createdAt}#${importId}`,
+  }),
+  importLogPk: 'IMPORTS',
 
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   runLease: { pk: 'META', sk: 'LEASE' } as ItemKey,

@@ -58,10 +58,20 @@ export interface ActiveModel {
   activatedAt: string;
 }
 
+/** A stored model version as listed: `activatedAt` is null for the built-in version 1. */
+export interface ModelVersionSummary {
+  version: number;
+  activatedAt: string | null;
+}
+
 export interface ModelStore {
   getActive(): Promise<ActiveModel>;
   /** Stores the model as the next version and makes it active. */
   activate(model: ScoringModel): Promise<ActiveModel>;
+  /** A stored version's model (version 1 is the built-in default); `null` when there is no such version. */
+  getVersion(version: number): Promise<ScoringModel | null>;
+  /** The `limit` newest versions, newest first, ending with the built-in version 1. */
+  listVersions(limit: number): Promise<ModelVersionSummary[]>;
 }
 
 export type RescoreReason = 'schedule' | 'manual' | 'import' | 'model';
@@ -148,6 +158,8 @@ export interface ImportSource {
 export interface ImportStore {
   createPending(importId: string, key: string, expiresAt: string): Promise<ImportRecord>;
   get(importId: string): Promise<ImportRecord | null>;
+  /** The `limit` most recently created imports, newest first. */
+  list(limit: number): Promise<ImportRecord[]>;
   /**
    * Claims the import of `source` for `token` until `leaseUntil`: a new object version, a pending
    * record, a continuation holding `expectedToken`, or an expired lease. `null`: someone else has it

@@ -18,7 +18,7 @@ export interface QueryDeps {
   runs: RunStore;
   rankings: RankingStore;
   signer: CursorSigner;
-  imports: Pick<ImportStore, 'get'>;
+  imports: Pick<ImportStore, 'get' | 'list'>;
   objects: Pick<ObjectStore, 'presignGet'>;
   now: () => number;
 }

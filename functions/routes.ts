@@ -13,6 +13,8 @@ export interface RouteSpec {
   function: HttpFunctionName;
   /** JWT scope required on AWS; `null` for the open health check. */
   scope: Scope | null;
+  /** What the route does, where its path alone does not say it (for the OpenAPI document). */
+  summary?: string;
 }
 
 export const ROUTES = [
@@ -23,12 +25,23 @@ export const ROUTES = [
   { method: 'GET', path: '/partners/{id}/history', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/rankings', function: 'query-api', scope: 'partners/read' },
   { method: 'POST', path: '/rescore', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/runs', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/runs/latest', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/runs/{runId}', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/model', function: 'query-api', scope: 'partners/read' },
   { method: 'PUT', path: '/model', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/model/versions', function: 'query-api', scope: 'partners/read' },
+  {
+    method: 'POST',
+    path: '/model/versions/{version}/activate',
+    function: 'ingest-api',
+    scope: 'partners/write',
+    summary:
+      'Activates a stored model version again: its model is stored as the next version and made active, and a run starts; 200 {version, runId} as PUT /model, 404 for an unknown version.',
+  },
   { method: 'POST', path: '/model/preview', function: 'query-api', scope: 'partners/write' },
   { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/imports', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/imports/{importId}', function: 'query-api', scope: 'partners/read' },
 ] as const satisfies readonly RouteSpec[];
 

@@ -1,5 +1,12 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import type { ImportProgress, ImportRecord, ImportSource, ImportStore } from '../ports.ts';
 
@@ -42,12 +49,31 @@ export class DynamoImportStore implements ImportStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    await this.putLogEntry(record.createdAt, importId);
     return toPublic(record);
   }
 
   async get(importId: string): Promise<ImportRecord | null> {
     const stored = await this.read(importId);
     return stored ? toPublic(stored) : null;
+  }
+
+  async list(limit: number): Promise<ImportRecord[]> {
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.importLogPk },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const ids = (output.Items ?? []).map((item) => String(item.importId));
+    const stored = await this.readMany(ids);
+    return ids.flatMap((id) => {
+      const record = stored.get(id);
+      return record ? [toPublic(record)] : [];
+    });
   }
 
   async claim(
@@ -96,6 +122,8 @@ export class DynamoImportStore implements ImportStore {
       const after = await this.read(source.importId);
       if (after?.leaseToken !== token) return null;
     }
+    // An upload straight to the bucket has no pending record: its first claim logs it.
+    if (current === null) await this.putLogEntry(next.createdAt, source.importId);
     return toPublic(next);
   }
 
@@ -164,6 +192,32 @@ export class DynamoImportStore implements ImportStore {
       new GetCommand({ TableName: this.tableName, Key: keys.importRecord(importId), ConsistentRead: true }),
     );
     return (output.Item as StoredImport | undefined) ?? null;
+  }
+
+  /** Names the import in the log that {@link DynamoImportStore.list} reads; expires with the record. */
+  private async putLogEntry(createdAt: string, importId: string): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...keys.importLogEntry(createdAt, importId), importId, expiresAt: this.ttl() },
+      }),
+    );
+  }
+
+  /** Records by id (BatchGetItem, at most 100 ids; unprocessed keys retried). */
+  private async readMany(importIds: readonly string[]): Promise<Map<string, StoredImport>> {
+    const found = new Map<string, StoredImport>();
+    let pending: Record<string, unknown>[] = importIds.map((id) => ({ ...keys.importRecord(id) }));
+    while (pending.length > 0) {
+      const output = await this.client.send(
+        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
+      );
+      for (const item of output.Responses?.[this.tableName] ?? []) {
+        found.set(String(item.importId), item as StoredImport);
+      }
+      pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return found;
   }
 
   private ttl(): number {

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import { DEFAULT_MODEL } from '../model/presets.ts';
 import { parseScoringModel, type ScoringModel } from '../model/scoring-model.ts';
-import type { ActiveModel, ModelStore } from '../ports.ts';
+import type { ActiveModel, ModelStore, ModelVersionSummary } from '../ports.ts';
 
 export interface DynamoModelStoreOptions {
   /** How long `getActive` serves its cached answer (a warm Lambda re-reads after this). */
@@ -87,5 +87,32 @@ export class DynamoModelStore implements ModelStore {
       this.cached = { value: next, until: this.now() + this.cacheMs };
       return next;
     }
+  }
+
+  async getVersion(version: number): Promise<ScoringModel | null> {
+    if (version === BUILT_IN.version) return BUILT_IN.model;
+    const output = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.modelVersion(version) }),
+    );
+    return output.Item ? parseScoringModel(output.Item.model) : null;
+  }
+
+  async listVersions(limit: number): Promise<ModelVersionSummary[]> {
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.modelPk },
+        ProjectionExpression: 'version, activatedAt',
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const stored = (output.Items ?? []).map((item) => ({
+      version: Number(item.version),
+      activatedAt: String(item.activatedAt),
+    }));
+    // Stored versions start at 2; the built-in default is the oldest version and was never stored.
+    return stored.length < limit ? [...stored, { version: BUILT_IN.version, activatedAt: null }] : stored;
   }
 }

@@ -100,13 +100,23 @@ export class DynamoRunStore implements RunStore {
   }
 
   async createRun(run: RunRecord): Promise<boolean> {
-    return this.conditional(
+    const created = await this.conditional(
       new PutCommand({
         TableName: this.tableName,
         Item: { ...keys.run(run.runId), ...run },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    // The log entry names the run for `listRuns`; written after the run, so it never names a missing one.
+    if (created) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.runLogEntry(run.runId), runId: run.runId },
+        }),
+      );
+    }
+    return created;
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
@@ -130,6 +140,27 @@ export class DynamoRunStore implements RunStore {
   async latestRun(): Promise<RunRecord | null> {
     const lease = await this.getLease();
     return lease ? this.getRun(lease.runId) : null;
+  }
+
+  async listRuns(limit: number): Promise<RunRecord[]> {
+    const output = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': keys.runLogPk },
+        ScanIndexForward: false,
+        Limit: limit,
+      }),
+    );
+    const runIds = (output.Items ?? []).map((item) => String(item.runId));
+    if (runIds.length === 0) return [];
+    const byId = new Map(
+      (await this.batchGet(runIds.map((runId) => keys.run(runId)))).map((item) => [String(item.runId), item]),
+    );
+    return runIds.flatMap((runId) => {
+      const item = byId.get(runId);
+      return item ? [toRun(item)] : [];
+    });
   }
 
   async completeRun(

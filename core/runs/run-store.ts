@@ -1,5 +1,5 @@
 import type { RescoreReason } from '../ports.ts';
-import type { RankingEntry } from '../ranking/ranking-store.ts';
+import { lists, type RankingEntry } from '../ranking/ranking-store.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
 
 export type RunStatus = 'running' | 'completed' | 'failed';
@@ -77,6 +77,8 @@ export interface RunStore {
   claimExecution(runId: string): Promise<boolean>;
   /** The newest run, running or not. */
   latestRun(): Promise<RunRecord | null>;
+  /** The `limit` newest runs, newest first (runs created before the run log existed are not listed). */
+  listRuns(limit: number): Promise<RunRecord[]>;
   completeRun(
     runId: string,
     result: Pick<RunRecord, 'finishedAt' | 'partners' | 'tierChanges' | 'modelVersion' | 'lists'>,
@@ -99,4 +101,19 @@ export interface RunStore {
   getScoreRecord(id: string, scoredAt: string, runId: string): Promise<ScoreRecord | null>;
   /** A partner's score records, newest first, of completed runs only. */
   history(id: string, limit: number): Promise<ScoreRecord[]>;
+}
+
+const TIER_LIST_PREFIX = lists.tier('');
+
+/**
+ * Partners per tier of a completed run, from the sizes of its `tier:<name>` ranking lists (written
+ * at completion); `null` for a run that has not completed.
+ */
+export function tierCounts(run: Pick<RunRecord, 'status' | 'lists'>): Record<string, number> | null {
+  if (run.status !== 'completed' || !run.lists) return null;
+  const tiers: Record<string, number> = {};
+  for (const [list, size] of Object.entries(run.lists)) {
+    if (list.startsWith(TIER_LIST_PREFIX)) tiers[list.slice(TIER_LIST_PREFIX.length)] = size;
+  }
+  return tiers;
 }

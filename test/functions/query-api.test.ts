@@ -78,7 +78,16 @@ describe('query-api: model, preview, runs', () => {
     const latest = await h.call<Record<string, unknown>>('GET /runs/latest');
     expect(latest.status).toBe(200);
     expect(Object.keys(latest.body).sort()).toEqual(
-      ['finishedAt', 'modelVersion', 'partners', 'runId', 'startedAt', 'status', 'tierChanges'].sort(),
+      [
+        'finishedAt',
+        'modelVersion',
+        'partners',
+        'runId',
+        'startedAt',
+        'status',
+        'tierChanges',
+        'tiers',
+      ].sort(),
     );
     expect(latest.body).toMatchObject({ status: 'completed', partners: 30, modelVersion: 1, tierChanges: 0 });
     const byId = await h.call('GET /runs/{runId}', {

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import * as z from 'zod/mini';
 import { NotFoundError, ValidationError } from '#core/errors.ts';
 import { isImportId, uploadKey } from '#core/imports/import-keys.ts';
-import type { ImportStore, ObjectStore } from '#core/ports.ts';
+import type { ImportRecord, ImportStore, ObjectStore } from '#core/ports.ts';
 import type { RouteHandler } from '../http-handler.ts';
+import { limitParam, parseQuery } from './query-params.ts';
 
 /** How long an upload URL and an error-report URL stay valid. */
 const UPLOAD_URL_SECONDS = 15 * 60;
@@ -14,8 +16,12 @@ export interface ImportsWriteDeps {
   now: () => number;
 }
 
+/** Most imports one `GET /imports` returns (one BatchGetItem of import records). */
+export const MAX_IMPORTS_LIMIT = 100;
+export const importsQuery = z.object({ limit: limitParam(MAX_IMPORTS_LIMIT) });
+
 export interface ImportsReadDeps {
-  imports: Pick<ImportStore, 'get'>;
+  imports: Pick<ImportStore, 'get' | 'list'>;
   objects: Pick<ObjectStore, 'presignGet'>;
 }
 
@@ -38,9 +44,32 @@ export function importsWriteRoutes(deps: ImportsWriteDeps): Record<'POST /import
   };
 }
 
-/** `GET /imports/{importId}` (query-api): the import's status, counts, first errors and report URL. */
-export function importsReadRoutes(deps: ImportsReadDeps): Record<'GET /imports/{importId}', RouteHandler> {
+/** `GET /imports` (recent imports, newest first) and `GET /imports/{importId}` (query-api). */
+export function importsReadRoutes(
+  deps: ImportsReadDeps,
+): Record<'GET /imports' | 'GET /imports/{importId}', RouteHandler> {
+  const toBody = async (record: ImportRecord) => {
+    const { importId, status, rowsTotal, rowsImported, rowsRejected, warnings, errors, errorReportKey } =
+      record;
+    return {
+      importId,
+      status,
+      rowsTotal,
+      rowsImported,
+      rowsRejected,
+      warnings,
+      errors,
+      errorReport: errorReportKey ? await deps.objects.presignGet(errorReportKey, REPORT_URL_SECONDS) : null,
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    };
+  };
   return {
+    'GET /imports': async ({ query }) => {
+      const { limit } = parseQuery(importsQuery, query);
+      const records = await deps.imports.list(limit === undefined ? 20 : Number(limit));
+      return { status: 200, body: { items: await Promise.all(records.map(toBody)) } };
+    },
     'GET /imports/{importId}': async ({ pathParameters }) => {
       const importId = pathParameters.importId ?? '';
       if (!isImportId(importId)) {
@@ -50,22 +79,7 @@ export function importsReadRoutes(deps: ImportsReadDeps): Record<'GET /imports/{
       }
       const record = await deps.imports.get(importId);
       if (!record) throw new NotFoundError(`No import with id ${JSON.stringify(importId)}.`);
-      const { status, rowsTotal, rowsImported, rowsRejected, warnings, errors, errorReportKey } = record;
-      return {
-        status: 200,
-        body: {
-          importId,
-          status,
-          rowsTotal,
-          rowsImported,
-          rowsRejected,
-          warnings,
-          errors,
-          errorReport: errorReportKey
-            ? await deps.objects.presignGet(errorReportKey, REPORT_URL_SECONDS)
-            : null,
-        },
-      };
+      return { status: 200, body: await toBody(record) };
     },
   };
 }

@@ -1,18 +1,31 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '#core/errors.ts';
-import { type ActivateModelDeps, activateModel } from '#core/model/activate-model.ts';
+import { type ActivateModelDeps, activateModel, reactivateModel } from '#core/model/activate-model.ts';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
+import type { ModelStore } from '#core/ports.ts';
 import { type PreviewDeps, previewCandidate } from '#core/ranking/preview-current.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 
 const previewQuery = z.object({ limit: limitParam(10_000) });
+export const modelVersionsQuery = z.object({ limit: limitParam(100) });
 
-/** `GET /model` and `POST /model/preview` (query-api: nothing is stored). */
+export interface ModelReadDeps extends PreviewDeps {
+  models: PreviewDeps['models'] & Pick<ModelStore, 'listVersions'>;
+}
+
+/** `GET /model`, `GET /model/versions` and `POST /model/preview` (query-api: nothing is stored). */
 export function modelReadRoutes(
-  deps: PreviewDeps,
-): Record<'GET /model' | 'POST /model/preview', RouteHandler> {
+  deps: ModelReadDeps,
+): Record<'GET /model' | 'GET /model/versions' | 'POST /model/preview', RouteHandler> {
   return {
+    'GET /model/versions': async ({ query }) => {
+      const { limit } = parseQuery(modelVersionsQuery, query);
+      return {
+        status: 200,
+        body: { items: await deps.models.listVersions(limit === undefined ? 50 : Number(limit)) },
+      };
+    },
     'GET /model': async () => {
       const active = await deps.models.getActive();
       return { status: 200, body: { ...active.model, version: active.version } };
@@ -28,11 +41,34 @@ export function modelReadRoutes(
   };
 }
 
-/** `PUT /model` (ingest-api): validate, activate as the next version, start a run. */
-export function modelWriteRoutes(deps: ActivateModelDeps): Record<'PUT /model', RouteHandler> {
+/**
+ * `PUT /model` (ingest-api): validate, activate as the next version, start a run; and
+ * `POST /model/versions/{version}/activate`: the same with a stored version's model.
+ */
+export function modelWriteRoutes(
+  deps: ActivateModelDeps,
+): Record<'PUT /model' | 'POST /model/versions/{version}/activate', RouteHandler> {
   return {
     'PUT /model': async ({ body }) => ({ status: 200, body: await activateModel(deps, body) }),
+    'POST /model/versions/{version}/activate': async ({ pathParameters }) => ({
+      status: 200,
+      body: await reactivateModel(deps, versionParam(pathParameters)),
+    }),
   };
+}
+
+/** The `{version}` path parameter: a whole number from 1. */
+function versionParam(pathParameters: Record<string, string>): number {
+  const text = pathParameters.version ?? '';
+  if (!/^[1-9][0-9]{0,8}$/.test(text)) {
+    throw new ValidationError([
+      {
+        path: '/path/version',
+        message: 'must be a model version: a whole number from 1 (see GET /model/versions)',
+      },
+    ]);
+  }
+  return Number(text);
 }
 
 /** The preview body is the candidate model itself, or `{ model, limit }`; `?limit=` wins. */

@@ -61,3 +61,27 @@ describe('DynamoImportStore claims (contract §4, §7: one object version is imp
     expect(await store.finish(source.importId, 'crashed', 'completed', progress, null)).toBe(false);
   });
 });
+
+describe('DynamoImportStore list (GET /imports)', () => {
+  it('lists imports newest first, both pending uploads and files put straight into the bucket, once each', async () => {
+    let now = Date.parse('2026-11-24T10:00:00.000Z');
+    const store = new DynamoImportStore(servers.documentClient, await servers.createTable(), {
+      now: () => now,
+    });
+    await store.createPending('pending-1', 'imports/pending-1.csv', new Date(now + 900_000).toISOString());
+    now += 1000;
+    await store.claim({ ...source, importId: 'direct' }, 'worker', now + 1000);
+    now += 1000;
+    await store.createPending('pending-2', 'imports/pending-2.csv', new Date(now + 900_000).toISOString());
+    // The pending upload arriving (its first claim) and a redelivery add no second entry.
+    await store.claim({ ...source, importId: 'pending-1', key: 'imports/pending-1.csv' }, 'w2', now + 1000);
+    await store.claim({ ...source, importId: 'direct' }, 'w3', now + 1000);
+
+    expect((await store.list(10)).map((r) => [r.importId, r.status])).toEqual([
+      ['pending-2', 'pending'],
+      ['direct', 'processing'],
+      ['pending-1', 'processing'],
+    ]);
+    expect((await store.list(1)).map((r) => r.importId)).toEqual(['pending-2']);
+  });
+});
