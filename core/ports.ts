@@ -65,7 +65,11 @@ export interface ModelVersionSummary {
 }
 
 export interface ModelStore {
-  getActive(): Promise<ActiveModel>;
+  /**
+   * The active model. Adapters may serve it from a short cache; `fresh` reads the stored pointer
+   * (a run must score the model activated just before it, even in a warm container).
+   */
+  getActive(options?: { fresh?: boolean }): Promise<ActiveModel>;
   /** Stores the model as the next version and makes it active. */
   activate(model: ScoringModel): Promise<ActiveModel>;
   /** A stored version's model (version 1 is the built-in default); `null` when there is no such version. */

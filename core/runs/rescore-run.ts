@@ -125,7 +125,7 @@ async function complete(deps: RescoreRunDeps, run: RunRecord, written: WrittenRu
 
 /** Everything up to the switch: read, score, write score records, pages and statistics. */
 async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<WrittenRun> {
-  const active = await deps.models.getActive();
+  const active = await deps.models.getActive({ fresh: true });
   const model = active.model;
   const previousRun = await deps.runs.getCurrent();
   const [previous, population] = await Promise.all([
