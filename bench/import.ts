@@ -112,7 +112,7 @@ export async function run(): Promise<Record<string, number>> {
       'import.wruPerPartner': importUnits / ROWS,
       // Where the time goes (% of one core, during each phase): the import sends one conditional
       // UpdateItem per row and is bound by the SDK's per-request CPU in the importer; the baseline
-      // sends one request per 25 items and is bound by dynalite (README, "Ingestion").
+      // sends one request per 25 items and is bound by dynalite (docs/csv-import.md).
       'import.importerCpuPct': importerCpuPct,
       'import.serverCpuPct': serverCpuPct,
       'import.batchServerCpuPct': batchServerCpuPct,

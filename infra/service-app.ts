@@ -64,7 +64,7 @@ export function buildServiceApp(app: App): PartnerScoringStack {
     Annotations.of(stack).addWarningV2(
       'partner-scoring:placeholder-jwt',
       `No JWT issuer/audience in context: using ${PLACEHOLDER_JWT_ISSUER} / ${PLACEHOLDER_JWT_AUDIENCE}, so no real ` +
-        'token will be accepted. Deploy with -c jwtIssuer=https://… -c jwtAudience=… (README, "Deploy to AWS").',
+        'token will be accepted. Deploy with -c jwtIssuer=https://… -c jwtAudience=… (docs/deploy.md).',
     );
   }
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));

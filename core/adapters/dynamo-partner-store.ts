@@ -106,8 +106,8 @@ export class DynamoPartnerStore implements PartnerStore {
   /**
    * Sent as a low-level `UpdateItemCommand` with the few string and number values marshalled here:
    * an import is bound by the SDK's CPU cost per request, and skipping the document client's
-   * marshalling middleware took a 10,000-upsert probe from ~1,660 to ~2,080 writes/s (README,
-   * "Ingestion"). Same request, same guarantees.
+   * marshalling middleware took a 10,000-upsert probe from ~1,660 to ~2,080 writes/s in a
+   * one-off probe (docs/csv-import.md, "Import speed"). Same request, same guarantees.
    */
   private async upsertOne(upsert: PartnerUpsert): Promise<UpsertOutcome> {
     const now = new Date().toISOString();

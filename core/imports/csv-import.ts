@@ -24,7 +24,7 @@ import type {
 } from '../ports.ts';
 import { errorReportKey, errorReportPartKey } from './import-keys.ts';
 
-/** Limits on every imported file (README, "Ingestion"). */
+/** Limits on every imported file (docs/csv-import.md). */
 export const IMPORT_LIMITS = {
   /** Largest file accepted. */
   maxBytes: 512 * 1024 * 1024,

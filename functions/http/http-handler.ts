@@ -67,7 +67,7 @@ export function createHttpHandler(routes: Partial<Record<string, RouteHandler>>)
       const route = routes[event.routeKey];
       if (!route) {
         return problemResponse(
-          problem(404, `No route ${event.routeKey}. See the README for the routes of the API.`),
+          problem(404, `No route ${event.routeKey}. The routes are listed in docs/api.md.`),
         );
       }
       const result = await route({

@@ -142,7 +142,7 @@ function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
           response,
           404,
           'Not Found',
-          `No route ${request.method} ${url.pathname}. See the README for the routes of the API.`,
+          `No route ${request.method} ${url.pathname}. The routes are listed in docs/api.md.`,
         );
         return;
       }
