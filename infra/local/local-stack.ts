@@ -57,6 +57,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     path: path.join(settings.dataDir, 'dynamodb'),
     port: settings.dynamoPort,
     host: settings.host,
+    throttlePercent: settings.dynamoThrottlePercent,
   });
   const s3rver = new S3rver({
     address: settings.host,
@@ -121,7 +122,12 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
         await Promise.all([apiClosed, close(lambda)]);
         await s3rver.close();
         // dynalite closes its LevelDB store when its server closes.
-        await dynamo.close();
+        const dynamoCalls = await dynamo.close();
+        if (settings.dynamoThrottlePercent > 0) {
+          log.info(
+            `DynamoDB throttling: ${dynamoCalls.throttled} of ${dynamoCalls.calls} data-plane calls answered ThrottlingException`,
+          );
+        }
       })();
       return stopping;
     },

@@ -64,7 +64,11 @@ Partner scoring service (local stack) is running.
   Lambda Invoke    ${stack.endpoints.lambda}
   Credentials      ${credentials}
   Data             ${shown(settings.dataDir)}   events ${shown(path.join(settings.dataDir, 'events.ndjson'))}
-  Nightly rescore  "${settings.rescoreCron}" (UTC)
+  Nightly rescore  "${settings.rescoreCron}" (UTC)${
+    settings.dynamoThrottlePercent > 0
+      ? `\n  Throttling       ${settings.dynamoThrottlePercent} % of DynamoDB data-plane calls answer ThrottlingException (DYNAMODB_THROTTLE_PERCENT)`
+      : ''
+  }
 
   Try:  curl ${stack.apiUrl}/health
         npm run cli -- import samples/seed-partners.csv

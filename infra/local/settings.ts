@@ -51,6 +51,17 @@ const localEnvSchema = z.object({
       ),
     'partner-scoring-local',
   ),
+  /**
+   * Share (0-100, default 0) of the DynamoDB-API server's data-plane calls answered with a
+   * `ThrottlingException`, to see the service under throttling as on AWS (the soak uses 10).
+   */
+  DYNAMODB_THROTTLE_PERCENT: z._default(
+    z.pipe(
+      z.string().check(z.regex(/^(100(\.0+)?|\d{1,2}(\.\d+)?)$/, 'must be a percentage from 0 to 100')),
+      z.transform(Number),
+    ),
+    0,
+  ),
   /** How long Ctrl-C waits for a running import or rescore before stopping the servers. */
   SHUTDOWN_GRACE_MS: z._default(
     z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number of milliseconds')), z.transform(Number)),
@@ -64,6 +75,8 @@ export interface LocalSettings {
   dataDir: string;
   rescoreCron: string;
   dynamoPort: number;
+  /** Share (0-100) of DynamoDB data-plane calls throttled by injection. */
+  dynamoThrottlePercent: number;
   s3Port: number;
   lambdaPort: number;
   region: string;
@@ -91,6 +104,7 @@ export function readLocalSettings(source: Record<string, string | undefined>): L
     dataDir: path.resolve(env.DATA_DIR),
     rescoreCron: env.RESCORE_CRON,
     dynamoPort: env.DYNAMODB_PORT ?? (freePorts ? 0 : 4567),
+    dynamoThrottlePercent: env.DYNAMODB_THROTTLE_PERCENT,
     s3Port: env.S3_PORT ?? (freePorts ? 0 : 4568),
     lambdaPort: env.LAMBDA_PORT ?? (freePorts ? 0 : 4569),
     region: LOCAL_REGION,
