@@ -207,9 +207,17 @@ export interface ObjectStore {
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
 
+export interface InvokeOptions {
+  /**
+   * For a durable function: the execution's name (Lambda's `DurableExecutionName`). Invoking the
+   * same name with the same payload again joins the existing execution instead of starting another.
+   */
+  executionName?: string;
+}
+
 /** Asynchronous invocation of another function (Lambda `InvocationType: 'Event'`). */
 export interface FunctionInvoker {
-  invokeAsync(functionName: string, payload: unknown): Promise<void>;
+  invokeAsync(functionName: string, payload: unknown, options?: InvokeOptions): Promise<void>;
 }
 
 // Ports of runs and rankings, defined beside their use cases.

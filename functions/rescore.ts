@@ -1,3 +1,8 @@
+import type {
+  DurableExecutionInvocationInput,
+  DurableExecutionInvocationOutput,
+  RetryDecision,
+} from '@aws/durable-execution-sdk-js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
@@ -9,6 +14,7 @@ import { executeRun, type RescoreRunDeps } from '#core/runs/rescore-run.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
 import type { RunRequester } from '#core/runs/run-requester.ts';
 import * as dependencies from './dependencies.ts';
+import { durableHandler } from './durable.ts';
 
 /** What the rescore function needs; tests pass their own. */
 export interface RescoreDeps extends RescoreRunDeps {
@@ -23,34 +29,41 @@ export interface RescoreResult {
   status: 'running' | 'completed' | 'failed' | 'skipped';
 }
 
+/** The run is one step; it is not retried (a second attempt would find its execution claimed). */
+const runOnce = (): RetryDecision => ({ shouldRetry: false });
+
 /**
- * The rescore function. Events: `{ runId }` (async invoke by the requester after `POST /rescore`,
- * an import or a model change: the run already holds the lease), or the nightly EventBridge
- * schedule (the handler takes the lease itself under the slot's run id, so a redelivered event
- * finds its run and does nothing).
+ * The rescore function, a durable function. Events: `{ runId }` (async invoke by the requester
+ * after `POST /rescore`, an import or a model change: the run already holds the lease), or the
+ * nightly EventBridge schedule (the handler takes the lease itself under the slot's run id, so a
+ * redelivered event finds its run and does nothing).
  */
 export function createHandler(deps: () => RescoreDeps) {
-  return middy<unknown, RescoreResult>()
+  const workflow = durableHandler<unknown, RescoreResult>((event, ctx) =>
+    ctx.step('run', () => rescore(deps(), event), { retryStrategy: runOnce }),
+  );
+  return middy<DurableExecutionInvocationInput, DurableExecutionInvocationOutput>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(logMetrics(metrics))
-    .handler(async (event) => {
-      const d = deps();
-      const runId = await runIdOf(d, event);
-      if (runId === null) return { runId: '', status: 'skipped' };
-      logger.appendKeys({ runId });
-      const startedMs = d.now();
-      const outcome = await executeRun(d, runId);
-      if (!outcome.executed) {
-        logger.info('nothing to do for this run', { status: outcome.run?.status ?? 'unknown' });
-        return { runId, status: 'skipped' };
-      }
-      const { run } = outcome;
-      metrics.addMetric('RescoreCompleted', MetricUnit.Count, 1);
-      metrics.addMetric('RescoreDurationMs', MetricUnit.Milliseconds, d.now() - startedMs);
-      metrics.addMetric('RescorePartners', MetricUnit.Count, run.partners ?? 0);
-      logger.info('run completed', { partners: run.partners, tierChanges: run.tierChanges });
-      return { runId, status: 'completed' };
-    });
+    .handler(workflow);
+}
+
+async function rescore(d: RescoreDeps, event: unknown): Promise<RescoreResult> {
+  const runId = await runIdOf(d, event);
+  if (runId === null) return { runId: '', status: 'skipped' };
+  logger.appendKeys({ runId });
+  const startedMs = d.now();
+  const outcome = await executeRun(d, runId);
+  if (!outcome.executed) {
+    logger.info('nothing to do for this run', { status: outcome.run?.status ?? 'unknown' });
+    return { runId, status: 'skipped' };
+  }
+  const { run } = outcome;
+  metrics.addMetric('RescoreCompleted', MetricUnit.Count, 1);
+  metrics.addMetric('RescoreDurationMs', MetricUnit.Milliseconds, d.now() - startedMs);
+  metrics.addMetric('RescorePartners', MetricUnit.Count, run.partners ?? 0);
+  logger.info('run completed', { partners: run.partners, tierChanges: run.tierChanges });
+  return { runId, status: 'completed' };
 }
 
 /** The run an event asks for, or null when a scheduled slot already has its run. */

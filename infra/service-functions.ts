@@ -11,7 +11,14 @@ export type ServiceFunctionName = (typeof SERVICE_FUNCTION_NAMES)[number];
 export interface ServiceFunctionSpec {
   description: string;
   memoryMb: number;
+  /** One invocation's limit (a durable function's steps each finish inside one). */
   timeoutSeconds: number;
+  /**
+   * A Lambda durable function (`withDurableExecution` handler): how long one execution may run in
+   * all, and how long its history is kept. Invoked through the `live` alias only; locally it runs
+   * under the durable SDK's local runner (infra/local/durable-executions.ts).
+   */
+  durable?: { executionTimeoutHours: number; retentionDays: number };
 }
 
 /** Memory and timeout per function, sized to its job (API Gateway stops waiting after 30 s). */
@@ -35,8 +42,17 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     description: 'Rescore run: statistics, scores, tiers, ranking pages',
     memoryMb: 3008,
     timeoutSeconds: 900,
+    durable: { executionTimeoutHours: 6, retentionDays: 14 },
   },
 };
+
+/** The functions that run as durable executions. */
+export const DURABLE_FUNCTION_NAMES = SERVICE_FUNCTION_NAMES.filter(
+  (name) => SERVICE_FUNCTIONS[name].durable !== undefined,
+);
+
+/** The alias every trigger and invoker of a durable function targets (durable functions need a qualified ARN). */
+export const DURABLE_ALIAS = 'live';
 
 /** The repository root (this file lives in `infra/`). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');

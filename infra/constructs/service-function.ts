@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { Env } from '#core/config.ts';
 import {
   BUNDLE_OPTIONS,
+  DURABLE_ALIAS,
   functionEntry,
   PROJECT_ROOT,
   SERVICE_FUNCTIONS,
@@ -41,6 +42,13 @@ export class ServiceFunction extends NodejsFunction {
   readonly serviceFunctionName: string;
   /** The execution role: may write its own log group only, plus what the `use…` methods grant. */
   readonly executionRole: iam.Role;
+  /**
+   * What triggers and invokers target: the `live` alias of a durable function (a durable execution
+   * must be started through a qualified ARN), the function itself otherwise.
+   */
+  readonly invocationTarget: lambda.IFunction;
+  /** The `live` alias, for a durable function. */
+  readonly alias: lambda.Alias | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     const spec = SERVICE_FUNCTIONS[props.name];
@@ -68,6 +76,14 @@ export class ServiceFunction extends NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       memorySize: spec.memoryMb,
       timeout: Duration.seconds(spec.timeoutSeconds),
+      ...(spec.durable
+        ? {
+            durableConfig: {
+              executionTimeout: Duration.hours(spec.durable.executionTimeoutHours),
+              retentionPeriod: Duration.days(spec.durable.retentionDays),
+            },
+          }
+        : {}),
       tracing: lambda.Tracing.ACTIVE,
       logGroup,
       environment: {
@@ -88,10 +104,42 @@ export class ServiceFunction extends NodejsFunction {
     });
     this.serviceFunctionName = functionName;
     this.executionRole = role;
+    this.alias = spec.durable ? this.addAlias(DURABLE_ALIAS) : undefined;
+    this.invocationTarget = this.alias ?? this;
+    if (spec.durable) this.grantDurableExecution();
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords have no resource-level permissions.',
+    });
+  }
+
+  /**
+   * The durable SDK's checkpoint API on this function's qualified ARNs only (`…:function:NAME:*`:
+   * its versions and alias; durable executions never run on the unqualified function). The ARN is
+   * formatted from the synth-time name: a reference to the function's own resource would be circular.
+   */
+  private grantDurableExecution(): void {
+    const qualified = `${this.ownArn()}:*`;
+    iam.Grant.addToPrincipal({
+      grantee: this,
+      actions: ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState'],
+      resourceArns: [qualified],
+    });
+    Validations.of(this.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${this.serviceFunctionName}:*]`,
+      reason:
+        'Durable executions checkpoint through the qualified ARNs (versions, alias) of this function only.',
+    });
+  }
+
+  /** This function's unqualified ARN, from its synth-time name. */
+  private ownArn(): string {
+    return Stack.of(this).formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: this.serviceFunctionName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
   }
 
@@ -138,20 +186,19 @@ export class ServiceFunction extends NodejsFunction {
   }
 
   /**
-   * `envName` = the target's name, and permission to invoke it (asynchronously, `Event`). A function
-   * invoking itself is granted by its synth-time ARN: a reference to its own resource would be a
-   * circular dependency.
+   * `envName` = the target's name (its `live` alias for a durable function), and permission to
+   * invoke exactly that (asynchronously, `Event`). A function invoking itself is granted by its
+   * synth-time ARN: a reference to its own resource would be a circular dependency.
    */
   canInvokeAsync(target: ServiceFunction, envName: 'RESCORE_FUNCTION_NAME' | 'IMPORT_FUNCTION_NAME'): this {
     if (target === this) {
-      this.addEnvironment(envName, this.serviceFunctionName);
-      const arn = Stack.of(this).formatArn({
-        service: 'lambda',
-        resource: 'function',
-        resourceName: this.serviceFunctionName,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
+      const qualifier = this.alias ? `:${DURABLE_ALIAS}` : '';
+      const arn = `${this.ownArn()}${qualifier}`;
+      this.addEnvironment(envName, `${this.serviceFunctionName}${qualifier}`);
       iam.Grant.addToPrincipal({ grantee: this, actions: ['lambda:InvokeFunction'], resourceArns: [arn] });
+    } else if (target.alias) {
+      this.addEnvironment(envName, target.alias.functionArn);
+      target.alias.grantInvoke(this);
     } else {
       this.addEnvironment(envName, target.functionName);
       target.grantInvokeLatestVersion(this);

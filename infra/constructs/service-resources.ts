@@ -94,13 +94,16 @@ export class ServiceResources extends Construct {
     });
     for (const [name, fn] of Object.entries(this.functions)) alarms.watchFunction(name, fn);
 
+    // A durable function's asynchronous invocation ends when its execution ends: a failed execution
+    // (its steps' retries spent) lands on the queue; the execution is not started over, which would
+    // be a new execution beside the failed one.
     for (const [name, fn] of [
       ['ImportFailures', importCsv],
       ['RescoreFailures', rescore],
     ] as const) {
       const dlq = this.deadLetterQueue(name);
-      fn.configureAsyncInvoke({
-        retryAttempts: ASYNC_RETRIES,
+      (fn.alias ?? fn).configureAsyncInvoke({
+        retryAttempts: fn.alias ? 0 : ASYNC_RETRIES,
         maxEventAge: ASYNC_MAX_EVENT_AGE,
         onFailure: new SqsDestination(dlq),
       });
@@ -108,7 +111,7 @@ export class ServiceResources extends Construct {
     }
 
     // Suffix filters are case-sensitive: one notification per spelling (`report.CSV` imports too).
-    const importTarget = new LambdaDestination(importCsv);
+    const importTarget = new LambdaDestination(importCsv.invocationTarget);
     for (const suffix of IMPORT_SUFFIXES) {
       props.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, importTarget, {
         prefix: IMPORT_PREFIX,
@@ -128,7 +131,7 @@ export class ServiceResources extends Construct {
     new scheduler.Schedule(this, 'NightlyRescore', {
       description: 'Nightly rescore of every partner at 02:00 UTC',
       schedule: scheduler.ScheduleExpression.cron({ minute: '0', hour: '2', timeZone: TimeZone.ETC_UTC }),
-      target: new LambdaInvoke(rescore, {
+      target: new LambdaInvoke(rescore.invocationTarget, {
         // Shaped like the scheduled event the local stack delivers: `time` is the slot, the same on
         // every retry of one night, so a redelivery names the same run.
         input: scheduler.ScheduleTargetInput.fromObject({

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
 import type { Context } from 'aws-lambda';
+import { DURABLE_FUNCTION_NAMES } from '../service-functions.ts';
+import { LocalDurableExecutions } from './durable-executions.ts';
 
 /** The Lambda functions of the service, by the name their entry file has under `functions/`. */
 export const FUNCTION_NAMES = ['ingest-api', 'query-api', 'import-csv', 'rescore'] as const;
@@ -26,10 +29,28 @@ const ASYNC_RETRY_DELAYS_MS = [1_000, 2_000];
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
+/** An execution the local stack starts again at start (see {@link FunctionModule}). */
+export interface UnfinishedExecution {
+  /** The durable execution name (the same name Lambda would dedupe on). */
+  name: string;
+  payload: unknown;
+}
+
+/**
+ * What a `functions/<name>.ts` module exports. A durable function may also export
+ * `unfinishedExecutions`: the executions to start again when the local stack starts, read from the
+ * state its handler persisted (the SDK's local runner keeps its checkpoints in memory only, so a
+ * restart of `npm start` loses the executions themselves; on AWS the durable service keeps them).
+ */
+export interface FunctionModule {
+  handler: LambdaHandler;
+  unfinishedExecutions?: () => Promise<UnfinishedExecution[]>;
+}
+
 export interface FunctionRunnerOptions {
   region: string;
   /** Loads a function's module (a dynamic import of `functions/<name>.ts`). */
-  load: (name: FunctionName) => Promise<{ handler: LambdaHandler }>;
+  load: (name: FunctionName) => Promise<FunctionModule>;
   /** Where a failed asynchronous invocation is reported (the local stand-in for a DLQ). */
   onAsyncFailure: (name: FunctionName, error: unknown, attempts: number) => void;
 }
@@ -37,32 +58,81 @@ export interface FunctionRunnerOptions {
 /**
  * Runs the service's Lambda handlers in this process the way Lambda would: a Lambda-like context
  * (request id, ARN, remaining time), synchronous or asynchronous invocation, and for asynchronous ones
- * two retries on failure. It tracks in-flight invocations so a shutdown can wait for them.
+ * two retries on failure. Durable functions run as durable executions under the SDK's local runner
+ * (their steps retry and replay inside the execution; a failed execution is reported like a failed
+ * asynchronous invocation). It tracks in-flight invocations so a shutdown can wait for them.
  */
 export class FunctionRunner {
-  private readonly handlers = new Map<FunctionName, Promise<LambdaHandler>>();
+  private readonly modules = new Map<FunctionName, Promise<FunctionModule>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
+  private readonly durable: LocalDurableExecutions;
 
-  constructor(private readonly options: FunctionRunnerOptions) {}
+  constructor(private readonly options: FunctionRunnerOptions) {
+    this.durable = new LocalDurableExecutions(options.region);
+  }
 
   static isFunctionName(name: string): name is FunctionName {
     return (FUNCTION_NAMES as readonly string[]).includes(name);
   }
 
-  /** Imports every handler now, so a broken module stops the stack at start rather than on first use. */
+  static isDurable(name: FunctionName): boolean {
+    return (DURABLE_FUNCTION_NAMES as readonly string[]).includes(name);
+  }
+
+  /**
+   * Imports every handler now, so a broken module stops the stack at start rather than on first use,
+   * and starts the durable runner's checkpoint worker.
+   */
   async loadAll(): Promise<void> {
-    await Promise.all(FUNCTION_NAMES.map((name) => this.handler(name)));
+    await Promise.all(FUNCTION_NAMES.map((name) => this.module(name)));
+    await this.durable.start();
+  }
+
+  /**
+   * Starts again the executions each durable function reports unfinished (after a restart of the
+   * local stack); returns how many were started.
+   */
+  async resumeUnfinished(): Promise<number> {
+    let started = 0;
+    for (const name of FUNCTION_NAMES.filter(FunctionRunner.isDurable)) {
+      const module = await this.module(name);
+      for (const execution of (await module.unfinishedExecutions?.()) ?? []) {
+        this.invokeAsync(name, execution.payload, execution.name);
+        started++;
+      }
+    }
+    return started;
   }
 
   /** Runs the handler and returns its result (a `RequestResponse` invocation). */
   invoke(name: FunctionName, event: unknown): Promise<unknown> {
-    const run = this.handler(name).then((handler) => handler(event, this.context(name)));
+    if (FunctionRunner.isDurable(name)) {
+      return this.startDurable(name, event).outcome.then((outcome) => {
+        if (outcome.error !== null) throw new Error(outcome.error);
+        return outcome.result;
+      });
+    }
+    const run = this.module(name).then((module) => module.handler(event, this.context(name)));
     return this.track(run);
   }
 
-  /** Starts the handler in the background with Lambda's retry policy (an `Event` invocation). */
-  invokeAsync(name: FunctionName, event: unknown): void {
+  /**
+   * Starts the handler in the background (an `Event` invocation): a durable function as a durable
+   * execution named `executionName` (joined when one of that name runs), any other with Lambda's
+   * retry policy. Returns the durable execution's ARN, if any.
+   */
+  invokeAsync(name: FunctionName, event: unknown, executionName?: string): string | undefined {
+    if (FunctionRunner.isDurable(name)) {
+      const execution = this.startDurable(name, event, executionName);
+      if (execution.joined) return execution.arn;
+      execution.outcome.then((outcome) => {
+        if (outcome.error !== null) {
+          this.options.onAsyncFailure(name, new Error(`execution ${outcome.status}: ${outcome.error}`), 1);
+        }
+      });
+      return execution.arn;
+    }
     const run = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -78,6 +148,7 @@ export class FunctionRunner {
       }
     })();
     this.track(run);
+    return undefined;
   }
 
   get pending(): number {
@@ -95,7 +166,15 @@ export class FunctionRunner {
       const outcome = await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
       if (outcome === 'timeout') return this.inFlight.size;
     }
+    await this.durable.stop();
     return 0;
+  }
+
+  private startDurable(name: FunctionName, event: unknown, executionName?: string) {
+    const handler = this.module(name).then((module) => module.handler as DurableLambdaHandler);
+    const execution = this.durable.run(name, handler, event, executionName);
+    this.track(execution.outcome);
+    return execution;
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {
@@ -105,18 +184,18 @@ export class FunctionRunner {
     return promise;
   }
 
-  private handler(name: FunctionName): Promise<LambdaHandler> {
-    let handler = this.handlers.get(name);
-    if (!handler) {
-      handler = this.options.load(name).then((module) => {
-        if (typeof module.handler !== 'function') {
+  private module(name: FunctionName): Promise<FunctionModule> {
+    let module = this.modules.get(name);
+    if (!module) {
+      module = this.options.load(name).then((loaded) => {
+        if (typeof loaded.handler !== 'function') {
           throw new Error(`functions/${name}.ts does not export a handler function`);
         }
-        return module.handler;
+        return loaded;
       });
-      this.handlers.set(name, handler);
+      this.modules.set(name, module);
     }
-    return handler;
+    return module;
   }
 
   private context(name: FunctionName): Context {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { DurableExecutionAlreadyStartedError } from './durable-executions.ts';
 import { FunctionRunner } from './function-runner.ts';
 import { BodyTooLargeError, readBody } from './http-gateway.ts';
 
@@ -18,7 +19,10 @@ export function functionNameOf(identifier: string): string {
  * The part of the Lambda API the service uses, `Invoke`, so the SDK's `InvokeCommand` (pointed here by
  * `AWS_ENDPOINT_URL_LAMBDA`) starts rescore runs and import continuations locally as on AWS:
  * `Event` answers 202 and runs the function in the background, `RequestResponse` returns its result,
- * `DryRun` answers 204. Errors use the Lambda API's JSON error shape.
+ * `DryRun` answers 204. A durable function runs as a durable execution; `DurableExecutionName`
+ * (header `X-Amz-Durable-Execution-Name`) joins the execution of that name as Lambda does, and the
+ * answer names the execution (`X-Amz-Durable-Execution-Arn`). Errors use the Lambda API's JSON
+ * error shape.
  */
 export function createLambdaInvokeServer(runner: FunctionRunner): Server {
   return createServer((request, response) => {
@@ -64,12 +68,25 @@ async function handle(runner: FunctionRunner, request: IncomingMessage, response
     );
   }
 
+  const executionName = request.headers['x-amz-durable-execution-name'];
   switch (invocationType) {
-    case 'Event':
-      runner.invokeAsync(name, event);
-      response.writeHead(202, { 'x-amzn-requestid': crypto.randomUUID() });
+    case 'Event': {
+      let arn: string | undefined;
+      try {
+        arn = runner.invokeAsync(name, event, typeof executionName === 'string' ? executionName : undefined);
+      } catch (error) {
+        if (error instanceof DurableExecutionAlreadyStartedError) {
+          return lambdaError(response, 409, error.name, error.message);
+        }
+        throw error;
+      }
+      response.writeHead(202, {
+        'x-amzn-requestid': crypto.randomUUID(),
+        ...(arn ? { 'x-amz-durable-execution-arn': arn } : {}),
+      });
       response.end();
       return;
+    }
     case 'DryRun':
       response.writeHead(204);
       response.end();

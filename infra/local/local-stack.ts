@@ -50,7 +50,8 @@ export interface LocalStackLog {
 /**
  * Starts the whole service in this process: dynalite (on its own thread) and s3rver with their data under `DATA_DIR`,
  * the table and bucket, the Lambda Invoke endpoint, then the handlers (after their environment is in
- * `process.env`), the HTTP API, the S3 upload trigger and the nightly rescore schedule.
+ * `process.env`), the HTTP API, the S3 upload trigger, the durable executions left unfinished by a
+ * previous process, and the nightly rescore schedule.
  */
 export async function startLocalStack(settings: LocalSettings, log: LocalStackLog): Promise<LocalStack> {
   const dynamo = await startDynamoServer({
@@ -100,6 +101,11 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   const api = createApiServer(runner, log);
   await listen(api, settings.port, settings.host);
   const apiPort = (api.address() as AddressInfo).port;
+
+  // The durable runner's executions died with the previous process: start unfinished work again
+  // from the state the handlers persisted (AWS keeps the executions themselves).
+  const resumed = await runner.resumeUnfinished();
+  if (resumed > 0) log.info(`resuming ${resumed} unfinished durable execution(s)`);
 
   const schedule = new Cron(settings.rescoreCron, { timezone: 'UTC', protect: true }, () => {
     log.info('nightly schedule: starting rescore');

@@ -134,7 +134,8 @@ export function handlerEnvironment(
     TABLE_NAME: settings.tableName,
     BUCKET_NAME: settings.bucketName,
     EVENTS_FILE: path.join(settings.dataDir, 'events.ndjson'),
-    RESCORE_FUNCTION_NAME: 'rescore',
+    // Durable functions are invoked through their alias, as on AWS.
+    RESCORE_FUNCTION_NAME: 'rescore:live',
     IMPORT_FUNCTION_NAME: 'import-csv',
     CURSOR_SECRET: cursorSecret,
     S3_FORCE_PATH_STYLE: 'true',

@@ -21,6 +21,7 @@ import {
   type RescoreResult,
 } from '#functions/rescore.ts';
 import type { RouteKey } from '#functions/routes.ts';
+import { runDurable } from '#test/support/durable.ts';
 import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import type { LocalServers } from '#test/support/local-servers.ts';
 
@@ -88,7 +89,15 @@ export async function createHarness(
     rankings,
     requester,
     rescoreDeps,
-    rescore: (event: unknown) => rescore(event, lambdaContext('rescore')) as Promise<RescoreResult>,
+    /** Runs the rescore function's durable execution for `event` to its end; throws if it failed. */
+    async rescore(event: unknown): Promise<RescoreResult> {
+      const { result, status } = await runDurable<RescoreResult>(rescore, event);
+      if (status !== 'SUCCEEDED') {
+        const error = result.getError();
+        throw new Error(`rescore execution ${status}: ${error.errorMessage ?? ''}`);
+      }
+      return result.getResult() as RescoreResult;
+    },
     call,
     /** Runs every queued rescore invocation (and those they queue) through the rescore handler. */
     async drain(): Promise<RescoreResult[]> {

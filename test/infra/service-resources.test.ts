@@ -4,6 +4,8 @@ import { ROUTES } from '#functions/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, SERVICE_RUNTIME } from '#infra/constructs/service-function.ts';
 import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER } from '#infra/service-app.ts';
 import {
+  DURABLE_ALIAS,
+  DURABLE_FUNCTION_NAMES,
   NODE_MAJOR,
   SERVICE_FUNCTION_NAMES,
   SERVICE_FUNCTIONS,
@@ -28,6 +30,27 @@ function functionLogicalId(template: Template, name: ServiceFunctionName): strin
   );
   expect(found, name).toHaveLength(1);
   return found[0] as string;
+}
+
+/** The `live` alias of a durable function. */
+function aliasLogicalId(name: ServiceFunctionName): string {
+  const found = Object.keys(
+    service.findResources('AWS::Lambda::Alias', {
+      Properties: { FunctionName: { Ref: functionLogicalId(service, name) }, Name: DURABLE_ALIAS },
+    }),
+  );
+  expect(found, name).toHaveLength(1);
+  return found[0] as string;
+}
+
+/** What triggers and invokers must target: a durable function's alias, any other function itself. */
+function invocationRef(name: ServiceFunctionName): { Ref: string } {
+  return { Ref: SERVICE_FUNCTIONS[name].durable ? aliasLogicalId(name) : functionLogicalId(service, name) };
+}
+
+/** How a function names itself to invoke itself: its name, qualified by the alias when durable. */
+function selfName(name: ServiceFunctionName): string {
+  return `${stackName}-${name}${SERVICE_FUNCTIONS[name].durable ? `:${DURABLE_ALIAS}` : ''}`;
 }
 
 function functionProps(name: ServiceFunctionName): Record<string, unknown> {
@@ -132,9 +155,7 @@ describe('service functions', () => {
     expect(actions).not.toContain('events:PutEvents');
     const put = statementsOf('ingest-api').find((statement) => statement.Action === 's3:PutObject');
     expect(JSON.stringify(put?.Resource)).toContain('/imports/*');
-    expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual({
-      Ref: functionLogicalId(service, 'rescore'),
-    });
+    expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual(invocationRef('rescore'));
   });
 
   it('import-csv reads uploads, writes and cleans up error reports, invokes itself and rescore', () => {
@@ -149,8 +170,8 @@ describe('service functions', () => {
       ]),
     );
     const env = environmentOf('import-csv');
-    expect(env.IMPORT_FUNCTION_NAME).toBe(`${stackName}-import-csv`);
-    expect(env.RESCORE_FUNCTION_NAME).toEqual({ Ref: functionLogicalId(service, 'rescore') });
+    expect(env.IMPORT_FUNCTION_NAME).toBe(selfName('import-csv'));
+    expect(env.RESCORE_FUNCTION_NAME).toEqual(invocationRef('rescore'));
     const invokes = statementsOf('import-csv').filter(
       (statement) => statement.Action === 'lambda:InvokeFunction',
     );
@@ -160,7 +181,7 @@ describe('service functions', () => {
   it('rescore writes the table, may only PutEvents to the service bus, and invokes itself for a pending run', () => {
     const actions = actionsOf('rescore');
     expect(actions).toEqual(expect.arrayContaining([...DYNAMO_WRITES, 'lambda:InvokeFunction']));
-    expect(environmentOf('rescore').RESCORE_FUNCTION_NAME).toBe(`${stackName}-rescore`);
+    expect(environmentOf('rescore').RESCORE_FUNCTION_NAME).toBe(selfName('rescore'));
     expect(actions).not.toContain('s3:GetObject');
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
     const busId = Object.keys(service.findResources('AWS::Events::EventBus'))[0];
@@ -181,14 +202,53 @@ describe('service functions', () => {
 
   it('sends failed async invocations of import-csv and rescore to SQS dead-letter queues', () => {
     for (const name of ['import-csv', 'rescore'] as const) {
+      const durable = SERVICE_FUNCTIONS[name].durable !== undefined;
       service.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: functionLogicalId(service, name) },
-        MaximumRetryAttempts: 2,
+        // A durable function's failed execution goes to the queue, never started over beside it.
+        Qualifier: durable ? Match.anyValue() : '$LATEST',
+        MaximumRetryAttempts: durable ? 0 : 2,
         MaximumEventAgeInSeconds: 6 * 3600,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
       });
     }
     service.resourceCountIs('AWS::SQS::Queue', 3);
+  });
+});
+
+describe('durable functions', () => {
+  it('rescore is a durable function', () => {
+    expect(DURABLE_FUNCTION_NAMES).toContain('rescore');
+  });
+
+  it.each(DURABLE_FUNCTION_NAMES)(
+    '%s: durable config, a live alias, checkpoints on its qualified ARNs only',
+    (name) => {
+      const spec = SERVICE_FUNCTIONS[name].durable;
+      expect(functionProps(name).DurableConfig).toEqual({
+        ExecutionTimeout: (spec?.executionTimeoutHours ?? 0) * 3600,
+        RetentionPeriodInDays: spec?.retentionDays,
+      });
+      aliasLogicalId(name);
+      const checkpoint = statementsOf(name).filter((statement) =>
+        [statement.Action].flat().includes('lambda:CheckpointDurableExecution'),
+      );
+      expect(checkpoint).toHaveLength(1);
+      expect([checkpoint[0]?.Action].flat().sort()).toEqual([
+        'lambda:CheckpointDurableExecution',
+        'lambda:GetDurableExecutionState',
+      ]);
+      expect(JSON.stringify(checkpoint[0]?.Resource)).toMatch(
+        new RegExp(`:function:${stackName}-${name}:\\*"`),
+      );
+    },
+  );
+
+  it('grants the durable checkpoint API to no function that is not durable', () => {
+    for (const name of SERVICE_FUNCTION_NAMES.filter((n) => !SERVICE_FUNCTIONS[n].durable)) {
+      expect(actionsOf(name)).not.toContain('lambda:CheckpointDurableExecution');
+      expect(functionProps(name).DurableConfig).toBeUndefined();
+    }
   });
 });
 
@@ -262,7 +322,7 @@ describe('triggers', () => {
       ScheduleExpressionTimezone: 'Etc/UTC',
       State: 'ENABLED',
       Target: {
-        Arn: { 'Fn::GetAtt': [functionLogicalId(service, 'rescore'), 'Arn'] },
+        Arn: invocationRef('rescore'),
         Input: Match.serializedJson(
           Match.objectLike({
             'detail-type': 'Scheduled Event',
@@ -287,7 +347,9 @@ describe('triggers', () => {
           ],
         },
       },
-      LambdaFunctionArn: { 'Fn::GetAtt': [functionLogicalId(service, 'import-csv'), 'Arn'] },
+      LambdaFunctionArn: SERVICE_FUNCTIONS['import-csv'].durable
+        ? invocationRef('import-csv')
+        : { 'Fn::GetAtt': [functionLogicalId(service, 'import-csv'), 'Arn'] },
     });
     service.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { LambdaFunctionConfigurations: [rule('.csv'), rule('.CSV')] },

@@ -241,6 +241,8 @@ describe('npm start: the README walkthrough over HTTP', () => {
   });
 
   it('stops cleanly on SIGTERM and keeps its data across a restart', async () => {
+    // The upload above may have left a follow-up run: compare rankings once runs have settled.
+    await until('/runs/latest', completedRun());
     const before = await call('GET', '/rankings');
     expect(await stack.stop()).toBe(0);
 
