@@ -2,7 +2,7 @@
  * The HTTP API's route table: one source for the CDK stack (API Gateway routes, authorizer scopes)
  * and the local server (`npm start`). Each route names the Lambda function that serves it.
  */
-export const HTTP_FUNCTIONS = ['ingest-api', 'query-api'] as const;
+export const HTTP_FUNCTIONS = ['ingest-api', 'query-api', 'web-console'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type Scope = 'partners/read' | 'partners/write';
@@ -11,7 +11,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   function: HttpFunctionName;
-  /** JWT scope required on AWS; `null` for the open health check. */
+  /** JWT scope required on AWS; `null` for the open health check and the console's static files. */
   scope: Scope | null;
   /** What the route does, where its path alone does not say it (for the OpenAPI document). */
   summary?: string;
@@ -43,6 +43,8 @@ export const ROUTES = [
   { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/imports', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/imports/{importId}', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/', function: 'web-console', scope: null },
+  { method: 'GET', path: '/assets/{file}', function: 'web-console', scope: null },
 ] as const satisfies readonly RouteSpec[];
 
 /** `"GET /partners/{id}"`: the `routeKey` API Gateway puts in every HTTP API v2 event. */

@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { ServiceResources } from './constructs/service-resources.ts';
+import { type ConsoleSignIn, ServiceResources } from './constructs/service-resources.ts';
 import { StatefulResources } from './constructs/stateful-resources.ts';
 
 export interface PartnerScoringStackProps extends StackProps {
@@ -9,6 +9,7 @@ export interface PartnerScoringStackProps extends StackProps {
   alarmEmail?: string;
   importRetentionDays: number;
   corsAllowedOrigins: string[];
+  consoleSignIn?: ConsoleSignIn;
 }
 
 /**
@@ -31,11 +32,12 @@ export class PartnerScoringStack extends Stack {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+      ...(props.consoleSignIn ? { consoleSignIn: props.consoleSignIn } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {
       value: this.service.http.stage.url,
-      description: 'Base URL of the HTTP API',
+      description: 'Base URL of the HTTP API; the web console opens at this address',
     });
     new CfnOutput(this, 'BucketName', {
       value: this.data.bucket.bucketName,

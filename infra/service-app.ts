@@ -1,5 +1,6 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { ConsoleSignIn } from './constructs/service-resources.ts';
 import { PartnerScoringStack } from './partner-scoring-stack.ts';
 
 /** Used when the `jwtIssuer` / `jwtAudience` context is not set: synth works, no token validates. */
@@ -13,6 +14,8 @@ export interface DeployContext {
   alarmEmail?: string;
   importRetentionDays: number;
   corsAllowedOrigins: string[];
+  /** From `consoleClientId` + `consoleAuthDomain`: the console's hosted sign-in (none when unset). */
+  consoleSignIn?: ConsoleSignIn;
   usesPlaceholderJwt: boolean;
 }
 
@@ -34,12 +37,27 @@ export function readDeployContext(app: App): DeployContext {
     );
   }
   const email = get('alarmEmail');
+  const clientId = get('consoleClientId');
+  const authDomain = get('consoleAuthDomain');
+  let consoleSignIn: ConsoleSignIn | undefined;
+  if (typeof clientId === 'string' && clientId !== '') {
+    if (typeof authDomain !== 'string' || !/^https:\/\/[^/]+$/.test(authDomain)) {
+      throw new Error(
+        `Context consoleAuthDomain must be the user pool's hosted login domain as https://host (no path), got ${authDomain}`,
+      );
+    }
+    consoleSignIn = { clientId, domain: authDomain };
+  }
+  // The console's tokens carry its app client id, so the API accepts that audience too.
+  const audiences =
+    audience && consoleSignIn ? [...new Set([...audience, consoleSignIn.clientId])] : audience;
   return {
     jwtIssuer: typeof issuer === 'string' && issuer !== '' ? issuer : PLACEHOLDER_JWT_ISSUER,
-    jwtAudience: audience ?? [PLACEHOLDER_JWT_AUDIENCE],
+    jwtAudience: audiences ?? [PLACEHOLDER_JWT_AUDIENCE],
     ...(typeof email === 'string' && email !== '' ? { alarmEmail: email } : {}),
     importRetentionDays: retention,
     corsAllowedOrigins: list(get('corsAllowedOrigins')) ?? ['*'],
+    ...(consoleSignIn ? { consoleSignIn } : {}),
     usesPlaceholderJwt: typeof issuer !== 'string' || issuer === '' || audience === undefined,
   };
 }
@@ -59,6 +77,7 @@ export function buildServiceApp(app: App): PartnerScoringStack {
     ...(context.alarmEmail ? { alarmEmail: context.alarmEmail } : {}),
     importRetentionDays: context.importRetentionDays,
     corsAllowedOrigins: context.corsAllowedOrigins,
+    ...(context.consoleSignIn ? { consoleSignIn: context.consoleSignIn } : {}),
   });
   if (context.usesPlaceholderJwt) {
     Annotations.of(stack).addWarningV2(

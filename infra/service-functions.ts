@@ -5,7 +5,13 @@
  */
 import path from 'node:path';
 
-export const SERVICE_FUNCTION_NAMES = ['ingest-api', 'query-api', 'import-csv', 'rescore'] as const;
+export const SERVICE_FUNCTION_NAMES = [
+  'ingest-api',
+  'query-api',
+  'import-csv',
+  'rescore',
+  'web-console',
+] as const;
 export type ServiceFunctionName = (typeof SERVICE_FUNCTION_NAMES)[number];
 
 export interface ServiceFunctionSpec {
@@ -43,6 +49,11 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     memoryMb: 3008,
     timeoutSeconds: 900,
     durable: { executionTimeoutHours: 6, retentionDays: 14 },
+  },
+  'web-console': {
+    description: 'The web console: static files of the single-page app (GET /, GET /assets/{file})',
+    memoryMb: 256,
+    timeoutSeconds: 10,
   },
 };
 

@@ -27,6 +27,8 @@ export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_24_X;
 
 export interface ServiceFunctionProps {
   name: ServiceFunctionName;
+  /** Shell commands run after esbuild, to put more files beside the bundle (run in the project root). */
+  afterBundling?: (outputDir: string) => string[];
 }
 
 type EnvName = keyof Env;
@@ -100,6 +102,18 @@ export class ServiceFunction extends NodejsFunction {
         externalModules: [...BUNDLE_OPTIONS.external],
         mainFields: [...BUNDLE_OPTIONS.mainFields],
         banner: BUNDLE_OPTIONS.banner,
+        ...(props.afterBundling
+          ? {
+              commandHooks: {
+                beforeBundling: () => [],
+                beforeInstall: () => [],
+                afterBundling: (inputDir: string, outputDir: string) => [
+                  `cd "${inputDir}"`,
+                  ...(props.afterBundling?.(outputDir) ?? []),
+                ],
+              },
+            }
+          : {}),
       },
     });
     this.serviceFunctionName = functionName;

@@ -20,6 +20,15 @@ export interface ServiceResourcesProps {
   jwtIssuer: string;
   jwtAudience: string[];
   alarmEmail?: string;
+  /** The console's sign-in on AWS: a public app client of the user pool and its hosted login domain. */
+  consoleSignIn?: ConsoleSignIn;
+}
+
+export interface ConsoleSignIn {
+  /** App client id (authorization code + PKCE, no secret); also a JWT audience of the API. */
+  clientId: string;
+  /** Hosted login domain, e.g. `https://my-team.auth.eu-west-1.amazoncognito.com`. */
+  domain: string;
 }
 
 /** Async retries before an event goes to its dead-letter queue, and how long it may wait. */
@@ -32,7 +41,10 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
  * secret, dead-letter queues and alarms.
  */
 export class ServiceResources extends Construct {
-  readonly functions: Record<'ingestApi' | 'queryApi' | 'importCsv' | 'rescore', ServiceFunction>;
+  readonly functions: Record<
+    'ingestApi' | 'queryApi' | 'importCsv' | 'rescore' | 'webConsole',
+    ServiceFunction
+  >;
   readonly http: ServiceHttpApi;
   readonly eventBus: events.EventBus;
 
@@ -70,8 +82,28 @@ export class ServiceResources extends Construct {
       .useTable(props.table, 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
       .useSecret(cursorSecret);
-    this.functions = { ingestApi, queryApi, importCsv, rescore };
-    for (const fn of [ingestApi, queryApi]) {
+    // The console's static files, built beside the bundle; the page calls the API of its own origin,
+    // PUTs uploads to the bucket's presigned URLs and, when sign-in is configured, the hosted login.
+    const webConsole = new ServiceFunction(this, 'WebConsole', {
+      name: 'web-console',
+      afterBundling: (outputDir) => [`npx tsx infra/build-console.ts "${outputDir}/console"`],
+    });
+    const connectSrc = [`https://${props.bucket.bucketRegionalDomainName}`];
+    if (props.consoleSignIn) {
+      connectSrc.push(props.consoleSignIn.domain);
+      webConsole.addEnvironment(
+        'CONSOLE_AUTH',
+        JSON.stringify({
+          issuer: props.jwtIssuer,
+          domain: props.consoleSignIn.domain,
+          clientId: props.consoleSignIn.clientId,
+          scopes: 'openid partners/read partners/write',
+        }),
+      );
+    }
+    webConsole.addEnvironment('CONSOLE_CONNECT_SRC', connectSrc.join(' '));
+    this.functions = { ingestApi, queryApi, importCsv, rescore, webConsole };
+    for (const fn of [ingestApi, queryApi, webConsole]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
@@ -159,7 +191,7 @@ export class ServiceResources extends Construct {
     }
 
     this.http = new ServiceHttpApi(this, 'Http', {
-      functions: { 'ingest-api': ingestApi, 'query-api': queryApi },
+      functions: { 'ingest-api': ingestApi, 'query-api': queryApi, 'web-console': webConsole },
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       throttle: { rateLimit: 100, burstLimit: 200 },

@@ -8,13 +8,14 @@ import {
   DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
 import S3rver from 's3rver';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
 import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
 import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
+import { buildConsole } from '../build-console.ts';
 import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
 import {
@@ -28,6 +29,7 @@ import {
 import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
 import { isImportUpload, toS3Event } from './s3-trigger.ts';
 import {
+  consoleDir,
   handlerEnvironment,
   LOCAL_CREDENTIALS,
   type LocalEndpoints,
@@ -88,6 +90,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     process.env,
     handlerEnvironment(settings, endpoints, await loadCursorSecret(settings.dataDir)),
   );
+  await buildConsole(consoleDir(settings));
   await runner.loadAll();
 
   s3rver.on('event', (event) => {
@@ -101,6 +104,10 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   const api = createApiServer(runner, log);
   await listen(api, settings.port, settings.host);
   const apiPort = (api.address() as AddressInfo).port;
+  await allowConsoleUploads(settings, endpoints, [
+    `http://localhost:${apiPort}`,
+    `http://${settings.host}:${apiPort}`,
+  ]);
 
   // The durable runner's executions died with the previous process: start unfinished work again
   // from the state the handlers persisted (AWS keeps the executions themselves).
@@ -239,6 +246,40 @@ async function ensureBucket(settings: LocalSettings, endpoints: LocalEndpoints):
     await client.send(new HeadBucketCommand({ Bucket: settings.bucketName }));
   } catch {
     await client.send(new CreateBucketCommand({ Bucket: settings.bucketName }));
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The console PUTs uploads to presigned URLs of the S3 server, another origin: allow its own. */
+async function allowConsoleUploads(
+  settings: LocalSettings,
+  endpoints: LocalEndpoints,
+  origins: string[],
+): Promise<void> {
+  const client = createS3Client({
+    endpoint: endpoints.s3,
+    region: settings.region,
+    credentials: LOCAL_CREDENTIALS,
+    forcePathStyle: true,
+  });
+  try {
+    await client.send(
+      new PutBucketCorsCommand({
+        Bucket: settings.bucketName,
+        CORSConfiguration: {
+          CORSRules: [
+            {
+              AllowedOrigins: [...new Set(origins)],
+              AllowedMethods: ['PUT', 'GET'],
+              AllowedHeaders: ['*'],
+              ExposeHeaders: ['ETag'],
+              MaxAgeSeconds: 3000,
+            },
+          ],
+        },
+      }),
+    );
   } finally {
     client.destroy();
   }

@@ -145,7 +145,14 @@ export function handlerEnvironment(
     AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamo,
     AWS_ENDPOINT_URL_S3: endpoints.s3,
     AWS_ENDPOINT_URL_LAMBDA: endpoints.lambda,
+    CONSOLE_ASSETS_DIR: consoleDir(settings),
+    CONSOLE_CONNECT_SRC: endpoints.s3,
   };
+}
+
+/** Where `npm start` builds the web console (served by the web-console function). */
+export function consoleDir(settings: LocalSettings): string {
+  return path.join(settings.dataDir, 'console');
 }
 
 /**

@@ -23,7 +23,9 @@ describe('Lambda bundles', () => {
     '%s loads as ESM and exports handler, with the SDK left out',
     async (name) => {
       const { file } = await bundleFunction(name, { outdir: path.join(dir, name), write: true });
-      expect(await readFile(file, 'utf8')).toMatch(/from"@aws-sdk\/client-dynamodb"/);
+      // The console's function serves files only and needs no SDK.
+      if (name !== 'web-console')
+        expect(await readFile(file, 'utf8')).toMatch(/from"@aws-sdk\/client-dynamodb"/);
       const bundled = await import(file);
       expect(typeof bundled.handler).toBe('function');
     },

@@ -117,7 +117,11 @@ describe('service functions', () => {
   it('grants no wildcard action and no managed policy to any function', () => {
     for (const name of SERVICE_FUNCTION_NAMES) {
       const actions = actionsOf(name);
-      expect(actions, name).toEqual(expect.arrayContaining(['logs:PutLogEvents', 'dynamodb:GetItem']));
+      expect(actions, name).toEqual(
+        expect.arrayContaining(
+          name === 'web-console' ? ['logs:PutLogEvents'] : ['logs:PutLogEvents', 'dynamodb:GetItem'],
+        ),
+      );
       for (const action of actions) expect(action, name).not.toContain('*');
       const roleId = (functionProps(name).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
       expect(
@@ -125,6 +129,13 @@ describe('service functions', () => {
         name,
       ).toBeUndefined();
     }
+  });
+
+  it('web-console touches no data: no table, bucket, secret or event bus access', () => {
+    expect(
+      actionsOf('web-console').filter((action) => !action.startsWith('logs:') && !action.startsWith('xray:')),
+    ).toEqual([]);
+    expect(Object.keys(environmentOf('web-console'))).not.toContain('TABLE_NAME');
   });
 
   it('query-api reads only: no table writes, no s3:PutObject, the cursor secret', () => {
