@@ -154,7 +154,7 @@ describe('console', () => {
     );
     const versionBefore = (await api('GET', '/model')).json().version;
 
-    await page.getByRole('button', { name: 'Activate' }).click();
+    await page.getByRole('button', { name: 'Activate', exact: true }).click();
     await page.locator('.run-status[data-status=completed]').waitFor({ timeout: 30_000 });
     expect((await api('GET', '/model')).json().version).toBe(versionBefore + 1);
 
