@@ -161,8 +161,8 @@ async function declaredBins(): Promise<Set<string>> {
   return bins;
 }
 
-/** The CLI's commands, from its own `--help` (run once). */
-const cliCommands = once(async (): Promise<Set<string>> => {
+/** The CLI's commands, and its options that take a value, from its own `--help` (run once). */
+const cliHelp = once(async (): Promise<{ commands: Set<string>; valued: Set<string> }> => {
   const { stdout } = await promisify(execFile)(process.execPath, [
     '--import',
     'tsx',
@@ -170,8 +170,22 @@ const cliCommands = once(async (): Promise<Set<string>> => {
     '--help',
   ]);
   const usage = stdout.split(/^Options:/m)[0] ?? '';
-  return new Set([...usage.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1] as string));
+  return {
+    commands: new Set([...usage.matchAll(/^ {2}([a-z][\w-]*)/gm)].map((match) => match[1] as string)),
+    valued: new Set([...stdout.matchAll(/(--[\w-]+) </g)].map((match) => match[1] as string)),
+  };
 });
+
+/** The CLI command in `cli -- …` arguments: the first word that is neither an option nor its value. */
+async function cliCommandOf(args: string[]): Promise<string | undefined> {
+  const { valued } = await cliHelp();
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] as string;
+    if (!word.startsWith('-')) return word;
+    if (valued.has(word)) i++;
+  }
+  return undefined;
+}
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
@@ -210,10 +224,13 @@ async function exercised(words: string[], text: string): Promise<string | undefi
     if (verb !== 'run') return undefined;
     const script = rest.find((word) => !word.startsWith('-'));
     if (script === undefined || !packageJson.scripts[script]) return undefined;
-    const scriptArgs = rest.slice(rest.indexOf('--') + 1);
-    const first = rest.includes('--') ? scriptArgs.find((word) => !word.startsWith('-')) : undefined;
-    if (script === 'cli' && first !== undefined && !(await cliCommands()).has(first)) return undefined;
-    if (script === 'bench' && first !== undefined && !(await benchParts()).has(first)) return undefined;
+    const scriptArgs = rest.includes('--') ? rest.slice(rest.indexOf('--') + 1) : [];
+    if (script === 'cli') {
+      const command = await cliCommandOf(scriptArgs);
+      if (command !== undefined && !(await cliHelp()).commands.has(command)) return undefined;
+    }
+    const part = scriptArgs.find((word) => !word.startsWith('-'));
+    if (script === 'bench' && part !== undefined && !(await benchParts()).has(part)) return undefined;
     return 'a package.json script';
   }
   if (tool === 'npx')
