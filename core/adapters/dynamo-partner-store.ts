@@ -3,13 +3,7 @@ import {
   ConditionalCheckFailedException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { keys } from '../keys.ts';
 import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertStatus } from '../ports.ts';
@@ -17,9 +11,13 @@ import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertS
 /** Prefix of the top-level attribute holding one metric (`m_sales`), keyed by normalised name. */
 export const METRIC_ATTRIBUTE_PREFIX = 'm_';
 
+/** A deleted partner's tombstone is kept this long (as its history is), then expires by TTL. */
+export const TOMBSTONE_TTL_DAYS = 400;
+
 export interface DynamoPartnerStoreOptions {
   /** UpdateItem requests in flight at once during a batch upsert. */
   concurrency?: number;
+  now?: () => number;
 }
 
 type Item = Record<string, unknown>;
@@ -31,9 +29,16 @@ type Item = Record<string, unknown>;
  * (`attribute_not_exists(pk) OR asOf <= :asOf`) in the same request, and `ALL_OLD` tells created,
  * updated and unchanged apart without a read. After a batch that changed anything, the
  * `partnersChanged` marker is written once.
+ *
+ * An upsert that changes nothing (same fields and metrics; `asOf` may advance) keeps the partner's
+ * `updatedAt`: a second, conditional write puts the old value back, so an identical daily sync
+ * leaves scores exact and the ranking not stale. A delete replaces the item with a tombstone
+ * (`deletedAt`, `asOf` = the delete's time, `expiresAt` in {@link TOMBSTONE_TTL_DAYS}): the stale
+ * guard then refuses older upserts, a newer one creates the partner afresh, and reads skip it.
  */
 export class DynamoPartnerStore implements PartnerStore {
   private readonly concurrency: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -41,6 +46,7 @@ export class DynamoPartnerStore implements PartnerStore {
     options: DynamoPartnerStoreOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 32;
+    this.now = options.now ?? Date.now;
   }
 
   async upsert(items: readonly PartnerUpsert[]): Promise<UpsertOutcome[]> {
@@ -63,18 +69,31 @@ export class DynamoPartnerStore implements PartnerStore {
     const output = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.partner(id), ConsistentRead: true }),
     );
-    return output.Item ? toPartnerRecord(output.Item) : null;
+    return output.Item && !isTombstone(output.Item) ? toPartnerRecord(output.Item) : null;
   }
 
   async delete(id: string): Promise<boolean> {
-    const output = await this.client.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: keys.partner(id),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    if (!output.Attributes) return false;
+    const nowMs = this.now();
+    const deletedAt = new Date(nowMs).toISOString();
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.partner(id),
+            id,
+            deletedAt,
+            asOf: deletedAt,
+            updatedAt: deletedAt,
+            expiresAt: Math.floor(nowMs / 1000) + TOMBSTONE_TTL_DAYS * 86_400,
+          },
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
+        }),
+      );
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false; // unknown, or deleted already
+      throw error;
+    }
     await this.markChanged();
     return true;
   }
@@ -85,6 +104,7 @@ export class DynamoPartnerStore implements PartnerStore {
       {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
+        FilterExpression: `attribute_not_exists(${DELETED_AT})`,
         ExpressionAttributeValues: { ':pk': keys.partnerShardPk(shard) },
       },
     );
@@ -98,7 +118,7 @@ export class DynamoPartnerStore implements PartnerStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.partnersChanged, changedAt: new Date().toISOString() },
+        Item: { ...keys.partnersChanged, changedAt: new Date(this.now()).toISOString() },
       }),
     );
   }
@@ -110,12 +130,14 @@ export class DynamoPartnerStore implements PartnerStore {
    * one-off probe (docs/csv-import.md, "Import speed"). Same request, same guarantees.
    */
   private async upsertOne(upsert: PartnerUpsert): Promise<UpsertOutcome> {
-    const now = new Date().toISOString();
+    const now = new Date(this.now()).toISOString();
     const names: Record<string, string> = {
       '#asOf': 'asOf',
       '#updatedAt': 'updatedAt',
       '#id': 'id',
       '#name': 'name',
+      '#deletedAt': DELETED_AT,
+      '#expiresAt': 'expiresAt',
     };
     const values: Record<string, AttributeValue> = {
       ':asOf': { S: upsert.asOf },
@@ -123,7 +145,8 @@ export class DynamoPartnerStore implements PartnerStore {
       ':id': { S: upsert.id },
     };
     const set = ['#id = :id', '#asOf = :asOf', '#updatedAt = :now'];
-    const remove: string[] = [];
+    // A newer upsert after a delete creates the partner again: the tombstone's marks go.
+    const remove: string[] = ['#deletedAt', '#expiresAt'];
     if (upsert.name !== undefined) {
       values[':name'] = { S: upsert.name };
       set.push('#name = :name');
@@ -160,18 +183,23 @@ export class DynamoPartnerStore implements PartnerStore {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
           ConditionExpression: 'attribute_not_exists(pk) OR #asOf <= :asOf',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );
-      const oldItem = output.Attributes ? fromAttributeValues(output.Attributes) : null;
+      const stored = output.Attributes ? fromAttributeValues(output.Attributes) : null;
+      const oldItem = stored && !isTombstone(stored) ? stored : null;
       const old = oldItem ? toPartnerRecord(oldItem) : null;
-      const partner = merge(old, upsert, now);
+      let partner = merge(old, upsert, now);
       const status: UpsertStatus =
         old === null ? 'created' : sameData(old, partner) ? 'unchanged' : 'updated';
+      if (status === 'unchanged' && old) {
+        await this.keepUpdatedAt(key, now, old.updatedAt);
+        partner = { ...partner, updatedAt: old.updatedAt };
+      }
       return {
         id: upsert.id,
         status,
@@ -185,6 +213,34 @@ export class DynamoPartnerStore implements PartnerStore {
       throw error;
     }
   }
+
+  /**
+   * Puts back the `updatedAt` an unchanged upsert moved, unless another write came in since (its
+   * stamp is no longer `written`). Lost, it only makes the partner read provisional until the next run.
+   */
+  private async keepUpdatedAt(key: { pk: string; sk: string }, written: string, old: string): Promise<void> {
+    await this.client
+      .send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+          UpdateExpression: 'SET #updatedAt = :old',
+          ConditionExpression: '#updatedAt = :written',
+          ExpressionAttributeNames: { '#updatedAt': 'updatedAt' },
+          ExpressionAttributeValues: { ':old': { S: old }, ':written': { S: written } },
+        }),
+      )
+      .catch((error: unknown) => {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      });
+  }
+}
+
+/** Attribute that marks a partner item as a tombstone (a deleted partner). */
+const DELETED_AT = 'deletedAt';
+
+function isTombstone(item: Item): boolean {
+  return item[DELETED_AT] !== undefined;
 }
 
 /** A metric value as a DynamoDB number (what the document client's marshaller sends). */
