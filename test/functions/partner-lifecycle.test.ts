@@ -105,7 +105,7 @@ describe('an upsert that changes nothing', () => {
     expect(await post({ ...partner, asOf: iso(Date.now()) })).toBe('unchanged');
     const after = await h.partners.get('same');
     expect(after?.updatedAt).toBe(before?.updatedAt);
-    expect(after?.asOf > (before?.asOf ?? '')).toBe(true);
+    expect((after?.asOf ?? '') > (before?.asOf ?? '')).toBe(true);
     const read = await h.call<{ score: { provisional: boolean } }>('GET /partners/{id}', {
       pathParameters: { id: 'same' },
     });
