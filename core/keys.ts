@@ -10,6 +10,7 @@
  * | run movers page         | `RUN#<runId>`                 | `MOVERS#<page, 6 digits>`   |
  * | run statistics          | `RUN#<runId>`                 | `STATS`                     |
  * | ranking page            | `RANKING#<runId>#<list>`      | `PAGE#<page, 6 digits>`     |
+ * | search index page       | `SEARCH#<runId>`              | `<fence: last key, page>`   |
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
@@ -65,6 +66,10 @@ export const keys = {
     sk: `PAGE#${String(page).padStart(6, '0')}`,
   }),
   rankingListPk,
+
+  /** A page of a run's partner search index, sorted by its fence (see `core/partners/search-index.ts`). */
+  searchPage: (runId: string, fence: string): ItemKey => ({ pk: `SEARCH#${runId}`, sk: fence }),
+  searchPk: (runId: string): string => `SEARCH#${runId}`,
 
   modelVersion: (version: number): ItemKey => ({ pk: 'MODEL', sk: `V#${String(version).padStart(9, '0')}` }),
   modelPk: 'MODEL',

@@ -28,7 +28,7 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     'GET /health': async () => ({ status: 200, body: { status: 'ok' } }),
     ...rankingsRoutes(deps),
     ...partnersReadRoutes(deps),
-    ...runsReadRoutes(deps.runs),
+    ...runsReadRoutes(deps),
     ...modelReadRoutes(deps),
     ...importsReadRoutes(deps),
   };

@@ -20,6 +20,7 @@ export interface RouteSpec {
 export const ROUTES = [
   { method: 'GET', path: '/health', function: 'query-api', scope: null },
   { method: 'POST', path: '/partners', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/partners', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/partners/{id}', function: 'query-api', scope: 'partners/read' },
   { method: 'DELETE', path: '/partners/{id}', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/partners/{id}/history', function: 'query-api', scope: 'partners/read' },
@@ -28,6 +29,7 @@ export const ROUTES = [
   { method: 'GET', path: '/runs', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/runs/latest', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/runs/{runId}', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/runs/{runId}/movers', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/model', function: 'query-api', scope: 'partners/read' },
   { method: 'PUT', path: '/model', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/model/versions', function: 'query-api', scope: 'partners/read' },

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
+import { decodeSearchEntries, encodeSearchEntries, type SearchPage } from '../partners/search-index.ts';
 import {
   decodeEntries,
   encodeEntries,
@@ -8,7 +9,15 @@ import {
   type RankingRunHeader,
   type RankingStore,
 } from '../ranking/ranking-store.ts';
+import type { Mover } from '../runs/movers.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
+
+/** Movers per stored page: 100 movers ≈ 12 KB, so the default read of 100 is about 2 read units. */
+const MOVERS_PAGE_SIZE = 100;
+/** Search index pages asked for per Query: a results page usually needs one or two. */
+const SEARCH_PAGES_PER_QUERY = 2;
+
+type MoverTuple = [string, string, number, number, number, number, string | null, string | null];
 
 /** {@link RankingStore} on the single table: one item per page, `RANKING#<runId>#<list>` / `PAGE#n`. */
 export class DynamoRankingStore implements RankingStore {
@@ -49,6 +58,83 @@ export class DynamoRankingStore implements RankingStore {
 
   readList(runId: string, list: string): AsyncIterable<RankingPage> {
     return this.query('pk = :pk', { ':pk': keys.rankingListPk(runId, list) });
+  }
+
+  async putMovers(runId: string, movers: readonly Mover[], expiresAtSeconds: number): Promise<void> {
+    const items = [];
+    for (let page = 0; page * MOVERS_PAGE_SIZE < movers.length; page++) {
+      const tuples = movers
+        .slice(page * MOVERS_PAGE_SIZE, (page + 1) * MOVERS_PAGE_SIZE)
+        .map(
+          (m): MoverTuple => [
+            m.id,
+            m.name,
+            m.rank,
+            m.previousRank,
+            m.score,
+            m.previousScore,
+            m.tier,
+            m.previousTier,
+          ],
+        );
+      items.push({
+        ...keys.runMoversPage(runId, page),
+        movers: JSON.stringify(tuples),
+        expiresAt: expiresAtSeconds,
+      });
+    }
+    await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
+  }
+
+  async getMovers(runId: string, limit: number): Promise<Mover[]> {
+    const movers: Mover[] = [];
+    const outputs = paginateQuery(
+      { client: this.client },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': keys.runMoversPage(runId, 0).pk,
+          ':from': keys.runMoversPage(runId, 0).sk,
+          ':to': keys.runMoversPage(runId, Math.ceil(limit / MOVERS_PAGE_SIZE) - 1).sk,
+        },
+      },
+    );
+    for await (const output of outputs) {
+      for (const item of output.Items ?? []) {
+        for (const [id, name, rank, previousRank, score, previousScore, tier, previousTier] of JSON.parse(
+          String(item.movers),
+        ) as MoverTuple[]) {
+          movers.push({ id, name, rank, previousRank, score, previousScore, tier, previousTier });
+        }
+      }
+    }
+    return movers.slice(0, limit);
+  }
+
+  async putSearchPages(runId: string, pages: readonly SearchPage[], expiresAtSeconds: number): Promise<void> {
+    const items = pages.map(({ fence, entries }) => ({
+      ...keys.searchPage(runId, fence),
+      entries: encodeSearchEntries(entries),
+      expiresAt: expiresAtSeconds,
+    }));
+    await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
+  }
+
+  async *readSearchPages(runId: string, from: string): AsyncIterable<SearchPage> {
+    const outputs = paginateQuery(
+      { client: this.client, pageSize: SEARCH_PAGES_PER_QUERY },
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: from === '' ? 'pk = :pk' : 'pk = :pk AND sk >= :from',
+        ExpressionAttributeValues: { ':pk': keys.searchPk(runId), ...(from === '' ? {} : { ':from': from }) },
+      },
+    );
+    for await (const output of outputs) {
+      for (const item of output.Items ?? []) {
+        yield { fence: String(item.sk), entries: decodeSearchEntries(String(item.entries)) };
+      }
+    }
   }
 
   /** The pages a key condition selects, in order (a Query response stops at 1 MB; the paginator continues). */

@@ -31,11 +31,34 @@ export function filterKey(filters: { tier?: string; region?: string; type?: stri
 }
 
 /** `payload.tag`, both base64url: opaque to clients, tamper-evident. */
-export async function encodeCursor(signer: CursorSigner, cursor: RankingCursor): Promise<string> {
-  const payload = Buffer.from(
-    JSON.stringify([cursor.runId, cursor.list, cursor.page, cursor.offset, cursor.filters]),
-  ).toString('base64url');
+export async function signFields(signer: CursorSigner, fields: readonly unknown[]): Promise<string> {
+  const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
   return `${payload}.${await signer.sign(payload)}`;
+}
+
+/**
+ * Opens a cursor made by {@link signFields}: its fields when the tag verifies and they match
+ * `schema`, otherwise a {@link ValidationError} at `/query/cursor` (altered, forged, or of another
+ * shape, such as another version's cursor).
+ */
+export async function openFields<T extends z.ZodMiniType>(
+  signer: CursorSigner,
+  text: string,
+  schema: T,
+): Promise<z.output<T>> {
+  const [payload, tag, extra] = text.split('.');
+  if (!payload || !tag || extra !== undefined || !(await signer.verify(payload, tag))) throw badCursor();
+  const fields = z.safeParse(schema, parseJson(Buffer.from(payload, 'base64url').toString('utf8')));
+  if (!fields.success) throw badCursor();
+  return fields.data;
+}
+
+function badCursor(): ValidationError {
+  return new ValidationError([{ path: '/query/cursor', message: BAD_CURSOR }]);
+}
+
+export async function encodeCursor(signer: CursorSigner, cursor: RankingCursor): Promise<string> {
+  return signFields(signer, [cursor.runId, cursor.list, cursor.page, cursor.offset, cursor.filters]);
 }
 
 // The signed payload: [runId, list, page, offset, filters].
@@ -52,15 +75,14 @@ export async function decodeCursor(
   text: string,
   filters: string,
 ): Promise<RankingCursor> {
-  const fail = (message: string) => new ValidationError([{ path: '/query/cursor', message }]);
-  const [payload, tag, extra] = text.split('.');
-  if (!payload || !tag || extra !== undefined || !(await signer.verify(payload, tag))) throw fail(BAD_CURSOR);
-  const fields = z.safeParse(payloadSchema, parseJson(Buffer.from(payload, 'base64url').toString('utf8')));
-  // A signed payload of another shape (another version of the service, or a bug) is still no cursor.
-  if (!fields.success) throw fail(BAD_CURSOR);
-  const [runId, list, page, offset, bound] = fields.data;
+  const [runId, list, page, offset, bound] = await openFields(signer, text, payloadSchema);
   if (bound !== filters) {
-    throw fail('belongs to a query with other filters (tier, region, type): start again without a cursor');
+    throw new ValidationError([
+      {
+        path: '/query/cursor',
+        message: 'belongs to a query with other filters (tier, region, type): start again without a cursor',
+      },
+    ]);
   }
   return { runId, list, page, offset, filters: bound };
 }

@@ -1,3 +1,6 @@
+import type { SearchPage } from '../partners/search-index.ts';
+import type { Mover } from '../runs/movers.ts';
+
 /** One partner in a materialised ranking list: what a page shows, plus the fields filters use. */
 export interface RankingEntry {
   rank: number;
@@ -60,22 +63,35 @@ export interface RankingStore {
   getPages(runId: string, list: string, fromPage: number, count: number): Promise<RankingPage[]>;
   /** Every page of a list, in order (the previous run's `all` list, read by the next run). */
   readList(runId: string, list: string): AsyncIterable<RankingPage>;
+  /** Writes a run's movers, in their order (at most `MOVERS_MAX`). */
+  putMovers(runId: string, movers: readonly Mover[], expiresAtSeconds: number): Promise<void>;
+  /** The first `limit` movers of a run (none when the run stored none). */
+  getMovers(runId: string, limit: number): Promise<Mover[]>;
+  /** Writes pages of a run's partner search index. */
+  putSearchPages(runId: string, pages: readonly SearchPage[], expiresAtSeconds: number): Promise<void>;
+  /**
+   * The run's search index pages from the first whose fence is at or after `from` (all pages when
+   * `from` is empty), in order, read lazily: stop iterating and no more is read.
+   */
+  readSearchPages(runId: string, from: string): AsyncIterable<SearchPage>;
 }
 
-/** A partner's tier and rank in one run. */
+/** A partner's tier, rank and score in one run. */
 export interface RunPlace {
   tier: string | null;
   rank: number;
+  score: number;
 }
 
-/** Tier and rank of every partner of a completed run, by id, from its `all` list. */
+/** Tier, rank and score of every partner of a completed run, by id, from its `all` list. */
 export async function readRunPlaces(
   rankings: Pick<RankingStore, 'readList'>,
   runId: string,
 ): Promise<Map<string, RunPlace>> {
   const places = new Map<string, RunPlace>();
   for await (const page of rankings.readList(runId, lists.all)) {
-    for (const entry of page.entries) places.set(entry.id, { tier: entry.tier, rank: entry.rank });
+    for (const entry of page.entries)
+      places.set(entry.id, { tier: entry.tier, rank: entry.rank, score: entry.score });
   }
   return places;
 }

@@ -1,5 +1,6 @@
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { logger } from '../observability.ts';
+import { buildSearchPages } from '../partners/search-index.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
 import { ListPager } from '../ranking/list-pager.ts';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../ranking/ranking-store.ts';
 import { ColumnsBuilder } from '../scoring/columns.ts';
 import { type PopulationScores, scorePopulation } from '../scoring/score-population.ts';
+import { MoversCollector } from './movers.ts';
 import type { CurrentRunPointer, RunRecord, RunStore, ScoreRecord } from './run-store.ts';
 import { planSegments, type RunSegment } from './segments.ts';
 
@@ -144,6 +146,7 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
   const pageExpiry = Math.floor(runTimeMs / 1000) + PAGE_TTL_DAYS * 86_400;
 
   const pager = new ListPager();
+  const movers = new MoversCollector();
   const tierEvents: DomainEvent[] = [];
   const time = new Date(deps.now()).toISOString();
   let records: ScoreRecord[] = [];
@@ -165,6 +168,18 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
       type: types[i] ?? null,
     };
     pager.add(entry);
+    if (before) {
+      movers.add({
+        id,
+        name: entry.name,
+        rank: entry.rank,
+        previousRank: before.rank,
+        score,
+        previousScore: before.score,
+        tier,
+        previousTier: before.tier,
+      });
+    }
     // A partner's first tier is not a change: it needs a tier in the previous run.
     if (before && before.tier !== null && before.tier !== tier) {
       tierEvents.push({
@@ -183,6 +198,11 @@ async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<Writ
     }
   }
   await deps.rankings.putPages(header, pager.takeRest(), pageExpiry);
+  // What GET /runs/{runId}/movers and GET /partners?search= read: bounded lists, materialised here.
+  await Promise.all([
+    deps.rankings.putMovers(run.runId, movers.result(), historyExpiry),
+    deps.rankings.putSearchPages(run.runId, buildSearchPages(columns.ids, names, types, regions), pageExpiry),
+  ]);
   await deps.runs.putStatistics(run.runId, result.stats);
 
   // The pointer is read by every request: it carries the top page (page 0 of `all`) only while that

@@ -1,21 +1,45 @@
 import * as z from 'zod/mini';
 import { NotFoundError } from '#core/errors.ts';
+import { MAX_SEARCH_LENGTH } from '#core/partners/search-index.ts';
+import { type SearchPartnersDeps, searchPartners } from '#core/partners/search-partners.ts';
 import { type PartnerScoreDeps, readPartner } from '#core/ranking/partner-score.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
-import { limitParam, parseQuery, partnerIdParam } from './query-params.ts';
+import { cursorParam, limitParam, parseQuery, partnerIdParam } from './query-params.ts';
 
 const historyQuery = z.object({ limit: limitParam(1000) });
+export const partnersSearchQuery = z.object({
+  search: z.optional(
+    z.string('must be the start of a partner id or name').check(
+      z.maxLength(
+        MAX_SEARCH_LENGTH,
+        `must be at most ${MAX_SEARCH_LENGTH} characters: the start of an id or name`,
+      ),
+      z.refine((text) => !/\p{Cc}/u.test(text), 'must not contain control characters'),
+    ),
+  ),
+  limit: limitParam(500),
+  cursor: cursorParam,
+});
 
-export interface PartnersReadDeps extends PartnerScoreDeps {
-  runs: PartnerScoreDeps['runs'] & Pick<RunStore, 'history'>;
+export interface PartnersReadDeps extends PartnerScoreDeps, SearchPartnersDeps {
+  runs: PartnerScoreDeps['runs'] & SearchPartnersDeps['runs'] & Pick<RunStore, 'history'>;
 }
 
-/** `GET /partners/{id}` (the partner and its score) and `GET /partners/{id}/history`. */
+/** `GET /partners?search=`, `GET /partners/{id}` (the partner and its score) and its history. */
 export function partnersReadRoutes(
   deps: PartnersReadDeps,
-): Record<'GET /partners/{id}' | 'GET /partners/{id}/history', RouteHandler> {
+): Record<'GET /partners' | 'GET /partners/{id}' | 'GET /partners/{id}/history', RouteHandler> {
   return {
+    'GET /partners': async ({ query }) => {
+      const { search, limit, cursor } = parseQuery(partnersSearchQuery, query);
+      const body = await searchPartners(deps, {
+        search: search ?? '',
+        limit: limit === undefined ? 50 : Number(limit),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      return { status: 200, body };
+    },
     'GET /partners/{id}': async ({ pathParameters }) => ({
       status: 200,
       body: await readPartner(deps, partnerIdParam(pathParameters)),

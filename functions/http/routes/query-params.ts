@@ -32,3 +32,18 @@ export function partnerIdParam(pathParameters: Record<string, string>): string {
   if (problem) throw new ValidationError([{ path: '/path/id', message: `partner id ${problem}` }]);
   return id;
 }
+
+/** Longest cursor accepted; the ones this API returns are far shorter. */
+const MAX_CURSOR_LENGTH = 4096;
+const BAD_CURSOR =
+  'is not a cursor this API returned: pass the nextCursor of the previous page, or leave cursor out';
+
+/** A `cursor` query parameter: a `nextCursor` this API returned (checked and opened in core). */
+export const cursorParam = z.optional(
+  z
+    .string(BAD_CURSOR)
+    .check(
+      z.minLength(1, 'must not be empty: pass the nextCursor of the previous page, or leave cursor out'),
+      z.maxLength(MAX_CURSOR_LENGTH, BAD_CURSOR),
+    ),
+);

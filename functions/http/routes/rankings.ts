@@ -2,10 +2,7 @@ import * as z from 'zod/mini';
 import { MAX_TEXT_LENGTH } from '#core/partners/partner-rules.ts';
 import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 import type { RouteHandler } from '../http-handler.ts';
-import { limitParam, parseQuery } from './query-params.ts';
-
-/** Longest cursor accepted; the ones this API returns are far shorter. */
-const MAX_CURSOR_LENGTH = 4096;
+import { cursorParam, limitParam, parseQuery } from './query-params.ts';
 
 // As long as a stored tier, region or type can be; longer matches nothing and would not fit a key.
 const filter = (name: string) =>
@@ -20,18 +17,9 @@ const filter = (name: string) =>
         ),
       ),
   );
-const BAD_CURSOR =
-  'is not a cursor this API returned: pass the nextCursor of the previous page, or leave cursor out';
 const rankingsQuery = z.object({
   limit: limitParam(500),
-  cursor: z.optional(
-    z
-      .string(BAD_CURSOR)
-      .check(
-        z.minLength(1, 'must not be empty: pass the nextCursor of the previous page, or leave cursor out'),
-        z.maxLength(MAX_CURSOR_LENGTH, BAD_CURSOR),
-      ),
-  ),
+  cursor: cursorParam,
   tier: filter('tier'),
   region: filter('region'),
   type: filter('type'),

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { NotFoundError } from '#core/errors.ts';
 import type { RescoreRequester } from '#core/ports.ts';
+import { MOVERS_MAX, type ReadMoversDeps, readMovers } from '#core/runs/movers.ts';
 import { type RunRecord, type RunStore, tierCounts } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
@@ -8,12 +9,24 @@ import { limitParam, parseQuery } from './query-params.ts';
 /** Most runs one `GET /runs` returns (one BatchGetItem of run records). */
 export const MAX_RUNS_LIMIT = 100;
 export const runsQuery = z.object({ limit: limitParam(MAX_RUNS_LIMIT) });
+export const moversQuery = z.object({ limit: limitParam(MOVERS_MAX) });
 
-/** `GET /runs`, `GET /runs/latest` and `GET /runs/{runId}` (query-api). */
+export interface RunsReadDeps extends ReadMoversDeps {
+  runs: Pick<RunStore, 'getRun' | 'latestRun' | 'listRuns'>;
+}
+
+/** `GET /runs`, `GET /runs/latest`, `GET /runs/{runId}` and its movers (query-api). */
 export function runsReadRoutes(
-  runs: Pick<RunStore, 'getRun' | 'latestRun' | 'listRuns'>,
-): Record<'GET /runs' | 'GET /runs/latest' | 'GET /runs/{runId}', RouteHandler> {
+  deps: RunsReadDeps,
+): Record<'GET /runs' | 'GET /runs/latest' | 'GET /runs/{runId}' | 'GET /runs/{runId}/movers', RouteHandler> {
+  const { runs } = deps;
   return {
+    'GET /runs/{runId}/movers': async ({ pathParameters, query }) => {
+      const { limit } = parseQuery(moversQuery, query);
+      const runId = runIdParam(pathParameters);
+      const items = await readMovers(deps, runId, limit === undefined ? 100 : Number(limit));
+      return { status: 200, body: { items } };
+    },
     'GET /runs': async ({ query }) => {
       const { limit } = parseQuery(runsQuery, query);
       const items = await runs.listRuns(limit === undefined ? 20 : Number(limit));
@@ -25,9 +38,8 @@ export function runsReadRoutes(
       return { status: 200, body: toBody(run) };
     },
     'GET /runs/{runId}': async ({ pathParameters }) => {
-      const runId = pathParameters.runId ?? '';
-      // Run ids are short; a longer one cannot exist (and would exceed the key size).
-      const run = runId.length <= 200 ? await runs.getRun(runId) : null;
+      const runId = runIdParam(pathParameters);
+      const run = await runs.getRun(runId);
       if (!run) throw new NotFoundError(`No run with id ${JSON.stringify(runId)}.`);
       return { status: 200, body: toBody(run) };
     },
@@ -55,4 +67,11 @@ function toBody(run: RunRecord) {
     tierChanges,
     ...(tiers ? { tiers } : {}),
   };
+}
+
+/** The `{runId}` path parameter. Run ids are short; a longer one cannot exist (nor fit a key). */
+function runIdParam(pathParameters: Record<string, string>): string {
+  const runId = pathParameters.runId ?? '';
+  if (runId.length > 200) throw new NotFoundError(`No run with id ${JSON.stringify(runId.slice(0, 200))}….`);
+  return runId;
 }

@@ -1,0 +1,159 @@
+/**
+ * The partner search index a run materialises (`GET /partners?search=`): every partner of the run
+ * under its lowercased id, and again under its lowercased name when that differs, sorted by that key
+ * in code-point order (DynamoDB's order of UTF-8 strings) and cut into pages. A page is stored under a
+ * sort key made from its LAST key (its fence), so the page holding the first key at or after a prefix
+ * is the first page whose fence is at or after it: one Query, no scan, whatever the partner count.
+ */
+
+/** A partner as the search returns it. */
+export interface SearchItem {
+  id: string;
+  name: string;
+  type: string | null;
+  region: string | null;
+}
+
+/** One index entry: the partner, found by its id (`byName` false) or by its name. */
+export interface SearchEntry extends SearchItem {
+  byName: boolean;
+}
+
+export interface SearchPage {
+  /** Sort key of the page: see {@link fenceOf}. */
+  fence: string;
+  entries: SearchEntry[];
+}
+
+/** Longest search text, in characters: its lowercased form stays within {@link FENCE_UNITS}. */
+export const MAX_SEARCH_LENGTH = 64;
+/**
+ * UTF-16 units of a key kept in a fence. Lowercasing at most triples a text's length, so a search's
+ * key fits; 256 units are at most 768 UTF-8 bytes, within DynamoDB's 1,024-byte sort key.
+ */
+export const FENCE_UNITS = 256;
+/** Most entries per page: about 8 KB, so a page of results is one or two read units. */
+export const SEARCH_PAGE_SIZE = 100;
+/** Most UTF-8 bytes of a page's encoded entries (long multi-byte names close a page early). */
+export const SEARCH_PAGE_MAX_BYTES = 64 * 1024;
+
+// Below every character a key holds (control characters become spaces): ends a fence's key part.
+const FENCE_SEPARATOR = '\u0001';
+const CONTROL = /\p{Cc}/gu;
+
+/** The key a text is searched under: lowercased, control characters as spaces. */
+export function searchKey(text: string): string {
+  return text.toLowerCase().replace(CONTROL, ' ');
+}
+
+/** The key an entry is sorted and matched under. */
+export function entryKey(entry: SearchEntry): string {
+  return searchKey(entry.byName ? entry.name : entry.id);
+}
+
+/**
+ * Whether `entry` is a result of the search `key` that this entry should show: its key starts with
+ * it, and (for an entry by name) the partner is not also found by its id, which shows it once.
+ */
+export function entryMatches(entry: SearchEntry, key: string): boolean {
+  if (!entryKey(entry).startsWith(key)) return false;
+  return !(entry.byName && searchKey(entry.id).startsWith(key));
+}
+
+/**
+ * Page `page`'s sort key: its last entry's key cut to {@link FENCE_UNITS} units (never inside a
+ * surrogate pair), the separator and the page number. Fences rise with the pages, and for any search
+ * key `p` of at most {@link FENCE_UNITS} units, `fence >= p` exactly when the page's last key is.
+ */
+export function fenceOf(lastKey: string, page: number): string {
+  let cut = lastKey.slice(0, FENCE_UNITS);
+  const lastUnit = cut.charCodeAt(cut.length - 1);
+  if (cut.length === FENCE_UNITS && lastUnit >= 0xd800 && lastUnit <= 0xdbff) cut = cut.slice(0, -1);
+  return `${cut}${FENCE_SEPARATOR}${String(page).padStart(6, '0')}`;
+}
+
+/** Code-point order (UTF-8 byte order, as DynamoDB compares strings), not UTF-16 unit order. */
+export function compareCodePoints(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return unitWeight(x) - unitWeight(y);
+  }
+  return a.length - b.length;
+}
+
+/** Surrogates (code points above U+FFFF) sort after U+E000–U+FFFF in code-point order. */
+function unitWeight(unit: number): number {
+  if (unit < 0xd800) return unit;
+  return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
+}
+
+/**
+ * The index of a run's partners, as pages in key order. Columns as the run holds them
+ * (`ids[i]`, `names[i]`, …).
+ */
+export function buildSearchPages(
+  ids: readonly string[],
+  names: readonly string[],
+  types: readonly (string | null)[],
+  regions: readonly (string | null)[],
+): SearchPage[] {
+  const keyed: { key: string; entry: SearchEntry }[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const item = {
+      id: ids[i] as string,
+      name: names[i] as string,
+      type: types[i] ?? null,
+      region: regions[i] ?? null,
+    };
+    const idKey = searchKey(item.id);
+    const nameKey = searchKey(item.name);
+    keyed.push({ key: idKey, entry: { ...item, byName: false } });
+    if (nameKey !== idKey) keyed.push({ key: nameKey, entry: { ...item, byName: true } });
+  }
+  keyed.sort((a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.entry.id, b.entry.id));
+
+  const pages: SearchPage[] = [];
+  let entries: SearchEntry[] = [];
+  let bytes = 2;
+  let lastKey = '';
+  const close = () => {
+    pages.push({ fence: fenceOf(lastKey, pages.length), entries });
+    entries = [];
+    bytes = 2;
+  };
+  for (const { key, entry } of keyed) {
+    const size = Buffer.byteLength(encodeSearchEntry(entry)) + 1;
+    if (entries.length > 0 && bytes + size > SEARCH_PAGE_MAX_BYTES) close();
+    entries.push(entry);
+    bytes += size;
+    lastKey = key;
+    if (entries.length === SEARCH_PAGE_SIZE) close();
+  }
+  if (entries.length > 0) close();
+  return pages;
+}
+
+type EntryTuple = [0 | 1, string, string, string | null, string | null];
+
+/** One entry as stored in a page: a JSON tuple (no attribute names). */
+export function encodeSearchEntry(entry: SearchEntry): string {
+  const tuple: EntryTuple = [entry.byName ? 1 : 0, entry.id, entry.name, entry.type, entry.region];
+  return JSON.stringify(tuple);
+}
+
+export function encodeSearchEntries(entries: readonly SearchEntry[]): string {
+  return `[${entries.map(encodeSearchEntry).join(',')}]`;
+}
+
+export function decodeSearchEntries(text: string): SearchEntry[] {
+  return (JSON.parse(text) as EntryTuple[]).map(([byName, id, name, type, region]) => ({
+    byName: byName === 1,
+    id,
+    name,
+    type,
+    region,
+  }));
+}
