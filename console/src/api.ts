@@ -206,7 +206,9 @@ async function request<T>(method: string, path: string, body?: unknown, accept =
         detail: `This API does not answer ${accept} here yet: update the service.`,
       });
     }
-    return text as T;
+    // A long export comes in parts linked by `Link: <…>; rel="next"`; the parts concatenate.
+    const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
+    return (next ? text + (await request<string>(method, next, undefined, accept)) : text) as T;
   }
   return (text === '' ? undefined : JSON.parse(text)) as T;
 }
@@ -223,7 +225,7 @@ function query(params: Record<string, string | number | undefined | null>): stri
 export const api = {
   rankings: (filter: RankingFilter, limit: number, cursor?: string) =>
     request<RankingPage>('GET', `/rankings${query({ ...filter, limit, cursor })}`),
-  /** The whole filtered ranking as CSV (the API streams it). */
+  /** The whole filtered ranking as CSV (every part the API links, concatenated). */
   rankingsCsv: (filter: RankingFilter) =>
     request<string>('GET', `/rankings${query({ ...filter, format: 'csv' })}`, undefined, 'text/csv'),
   partner: (id: string) => request<Partner>('GET', `/partners/${encodeURIComponent(id)}`),

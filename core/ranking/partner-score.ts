@@ -1,4 +1,5 @@
 import { NotFoundError } from '../errors.ts';
+import { etagOf, matchesEtag, type NotModified } from '../etag.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import type { ModelStore, PartnerRecord, PartnerStore } from '../ports.ts';
@@ -39,19 +40,49 @@ export interface PartnerScoreDeps {
   now: () => number;
 }
 
+/** How long a provisional score with decay (`halfLifeDays`) is the same answer, for its ETag. */
+const DECAY_ETAG_MS = 60_000;
+
 /**
  * A partner with its score: exact from the current run's score record (its stored normalised values
  * give the breakdown the run computed), or provisional against the run's statistics when the
  * partner changed after the run, has no record in it, or the model changed since. `value` is null
  * before any run. Throws {@link NotFoundError} for an unknown partner.
+ *
+ * The ETag comes from what the first three reads give (the partner's `updatedAt`, the model version,
+ * the current run; the minute too when the model decays values, as a provisional score then moves
+ * with time): with `ifNoneMatch` naming it, nothing more is read and {@link NotModified} returned.
  */
-export async function readPartner(deps: PartnerScoreDeps, id: string): Promise<PartnerView> {
+export async function readPartner(
+  deps: PartnerScoreDeps,
+  id: string,
+  ifNoneMatch?: string,
+): Promise<{ view: PartnerView; etag: string } | NotModified> {
   const [partner, active, current] = await Promise.all([
     deps.partners.get(id),
     deps.models.getActive(),
     deps.runs.getCurrent(),
   ]);
   if (!partner) throw new NotFoundError(`No partner with id ${JSON.stringify(id)}.`);
+  const decays = active.model.metrics.some((metric) => metric.halfLifeDays !== null);
+  const etag = etagOf([
+    partner.id,
+    partner.updatedAt,
+    active.version,
+    current?.runId ?? null,
+    decays ? Math.floor(deps.now() / DECAY_ETAG_MS) : null,
+  ]);
+  if (matchesEtag(ifNoneMatch, etag)) return { notModified: true, etag };
+  return { view: await scoreView(deps, partner, active, current), etag };
+}
+
+async function scoreView(
+  deps: PartnerScoreDeps,
+  partner: PartnerRecord,
+  active: Awaited<ReturnType<ModelStore['getActive']>>,
+  current: Awaited<ReturnType<RunStore['getCurrent']>>,
+): Promise<PartnerView> {
+  const id = partner.id;
   const model = active.model;
   const view = {
     id: partner.id,

@@ -1,4 +1,6 @@
+import { neutraliseCell } from '../csv/error-report.ts';
 import { ValidationError } from '../errors.ts';
+import { etagOf, matchesEtag, type NotModified } from '../etag.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { type CursorSigner, decodeCursor, encodeCursor, filterKey, type RankingCursor } from './cursor.ts';
 import { lists, PAGE_SIZE, type RankingEntry, type RankingPage, type RankingStore } from './ranking-store.ts';
@@ -9,6 +11,8 @@ export interface RankingQuery {
   tier?: string;
   region?: string;
   type?: string;
+  /** An `If-None-Match` header: when it names this answer's ETag, no page is read. */
+  ifNoneMatch?: string;
 }
 
 /** One row of a ranking page as the API returns it: the stored entry without the filter fields. */
@@ -30,21 +34,135 @@ export interface ReadRankingsDeps {
   signer: CursorSigner;
 }
 
+/** Header fields of a ranking answer. */
+type RankingHeader = Pick<RankingResponse, 'runId' | 'modelVersion' | 'scoredAt' | 'stale'>;
+
+/** Stored entries of one page of the ranking, before they are shaped as JSON items or CSV rows. */
+interface EntriesPage extends RankingHeader {
+  entries: RankingEntry[];
+  nextCursor: string | null;
+  etag: string;
+}
+
 /**
  * Reads one page of the current run's ranking. Filters keep global ranks: a single filter reads its
  * own materialised list; combined filters read the smallest of their lists and apply the others in
  * memory. Without filters, a page within the top page comes from the current-run pointer itself:
  * one round trip. Stored pages vary in length (they are bounded in bytes too), so a cursor holds a
  * page and an offset. A cursor is bound to its run and filters; after the ranking switched to a
- * newer run, an older run's cursor is a 400 asking to start again.
+ * newer run, an older run's cursor is a 400 asking to start again. With `ifNoneMatch` naming the
+ * answer's ETag, only the current-run pointer is read and {@link NotModified} returned.
  */
-export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery): Promise<RankingResponse> {
+export async function readRankings(
+  deps: ReadRankingsDeps,
+  query: RankingQuery & { ifNoneMatch?: undefined },
+): Promise<RankingResponse & { etag: string }>;
+export async function readRankings(
+  deps: ReadRankingsDeps,
+  query: RankingQuery,
+): Promise<(RankingResponse & { etag: string }) | NotModified>;
+export async function readRankings(
+  deps: ReadRankingsDeps,
+  query: RankingQuery,
+): Promise<(RankingResponse & { etag: string }) | NotModified> {
+  const page = await readEntries(deps, query, 'json');
+  if ('notModified' in page) return page;
+  const { entries, ...rest } = page;
+  return { ...rest, items: entries.map(toItem) };
+}
+
+/** The columns of the ranking CSV (contract §3). */
+export const RANKING_CSV_HEADER = ['rank', 'id', 'name', 'score', 'tier', 'previousRank', 'region', 'type'];
+
+/**
+ * Most bytes of CSV in one answer, counted as they travel in Lambda's JSON response (quotes and line
+ * ends escaped): with headers it stays under the 6 MB response limit of Lambda and API Gateway.
+ */
+export const MAX_CSV_BYTES = 5 * 1024 * 1024;
+
+/** One part of the ranking as CSV; `nextCursor` continues it when the list did not fit. */
+export interface RankingCsv {
+  csv: string;
+  nextCursor: string | null;
+  etag: string;
+}
+
+/**
+ * The filtered ranking as CSV (header `rank,id,name,score,tier,previousRank,region,type`), every text
+ * cell neutralised against formula injection as in the import's error report. One answer holds the
+ * whole list when it fits in `maxBytes` (about 60,000 rows of usual names), otherwise as many rows as
+ * fit and a cursor for the rest: the header comes only with the first part, so the parts concatenate
+ * to one file. `limit` caps the rows of a part.
+ */
+export async function readRankingsCsv(
+  deps: ReadRankingsDeps,
+  query: Omit<RankingQuery, 'limit'> & { limit?: number },
+  maxBytes = MAX_CSV_BYTES,
+): Promise<RankingCsv | NotModified> {
+  let bytes = 0;
+  const lines: string[] = [];
+  const fits = (line: string) => {
+    // Bytes in Lambda's JSON payload: the line escaped as a JSON string, plus its line end (`\r\n`, 4).
+    const size = Buffer.byteLength(JSON.stringify(line)) - 2 + 4;
+    if (bytes + size > maxBytes && lines.length > 0) return false;
+    bytes += size;
+    lines.push(line);
+    return true;
+  };
+  if (query.cursor === undefined) fits(RANKING_CSV_HEADER.join(','));
+  const page = await readEntries(
+    deps,
+    { ...query, limit: query.limit ?? Number.MAX_SAFE_INTEGER },
+    'csv',
+    (entry) => fits(csvRow(entry)),
+  );
+  if ('notModified' in page) return page;
+  const csv = lines.length === 0 ? '' : `${lines.join('\r\n')}\r\n`;
+  return { csv, nextCursor: page.nextCursor, etag: page.etag };
+}
+
+function csvRow(entry: RankingEntry): string {
+  const text = (value: string | null) => (value === null ? '' : csvCell(neutraliseCell(value)));
+  return [
+    String(entry.rank),
+    text(entry.id),
+    text(entry.name),
+    String(entry.score),
+    text(entry.tier),
+    entry.previousRank === null ? '' : String(entry.previousRank),
+    text(entry.region),
+    text(entry.type),
+  ].join(',');
+}
+
+/** RFC 4180 quoting where a cell needs it. */
+function csvCell(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/**
+ * The ETag of a ranking answer: it changes when the ranking switches to another run or turns stale,
+ * and differs per query and format; nothing else changes the body.
+ */
+function rankingEtag(header: RankingHeader, format: string, query: RankingQuery): string {
+  return etagOf([header.runId, header.stale, format, query.limit, query.cursor ?? null, filterKey(query)]);
+}
+
+async function readEntries(
+  deps: ReadRankingsDeps,
+  query: RankingQuery,
+  format: 'json' | 'csv',
+  accept: (entry: RankingEntry) => boolean = () => true,
+): Promise<EntriesPage | NotModified> {
   const filters = filterKey(query);
   const cursor = query.cursor === undefined ? null : await decodeCursor(deps.signer, query.cursor, filters);
   const { current, changedAt } = await deps.runs.getCurrentAndChangedAt();
   if (!current) {
     if (cursor) throw new ValidationError([{ path: '/query/cursor', message: 'there is no ranking yet' }]);
-    return { runId: null, modelVersion: null, scoredAt: null, stale: false, items: [], nextCursor: null };
+    const header = { runId: null, modelVersion: null, scoredAt: null, stale: false };
+    const etag = rankingEtag(header, format, query);
+    if (matchesEtag(query.ifNoneMatch, etag)) return { notModified: true, etag };
+    return { ...header, entries: [], nextCursor: null, etag };
   }
   if (cursor && cursor.runId !== current.runId) {
     throw new ValidationError([
@@ -60,13 +178,15 @@ export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery):
     scoredAt: current.scoredAt,
     stale: changedAt !== null && changedAt > current.scoredAt,
   };
+  const etag = rankingEtag(header, format, query);
+  if (matchesEtag(query.ifNoneMatch, etag)) return { notModified: true, etag };
   const predicate = (entry: RankingEntry) =>
     (query.tier === undefined || entry.tier === query.tier) &&
     (query.region === undefined || entry.region === query.region) &&
     (query.type === undefined || entry.type === query.type);
 
   const list = cursor?.list ?? (await chooseList(deps, current.runId, query));
-  if (list === null) return { ...header, items: [], nextCursor: null };
+  if (list === null) return { ...header, entries: [], nextCursor: null, etag };
   const start: Place = cursor ?? { page: 0, offset: 0 };
   const cursorAt = async (place: Place | null) =>
     place === null
@@ -76,11 +196,14 @@ export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery):
   // The pointer's head is page 0 of `all`: complete, so a head shorter than a page is the whole list.
   const head = list === lists.all && start.page === 0 ? current.head : undefined;
   if (head && (start.offset + query.limit < head.length || head.length < PAGE_SIZE)) {
-    const end = start.offset + query.limit;
+    const end = Math.min(start.offset + query.limit, head.length);
+    let taken = start.offset;
+    while (taken < end && accept(head[taken] as RankingEntry)) taken++;
     return {
       ...header,
-      items: head.slice(start.offset, end).map(toItem),
-      nextCursor: await cursorAt(end < head.length ? { page: 0, offset: end } : null),
+      entries: head.slice(start.offset, taken),
+      nextCursor: await cursorAt(taken < head.length ? { page: 0, offset: taken } : null),
+      etag,
     };
   }
   const { items, next } = await collect(
@@ -91,8 +214,9 @@ export async function readRankings(deps: ReadRankingsDeps, query: RankingQuery):
     query.limit,
     predicate,
     head ? { page: 0, entries: head } : null,
+    accept,
   );
-  return { ...header, items: items.map(toItem), nextCursor: await cursorAt(next) };
+  return { ...header, entries: items, nextCursor: await cursorAt(next), etag };
 }
 
 /** A place in a list: an entry of a stored page. */
@@ -122,8 +246,9 @@ async function chooseList(
 }
 
 /**
- * Walks `list` from `start`, keeping entries that pass `predicate`, until `limit` are kept; `next`
- * is the place of the next matching entry, or null at the end of the list.
+ * Walks `list` from `start`, keeping entries that pass `predicate`, until `limit` are kept or
+ * `accept` refuses one (a byte budget); `next` is the place of the next matching entry, or null at
+ * the end of the list.
  */
 async function collect(
   rankings: ReadRankingsDeps['rankings'],
@@ -133,6 +258,7 @@ async function collect(
   limit: number,
   predicate: (entry: RankingEntry) => boolean,
   prefetched: RankingPage | null,
+  accept: (entry: RankingEntry) => boolean,
 ): Promise<{ items: RankingEntry[]; next: Place | null }> {
   const items: RankingEntry[] = [];
   let page = start.page;
@@ -148,7 +274,7 @@ async function collect(
       for (let offset = number === start.page ? start.offset : 0; offset < entries.length; offset++) {
         const entry = entries[offset] as RankingEntry;
         if (!predicate(entry)) continue;
-        if (items.length === limit) return { items, next: { page: number, offset } };
+        if (items.length === limit || !accept(entry)) return { items, next: { page: number, offset } };
         items.push(entry);
       }
     }

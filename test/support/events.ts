@@ -79,10 +79,13 @@ export function parseResponse<T = Record<string, unknown>>(
 ): { status: number; headers: Record<string, string>; body: T } {
   if (result === undefined || typeof result === 'string') throw new Error('expected a structured response');
   const text = typeof result.body === 'string' ? result.body : '';
+  const headers = (result.headers ?? {}) as Record<string, string>;
+  // JSON bodies parsed; any other type (CSV, HTML) as its text.
+  const json = /^application\/([\w.-]+\+)?json\b/.test(headers['content-type'] ?? 'application/json');
   return {
     status: result.statusCode ?? 200,
-    headers: (result.headers ?? {}) as Record<string, string>,
-    body: (text === '' ? undefined : JSON.parse(text)) as T,
+    headers,
+    body: (text === '' ? undefined : json ? JSON.parse(text) : text) as T,
   };
 }
 

@@ -40,10 +40,12 @@ export function partnersReadRoutes(
       });
       return { status: 200, body };
     },
-    'GET /partners/{id}': async ({ pathParameters }) => ({
-      status: 200,
-      body: await readPartner(deps, partnerIdParam(pathParameters)),
-    }),
+    'GET /partners/{id}': async ({ pathParameters, event }) => {
+      const read = await readPartner(deps, partnerIdParam(pathParameters), event.headers['if-none-match']);
+      const headers = { etag: read.etag, 'cache-control': 'private, no-cache' };
+      if ('notModified' in read) return { status: 304, headers };
+      return { status: 200, body: read.view, headers };
+    },
     'GET /partners/{id}/history': async ({ pathParameters, query }) => {
       const id = partnerIdParam(pathParameters);
       const { limit } = parseQuery(historyQuery, query);
