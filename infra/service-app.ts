@@ -46,7 +46,15 @@ export function readDeployContext(app: App): DeployContext {
         `Context consoleAuthDomain must be the user pool's hosted login domain as https://host (no path), got ${authDomain}`,
       );
     }
-    consoleSignIn = { clientId, domain: authDomain };
+    const scopes = get('consoleScopes');
+    consoleSignIn = {
+      clientId,
+      domain: authDomain,
+      scopes:
+        typeof scopes === 'string' && scopes.trim() !== ''
+          ? scopes.trim()
+          : 'openid partners/read partners/write',
+    };
   }
   // The console's tokens carry its app client id, so the API accepts that audience too.
   const audiences =

@@ -57,8 +57,8 @@ export function ScoreBar({ value, max }: { value: number | null; max: number }) 
     <span class="score-cell">
       <span class="num">{fmt.score(value)}</span>
       <svg class="bar" viewBox="0 0 100 8" preserveAspectRatio="none" aria-hidden="true">
-        <rect class="bar-track" x="0" y="0" width="100" height="8" rx="2" />
-        <rect class="bar-fill" x="0" y="0" width={fraction * 100} height="8" rx="2" />
+        <rect class="bar-track" x="0" y="0" width="100" height="8" />
+        <rect class="bar-fill" x="0" y="0" width={fraction * 100} height="8" />
       </svg>
     </span>
   );

@@ -29,6 +29,8 @@ export interface ConsoleSignIn {
   clientId: string;
   /** Hosted login domain, e.g. `https://my-team.auth.eu-west-1.amazoncognito.com`. */
   domain: string;
+  /** Scopes the console asks for (space-separated). */
+  scopes: string;
 }
 
 /** Async retries before an event goes to its dead-letter queue, and how long it may wait. */
@@ -97,7 +99,7 @@ export class ServiceResources extends Construct {
           issuer: props.jwtIssuer,
           domain: props.consoleSignIn.domain,
           clientId: props.consoleSignIn.clientId,
-          scopes: 'openid partners/read partners/write',
+          scopes: props.consoleSignIn.scopes,
         }),
       );
     }

@@ -5,7 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
+import { generatePartners } from '../../samples/generate-partners.ts';
 import { type Browser, launchBrowser } from './browser.ts';
 
 // The console in a real browser (Debian's chromium) against `npm start` on free ports. Screenshots
@@ -164,9 +166,34 @@ describe('console', () => {
     await expect.poll(() => points.count()).toBe(pointsBefore + 1);
   });
 
+  // The views as a channel team sees them: a few hundred partners, the default model, two runs.
+  async function seedSampleProgram() {
+    const partners = generatePartners(400, 7);
+    const asOf = new Date(Date.now() - 86_400_000).toISOString();
+    const body = (list: typeof partners, bump: number) => ({
+      partners: list.map((partner, index) => ({
+        id: partner.id,
+        name: partner.name,
+        type: partner.type,
+        region: partner.region,
+        asOf: bump === 0 ? asOf : new Date().toISOString(),
+        metrics:
+          bump === 0 || index % 3
+            ? partner.metrics
+            : { ...partner.metrics, sales: (partner.metrics.sales ?? 0) * bump },
+      })),
+    });
+    expect((await api('POST', '/partners', body(partners, 0))).status).toBe(200);
+    expect((await api('PUT', '/model', DEFAULT_MODEL)).status).toBe(200);
+    await waitForIdleRuns();
+    expect((await api('POST', '/partners', body(partners.slice(0, 120), 1.8))).status).toBe(200);
+    await api('POST', '/rescore');
+    await waitForIdleRuns();
+  }
+
   const views = [
     ['leaderboard', '#/leaderboard'],
-    ['scorecard', '#/partner/PartnerB'],
+    ['scorecard', '#/partner/P000002'],
     ['movers', '#/movers'],
     ['model', '#/model'],
     ['imports', '#/imports'],
@@ -174,6 +201,7 @@ describe('console', () => {
   ] as const;
 
   it.each(views)('%s: no serious or critical accessibility violation, light and dark', async (name, hash) => {
+    if (name === views[0][0]) await seedSampleProgram();
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
       await open(hash);
@@ -189,7 +217,8 @@ describe('console', () => {
             `${violation.id}: ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
         );
       expect(serious, `${name} (${scheme})`).toEqual([]);
-      await page.screenshot({ path: path.join(shotsDir, `${name}-${scheme}.png`), fullPage: true });
+      await page.mouse.move(0, 0);
+      await page.screenshot({ path: path.join(shotsDir, `${name}-${scheme}.png`) });
     }
     await page.emulateMedia({ colorScheme: 'light' });
   });

@@ -34,6 +34,40 @@ describe('deploy context', () => {
     });
   });
 
+  it("reads the console's sign-in: its client joins the audiences, the domain must be an https origin", () => {
+    const base = { jwtIssuer: 'https://issuer.example.org', jwtAudience: 'crm' };
+    expect(
+      contextOf({
+        ...base,
+        consoleClientId: 'console-1',
+        consoleAuthDomain: 'https://team.auth.example.org',
+      }),
+    ).toMatchObject({
+      jwtAudience: ['crm', 'console-1'],
+      consoleSignIn: {
+        clientId: 'console-1',
+        domain: 'https://team.auth.example.org',
+        scopes: 'openid partners/read partners/write',
+      },
+    });
+    expect(
+      contextOf({
+        ...base,
+        consoleClientId: 'console-1',
+        consoleAuthDomain: 'https://team.auth.example.org',
+        consoleScopes: 'openid partners/read',
+      }).consoleSignIn?.scopes,
+    ).toBe('openid partners/read');
+    expect(() => contextOf({ ...base, consoleClientId: 'console-1' })).toThrow(/consoleAuthDomain/);
+    expect(() =>
+      contextOf({
+        ...base,
+        consoleClientId: 'console-1',
+        consoleAuthDomain: 'https://team.example.org/login',
+      }),
+    ).toThrow(/no path/);
+  });
+
   it('warns when only one of issuer and audience is given, or the audience is blank', () => {
     expect(contextOf({ jwtIssuer: 'https://issuer.example.org' }).usesPlaceholderJwt).toBe(true);
     expect(contextOf({ jwtIssuer: 'https://issuer.example.org', jwtAudience: ' , ' })).toMatchObject({

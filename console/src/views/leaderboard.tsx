@@ -70,6 +70,17 @@ export function Leaderboard({ route, model, latestRun }: Props) {
   }, [running]);
 
   const page = ranking.value;
+  useEffect(() => {
+    // For the ui bench: when the first page of rows is on screen, since navigation started.
+    if (page?.items.length && !performance.getEntriesByName('leaderboard-rows').length) {
+      performance.mark('leaderboard-rows');
+    }
+  }, [page]);
+  // The ranking's own run: its partner and tier counts give the totals of the live region.
+  const run = useAsync(
+    () => (page?.runId ? api.run(page.runId) : Promise.resolve(undefined)),
+    [page?.runId],
+  ).value;
   const topScore = useTopScore(page);
   const details = usePartnerDetails(page?.items ?? []);
 
@@ -98,7 +109,7 @@ export function Leaderboard({ route, model, latestRun }: Props) {
           actions={<ExportButton filter={filter} disabled={!page?.runId} />}
         >
           {ranking.error ? <ErrorNote error={ranking.error} /> : null}
-          <Summary page={page} params={params} latestRun={latestRun} loading={ranking.loading} />
+          <Summary page={page} params={params} run={run} loading={ranking.loading} />
           {page && page.runId === null ? (
             <p class="empty">
               No ranking yet. Import partners (Imports) or start a run (Runs): the first run ranks them.
@@ -175,7 +186,7 @@ function RunLine({ page, latestRun }: { page: RankingPage | undefined; latestRun
 function Summary(props: {
   page: RankingPage | undefined;
   params: Params;
-  latestRun: Run | undefined;
+  run: Run | undefined;
   loading: boolean;
 }) {
   const { page, params } = props;
@@ -183,7 +194,7 @@ function Summary(props: {
   if (page?.runId && page.items.length > 0) {
     const first = (params.page - 1) * PAGE_SIZE + 1;
     const last = first + page.items.length - 1;
-    const total = totalFor(params, props.latestRun, page.runId);
+    const total = totalFor(params, props.run, page.runId);
     const filtered = [params.tier, params.region, params.type].filter(Boolean).join(', ');
     text = `${fmt.int(first)}–${fmt.int(last)} of ${total === null ? (page.nextCursor ? 'more' : fmt.int(last)) : fmt.int(total)} partners${filtered ? ` (${filtered})` : ''}`;
   } else if (page?.runId) {

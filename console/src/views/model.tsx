@@ -80,8 +80,9 @@ export function ModelView({
     value: number | null,
     set: (value: number | null) => void,
     nullable = false,
+    cell = false,
   ) => (
-    <Field path={path} label={label} error={errorAt(path)}>
+    <Field path={path} label={label} error={errorAt(path)} cell={cell}>
       <input
         id={fieldId(path)}
         type="number"
@@ -104,8 +105,9 @@ export function ModelView({
     value: string,
     options: string[],
     set: (value: string) => void,
+    cell = false,
   ) => (
-    <Field path={path} label={label} error={errorAt(path)}>
+    <Field path={path} label={label} error={errorAt(path)} cell={cell}>
       <select
         id={fieldId(path)}
         value={value}
@@ -156,129 +158,224 @@ export function ModelView({
       ) : null}
       <form class="stack" onSubmit={(event) => event.preventDefault()}>
         <Panel title="Metrics" id="model-metrics">
-          {draft.metrics.map((metric, index) => {
-            const at = `/metrics/${index}`;
-            return (
-              <fieldset key={index} class="metric-card">
-                <legend>{metric.name || `metric ${index + 1}`}</legend>
-                <div class="field-grid">
-                  <Field path={`${at}/name`} label="Name" error={errorAt(`${at}/name`)}>
-                    <input
-                      id={fieldId(`${at}/name`)}
-                      value={metric.name}
-                      aria-invalid={errorAt(`${at}/name`) ? 'true' : undefined}
-                      onInput={(event) =>
-                        update((copy) => {
-                          (copy.metrics[index] as typeof metric).name = event.currentTarget.value;
-                        })
-                      }
-                    />
-                  </Field>
-                  {choice(`${at}/group`, 'Group', metric.group, GROUPS, (value) =>
-                    update((copy) => {
-                      (copy.metrics[index] as typeof metric).group = value as typeof metric.group;
-                    }),
-                  )}
-                  {num(`${at}/weight`, 'Weight', metric.weight, (value) =>
-                    update((copy) => {
-                      (copy.metrics[index] as typeof metric).weight = value as number;
-                    }),
-                  )}
-                  {choice(
-                    `${at}/normalization`,
-                    'Normalisation',
-                    metric.normalization,
-                    NORMALIZATIONS,
-                    (value) =>
-                      update((copy) => {
-                        (copy.metrics[index] as typeof metric).normalization =
-                          value as typeof metric.normalization;
-                      }),
-                  )}
-                  {choice(`${at}/direction`, 'Direction', metric.direction, DIRECTIONS, (value) =>
-                    update((copy) => {
-                      (copy.metrics[index] as typeof metric).direction = value as typeof metric.direction;
-                    }),
-                  )}
-                  {choice(`${at}/missing`, 'When missing', metric.missing, MISSING, (value) =>
-                    update((copy) => {
-                      (copy.metrics[index] as typeof metric).missing = value as typeof metric.missing;
-                    }),
-                  )}
-                  {num(
-                    `${at}/cap/min`,
-                    'Cap min',
-                    metric.cap.min,
-                    (value) =>
-                      update((copy) => {
-                        (copy.metrics[index] as typeof metric).cap.min = value;
-                      }),
-                    true,
-                  )}
-                  {num(
-                    `${at}/cap/max`,
-                    'Cap max',
-                    metric.cap.max,
-                    (value) =>
-                      update((copy) => {
-                        (copy.metrics[index] as typeof metric).cap.max = value;
-                      }),
-                    true,
-                  )}
-                  {num(
-                    `${at}/halfLifeDays`,
-                    'Half-life (days)',
-                    metric.halfLifeDays,
-                    (value) =>
-                      update((copy) => {
-                        (copy.metrics[index] as typeof metric).halfLifeDays = value;
-                      }),
-                    true,
-                  )}
-                </div>
-              </fieldset>
-            );
-          })}
+          <div class="table-wrap">
+            <table class="data model-table">
+              <thead>
+                <tr>
+                  <th scope="col">Metric</th>
+                  <th scope="col">Group</th>
+                  <th scope="col" class="num">
+                    Weight
+                  </th>
+                  <th scope="col" class="num">
+                    Share
+                  </th>
+                  <th scope="col">Normalisation</th>
+                  <th scope="col">Direction</th>
+                  <th scope="col">When missing</th>
+                  <th scope="col">Cap min</th>
+                  <th scope="col">Cap max</th>
+                  <th scope="col">Half-life (days)</th>
+                </tr>
+              </thead>
+              <tbody>
+                {draft.metrics.map((metric, index) => {
+                  const at = `/metrics/${index}`;
+                  const set = (change: (target: typeof metric) => void) =>
+                    update((copy) => change(copy.metrics[index] as typeof metric));
+                  const total = draft.metrics.reduce(
+                    (sum, item) => sum + (Number.isFinite(item.weight) ? item.weight : 0),
+                    0,
+                  );
+                  return (
+                    <tr key={index}>
+                      <Field
+                        path={`${at}/name`}
+                        label={`Metric ${index + 1} name`}
+                        error={errorAt(`${at}/name`)}
+                        cell
+                      >
+                        <input
+                          id={fieldId(`${at}/name`)}
+                          value={metric.name}
+                          aria-invalid={errorAt(`${at}/name`) ? 'true' : undefined}
+                          onInput={(event) =>
+                            set((target) => {
+                              target.name = event.currentTarget.value;
+                            })
+                          }
+                        />
+                      </Field>
+                      {choice(
+                        `${at}/group`,
+                        `${metric.name} group`,
+                        metric.group,
+                        GROUPS,
+                        (value) =>
+                          set((target) => {
+                            target.group = value as typeof metric.group;
+                          }),
+                        true,
+                      )}
+                      {num(
+                        `${at}/weight`,
+                        `${metric.name} weight`,
+                        metric.weight,
+                        (value) =>
+                          set((target) => {
+                            target.weight = value as number;
+                          }),
+                        false,
+                        true,
+                      )}
+                      <td class="num muted">
+                        {total > 0 && Number.isFinite(metric.weight) ? fmt.pct(metric.weight / total) : '—'}
+                      </td>
+                      {choice(
+                        `${at}/normalization`,
+                        `${metric.name} normalisation`,
+                        metric.normalization,
+                        NORMALIZATIONS,
+                        (value) =>
+                          set((target) => {
+                            target.normalization = value as typeof metric.normalization;
+                          }),
+                        true,
+                      )}
+                      {choice(
+                        `${at}/direction`,
+                        `${metric.name} direction`,
+                        metric.direction,
+                        DIRECTIONS,
+                        (value) =>
+                          set((target) => {
+                            target.direction = value as typeof metric.direction;
+                          }),
+                        true,
+                      )}
+                      {choice(
+                        `${at}/missing`,
+                        `${metric.name} when missing`,
+                        metric.missing,
+                        MISSING,
+                        (value) =>
+                          set((target) => {
+                            target.missing = value as typeof metric.missing;
+                          }),
+                        true,
+                      )}
+                      {num(
+                        `${at}/cap/min`,
+                        `${metric.name} cap min`,
+                        metric.cap.min,
+                        (value) =>
+                          set((target) => {
+                            target.cap.min = value;
+                          }),
+                        true,
+                        true,
+                      )}
+                      {num(
+                        `${at}/cap/max`,
+                        `${metric.name} cap max`,
+                        metric.cap.max,
+                        (value) =>
+                          set((target) => {
+                            target.cap.max = value;
+                          }),
+                        true,
+                        true,
+                      )}
+                      {num(
+                        `${at}/halfLifeDays`,
+                        `${metric.name} half-life in days`,
+                        metric.halfLifeDays,
+                        (value) =>
+                          set((target) => {
+                            target.halfLifeDays = value;
+                          }),
+                        true,
+                        true,
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
         </Panel>
         <Panel title="Tiers" id="model-tiers">
-          <div class="field-grid">
-            {draft.tiers.map((tier, index) => (
-              <fieldset key={index} class="tier-card">
-                <legend>Tier {index + 1}</legend>
-                <Field path={`/tiers/${index}/name`} label="Name" error={errorAt(`/tiers/${index}/name`)}>
-                  <input
-                    id={fieldId(`/tiers/${index}/name`)}
-                    value={tier.name}
-                    aria-invalid={errorAt(`/tiers/${index}/name`) ? 'true' : undefined}
-                    onInput={(event) =>
-                      update((copy) => {
-                        (copy.tiers[index] as typeof tier).name = event.currentTarget.value;
-                      })
-                    }
-                  />
-                </Field>
-                {num(`/tiers/${index}/minScore`, 'Minimum score', tier.minScore, (value) =>
-                  update((copy) => {
-                    (copy.tiers[index] as typeof tier).minScore = value as number;
-                  }),
-                )}
-              </fieldset>
-            ))}
-            {num('/tierHysteresis', 'Tier hysteresis (points)', draft.tierHysteresis, (value) =>
-              update((copy) => {
-                copy.tierHysteresis = value as number;
-              }),
-            )}
+          <div class="tiers-form">
+            <table class="data model-table tiers-table">
+              <thead>
+                <tr>
+                  <th scope="col">Tier</th>
+                  <th scope="col">Minimum score</th>
+                </tr>
+              </thead>
+              <tbody>
+                {draft.tiers.map((tier, index) => {
+                  const set = (change: (target: typeof tier) => void) =>
+                    update((copy) => change(copy.tiers[index] as typeof tier));
+                  return (
+                    <tr key={index}>
+                      <Field
+                        path={`/tiers/${index}/name`}
+                        label={`Tier ${index + 1} name`}
+                        error={errorAt(`/tiers/${index}/name`)}
+                        cell
+                      >
+                        <input
+                          id={fieldId(`/tiers/${index}/name`)}
+                          value={tier.name}
+                          aria-invalid={errorAt(`/tiers/${index}/name`) ? 'true' : undefined}
+                          onInput={(event) =>
+                            set((target) => {
+                              target.name = event.currentTarget.value;
+                            })
+                          }
+                        />
+                      </Field>
+                      {num(
+                        `/tiers/${index}/minScore`,
+                        `${tier.name} minimum score`,
+                        tier.minScore,
+                        (value) =>
+                          set((target) => {
+                            target.minScore = value as number;
+                          }),
+                        false,
+                        true,
+                      )}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <div>
+              {num('/tierHysteresis', 'Tier hysteresis (points)', draft.tierHysteresis, (value) =>
+                update((copy) => {
+                  copy.tierHysteresis = value as number;
+                }),
+              )}
+              <p class="muted hint">
+                A partner keeps a higher tier it held in the previous run while its score stays within this
+                many points of that tier's minimum.
+              </p>
+            </div>
           </div>
         </Panel>
         <div class="actions">
-          <button
-            type="button"
-            disabled={busy !== null}
-            onClick={() => act('preview', async () => setPreview(await api.previewModel(body(), 100)))}
-          >
-            {busy === 'preview' ? 'Previewing…' : 'Preview changes'}
-          </button>
+          {writable ? (
+            // The preview route needs partners/write, as activation does.
+            <button
+              type="button"
+              disabled={busy !== null}
+              onClick={() => act('preview', async () => setPreview(await api.previewModel(body(), 100)))}
+            >
+              {busy === 'preview' ? 'Previewing…' : 'Preview changes'}
+            </button>
+          ) : null}
           {writable ? (
             <button
               type="button"
@@ -380,21 +477,35 @@ export function ModelView({
   );
 }
 
+/** A labelled input with the API's error for its path; in a table cell the column header shows the label. */
 function Field(props: {
   path: string;
   label: string;
   error: string | undefined;
+  cell?: boolean;
   children: preact.ComponentChildren;
 }) {
-  return (
-    <div class={`field${props.error ? ' field-invalid' : ''}`} data-path={props.path}>
-      <label for={fieldId(props.path)}>{props.label}</label>
+  const content = (
+    <>
+      <label for={fieldId(props.path)} class={props.cell ? 'sr-only' : undefined}>
+        {props.label}
+      </label>
       {props.children}
       {props.error ? (
         <p class="field-error" id={`${fieldId(props.path)}-error`}>
           {props.error}
         </p>
       ) : null}
+    </>
+  );
+  const className = `field${props.error ? ' field-invalid' : ''}`;
+  return props.cell ? (
+    <td class={className} data-path={props.path}>
+      {content}
+    </td>
+  ) : (
+    <div class={className} data-path={props.path}>
+      {content}
     </div>
   );
 }

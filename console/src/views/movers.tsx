@@ -119,12 +119,15 @@ export function MoversTable(props: {
 }
 
 export function Movers({ route }: { route: Route }) {
-  const data = useAsync(async () => {
-    const runs = (await api.runs(20)).items.filter((run) => run.status === 'completed');
-    const runId = route.params.get('run') ?? runs[0]?.runId;
-    if (!runId) return { runId: null, items: [] as Mover[], runs };
-    return { runId, items: (await api.movers(runId, 500)).items, runs };
-  }, [route.params.get('run')]);
+  const runs = useAsync(
+    async () => (await api.runs(20)).items.filter((run) => run.status === 'completed'),
+    [],
+  );
+  const runId = route.params.get('run') ?? runs.value?.[0]?.runId ?? null;
+  const data = useAsync(
+    async () => ({ items: runId ? (await api.movers(runId, 500)).items : ([] as Mover[]) }),
+    [runId],
+  );
   const items = data.value?.items ?? [];
   const rises = items
     .filter((row) => move(row) > 0)
@@ -135,7 +138,7 @@ export function Movers({ route }: { route: Route }) {
     .sort((a, b) => move(a) - move(b))
     .slice(0, 25);
   const tierChanges = items.filter((row) => row.tier !== row.previousTier && row.previousTier !== null);
-  const run = data.value?.runs.find((candidate) => candidate.runId === data.value?.runId);
+  const run = runs.value?.find((candidate) => candidate.runId === runId);
   return (
     <div class="stack">
       <p class="run-line">
@@ -144,12 +147,13 @@ export function Movers({ route }: { route: Route }) {
             Changes made by the run of <strong>{fmt.dateTime(run.startedAt)}</strong> (model v
             {run.modelVersion}) against the run before it.
           </>
-        ) : data.loading ? (
+        ) : runs.loading ? (
           'Loading…'
         ) : (
           'No completed run yet.'
         )}
       </p>
+      {runs.error ? <ErrorNote error={runs.error} /> : null}
       {data.error ? <ErrorNote error={data.error} /> : null}
       <p class="summary" role="status" aria-live="polite">
         {data.value

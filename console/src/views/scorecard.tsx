@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import { type ActiveModel, api, type HistoryPoint, type Partner } from '../api.ts';
 import { ErrorNote, Panel, Stat, TierBadge, useAsync } from '../components.tsx';
 import { fmt } from '../format.ts';
@@ -6,6 +7,10 @@ import { href } from '../route.ts';
 export function Scorecard({ id, model }: { id: string; model: ActiveModel | undefined }) {
   const partner = useAsync(() => api.partner(id), [id]);
   const history = useAsync(() => api.history(id, 100), [id]);
+  useEffect(() => {
+    // For the ui bench: when the scorecard is on screen, since navigation started.
+    if (partner.value && !performance.getEntriesByName('scorecard').length) performance.mark('scorecard');
+  }, [partner.value]);
   if (partner.error) {
     return (
       <div class="stack">
@@ -95,8 +100,8 @@ function NextTier({ partner, model }: { partner: Partner; model: ActiveModel | u
         aria-valuenow={Math.round(fraction * 100)}
       >
         <svg viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
-          <rect class="bar-track" x="0" y="0" width="100" height="10" rx="3" />
-          <rect class="bar-fill" x="0" y="0" width={fraction * 100} height="10" rx="3" />
+          <rect class="bar-track" x="0" y="0" width="100" height="10" />
+          <rect class="bar-fill" x="0" y="0" width={fraction * 100} height="10" />
         </svg>
         <div class="progress-scale">
           <span>
@@ -160,21 +165,13 @@ function Breakdown({ partner }: { partner: Partner }) {
                 <td class="num">{fmt.score(row.contribution)}</td>
                 <td class="bar-col">
                   <svg class="bar" viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true">
-                    <rect
-                      class="bar-track"
-                      x="0"
-                      y="0"
-                      width={(row.weight / scale) * 100}
-                      height="10"
-                      rx="2"
-                    />
+                    <rect class="bar-track" x="0" y="0" width={(row.weight / scale) * 100} height="10" />
                     <rect
                       class="bar-fill"
                       x="0"
                       y="0"
                       width={(Math.max(0, row.contribution) / scale) * 100}
                       height="10"
-                      rx="2"
                     />
                   </svg>
                 </td>
@@ -210,15 +207,23 @@ function Breakdown({ partner }: { partner: Partner }) {
 
 function History({ points, error }: { points: HistoryPoint[]; error: unknown }) {
   const ordered = [...points].reverse();
-  const width = 320;
-  const height = 120;
+  const width = 360;
+  const height = 140;
+  const left = 40;
+  const right = 40;
   const pad = 12;
   const scores = ordered.map((point) => point.score);
+  const ranks = ordered.map((point) => point.rank);
   const min = Math.min(...scores, 0);
   const max = Math.max(...scores, 1);
+  const worst = Math.max(...ranks, 1);
   const x = (index: number) =>
-    ordered.length <= 1 ? width / 2 : pad + (index * (width - 2 * pad)) / (ordered.length - 1);
+    ordered.length <= 1
+      ? (left + width - right) / 2
+      : left + (index * (width - left - right)) / (ordered.length - 1);
   const y = (value: number) => height - pad - ((value - min) / (max - min || 1)) * (height - 2 * pad);
+  // Rank 1 at the top, the worst rank seen at the bottom.
+  const yRank = (rank: number) => pad + ((rank - 1) / Math.max(1, worst - 1)) * (height - 2 * pad);
   const first = ordered[0];
   const last = ordered[ordered.length - 1];
   const summary =
@@ -230,20 +235,36 @@ function History({ points, error }: { points: HistoryPoint[]; error: unknown }) 
   return (
     <Panel title="Score and rank over time" id="history">
       {error ? <ErrorNote error={error} /> : null}
+      <p class="legend">
+        <span class="key key-current" aria-hidden="true" /> score (left axis)
+        <span class="key key-rank" aria-hidden="true" /> rank (right axis, 1 at the top)
+      </p>
       <figure class="chart">
         <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-label={summary} class="history-chart">
-          <line class="axis" x1={pad} x2={width - pad} y1={height - pad} y2={height - pad} />
-          <text class="tick" x={pad} y={pad + 4}>
+          <line class="axis" x1={left} x2={width - right} y1={height - pad} y2={height - pad} />
+          <text class="tick" x={left - 6} y={pad + 3} text-anchor="end">
             {fmt.score(max)}
           </text>
-          <text class="tick" x={pad} y={height - pad - 3}>
+          <text class="tick" x={left - 6} y={height - pad} text-anchor="end">
             {fmt.score(min)}
           </text>
+          <text class="tick" x={width - right + 6} y={pad + 3}>
+            #1
+          </text>
+          <text class="tick" x={width - right + 6} y={height - pad}>
+            #{fmt.int(worst)}
+          </text>
           {ordered.length > 1 ? (
-            <polyline
-              class="line"
-              points={ordered.map((point, index) => `${x(index)},${y(point.score)}`).join(' ')}
-            />
+            <>
+              <polyline
+                class="rank-line"
+                points={ordered.map((point, index) => `${x(index)},${yRank(point.rank)}`).join(' ')}
+              />
+              <polyline
+                class="line"
+                points={ordered.map((point, index) => `${x(index)},${y(point.score)}`).join(' ')}
+              />
+            </>
           ) : null}
           {ordered.map((point, index) => (
             <circle key={point.runId} class="point" cx={x(index)} cy={y(point.score)} r="3.5">

@@ -60,7 +60,6 @@ export function TierDistribution(props: {
                         y="0"
                         width={(now / max) * 100}
                         height={previous ? 7 : 14}
-                        rx="1.5"
                       />
                       {previous ? (
                         <rect
@@ -69,7 +68,6 @@ export function TierDistribution(props: {
                           y="8"
                           width={((before ?? 0) / max) * 100}
                           height="6"
-                          rx="1.5"
                         />
                       ) : null}
                     </svg>
