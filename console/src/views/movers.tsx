@@ -163,7 +163,7 @@ export function Movers({ route }: { route: Route }) {
       <Panel title={`Tier changes (${fmt.int(tierChanges.length)})`} id="tier-changes">
         <MoversTable rows={tierChanges} route={route} sortKey="tsort" caption="Every tier change" />
       </Panel>
-      <div class="grid-2">
+      <div class="stack">
         <Panel title="Largest rises" id="rises">
           <MoversTable rows={rises} route={route} sortKey="rsort" caption="Largest rises in rank" />
         </Panel>
