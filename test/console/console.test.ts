@@ -128,6 +128,21 @@ describe('console', () => {
     await expect.poll(() => rowIds()).toEqual(['PartnerC']);
   });
 
+  it("exports the filtered leaderboard as the API's CSV", async () => {
+    await open('#/leaderboard?tier=Platinum');
+    await page.locator('tr[data-partner]').first().waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export CSV' }).click(),
+    ]);
+    const file = await download.path();
+    const exported = await readFile(file, 'utf8');
+    const expected = await api('GET', '/rankings?tier=Platinum&format=csv');
+    expect(expected.status).toBe(200);
+    expect(exported).toBe(expected.text);
+    expect(exported.split(/\r?\n/)[0]).toBe('rank,id,name,score,tier,previousRank,region,type');
+  });
+
   it('shows a validation error at its field, previews movers, activates, and the next run reorders', async () => {
     await open('#/partner/PartnerA');
     const points = page.locator('svg.history-chart circle.point');

@@ -8,7 +8,11 @@ export function TierDistribution(props: {
   selected: string | undefined;
   onSelect: (tier: string) => void;
 }) {
-  const runs = useAsync(() => api.runs(20), [props.currentRunId]);
+  // Asked once the ranking is known, so it does not compete with the first page of rows.
+  const runs = useAsync(
+    () => (props.currentRunId ? api.runs(20) : Promise.resolve(undefined)),
+    [props.currentRunId],
+  );
   const completed = (runs.value?.items ?? []).filter((run) => run.status === 'completed' && run.tiers);
   const index = completed.findIndex((run) => run.runId === props.currentRunId);
   const current: Run | undefined = completed[index === -1 ? 0 : index];
