@@ -31,6 +31,7 @@ export class PartnerScoringStack extends Stack {
       bucket: this.data.bucket,
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
+      corsAllowedOrigins: props.corsAllowedOrigins,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(props.consoleSignIn ? { consoleSignIn: props.consoleSignIn } : {}),
     });

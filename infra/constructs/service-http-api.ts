@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { CORS_POLICY } from '#functions/http/cors.ts';
 import { type HttpFunctionName, ROUTES } from '#functions/routes.ts';
 
 /** One JSON line per request; `requestId` is what API Gateway requires in every access log format. */
@@ -31,6 +32,8 @@ export interface ServiceHttpApiProps {
   jwtAudience: string[];
   /** Default stage throttling, requests per second and burst. */
   throttle: { rateLimit: number; burstLimit: number };
+  /** Origins a browser app may call the API from (`corsAllowedOrigins`, as for the bucket). */
+  corsAllowedOrigins: string[];
 }
 
 /**
@@ -47,6 +50,14 @@ export class ServiceHttpApi extends Construct {
     this.api = new apigw.HttpApi(this, 'Api', {
       description: 'Partner scoring service',
       createDefaultStage: false,
+      // API Gateway answers the preflight OPTIONS itself (before the authorizer) and adds the headers.
+      corsPreflight: {
+        allowOrigins: props.corsAllowedOrigins,
+        allowMethods: CORS_POLICY.allowMethods.map((method) => apigw.CorsHttpMethod[method]),
+        allowHeaders: [...CORS_POLICY.allowHeaders],
+        exposeHeaders: [...CORS_POLICY.exposeHeaders],
+        maxAge: Duration.seconds(CORS_POLICY.maxAgeSeconds),
+      },
     });
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: logs.RetentionDays.THREE_MONTHS });
     this.stage = this.api.addStage('DefaultStage', {

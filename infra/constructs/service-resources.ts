@@ -19,6 +19,8 @@ export interface ServiceResourcesProps {
   bucket: s3.Bucket;
   jwtIssuer: string;
   jwtAudience: string[];
+  /** Origins a browser app may call the API from (the same list as the bucket's CORS). */
+  corsAllowedOrigins: string[];
   alarmEmail?: string;
   /** The console's sign-in on AWS: a public app client of the user pool and its hosted login domain. */
   consoleSignIn?: ConsoleSignIn;
@@ -197,6 +199,7 @@ export class ServiceResources extends Construct {
       jwtIssuer: props.jwtIssuer,
       jwtAudience: props.jwtAudience,
       throttle: { rateLimit: 100, burstLimit: 200 },
+      corsAllowedOrigins: props.corsAllowedOrigins,
     });
   }
 

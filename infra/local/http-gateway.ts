@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { corsHeaders } from '#functions/http/cors.ts';
 import { MAX_BODY_BYTES } from '#functions/http/http-handler.ts';
 import { ROUTES, type RouteSpec, routeKey } from '#functions/routes.ts';
 
@@ -211,4 +212,27 @@ export function writeProblem(
 ): void {
   response.writeHead(status, { 'content-type': 'application/problem+json', ...extraHeaders });
   response.end(JSON.stringify({ type: 'about:blank', title, status, detail }));
+}
+
+/**
+ * CORS as API Gateway does it (`functions/http/cors.ts`): an `OPTIONS` request is a preflight the
+ * gateway answers itself, 204 (returns `true`: the request is done); any other request gets the
+ * headers for its origin on whatever answer follows.
+ */
+export function applyCors(
+  request: IncomingMessage,
+  response: ServerResponse,
+  allowedOrigins: readonly string[],
+): boolean {
+  const preflight = request.method === 'OPTIONS';
+  for (const [name, value] of Object.entries(
+    corsHeaders(allowedOrigins, request.headers.origin, preflight),
+  )) {
+    response.setHeader(name, value);
+  }
+  if (!preflight) return false;
+  request.resume();
+  response.writeHead(204);
+  response.end();
+  return true;
 }

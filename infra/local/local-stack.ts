@@ -19,6 +19,7 @@ import { buildConsole } from '../build-console.ts';
 import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
 import {
+  applyCors,
   BodyTooLargeError,
   matchRoute,
   readBody,
@@ -101,7 +102,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     }
   });
 
-  const api = createApiServer(runner, log);
+  const api = createApiServer(runner, log, settings.corsAllowedOrigins);
   await listen(api, settings.port, settings.host);
   const apiPort = (api.address() as AddressInfo).port;
   await allowConsoleUploads(settings, endpoints, [
@@ -150,9 +151,10 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
 const API_TIMEOUT_MS = 30_000;
 const TIMED_OUT = Symbol('timed out');
 
-function createApiServer(runner: FunctionRunner, log: LocalStackLog): Server {
+function createApiServer(runner: FunctionRunner, log: LocalStackLog, corsOrigins: string[]): Server {
   return createServer(async (request, response) => {
     try {
+      if (applyCors(request, response, corsOrigins)) return;
       const url = new URL(request.url ?? '/', 'http://localhost');
       const match = matchRoute(request.method ?? 'GET', url.pathname);
       if (!match) {

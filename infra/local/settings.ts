@@ -62,6 +62,21 @@ const localEnvSchema = z.object({
     ),
     0,
   ),
+  /**
+   * Origins a browser app on another origin may call the HTTP API from, comma-separated (as the CDK
+   * context `corsAllowedOrigins`); `*` (the default, as on AWS) allows any.
+   */
+  CORS_ALLOWED_ORIGINS: z._default(
+    z
+      .string()
+      .check(
+        z.regex(
+          /^(\*|https?:\/\/[^\s,/]+)(,(\*|https?:\/\/[^\s,/]+))*$/,
+          'must be * or origins such as https://crm.example.com, comma-separated',
+        ),
+      ),
+    '*',
+  ),
   /** How long Ctrl-C waits for a running import or rescore before stopping the servers. */
   SHUTDOWN_GRACE_MS: z._default(
     z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number of milliseconds')), z.transform(Number)),
@@ -82,6 +97,8 @@ export interface LocalSettings {
   region: string;
   tableName: string;
   bucketName: string;
+  /** Origins allowed by the local gateway's CORS headers. */
+  corsAllowedOrigins: string[];
   shutdownGraceMs: number;
 }
 
@@ -110,6 +127,7 @@ export function readLocalSettings(source: Record<string, string | undefined>): L
     region: LOCAL_REGION,
     tableName: env.TABLE_NAME,
     bucketName: env.BUCKET_NAME,
+    corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS.split(','),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

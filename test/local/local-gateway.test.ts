@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import type { IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SEED_PRESET } from '#core/model/presets.ts';
-import { matchRoute, toHttpApiEvent } from '#infra/local/http-gateway.ts';
+import { applyCors, matchRoute, toHttpApiEvent } from '#infra/local/http-gateway.ts';
 import { functionNameOf } from '#infra/local/lambda-invoke-server.ts';
 import { encodeEventKey, isImportUpload, toS3Event } from '#infra/local/s3-trigger.ts';
 import { readLocalSettings } from '#infra/local/settings.ts';
@@ -173,5 +174,45 @@ describe('local settings and samples', () => {
   it('ships the seed preset as samples/seed-model.json', async () => {
     const file = JSON.parse(await readFile(path.resolve('samples/seed-model.json'), 'utf8'));
     expect(file).toEqual(SEED_PRESET);
+  });
+});
+
+describe('CORS of the local gateway (as API Gateway with corsPreflight)', () => {
+  it('allows only the configured origins, answers preflights with 204 and exposes ETag and Link', async () => {
+    const origins = readLocalSettings({
+      CORS_ALLOWED_ORIGINS: 'https://crm.example.org,http://localhost:5173',
+    }).corsAllowedOrigins;
+    const server = createServer((request, response) => {
+      if (applyCors(request, response, origins)) return;
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end('{}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/rankings`;
+    try {
+      const allowed = await fetch(url, { headers: { origin: 'https://crm.example.org' } });
+      expect(allowed.headers.get('access-control-allow-origin')).toBe('https://crm.example.org');
+      expect(allowed.headers.get('vary')).toBe('origin');
+      expect(allowed.headers.get('access-control-expose-headers')).toBe('etag,link,retry-after');
+      const other = await fetch(url, { headers: { origin: 'https://evil.example.com' } });
+      expect(other.status).toBe(200);
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+      const preflight = await fetch(url, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'PUT' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+      expect(preflight.headers.get('access-control-allow-headers')).toBe(
+        'authorization,content-type,if-none-match',
+      );
+      expect(preflight.headers.get('access-control-max-age')).toBe('3600');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(readLocalSettings({}).corsAllowedOrigins).toEqual(['*']);
+    expect(() => readLocalSettings({ CORS_ALLOWED_ORIGINS: 'crm.example.org' })).toThrow(
+      /CORS_ALLOWED_ORIGINS/,
+    );
   });
 });

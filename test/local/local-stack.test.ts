@@ -103,6 +103,30 @@ describe('npm start: the README walkthrough over HTTP', () => {
     expect(big.headers.get('content-type')).toBe('application/problem+json');
   });
 
+  it('answers CORS preflights itself and adds CORS headers for another origin, as API Gateway does', async () => {
+    const origin = 'https://crm.example.org';
+    const preflight = await fetch(`${stack.apiUrl}/partners`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-methods')?.split(',')).toEqual(
+      expect.arrayContaining(['GET', 'POST', 'PUT', 'DELETE']),
+    );
+    expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
+    const get = await fetch(`${stack.apiUrl}/rankings`, { headers: { origin } });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('access-control-allow-origin')).toBe('*');
+    expect(get.headers.get('access-control-expose-headers')?.split(',')).toEqual(
+      expect.arrayContaining(['etag', 'link']),
+    );
+  });
+
   it('imports the sample CSV through a presigned URL, then a run ranks it', async () => {
     const created = await call('POST', '/imports');
     expect(created.status).toBe(201);
