@@ -11,7 +11,7 @@ export interface RouteSpec {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   function: HttpFunctionName;
-  /** JWT scope required on AWS; `null` for the open health check and the console's static files. */
+  /** JWT scope required on AWS; `null` for the open routes: health check, API description, the console's static files. */
   scope: Scope | null;
   /** What the route does, where its path alone does not say it (for the OpenAPI document). */
   summary?: string;
@@ -19,6 +19,8 @@ export interface RouteSpec {
 
 export const ROUTES = [
   { method: 'GET', path: '/health', function: 'query-api', scope: null },
+  { method: 'GET', path: '/openapi.json', function: 'web-console', scope: null },
+  { method: 'GET', path: '/docs', function: 'web-console', scope: null },
   { method: 'POST', path: '/partners', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/partners', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/partners/{id}', function: 'query-api', scope: 'partners/read' },

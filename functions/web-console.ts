@@ -4,10 +4,12 @@ import { brotliCompressSync, gzipSync } from 'node:zlib';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { apiDescriptionFile } from './http/openapi/served-files.ts';
 import { problem, problemFromError, problemResponse } from './http/problem.ts';
 
 /**
- * The web console's static files (`GET /`, `GET /assets/{file}`), built by `infra/build-console.ts`:
+ * The web console's static files (`GET /`, `GET /assets/{file}`), built by `infra/build-console.ts`,
+ * and the API description (`GET /openapi.json`, the reference page `GET /docs`):
  * precompressed (brotli or gzip as the browser accepts), content-hashed assets cached as immutable,
  * `index.html` never cached, and a strict Content-Security-Policy on every response.
  *
@@ -112,6 +114,7 @@ function respond(
   body: Encoded,
   contentType: string,
   cacheControl: string,
+  headers: Record<string, string> = {},
 ): APIGatewayProxyStructuredResultV2 {
   const encoding = pickEncoding(event.headers['accept-encoding']);
   return {
@@ -121,6 +124,7 @@ function respond(
       'cache-control': cacheControl,
       ...(encoding === 'identity' ? {} : { 'content-encoding': encoding }),
       ...SECURITY_HEADERS,
+      ...headers,
     },
     body: body[encoding].toString('base64'),
     isBase64Encoded: true,
@@ -135,6 +139,10 @@ export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredRe
     },
   })
   .handler(async (event) => {
+    const description = apiDescriptionFile(event.routeKey);
+    if (description) {
+      return respond(event, description, description.contentType, 'no-cache', description.headers);
+    }
     if (event.routeKey === 'GET /') {
       return respond(event, readIndex(), CONTENT_TYPES['.html'] as string, 'no-cache');
     }

@@ -63,6 +63,36 @@ const batchSchema = z.object({
     ),
 });
 
+const documentedPartner = z.extend(partnerSchema, {
+  metrics: z.optional(
+    z
+      .record(z.string(), metricValue)
+      .check(
+        z.describe(
+          "Metric values by name, matched to the active model's metrics case- and punctuation-insensitively; null removes a value, a missing metric keeps its value.",
+        ),
+      ),
+  ),
+  asOf: z.optional(
+    z
+      .string()
+      .check(
+        z.describe('ISO-8601 date or date-time the data describes (default: now); an older one is stale'),
+      ),
+  ),
+});
+
+/**
+ * The `POST /partners` body for the API description: {@link partnerSchema} and the batch schema this
+ * module validates with, metrics shown as `checkMetrics` checks them (one by one, against the model).
+ */
+export const partnerRequestSchema = z.union([
+  documentedPartner,
+  z.object({
+    partners: z.array(documentedPartner).check(z.minLength(1), z.maxLength(MAX_PARTNERS_PER_REQUEST)),
+  }),
+]);
+
 /**
  * Validates a `POST /partners` body (one partner object, or `{partners: […]}`) against the active
  * model and returns the upserts in request order. Every item is checked before anything is

@@ -38,7 +38,7 @@ export interface ServiceHttpApiProps {
 
 /**
  * The HTTP API: one route per entry of `ROUTES` (no second list), each behind the JWT authorizer
- * with its scope, except the open health check; default-stage throttling and JSON access logs.
+ * with its scope, except the open routes (health check, API description); default-stage throttling and JSON access logs.
  */
 export class ServiceHttpApi extends Construct {
   readonly api: apigw.HttpApi;
@@ -93,7 +93,7 @@ export class ServiceHttpApi extends Construct {
         for (const open of added) {
           Validations.of(open).acknowledge({
             id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is open (the health check or the console's static files, contract §3); it reads no data.`,
+            reason: `${route.method} ${route.path} is open (contract §3: the health check, the API description or the console's static files); it reads no data.`,
           });
         }
       }

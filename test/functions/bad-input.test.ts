@@ -7,7 +7,8 @@ import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
-import type { RouteKey } from '#functions/routes.ts';
+import { ROUTES, type RouteKey, routeKey } from '#functions/routes.ts';
+import { assertDocumentedResponse } from '#test/support/api-document.ts';
 import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
@@ -64,7 +65,11 @@ const call = <T = Problem>(route: RouteKey, init: HttpEventOptions = {}) => h.ca
 
 async function raw(fn: 'ingest' | 'query', event: APIGatewayProxyEventV2) {
   const handler = fn === 'ingest' ? ingest : query;
-  return parseResponse<Problem>((await handler(event, lambdaContext())) ?? undefined);
+  const response = parseResponse<Problem>((await handler(event, lambdaContext())) ?? undefined);
+  // Routes sent to the function that serves them must answer as documented (others are a 404 here).
+  const served = ROUTES.some((route) => routeKey(route) === event.routeKey && route.function === `${fn}-api`);
+  if (served) assertDocumentedResponse(event.routeKey, response);
+  return response;
 }
 
 /** A 4xx problem+json with `status`; returns its paths. */

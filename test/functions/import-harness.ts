@@ -11,6 +11,7 @@ import type { FunctionInvoker, RescoreReason, RescoreRequester } from '#core/por
 import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import { assertDocumentedResponse } from '#test/support/api-document.ts';
 import {
   type HttpEventOptions,
   httpEvent,
@@ -99,10 +100,14 @@ export async function importHarness(
       return s3Event({ bucket, key, eTag: (output.ETag ?? '').replaceAll('"', ''), size: content.length });
     },
     invoke,
-    /** Calls a route of the HTTP API (ingest-api for writes, query-api for reads). */
+    /** Calls a route of the HTTP API (ingest-api for writes, query-api for reads), checked against docs/openapi.json. */
     async call<T = Record<string, unknown>>(routeKey: string, options: HttpEventOptions = {}) {
       const fn = routeKey.startsWith('GET ') ? query : ingest;
-      return parseResponse<T>((await fn(httpEvent(routeKey, options), lambdaContext())) ?? undefined);
+      const response = parseResponse<T>(
+        (await fn(httpEvent(routeKey, options), lambdaContext())) ?? undefined,
+      );
+      assertDocumentedResponse(routeKey, response);
+      return response;
     },
     /** Runs queued continuations until none is left. */
     async drain() {

@@ -21,6 +21,7 @@ import {
   type RescoreResult,
 } from '#functions/rescore.ts';
 import type { RouteKey } from '#functions/routes.ts';
+import { assertDocumentedResponse } from '#test/support/api-document.ts';
 import { runDurable } from '#test/support/durable.ts';
 import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import type { LocalServers } from '#test/support/local-servers.ts';
@@ -73,9 +74,14 @@ export async function createHarness(
   }));
   const rescore = createRescoreHandler(() => rescoreDeps);
 
+  /** Calls a route through its function; the response must match docs/openapi.json. */
   const call = async <T = Record<string, unknown>>(route: RouteKey, init: HttpEventOptions = {}) => {
     const handler = route.startsWith('GET') || route === 'POST /model/preview' ? query : ingest;
-    return parseResponse<T>(await handler(httpEvent({ routeKey: route, ...init }), lambdaContext()));
+    const response = parseResponse<T>(
+      await handler(httpEvent({ routeKey: route, ...init }), lambdaContext()),
+    );
+    assertDocumentedResponse(route, response);
+    return response;
   };
 
   return {

@@ -7,7 +7,10 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
+import { routeKey } from '#functions/routes.ts';
+import { matchRoute } from '#infra/local/http-gateway.ts';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
+import { assertDocumentedResponse } from '#test/support/api-document.ts';
 
 // The README walkthrough, driven over HTTP against `npm start`'s entry in a child process.
 const seedCsv = await readFile(path.resolve('samples/seed-partners.csv'));
@@ -33,12 +36,21 @@ async function call(method: string, route: string, body?: unknown) {
       : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return {
+  const received = {
     status: response.status,
     contentType: response.headers.get('content-type'),
     // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
     body: (text === '' ? undefined : JSON.parse(text)) as any,
   };
+  // A route of the table must answer as docs/openapi.json says (unknown paths are the gateway's 404).
+  const match = matchRoute(method, new URL(route, stack.apiUrl).pathname);
+  if (match) {
+    assertDocumentedResponse(routeKey(match.route), {
+      ...received,
+      headers: { 'content-type': received.contentType ?? undefined },
+    });
+  }
+  return received;
 }
 
 /** Runs `npm run cli -- …`'s entry against the stack; colours off so the output can be matched. */

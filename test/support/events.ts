@@ -73,12 +73,13 @@ export function httpEvent(
   };
 }
 
-/** A handler's result with the JSON body parsed (an empty body is `undefined`). */
+/** A handler's result with a JSON body parsed, any other kept as text (an empty body is `undefined`). */
 export function parseResponse<T = Record<string, unknown>>(
   result: APIGatewayProxyStructuredResultV2 | string | undefined,
 ): { status: number; headers: Record<string, string>; body: T } {
   if (result === undefined || typeof result === 'string') throw new Error('expected a structured response');
-  const text = typeof result.body === 'string' ? result.body : '';
+  const raw = typeof result.body === 'string' ? result.body : '';
+  const text = result.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
   const headers = (result.headers ?? {}) as Record<string, string>;
   // JSON bodies parsed; any other type (CSV, HTML) as its text.
   const json = /^application\/([\w.-]+\+)?json\b/.test(headers['content-type'] ?? 'application/json');

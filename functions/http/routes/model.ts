@@ -7,7 +7,7 @@ import { type PreviewDeps, previewCandidate } from '#core/ranking/preview-curren
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 
-const previewQuery = z.object({ limit: limitParam(10_000) });
+export const previewQuery = z.object({ limit: limitParam(10_000) });
 export const modelVersionsQuery = z.object({ limit: limitParam(100) });
 
 export interface ModelReadDeps extends PreviewDeps {

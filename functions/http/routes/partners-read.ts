@@ -7,7 +7,7 @@ import type { RunStore } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery, partnerIdParam } from './query-params.ts';
 
-const historyQuery = z.object({ limit: limitParam(1000) });
+export const historyQuery = z.object({ limit: limitParam(1000) });
 export const partnersSearchQuery = z.object({
   search: z.optional(
     z.string('must be the start of a partner id or name').check(

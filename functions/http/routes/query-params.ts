@@ -7,14 +7,10 @@ import { zodIssuesToFieldErrors } from '#core/validation.ts';
 export function limitParam(max: number) {
   const message = `must be a whole number from 1 to ${max}`;
   return z.optional(
-    z
-      .string(message)
-      .check(
-        z.refine(
-          (value) => /^[0-9]{1,6}$/.test(value) && Number(value) >= 1 && Number(value) <= max,
-          message,
-        ),
-      ),
+    z.string(message).check(
+      z.refine((value) => /^[0-9]{1,6}$/.test(value) && Number(value) >= 1 && Number(value) <= max, message),
+      z.describe(`A whole number from 1 to ${max}.`),
+    ),
   );
 }
 

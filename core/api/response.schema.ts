@@ -1,0 +1,203 @@
+/**
+ * The HTTP API's response bodies as zod/mini schemas (contract §3). They are the source of the
+ * OpenAPI document's response schemas, and the test suites validate every response they receive
+ * against that document, so a handler that answers something else fails a test.
+ */
+import * as z from 'zod/mini';
+import { scoringModelSchema } from '../model/scoring-model.ts';
+
+const nullableString = z.nullable(z.string());
+const nullableNumber = z.nullable(z.number());
+const isoTime = z.string().check(z.describe('ISO-8601 date-time'));
+
+/** One failing field of a request, a model or a row: a JSON pointer and what is expected there. */
+export const fieldErrorSchema = z.object({
+  path: z.string().check(z.describe('JSON pointer into the request (`/partners/3/metrics/sales`)')),
+  message: z.string(),
+});
+
+/** RFC 9457 problem details: the body of every error the functions answer. */
+export const problemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number(),
+  detail: z.string(),
+  errors: z.optional(z.array(fieldErrorSchema)),
+});
+
+/** What API Gateway's JWT authorizer answers on 401 and 403 (it cannot send problem+json). */
+export const authErrorSchema = z.object({ message: z.string() });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+export const upsertResultsSchema = z.object({
+  results: z.array(
+    z.object({
+      id: z.string(),
+      status: z.enum(['created', 'updated', 'unchanged', 'stale']),
+      score: nullableNumber,
+      tier: nullableString,
+      provisional: z.boolean(),
+    }),
+  ),
+});
+
+export const partnerViewSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  type: nullableString,
+  region: nullableString,
+  metrics: z.record(z.string(), z.number()),
+  asOf: isoTime,
+  score: z.object({
+    value: nullableNumber,
+    tier: nullableString,
+    rank: nullableNumber,
+    percentile: nullableNumber,
+    provisional: z.boolean(),
+    modelVersion: z.number(),
+    runId: nullableString,
+    coverage: nullableNumber,
+    nextTier: z.nullable(z.object({ name: z.string(), pointsNeeded: z.number() })),
+    breakdown: z.array(
+      z.object({
+        metric: z.string(),
+        group: z.string(),
+        raw: nullableNumber,
+        normalized: nullableNumber,
+        weight: z.number(),
+        contribution: z.number(),
+      }),
+    ),
+    groups: z.nullable(z.object({ business: z.number(), relationship: z.number() })),
+  }),
+});
+
+export const partnerSearchSchema = z.object({
+  items: z.array(
+    z.object({ id: z.string(), name: z.string(), type: nullableString, region: nullableString }),
+  ),
+  nextCursor: nullableString,
+});
+
+export const historySchema = z.object({
+  items: z.array(
+    z.object({
+      runId: z.string(),
+      scoredAt: isoTime,
+      score: z.number(),
+      rank: z.number(),
+      tier: nullableString,
+    }),
+  ),
+});
+
+export const rankingPageSchema = z.object({
+  runId: nullableString,
+  modelVersion: nullableNumber,
+  scoredAt: z.nullable(isoTime),
+  stale: z.boolean(),
+  items: z.array(
+    z.object({
+      rank: z.number(),
+      id: z.string(),
+      name: z.string(),
+      score: z.number(),
+      tier: nullableString,
+      previousRank: nullableNumber,
+    }),
+  ),
+  nextCursor: nullableString,
+});
+
+const runStatus = z.enum(['running', 'completed', 'failed']);
+
+export const runStartedSchema = z.object({ runId: z.string(), status: runStatus });
+
+export const runSchema = z.object({
+  runId: z.string(),
+  status: runStatus,
+  startedAt: isoTime,
+  finishedAt: z.nullable(isoTime),
+  partners: nullableNumber,
+  modelVersion: z.number(),
+  tierChanges: nullableNumber,
+  tiers: z.optional(
+    z.record(z.string(), z.number()).check(z.describe('A completed run’s partners per tier.')),
+  ),
+});
+
+export const runListSchema = z.object({ items: z.array(runSchema) });
+
+export const moversSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      rank: z.number(),
+      previousRank: z.number(),
+      score: z.number(),
+      previousScore: z.number(),
+      tier: nullableString,
+      previousTier: nullableString,
+    }),
+  ),
+});
+
+/** `GET /model`: the active model with defaults filled, plus its version. */
+export const activeModelSchema = z.extend(scoringModelSchema, { version: z.number() });
+
+export const modelActivatedSchema = z.object({ version: z.number(), runId: z.string() });
+
+export const modelVersionsSchema = z.object({
+  items: z.array(
+    z.object({
+      version: z.number(),
+      activatedAt: z.nullable(isoTime).check(z.describe('null for the built-in version 1')),
+    }),
+  ),
+});
+
+export const modelPreviewSchema = z.object({
+  partners: z.number(),
+  tierChanges: z.number(),
+  movers: z.array(
+    z.object({
+      id: z.string(),
+      rank: z.number(),
+      previewRank: z.number(),
+      score: z.number(),
+      previewScore: z.number(),
+      tier: nullableString,
+      previewTier: nullableString,
+    }),
+  ),
+});
+
+export const importCreatedSchema = z.object({
+  importId: z.string(),
+  uploadUrl: z.string().check(z.describe('presigned S3 PUT URL: send the CSV with content-type text/csv')),
+  expiresAt: isoTime,
+});
+
+export const importStatusSchema = z.object({
+  importId: z.string(),
+  status: z.enum(['pending', 'processing', 'completed', 'failed']),
+  rowsTotal: z.number(),
+  rowsImported: z.number(),
+  rowsRejected: z.number(),
+  warnings: z.array(z.string()),
+  errors: z.array(z.object({ line: z.number(), column: nullableString, message: z.string() })),
+  errorReport: z.nullable(z.string().check(z.describe('presigned GET URL of the CSV of every rejected row'))),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+
+export const importListSchema = z.object({ items: z.array(importStatusSchema) });
+
+/** The OpenAPI document itself (`GET /openapi.json`): only its outline is checked. */
+export const openApiDocumentSchema = z.looseObject({
+  openapi: z.string(),
+  info: z.looseObject({ title: z.string(), version: z.string() }),
+  paths: z.record(z.string(), z.unknown()),
+});
