@@ -10,7 +10,7 @@
  * | run movers page         | `RUN#<runId>`                 | `MOVERS#<page, 6 digits>`   |
  * | run statistics          | `RUN#<runId>`                 | `STATS`                     |
  * | ranking page            | `RANKING#<runId>#<list>`      | `PAGE#<page, 6 digits>`     |
- * | search index page       | `SEARCH#<runId>`              | `<fence: last key, page>`   |
+ * | search index page       | `SEARCH#<runId>#<bucket>`     | `<fence: last key, page>`   |
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
@@ -68,8 +68,11 @@ export const keys = {
   rankingListPk,
 
   /** A page of a run's partner search index, sorted by its fence (see `core/partners/search-index.ts`). */
-  searchPage: (runId: string, fence: string): ItemKey => ({ pk: `SEARCH#${runId}`, sk: fence }),
-  searchPk: (runId: string): string => `SEARCH#${runId}`,
+  searchPage: (runId: string, bucket: number, fence: string): ItemKey => ({
+    pk: searchPk(runId, bucket),
+    sk: fence,
+  }),
+  searchPk,
 
   modelVersion: (version: number): ItemKey => ({ pk: 'MODEL', sk: `V#${String(version).padStart(9, '0')}` }),
   modelPk: 'MODEL',
@@ -90,6 +93,10 @@ export const keys = {
 
 function partnerShardPk(shard: number): string {
   return `PARTNERS#${String(shard).padStart(2, '0')}`;
+}
+
+function searchPk(runId: string, bucket: number): string {
+  return `SEARCH#${runId}#${String(bucket).padStart(2, '0')}`;
 }
 
 function rankingListPk(runId: string, list: string): string {

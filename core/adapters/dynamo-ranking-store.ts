@@ -113,26 +113,29 @@ export class DynamoRankingStore implements RankingStore {
   }
 
   async putSearchPages(runId: string, pages: readonly SearchPage[], expiresAtSeconds: number): Promise<void> {
-    const items = pages.map(({ fence, entries }) => ({
-      ...keys.searchPage(runId, fence),
+    const items = pages.map(({ bucket, fence, entries }) => ({
+      ...keys.searchPage(runId, bucket, fence),
       entries: encodeSearchEntries(entries),
       expiresAt: expiresAtSeconds,
     }));
     await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
   }
 
-  async *readSearchPages(runId: string, from: string): AsyncIterable<SearchPage> {
+  async *readSearchPages(runId: string, bucket: number, from: string): AsyncIterable<SearchPage> {
     const outputs = paginateQuery(
       { client: this.client, pageSize: SEARCH_PAGES_PER_QUERY },
       {
         TableName: this.tableName,
         KeyConditionExpression: from === '' ? 'pk = :pk' : 'pk = :pk AND sk >= :from',
-        ExpressionAttributeValues: { ':pk': keys.searchPk(runId), ...(from === '' ? {} : { ':from': from }) },
+        ExpressionAttributeValues: {
+          ':pk': keys.searchPk(runId, bucket),
+          ...(from === '' ? {} : { ':from': from }),
+        },
       },
     );
     for await (const output of outputs) {
       for (const item of output.Items ?? []) {
-        yield { fence: String(item.sk), entries: decodeSearchEntries(String(item.entries)) };
+        yield { bucket, fence: String(item.sk), entries: decodeSearchEntries(String(item.entries)) };
       }
     }
   }

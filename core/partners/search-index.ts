@@ -4,6 +4,8 @@
  * in code-point order (DynamoDB's order of UTF-8 strings) and cut into pages. A page is stored under a
  * sort key made from its LAST key (its fence), so the page holding the first key at or after a prefix
  * is the first page whose fence is at or after it: one Query, no scan, whatever the partner count.
+ * Keys are spread over {@link SEARCH_BUCKETS} partition keys by their first character (every key
+ * with a given prefix is in one bucket), so a run's index writes do not all go to one partition.
  */
 
 /** A partner as the search returns it. */
@@ -20,9 +22,19 @@ export interface SearchEntry extends SearchItem {
 }
 
 export interface SearchPage {
+  /** Partition bucket of the page's keys: see {@link searchBucket}. */
+  bucket: number;
   /** Sort key of the page: see {@link fenceOf}. */
   fence: string;
   entries: SearchEntry[];
+}
+
+/** Partition keys an index is spread over. */
+export const SEARCH_BUCKETS = 32;
+
+/** The bucket of a non-empty key: from its first code point, so a prefix names one bucket. */
+export function searchBucket(key: string): number {
+  return (key.codePointAt(0) ?? 0) % SEARCH_BUCKETS;
 }
 
 /** Longest search text, in characters: its lowercased form stays within {@link FENCE_UNITS}. */
@@ -113,26 +125,38 @@ export function buildSearchPages(
     keyed.push({ key: idKey, entry: { ...item, byName: false } });
     if (nameKey !== idKey) keyed.push({ key: nameKey, entry: { ...item, byName: true } });
   }
-  keyed.sort((a, b) => compareCodePoints(a.key, b.key) || compareCodePoints(a.entry.id, b.entry.id));
+  // Bucket by bucket, in key order within each (pages are numbered per bucket).
+  keyed.sort(
+    (a, b) =>
+      searchBucket(a.key) - searchBucket(b.key) ||
+      compareCodePoints(a.key, b.key) ||
+      compareCodePoints(a.entry.id, b.entry.id),
+  );
 
   const pages: SearchPage[] = [];
+  let bucket = -1;
+  let page = 0;
   let entries: SearchEntry[] = [];
   let bytes = 2;
   let lastKey = '';
   const close = () => {
-    pages.push({ fence: fenceOf(lastKey, pages.length), entries });
+    if (entries.length > 0) pages.push({ bucket, fence: fenceOf(lastKey, page++), entries });
     entries = [];
     bytes = 2;
   };
   for (const { key, entry } of keyed) {
     const size = Buffer.byteLength(encodeSearchEntry(entry)) + 1;
-    if (entries.length > 0 && bytes + size > SEARCH_PAGE_MAX_BYTES) close();
+    if (searchBucket(key) !== bucket) {
+      close();
+      bucket = searchBucket(key);
+      page = 0;
+    } else if (entries.length > 0 && bytes + size > SEARCH_PAGE_MAX_BYTES) close();
     entries.push(entry);
     bytes += size;
     lastKey = key;
     if (entries.length === SEARCH_PAGE_SIZE) close();
   }
-  if (entries.length > 0) close();
+  close();
   return pages;
 }
 

@@ -70,10 +70,10 @@ export interface RankingStore {
   /** Writes pages of a run's partner search index. */
   putSearchPages(runId: string, pages: readonly SearchPage[], expiresAtSeconds: number): Promise<void>;
   /**
-   * The run's search index pages from the first whose fence is at or after `from` (all pages when
-   * `from` is empty), in order, read lazily: stop iterating and no more is read.
+   * The pages of one bucket of the run's search index from the first whose fence is at or after
+   * `from` (all when `from` is empty), in order, read lazily: stop iterating and no more is read.
    */
-  readSearchPages(runId: string, from: string): AsyncIterable<SearchPage>;
+  readSearchPages(runId: string, bucket: number, from: string): AsyncIterable<SearchPage>;
 }
 
 /** A partner's tier, rank and score in one run. */

@@ -7,6 +7,7 @@ import {
   FENCE_UNITS,
   fenceOf,
   SEARCH_PAGE_SIZE,
+  searchBucket,
   searchKey,
 } from '#core/partners/search-index.ts';
 
@@ -53,10 +54,16 @@ describe('partner search index', () => {
     const entries = pages.flatMap((page) => page.entries);
     expect(entries).toHaveLength(n + n / 2);
     expect(pages.every((page) => page.entries.length <= SEARCH_PAGE_SIZE)).toBe(true);
-    const keys = entries.map(entryKey);
-    expect(keys).toEqual([...keys].sort(compareCodePoints));
-    const fences = pages.map((page) => page.fence);
-    expect(fences).toEqual([...fences].sort(byteOrder));
+    // Within each bucket: keys in code-point order, fences rising; every key in its own bucket.
+    for (const bucket of new Set(pages.map((page) => page.bucket))) {
+      const inBucket = pages.filter((page) => page.bucket === bucket);
+      const keys = inBucket.flatMap((page) => page.entries.map(entryKey));
+      expect(keys).toEqual([...keys].sort(compareCodePoints));
+      expect(keys.every((key) => searchBucket(key) === bucket)).toBe(true);
+      const fences = inBucket.map((page) => page.fence);
+      expect(fences).toEqual([...fences].sort(byteOrder));
+    }
+    expect(new Set(pages.map((page) => page.bucket)).size).toBeGreaterThan(1);
     expect(entries.find((e) => e.id === 'P-001' && e.byName)).toMatchObject({
       name: 'Name 1 P-001',
       region: 'EMEA',
