@@ -35,6 +35,14 @@ export const tableName = lazy(() => required(env(), 'TABLE_NAME'));
 export const bucketName = lazy(() => required(env(), 'BUCKET_NAME'));
 
 export const documentClient = lazy(() => createDocumentClient());
+/**
+ * Attempts of the HTTP functions' DynamoDB calls. A call throttled on every attempt gives up after at
+ * most 1 + 2 + 4 s of the SDK's throttling backoff, so the caller gets its 503 well inside API
+ * Gateway's 29 s; the workers' 8 attempts wait ~35 s on average, past it. Imports and runs keep the
+ * longer budget: nobody waits on them.
+ */
+export const API_MAX_ATTEMPTS = 4;
+export const apiDocumentClient = lazy(() => createDocumentClient({ maxAttempts: API_MAX_ATTEMPTS }));
 export const s3Client = lazy(() => createS3Client({ forcePathStyle: env().S3_FORCE_PATH_STYLE === 'true' }));
 
 // Stores and adapters. `@__PURE__` lets esbuild drop the getters (and their SDK clients) a function never uses.
@@ -45,6 +53,20 @@ export const objectStore = /* @__PURE__ */ lazy(() => new S3ObjectStore(s3Client
 export const functionInvoker = /* @__PURE__ */ lazy(() => new LambdaInvoker(new LambdaClient({})));
 export const runStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(documentClient(), tableName()));
 export const rankingStore = /* @__PURE__ */ lazy(() => new DynamoRankingStore(documentClient(), tableName()));
+// The same stores on the HTTP functions' client.
+export const apiPartnerStore = /* @__PURE__ */ lazy(
+  () => new DynamoPartnerStore(apiDocumentClient(), tableName()),
+);
+export const apiModelStore = /* @__PURE__ */ lazy(
+  () => new DynamoModelStore(apiDocumentClient(), tableName()),
+);
+export const apiImportStore = /* @__PURE__ */ lazy(
+  () => new DynamoImportStore(apiDocumentClient(), tableName()),
+);
+export const apiRunStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(apiDocumentClient(), tableName()));
+export const apiRankingStore = /* @__PURE__ */ lazy(
+  () => new DynamoRankingStore(apiDocumentClient(), tableName()),
+);
 export const eventSink = /* @__PURE__ */ lazy((): EventSink => {
   const file = env().EVENTS_FILE;
   if (file) return new NdjsonEventSink(file);
@@ -56,13 +78,14 @@ export const cursorSigner = /* @__PURE__ */ lazy(() => {
     secret ? async () => secret : secretsManagerKey(required(env(), 'CURSOR_SECRET_ARN')),
   );
 });
-export const rescoreRequester = /* @__PURE__ */ lazy(
-  () =>
-    new RunRequester({
-      runs: runStore(),
-      models: modelStore(),
-      invoker: functionInvoker(),
-      rescoreFunctionName: required(env(), 'RESCORE_FUNCTION_NAME'),
-      now: Date.now,
-    }),
-);
+function runRequester(runs: DynamoRunStore, models: DynamoModelStore): RunRequester {
+  return new RunRequester({
+    runs,
+    models,
+    invoker: functionInvoker(),
+    rescoreFunctionName: required(env(), 'RESCORE_FUNCTION_NAME'),
+    now: Date.now,
+  });
+}
+export const rescoreRequester = /* @__PURE__ */ lazy(() => runRequester(runStore(), modelStore()));
+export const apiRescoreRequester = /* @__PURE__ */ lazy(() => runRequester(apiRunStore(), apiModelStore()));

@@ -37,11 +37,11 @@ export function createHandler(deps: () => IngestDeps) {
 }
 
 export const handler = createHandler(() => ({
-  partners: dependencies.partnerStore(),
-  models: dependencies.modelStore(),
-  runs: dependencies.runStore(),
-  imports: dependencies.importStore(),
+  partners: dependencies.apiPartnerStore(),
+  models: dependencies.apiModelStore(),
+  runs: dependencies.apiRunStore(),
+  imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
-  requester: dependencies.rescoreRequester(),
+  requester: dependencies.apiRescoreRequester(),
   now: Date.now,
 }));

@@ -44,12 +44,12 @@ export function createHandler(deps: () => QueryDeps) {
 }
 
 export const handler = createHandler(() => ({
-  partners: dependencies.partnerStore(),
-  models: dependencies.modelStore(),
-  runs: dependencies.runStore(),
-  rankings: dependencies.rankingStore(),
+  partners: dependencies.apiPartnerStore(),
+  models: dependencies.apiModelStore(),
+  runs: dependencies.apiRunStore(),
+  rankings: dependencies.apiRankingStore(),
   signer: dependencies.cursorSigner(),
-  imports: dependencies.importStore(),
+  imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
   now: Date.now,
 }));
