@@ -27,7 +27,9 @@ import {
   writeLambdaResult,
   writeProblem,
 } from './http-gateway.ts';
+import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
+import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
 import { isImportUpload, toS3Event } from './s3-trigger.ts';
 import {
   consoleDir,
@@ -41,6 +43,8 @@ import {
 export interface LocalStack {
   apiUrl: string;
   endpoints: LocalEndpoints;
+  /** The local issuer whose tokens the gateway checks, with `LOCAL_AUTH=1`. */
+  issuer?: LocalIssuer;
   stop(): Promise<void>;
 }
 
@@ -102,7 +106,10 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     }
   });
 
-  const api = createApiServer(runner, log, settings.corsAllowedOrigins);
+  const issuer = settings.localAuth ? await startLocalIssuer(settings.host, settings.issuerPort) : undefined;
+  const authorize =
+    issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: [issuer.clientId], keys: issuer.keys });
+  const api = createApiServer(runner, log, settings.corsAllowedOrigins, authorize);
   await listen(api, settings.port, settings.host);
   const apiPort = (api.address() as AddressInfo).port;
   await allowConsoleUploads(settings, endpoints, [
@@ -124,6 +131,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   return {
     apiUrl: `http://localhost:${apiPort}`,
     endpoints,
+    ...(issuer ? { issuer } : {}),
     stop() {
       stopping ??= (async () => {
         schedule.stop();
@@ -133,7 +141,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
         if (unfinished > 0) log.info(`stopping with ${unfinished} invocation(s) unfinished`);
         api.closeAllConnections();
         lambda.closeAllConnections();
-        await Promise.all([apiClosed, close(lambda)]);
+        await Promise.all([apiClosed, close(lambda), issuer?.stop()]);
         await s3rver.close();
         // dynalite closes its LevelDB store when its server closes.
         const dynamoCalls = await dynamo.close();
@@ -151,7 +159,12 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
 const API_TIMEOUT_MS = 30_000;
 const TIMED_OUT = Symbol('timed out');
 
-function createApiServer(runner: FunctionRunner, log: LocalStackLog, corsOrigins: string[]): Server {
+function createApiServer(
+  runner: FunctionRunner,
+  log: LocalStackLog,
+  corsOrigins: string[],
+  authorize?: JwtAuthorizer,
+): Server {
   return createServer(async (request, response) => {
     try {
       if (applyCors(request, response, corsOrigins)) return;
@@ -166,6 +179,16 @@ function createApiServer(runner: FunctionRunner, log: LocalStackLog, corsOrigins
           `No route ${request.method} ${url.pathname}. The routes are listed in docs/api.md.`,
         );
         return;
+      }
+      // As API Gateway: a route with a scope is behind the JWT authorizer, which answers 401 / 403 itself.
+      if (authorize && match.route.scope) {
+        const decision = await authorize(request.headers.authorization, [match.route.scope]);
+        if (!decision.allowed) {
+          request.resume();
+          response.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
+          response.end(JSON.stringify(decision.body));
+          return;
+        }
       }
       const body = await readBody(request);
       const invocation = runner.invoke(match.route.function, toHttpApiEvent(request, match, body));

@@ -7,6 +7,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { inspect } from 'node:util';
 import { lockDataDir } from './data-dir-lock.ts';
+import { PRINTED_TOKEN_LIFETIME_SECONDS } from './local-issuer.ts';
 import { LOCAL_CREDENTIALS, readLocalSettings } from './settings.ts';
 
 // Set before any service module is imported: the logger and metrics read them when created.
@@ -54,6 +55,26 @@ const shown = (file: string) => {
   const relative = path.relative(process.cwd(), file);
   return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative || '.';
 };
+const auth = stack.issuer
+  ? await (async (issuer) => {
+      const hours = PRINTED_TOKEN_LIFETIME_SECONDS / 3600;
+      const read = await issuer.accessToken(['partners/read'], PRINTED_TOKEN_LIFETIME_SECONDS);
+      const write = await issuer.accessToken(
+        ['partners/read', 'partners/write'],
+        PRINTED_TOKEN_LIFETIME_SECONDS,
+      );
+      return `
+  Auth (LOCAL_AUTH=1): every route but the open ones needs a bearer token, checked as on AWS
+  Issuer           ${issuer.issuer}   token endpoint ${issuer.tokenUrl}
+  Client           ${issuer.clientId}   secret ${issuer.clientSecret}
+  Read token       (partners/read, ${hours} h)
+    ${read}
+  Write token      (partners/read partners/write, ${hours} h)
+    ${write}
+  Use:  API_TOKEN=<a token> npm run cli -- rank   or   curl -H "Authorization: Bearer <a token>" …
+`;
+    })(stack.issuer)
+  : '';
 const credentials = `AWS_ACCESS_KEY_ID=${LOCAL_CREDENTIALS.accessKeyId} AWS_SECRET_ACCESS_KEY=${LOCAL_CREDENTIALS.secretAccessKey} AWS_REGION=${settings.region} AWS_DEFAULT_REGION=${settings.region}`;
 console.log(`
 Partner scoring service (local stack) is running.
@@ -69,7 +90,7 @@ Partner scoring service (local stack) is running.
       ? `\n  Throttling       ${settings.dynamoThrottlePercent} % of DynamoDB data-plane calls answer ThrottlingException (DYNAMODB_THROTTLE_PERCENT)`
       : ''
   }
-
+${auth}
   Try:  curl ${stack.apiUrl}/health
         npm run cli -- import samples/seed-partners.csv
         ${credentials} \\

@@ -77,6 +77,10 @@ const localEnvSchema = z.object({
       ),
     '*',
   ),
+  /** `1`: routes need a token from the local issuer, checked as API Gateway's JWT authorizer would. */
+  LOCAL_AUTH: z._default(z.enum(['0', '1'], 'must be 1 (check tokens as on AWS) or 0 (open)'), '0'),
+  /** Port of the local issuer (discovery, JWKS, token endpoint) when `LOCAL_AUTH=1`. */
+  ISSUER_PORT: z.optional(port),
   /** How long Ctrl-C waits for a running import or rescore before stopping the servers. */
   SHUTDOWN_GRACE_MS: z._default(
     z.pipe(z.string().check(z.regex(/^\d+$/, 'must be a whole number of milliseconds')), z.transform(Number)),
@@ -99,6 +103,9 @@ export interface LocalSettings {
   bucketName: string;
   /** Origins allowed by the local gateway's CORS headers. */
   corsAllowedOrigins: string[];
+  /** Whether the gateway checks each route's scope against tokens of the local issuer. */
+  localAuth: boolean;
+  issuerPort: number;
   shutdownGraceMs: number;
 }
 
@@ -128,6 +135,8 @@ export function readLocalSettings(source: Record<string, string | undefined>): L
     tableName: env.TABLE_NAME,
     bucketName: env.BUCKET_NAME,
     corsAllowedOrigins: env.CORS_ALLOWED_ORIGINS.split(','),
+    localAuth: env.LOCAL_AUTH === '1',
+    issuerPort: env.ISSUER_PORT ?? (freePorts ? 0 : 4570),
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS,
   };
 }

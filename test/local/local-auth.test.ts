@@ -1,0 +1,235 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTES, type RouteSpec, routeKey } from '#functions/routes.ts';
+import type { LocalIssuer } from '#infra/local/local-issuer.ts';
+import { type LocalStack, startLocalStack } from '#infra/local/local-stack.ts';
+import { readLocalSettings } from '#infra/local/settings.ts';
+import { assertDocumentedResponse } from '#test/support/api-document.ts';
+
+/**
+ * Who may call each route, stated here on its own: a route added to `ROUTES` without its row here
+ * fails, and a row that disagrees with the route table's scope fails on the responses.
+ */
+const ACCESS: Record<string, 'open' | 'read' | 'write'> = {
+  'GET /health': 'open',
+  'GET /openapi.json': 'open',
+  'GET /docs': 'open',
+  'GET /': 'open',
+  'GET /assets/{file}': 'open',
+  'POST /partners': 'write',
+  'GET /partners': 'read',
+  'GET /partners/{id}': 'read',
+  'DELETE /partners/{id}': 'write',
+  'GET /partners/{id}/history': 'read',
+  'GET /rankings': 'read',
+  'POST /rescore': 'write',
+  'GET /runs': 'read',
+  'GET /runs/latest': 'read',
+  'GET /runs/{runId}': 'read',
+  'GET /runs/{runId}/movers': 'read',
+  'GET /model': 'read',
+  'PUT /model': 'write',
+  'GET /model/versions': 'read',
+  'POST /model/versions/{version}/activate': 'write',
+  'POST /model/preview': 'write',
+  'POST /imports': 'write',
+  'GET /imports': 'read',
+  'GET /imports/{importId}': 'read',
+};
+
+type Identity =
+  | 'none'
+  | 'expired'
+  | 'wrong issuer'
+  | 'other key'
+  | 'ID token'
+  | 'read'
+  | 'write only'
+  | 'write';
+const IDENTITIES: Identity[] = [
+  'none',
+  'expired',
+  'wrong issuer',
+  'other key',
+  'ID token',
+  'read',
+  'write only',
+  'write',
+];
+
+/** What API Gateway's JWT authorizer answers for an identity on a route, or `pass` to the function. */
+function expected(access: 'open' | 'read' | 'write', identity: Identity): 401 | 403 | 'pass' {
+  if (access === 'open') return 'pass';
+  if (['none', 'expired', 'wrong issuer', 'other key'].includes(identity)) return 401;
+  // An ID token is valid (its aud is the app client), but carries no scope.
+  if (identity === 'ID token') return 403;
+  if (identity === 'write') return 'pass';
+  if (identity === 'read') return access === 'read' ? 'pass' : 403;
+  return access === 'write' ? 'pass' : 403;
+}
+
+let dataDir: string;
+let stack: LocalStack;
+let issuer: LocalIssuer;
+const tokens = new Map<Identity, string | undefined>();
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(path.join(tmpdir(), 'local-auth-'));
+  const settings = readLocalSettings({
+    PORT: '0',
+    DATA_DIR: dataDir,
+    LOCAL_AUTH: '1',
+    RESCORE_CRON: '0 2 31 2 *',
+    SHUTDOWN_GRACE_MS: '2000',
+  });
+  stack = await startLocalStack(settings, { info: () => {}, error: () => {} });
+  if (!stack.issuer) throw new Error('LOCAL_AUTH=1 started no issuer');
+  issuer = stack.issuer;
+
+  const now = Math.floor(Date.now() / 1000);
+  const cognitoAccess = {
+    sub: issuer.clientId,
+    token_use: 'access',
+    scope: 'partners/read partners/write',
+    client_id: issuer.clientId,
+    iss: issuer.issuer,
+    iat: now,
+    exp: now + 600,
+    jti: randomUUID(),
+  };
+  const otherKey = await generateKeyPair('RS256');
+  tokens.set('none', undefined);
+  tokens.set('expired', await issuer.sign({ ...cognitoAccess, iat: now - 7200, exp: now - 3600 }));
+  tokens.set(
+    'wrong issuer',
+    await issuer.sign({ ...cognitoAccess, iss: 'https://issuer.example.com/other' }),
+  );
+  tokens.set(
+    'other key',
+    await new SignJWT(cognitoAccess)
+      .setProtectedHeader({ alg: 'RS256', kid: 'other' })
+      .sign(otherKey.privateKey),
+  );
+  tokens.set(
+    'ID token',
+    await issuer.sign({
+      sub: randomUUID(),
+      aud: issuer.clientId,
+      token_use: 'id',
+      'cognito:username': 'alice',
+      email: 'alice@example.com',
+      iss: issuer.issuer,
+      iat: now,
+      exp: now + 600,
+      auth_time: now,
+    }),
+  );
+  tokens.set('read', await issuer.accessToken(['partners/read']));
+  tokens.set('write only', await issuer.accessToken(['partners/write']));
+  tokens.set('write', await issuer.accessToken(['partners/read', 'partners/write']));
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function request(route: RouteSpec, identity: Identity) {
+  const url = `${stack.apiUrl}${route.path.replace(/\{\w+\}/g, 'x')}`;
+  const token = tokens.get(identity);
+  const response = await fetch(url, {
+    method: route.method,
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
+  const text = await response.text();
+  const contentType = response.headers.get('content-type') ?? '';
+  const received = {
+    status: response.status,
+    headers: {
+      'content-type': contentType,
+      'www-authenticate': response.headers.get('www-authenticate') ?? '',
+    },
+    body: text === '' ? undefined : /json/.test(contentType) ? JSON.parse(text) : text,
+  };
+  assertDocumentedResponse(routeKey(route), received);
+  return received;
+}
+
+describe('LOCAL_AUTH=1: every route × every identity, as API Gateway’s JWT authorizer answers', () => {
+  it('has an access row for every route of the route table, matching its scope', () => {
+    for (const route of ROUTES as readonly RouteSpec[]) {
+      const access = ACCESS[routeKey(route)];
+      expect(access, `add ${routeKey(route)} to ACCESS`).toBeDefined();
+      expect(route.scope, routeKey(route)).toBe(
+        access === 'open' ? null : access === 'read' ? 'partners/read' : 'partners/write',
+      );
+    }
+  });
+
+  it.each(ROUTES.map((route) => [routeKey(route), route] as const))('%s', async (key, route) => {
+    const access = ACCESS[key];
+    if (!access) throw new Error(`add ${key} to ACCESS`);
+    for (const identity of IDENTITIES) {
+      const response = await request(route, identity);
+      const outcome = expected(access, identity);
+      if (outcome === 'pass') {
+        expect([401, 403], `${key} as ${identity}: ${JSON.stringify(response.body)}`).not.toContain(
+          response.status,
+        );
+      } else {
+        expect(response.status, `${key} as ${identity}`).toBe(outcome);
+        expect(response.body).toEqual({ message: outcome === 401 ? 'Unauthorized' : 'Forbidden' });
+        if (outcome === 403) expect(response.headers['www-authenticate']).toContain(`scope="${route.scope}"`);
+      }
+    }
+  });
+});
+
+describe('the local issuer', () => {
+  it('publishes its discovery document and the JWKS whose key signs its tokens', async () => {
+    const discovery = (await (await fetch(`${issuer.issuer}/.well-known/openid-configuration`)).json()) as {
+      jwks_uri: string;
+    };
+    expect(discovery).toMatchObject({ issuer: issuer.issuer, token_endpoint: issuer.tokenUrl });
+    const jwks = (await (await fetch(discovery.jwks_uri)).json()) as { keys: { kid: string; kty: string }[] };
+    const kid = JSON.parse(
+      Buffer.from((tokens.get('read') ?? '').split('.')[0] ?? '', 'base64url').toString(),
+    );
+    expect(jwks.keys.map((key) => key.kid)).toContain(kid.kid);
+    expect(jwks.keys[0]?.kty).toBe('RSA');
+  });
+
+  it('issues Cognito-shaped access tokens by the client-credentials flow', async () => {
+    const basic = Buffer.from(`${issuer.clientId}:${issuer.clientSecret}`).toString('base64');
+    const response = await fetch(issuer.tokenUrl, {
+      method: 'POST',
+      headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&scope=partners%2Fread',
+    });
+    expect(response.status).toBe(200);
+    const {
+      access_token: token,
+      token_type: type,
+      expires_in: expiresIn,
+    } = (await response.json()) as { access_token: string; token_type: string; expires_in: number };
+    expect({ type, expiresIn }).toEqual({ type: 'Bearer', expiresIn: 3600 });
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString());
+    expect(claims).toMatchObject({ client_id: issuer.clientId, token_use: 'access', scope: 'partners/read' });
+    expect(claims.aud).toBeUndefined();
+    const rankings = await fetch(`${stack.apiUrl}/rankings`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(rankings.status).toBe(200);
+
+    const wrongSecret = await fetch(issuer.tokenUrl, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from(`${issuer.clientId}:nope`).toString('base64')}` },
+      body: 'grant_type=client_credentials',
+    });
+    expect(wrongSecret.status).toBe(401);
+  });
+});
