@@ -2,6 +2,7 @@
  * Every call the console makes to the API, in one module (the typed client of the OpenAPI document
  * can replace the bodies of these functions without touching the views).
  */
+import { type ApiSchemas, createApiClient } from '../../client/index.ts';
 import { accessToken } from './auth.ts';
 
 export interface FieldError {
@@ -27,25 +28,9 @@ export class ApiError extends Error {
   }
 }
 
-export interface RankingItem {
-  rank: number;
-  id: string;
-  name: string;
-  score: number;
-  tier: string | null;
-  previousRank: number | null;
-  region?: string | null;
-  type?: string | null;
-}
-
-export interface RankingPage {
-  runId: string | null;
-  modelVersion: number | null;
-  scoredAt: string | null;
-  stale: boolean;
-  items: RankingItem[];
-  nextCursor: string | null;
-}
+export type RankingPage = ApiSchemas['RankingPage'];
+/** A ranking row; `region` and `type` when the API adds them (the leaderboard reads them per partner otherwise). */
+export type RankingItem = RankingPage['items'][number] & { region?: string | null; type?: string | null };
 
 export interface RankingFilter {
   tier?: string | undefined;
@@ -53,124 +38,18 @@ export interface RankingFilter {
   type?: string | undefined;
 }
 
-export interface Run {
-  runId: string;
-  status: 'running' | 'completed' | 'failed';
-  startedAt: string;
-  finishedAt: string | null;
-  partners: number | null;
-  modelVersion: number;
-  tierChanges: number | null;
-  tiers?: Record<string, number>;
-  reason?: string;
-}
-
-export interface Mover {
-  id: string;
-  name?: string;
-  rank: number | null;
-  previousRank: number | null;
-  score: number | null;
-  previousScore: number | null;
-  tier: string | null;
-  previousTier: string | null;
-}
-
-export interface BreakdownItem {
-  metric: string;
-  group: string;
-  raw: number | null;
-  normalized: number | null;
-  weight: number;
-  contribution: number;
-}
-
-export interface Score {
-  value: number | null;
-  tier: string | null;
-  rank: number | null;
-  percentile: number | null;
-  provisional: boolean;
-  modelVersion: number;
-  runId: string | null;
-  coverage: number | null;
-  nextTier: { name: string; pointsNeeded: number } | null;
-  breakdown: BreakdownItem[];
-  groups: Record<string, number>;
-}
-
-export interface Partner {
-  id: string;
-  name: string;
-  type: string | null;
-  region: string | null;
-  metrics: Record<string, number | null>;
-  asOf: string;
-  score: Score;
-}
-
-export interface PartnerSummary {
-  id: string;
-  name: string;
-  type: string | null;
-  region: string | null;
-}
-
-export interface HistoryPoint {
-  runId: string;
-  scoredAt: string;
-  score: number;
-  rank: number;
-  tier: string | null;
-}
-
-export interface ModelMetric {
-  name: string;
-  group: 'business' | 'relationship';
-  weight: number;
-  normalization: 'none' | 'minmax' | 'log' | 'zscore' | 'percentile';
-  direction: 'higher' | 'lower';
-  missing: 'zero' | 'neutral' | 'exclude';
-  cap: { min: number | null; max: number | null };
-  halfLifeDays: number | null;
-}
-
-export interface Model {
-  metrics: ModelMetric[];
-  tiers: { name: string; minScore: number }[];
-  tierHysteresis: number;
-}
-
-export interface ActiveModel extends Model {
-  version: number;
-}
-
-export interface Preview {
-  partners: number;
-  tierChanges: number;
-  movers: {
-    id: string;
-    rank: number;
-    previewRank: number;
-    score: number;
-    previewScore: number;
-    tier: string | null;
-    previewTier: string | null;
-  }[];
-}
-
-export interface ImportStatus {
-  importId: string;
-  status: 'pending' | 'processing' | 'completed' | 'failed';
-  rowsTotal: number | null;
-  rowsImported: number | null;
-  rowsRejected: number | null;
-  warnings: string[];
-  errors: { line: number; column: number | string | null; message: string }[];
-  errorReport: string | null;
-  createdAt?: string;
-  fileName?: string;
-}
+export type Run = ApiSchemas['Run'];
+export type Mover = ApiSchemas['Movers']['items'][number];
+export type Partner = ApiSchemas['PartnerView'];
+export type Score = Partner['score'];
+export type BreakdownItem = Score['breakdown'][number];
+export type PartnerSummary = ApiSchemas['PartnerSearch']['items'][number];
+export type HistoryPoint = ApiSchemas['History']['items'][number];
+export type Model = ApiSchemas['ScoringModelInput'];
+export type ModelMetric = Model['metrics'][number];
+export type ActiveModel = ApiSchemas['ActiveModel'];
+export type Preview = ApiSchemas['ModelPreview'];
+export type ImportStatus = ApiSchemas['ImportStatus'];
 
 const JSON_TYPE = 'application/json';
 
@@ -222,43 +101,57 @@ function query(params: Record<string, string | number | undefined | null>): stri
   return text ? `?${text}` : '';
 }
 
+const client = createApiClient({ baseUrl: location.origin, token: () => accessToken() ?? undefined });
+
+/** The typed client's answer, or an {@link ApiError} carrying its problem+json. */
+async function call<T>(answer: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  const { data, error, response } = await answer;
+  if (!response.ok) {
+    const problem =
+      typeof error === 'object' && error !== null && 'status' in error
+        ? (error as Problem)
+        : { title: response.statusText, status: response.status, detail: String(error ?? '').slice(0, 300) };
+    throw new ApiError(response.status, problem);
+  }
+  return data as T;
+}
+
+const text = (value: number | undefined) => (value === undefined ? undefined : String(value));
+
 export const api = {
   rankings: (filter: RankingFilter, limit: number, cursor?: string) =>
-    request<RankingPage>('GET', `/rankings${query({ ...filter, limit, cursor })}`),
+    // JSON here (no format=csv): the typed answer also allows the CSV string.
+    call(
+      client.GET('/rankings', { params: { query: { ...filter, limit: text(limit), cursor } } }),
+    ) as Promise<RankingPage>,
   /** The whole filtered ranking as CSV (every part the API links, concatenated). */
   rankingsCsv: (filter: RankingFilter) =>
     request<string>('GET', `/rankings${query({ ...filter, format: 'csv' })}`, undefined, 'text/csv'),
-  partner: (id: string) => request<Partner>('GET', `/partners/${encodeURIComponent(id)}`),
+  partner: (id: string) => call(client.GET('/partners/{id}', { params: { path: { id } } })),
   history: (id: string, limit = 100) =>
-    request<{ items: HistoryPoint[] }>(
-      'GET',
-      `/partners/${encodeURIComponent(id)}/history${query({ limit })}`,
-    ),
+    call(client.GET('/partners/{id}/history', { params: { path: { id }, query: { limit: text(limit) } } })),
   searchPartners: (search: string, limit: number, cursor?: string) =>
-    request<{ items: PartnerSummary[]; nextCursor: string | null }>(
-      'GET',
-      `/partners${query({ search, limit, cursor })}`,
-    ),
-  latestRun: () => request<Run>('GET', '/runs/latest'),
-  run: (runId: string) => request<Run>('GET', `/runs/${encodeURIComponent(runId)}`),
-  runs: (limit = 20) => request<{ items: Run[] }>('GET', `/runs${query({ limit })}`),
+    call(client.GET('/partners', { params: { query: { search, limit: text(limit), cursor } } })),
+  latestRun: () => call(client.GET('/runs/latest')),
+  run: (runId: string) => call(client.GET('/runs/{runId}', { params: { path: { runId } } })),
+  runs: (limit = 20) => call(client.GET('/runs', { params: { query: { limit: text(limit) } } })),
   movers: (runId: string, limit = 100) =>
-    request<{ items: Mover[] }>('GET', `/runs/${encodeURIComponent(runId)}/movers${query({ limit })}`),
-  rescore: () => request<{ runId: string; status: string }>('POST', '/rescore'),
-  model: () => request<ActiveModel>('GET', '/model'),
-  modelVersions: () =>
-    request<{ items: { version: number; activatedAt: string }[] }>('GET', '/model/versions'),
+    call(client.GET('/runs/{runId}/movers', { params: { path: { runId }, query: { limit: text(limit) } } })),
+  rescore: () => call(client.POST('/rescore')),
+  model: () => call(client.GET('/model')),
+  modelVersions: () => call(client.GET('/model/versions')),
   /** Activates a stored version again: it becomes the next version and a run starts. */
   reactivateModel: (version: number) =>
-    request<{ version: number; runId: string }>('POST', `/model/versions/${version}/activate`),
-  activateModel: (model: Model) => request<{ version: number; runId: string }>('PUT', '/model', model),
+    call(
+      client.POST('/model/versions/{version}/activate', { params: { path: { version: String(version) } } }),
+    ),
+  activateModel: (model: Model) => call(client.PUT('/model', { body: model })),
   previewModel: (model: Model, limit = 100) =>
-    request<Preview>('POST', `/model/preview${query({ limit })}`, model),
-  createImport: () =>
-    request<{ importId: string; uploadUrl: string; expiresAt: string }>('POST', '/imports', {}),
+    call(client.POST('/model/preview', { params: { query: { limit: text(limit) } }, body: model })),
+  createImport: () => call(client.POST('/imports', { body: {} })),
   importStatus: (importId: string) =>
-    request<ImportStatus>('GET', `/imports/${encodeURIComponent(importId)}`),
-  imports: (limit = 20) => request<{ items: ImportStatus[] }>('GET', `/imports${query({ limit })}`),
+    call(client.GET('/imports/{importId}', { params: { path: { importId } } })),
+  imports: (limit = 20) => call(client.GET('/imports', { params: { query: { limit: text(limit) } } })),
 };
 
 /** PUTs a file to a presigned URL, reporting upload progress (fetch cannot report it; XHR can). */

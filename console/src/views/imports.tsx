@@ -111,9 +111,7 @@ export function Imports({ route }: { route: Route }) {
             {(recent.value?.items ?? []).map((item) => (
               <tr key={item.importId}>
                 <td>
-                  <a href={href('imports', null, { import: item.importId })}>
-                    {item.fileName ?? item.importId}
-                  </a>
+                  <a href={href('imports', null, { import: item.importId })}>{item.importId}</a>
                   {item.createdAt ? <span class="muted"> {fmt.dateTime(item.createdAt)}</span> : null}
                 </td>
                 <td>

@@ -542,7 +542,7 @@ function RunFollower({ runId }: { runId: string }) {
             <a href={href('movers', null, { run: run.runId })}>see the movers</a>
           </>
         ) : run?.status === 'failed' ? (
-          `The run failed${run.reason ? `: ${run.reason}` : ''}. Start another from Runs.`
+          'The run failed. Start another from Runs.'
         ) : (
           <>
             <span class="spinner" aria-hidden="true" /> Scoring with the new model…

@@ -65,7 +65,6 @@ export function Runs({ latestRun, onStarted }: { latestRun: Run | undefined; onS
                 <td>{fmt.dateTime(run.startedAt)}</td>
                 <td>
                   <span class={`status status-${run.status}`}>{run.status}</span>
-                  {run.reason ? <span class="muted"> {run.reason}</span> : null}
                 </td>
                 <td class="num">{fmt.duration(run.startedAt, run.finishedAt)}</td>
                 <td class="num">{fmt.int(run.partners)}</td>

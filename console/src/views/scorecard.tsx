@@ -179,7 +179,7 @@ function Breakdown({ partner }: { partner: Partner }) {
             ))}
           </tbody>
           <tfoot>
-            {Object.entries(score.groups).map(([group, value]) => (
+            {Object.entries(score.groups ?? {}).map(([group, value]) => (
               <tr key={group} class="subtotal">
                 <th scope="row" colSpan={5}>
                   {group[0]?.toUpperCase()}
