@@ -1,5 +1,6 @@
 /**
- * Child process of bench part `import`: the import use case over the 1,000,000-row object, with a
+ * Child process of bench part `import`: the import workflow over the 1,000,000-row object (its
+ * steps called in turn, without the durable engine, whose checkpoints are the small step results), with a
  * partner store that drops the validated rows (writing a million items would measure the server,
  * not the streaming path), sampling RSS every 20 ms. Imports only what the import path needs, so
  * the figure is the importer's, not the bench harness's.
@@ -8,7 +9,7 @@ import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
-import { runImport } from '#core/imports/csv-import.ts';
+import { runImportWorkflow } from '#core/imports/csv-import.ts';
 import type { PartnerStore, PartnerUpsert } from '#core/ports.ts';
 
 /** What the parent bench hands this job (JSON in `BENCH_IMPORT_RSS_JOB`). */
@@ -42,16 +43,23 @@ const discard: PartnerStore = {
   delete: async () => false,
   readShard: async function* () {},
 };
-const outcome = await runImport(
-  { importId: 'bench-rss', bucket: job.bucket, key: job.key, etag: job.eTag, asOf: new Date().toISOString() },
+const outcome = await runImportWorkflow(
+  {
+    source: {
+      importId: 'bench-rss',
+      bucket: job.bucket,
+      key: job.key,
+      etag: job.eTag,
+      asOf: new Date().toISOString(),
+    },
+  },
+  { step: (_, run) => run() },
   {
     partners: discard,
     imports: new DynamoImportStore(client, job.table),
     objects: new S3ObjectStore(s3, job.bucket),
     models: new DynamoModelStore(client, job.table),
     rescore: { request: async () => ({ runId: 'bench', status: 'running' }) },
-    continueLater: async () => undefined,
-    remainingMs: () => 900_000,
   },
 );
 clearInterval(timer);

@@ -1,10 +1,12 @@
 /**
  * Bench part `import` (contract §8): a 100,000-row CSV through the real import path (S3 event →
- * import function → s3rver stream → csv-parse → conditional UpdateItems into dynalite, which runs in
- * a child process so it does not share the importer's event loop), against plain BatchWriteItem of
- * the same items into the same server; the write units it consumes; and the peak RSS of a
- * 1,000,000-row file parsed and validated through the same streaming path (in a fresh process, so
- * earlier parts' heaps do not count). BENCH_IMPORT_ROWS scales the first two down.
+ * the durable import function under the durable SDK's local runner → s3rver stream → csv-parse →
+ * conditional UpdateItems into dynalite, which runs in a child process so it does not share the
+ * importer's event loop), against the best rate of the same conditional UpdateItems, prebuilt in
+ * memory, through the same client into the same server (`import.vsUpdateItem`: the import's own
+ * overhead); the write units it consumes; the peak RSS of a 1,000,000-row file through the same
+ * streaming path (in a fresh process); and a 50,000-row upload imported by `npm start` in a child
+ * process (`import.local.vsBench`). BENCH_IMPORT_ROWS scales the first two down.
  */
 
 import { spawn } from 'node:child_process';
@@ -14,28 +16,38 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LocalDurableTestRunner } from '@aws/durable-execution-sdk-js-testing';
+import {
+  type AttributeValue,
+  CreateTableCommand,
+  DynamoDBClient,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import S3rver from 's3rver';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
-import { batchPutAll } from '#core/adapters/dynamo-batch-writer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore, METRIC_ATTRIBUTE_PREFIX } from '#core/adapters/dynamo-partner-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { mapWithConcurrency } from '#core/concurrency.ts';
 import { keys } from '#core/keys.ts';
 import type { RescoreRequester } from '#core/ports.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler } from '#functions/import-csv.ts';
-import { lambdaContext, s3Event } from '../test/support/events.ts';
+import { startStackProcess } from '#infra/local/stack-process.ts';
+import { s3Event } from '../test/support/events.ts';
 import type { RssJob } from './import-rss-job.ts';
 import { startDynaliteProcess } from './support/dynalite-process.ts';
 
 const ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const RSS_ROWS = 1_000_000;
-/** UpdateItems in flight during the import; the baseline keeps as many BatchWriteItems in flight. */
-const CONCURRENCY = Number(process.env.BENCH_IMPORT_CONCURRENCY ?? 16);
+const LOCAL_ROWS = 50_000;
+/** Requests in flight tried for the UpdateItem baseline; the best rate counts. */
+const BASELINE_CONCURRENCY = [16, 32, 64];
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const region = 'us-east-1';
 const METRICS = ['sales', 'transactions', 'reputation', 'communicationFrequency', 'commonCustomers'];
@@ -49,31 +61,30 @@ export async function run(): Promise<Record<string, number>> {
   const units = { write: 0 };
   const client = createDocumentClient({ endpoint: dynamo.endpoint, region, credentials });
   countWriteUnits(client, units);
+  await LocalDurableTestRunner.setupTestEnvironment({ skipTime: false });
   try {
     const bucket = 'bench-imports';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const importTable = await createTable(dynamo.endpoint, 'bench-import');
-    const baselineTable = await createTable(dynamo.endpoint, 'bench-batch');
 
-    // 1. The real import path, from the S3 event on.
+    // 1. The real import path, from the S3 event on, as a durable execution.
     const key = 'imports/bench.csv';
     const eTag = await upload(s3, bucket, key, ROWS);
-    const partners = new DynamoPartnerStore(client, importTable, { concurrency: CONCURRENCY });
     const rescore: RescoreRequester = { request: async () => ({ runId: 'bench', status: 'running' }) };
     const handler = createHandler(() => ({
-      partners,
+      partners: new DynamoPartnerStore(client, importTable),
       imports: new DynamoImportStore(client, importTable),
       objects: new S3ObjectStore(s3, bucket),
       models: new DynamoModelStore(client, importTable),
       rescore,
-      invoker: { invokeAsync: async () => undefined },
-      importFunctionName: 'import-csv',
     }));
     units.write = 0;
     const importStart = performance.now();
     const importerCpu = process.cpuUsage();
     const serverCpu = dynamo.cpuSeconds();
-    await handler(s3Event({ bucket, key, eTag }), lambdaContext('import-csv', 900_000));
+    const execution = await new LocalDurableTestRunner({ handlerFunction: handler }).run({
+      payload: s3Event({ bucket, key, eTag }),
+    });
     const importSeconds = (performance.now() - importStart) / 1000;
     const importerCpuEnd = process.cpuUsage(importerCpu);
     const importerCpuPct = ((importerCpuEnd.user + importerCpuEnd.system) / 1e6 / importSeconds) * 100;
@@ -81,16 +92,24 @@ export async function run(): Promise<Record<string, number>> {
     const importUnits = units.write;
     const record = await new DynamoImportStore(client, importTable).get('bench');
     if (record?.status !== 'completed' || record.rowsImported !== ROWS) {
-      throw new Error(`bench import did not complete: ${JSON.stringify(record)}`);
+      throw new Error(`bench import did not complete (${execution.getStatus()}): ${JSON.stringify(record)}`);
     }
 
-    // 2. Baseline: the same items, prebuilt in memory, with BatchWriteItem (25 per request).
-    const items = Array.from({ length: ROWS }, (_, i) => partnerItem(i));
-    const batchStart = performance.now();
-    const batchServerCpu = dynamo.cpuSeconds();
-    await batchPutAll(client, baselineTable, items, { concurrency: CONCURRENCY });
-    const batchSeconds = (performance.now() - batchStart) / 1000;
-    const batchServerCpuPct = ((dynamo.cpuSeconds() - batchServerCpu) / batchSeconds) * 100;
+    // 2. Baseline: the same conditional UpdateItems, prebuilt in memory, same client and server.
+    let baselineRate = 0;
+    let baselineServerCpuPct = 0;
+    for (const concurrency of BASELINE_CONCURRENCY) {
+      const table = await createTable(dynamo.endpoint, `bench-update-${concurrency}`);
+      const requests = Array.from({ length: ROWS }, (_, i) => updateRequest(table, i));
+      const start = performance.now();
+      const cpu = dynamo.cpuSeconds();
+      await mapWithConcurrency(requests, concurrency, (input) => client.send(new UpdateItemCommand(input)));
+      const seconds = (performance.now() - start) / 1000;
+      if (ROWS / seconds > baselineRate) {
+        baselineRate = ROWS / seconds;
+        baselineServerCpuPct = ((dynamo.cpuSeconds() - cpu) / seconds) * 100;
+      }
+    }
 
     // 3. Peak RSS of a 1,000,000-row file through the same streaming path, in a fresh process.
     const rssKey = 'imports/bench-rss.csv';
@@ -105,20 +124,25 @@ export async function run(): Promise<Record<string, number>> {
       rows: RSS_ROWS,
     });
 
+    // 4. The same kind of file uploaded to `npm start` (its own dynalite thread, s3rver, trigger).
+    const localRowsPerSec = await importThroughLocalStack(LOCAL_ROWS);
+
     const rowsPerSec = ROWS / importSeconds;
     return {
       'import.rowsPerSec': rowsPerSec,
-      'import.vsBatchWrite': rowsPerSec / (ROWS / batchSeconds),
+      'import.vsUpdateItem': rowsPerSec / baselineRate,
+      'import.local.rowsPerSec': localRowsPerSec,
+      'import.local.vsBench': localRowsPerSec / rowsPerSec,
       'import.wruPerPartner': importUnits / ROWS,
-      // Where the time goes (% of one core, during each phase): the import sends one conditional
-      // UpdateItem per row and is bound by the SDK's per-request CPU in the importer; the baseline
-      // sends one request per 25 items and is bound by dynalite (docs/csv-import.md).
+      // Where the time goes (% of one core, during each phase): the importer's CPU (CSV, row rules,
+      // SDK requests, the durable runner) and dynalite's, for the import and the best baseline.
       'import.importerCpuPct': importerCpuPct,
       'import.serverCpuPct': serverCpuPct,
-      'import.batchServerCpuPct': batchServerCpuPct,
+      'import.updateItemServerCpuPct': baselineServerCpuPct,
       'import.peakRssMb': peakRssMb,
     };
   } finally {
+    await LocalDurableTestRunner.teardownTestEnvironment();
     client.destroy();
     s3.destroy();
     await s3rver.close();
@@ -127,28 +151,80 @@ export async function run(): Promise<Record<string, number>> {
   }
 }
 
+/**
+ * Starts `npm start`'s entry on a fresh data dir, uploads a `rows`-row file to its bucket as
+ * `aws s3 cp` would, and returns rows per second from the end of the upload to `completed`.
+ */
+async function importThroughLocalStack(rows: number): Promise<number> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-local-'));
+  const stack = await startStackProcess(dataDir, { RESCORE_CRON: '0 2 31 2 *' });
+  const s3 = createS3Client({ endpoint: stack.s3Endpoint, region, credentials, forcePathStyle: true });
+  try {
+    await upload(s3, 'partner-scoring-local', 'imports/bench-local.csv', rows);
+    const start = performance.now();
+    for (;;) {
+      const response = await fetch(`${stack.apiUrl}/imports/bench-local`);
+      const body = (await response.json()) as { status?: string; rowsImported?: number };
+      if (body.status === 'completed' && body.rowsImported === rows) break;
+      if (body.status === 'failed' || performance.now() - start > 600_000) {
+        throw new Error(`npm start did not import the file: ${JSON.stringify(body)}\n${stack.output()}`);
+      }
+      await sleep(50);
+    }
+    return rows / ((performance.now() - start) / 1000);
+  } finally {
+    s3.destroy();
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 /** Row `i` of the generated file: an id, a name, a type, a region and the five metrics. */
 function csvRow(i: number): string {
   return `P${String(i).padStart(7, '0')},Partner ${i},${i % 3 === 0 ? 'Reseller' : 'Referral'},${['EU', 'NA', 'APAC'][i % 3]},${(i * 7919) % 100000},${(i * 31) % 5000},${(i % 50) / 10},${i % 30},${i % 200}\n`;
 }
 
-/** The item the import writes for row `i`, for the BatchWriteItem baseline. */
-function partnerItem(i: number): Record<string, unknown> {
+/**
+ * The conditional UpdateItem the import sends for row `i` (merge of the row's values, stale-`asOf`
+ * guard, old item returned for created/updated), built up front for the baseline.
+ */
+function updateRequest(table: string, i: number): UpdateItemCommandInput {
   const id = `P${String(i).padStart(7, '0')}`;
-  const [, , , , ...values] = csvRow(i).trim().split(',');
+  const [, name, type, partnerRegion, ...metrics] = csvRow(i).trim().split(',');
   const now = new Date().toISOString();
+  const names: Record<string, string> = {
+    '#id': 'id',
+    '#asOf': 'asOf',
+    '#updatedAt': 'updatedAt',
+    '#name': 'name',
+    '#type': 'type',
+    '#region': 'region',
+    '#source': 'source',
+  };
+  const values: Record<string, AttributeValue> = {
+    ':id': { S: id },
+    ':asOf': { S: now },
+    ':now': { S: now },
+    ':name': { S: name ?? id },
+    ':type': { S: type ?? '' },
+    ':region': { S: partnerRegion ?? '' },
+    ':source': { S: `bench/0123456789abcdef0123456789abcdef#${i + 2}` },
+  };
+  const set = Object.keys(names).map((n) => `${n} = ${n === '#updatedAt' ? ':now' : `:${n.slice(1)}`}`);
+  METRICS.forEach((metric, j) => {
+    names[`#m${j}`] = `${METRIC_ATTRIBUTE_PREFIX}${metric.toLowerCase()}`;
+    values[`:m${j}`] = { N: String(Number(metrics[j])) };
+    set.push(`#m${j} = :m${j}`);
+  });
+  const key = keys.partner(id);
   return {
-    ...keys.partner(id),
-    id,
-    name: `Partner ${i}`,
-    type: i % 3 === 0 ? 'Reseller' : 'Referral',
-    region: ['EU', 'NA', 'APAC'][i % 3],
-    asOf: now,
-    updatedAt: now,
-    source: `bench/0123456789abcdef0123456789abcdef#${i + 2}`,
-    ...Object.fromEntries(
-      METRICS.map((m, j) => [`${METRIC_ATTRIBUTE_PREFIX}${m.toLowerCase()}`, Number(values[j])]),
-    ),
+    TableName: table,
+    Key: { pk: { S: key.pk }, sk: { S: key.sk } },
+    UpdateExpression: `SET ${set.join(', ')}`,
+    ConditionExpression: 'attribute_not_exists(pk) OR #asOf <= :asOf',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+    ReturnValues: 'ALL_OLD',
   };
 }
 

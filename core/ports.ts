@@ -113,17 +113,21 @@ export interface ImportCheckpoint {
   header: string[];
   delimiter: string;
   recordDelimiter: string;
-  /** Error-report parts written so far (one per checkpoint that had rejected rows since the last). */
+  /** Error-report parts written so far (one per chunk that had rejected rows). */
   reportParts: number;
+  /** Set when the file was read to its end here, or to a row that ends the import (`failure`). */
+  end?: { failure: ImportRowError | null };
 }
 
-/** A CSV import as stored (contract §3 `GET /imports/{importId}` plus the worker's state). */
+/** A CSV import as stored (contract §3 `GET /imports/{importId}` plus the workflow's state). */
 export interface ImportRecord {
   importId: string;
   status: ImportStatus;
   bucket: string | null;
   key: string;
   etag: string | null;
+  /** S3's `sequencer` of the upload event this import is for: orders versions of one key. */
+  sequencer: string | null;
   rowsTotal: number;
   rowsImported: number;
   rowsRejected: number;
@@ -135,52 +139,65 @@ export interface ImportRecord {
   /** `asOf` for rows without one: the time the upload was received, fixed for retries. */
   asOf: string | null;
   checkpoint: ImportCheckpoint | null;
+  /** The workflow execution that owns this import (its token): only it commits progress. */
+  owner: string | null;
+  /** Chunks of rows committed so far: the next commit must be chunk number `chunks`. */
+  chunks: number;
   createdAt: string;
   updatedAt: string;
 }
 
-/** Progress an import worker reports (counts are totals for the whole file so far). */
+/** Progress an import reports (counts are totals for the whole file so far). */
 export type ImportProgress = Pick<
   ImportRecord,
   'rowsTotal' | 'rowsImported' | 'rowsRejected' | 'warnings' | 'errors' | 'checkpoint'
 >;
 
-/** The object an import reads, identified by its version (ETag). */
+/** The object version an import reads: its ETag, and the upload event's `sequencer` (when S3 sent one). */
 export interface ImportSource {
   importId: string;
   bucket: string;
   key: string;
   etag: string;
+  sequencer?: string;
   asOf: string;
 }
 
 /**
- * Import records, with a lease so one object version is applied once: a worker claims the record
- * (only one of concurrent deliveries wins), extends the lease with each checkpoint and hands it to a
- * continuation by token; a crashed worker's lease expires and a redelivery resumes at its checkpoint.
+ * What a claim found: `claimed` (this owner imports it, from the record's progress), `duplicate`
+ * (this object version is imported, or being imported, by another execution), `older` (a newer
+ * version of the key was uploaded after this one).
+ */
+export type ImportClaim =
+  | { outcome: 'claimed'; record: ImportRecord }
+  | { outcome: 'duplicate' | 'older'; record: ImportRecord };
+
+/** What committing a chunk found: committed now, committed before (a re-run step), or superseded. */
+export type ImportCommit =
+  | { outcome: 'committed' }
+  | { outcome: 'already'; record: ImportRecord }
+  | { outcome: 'superseded' };
+
+/**
+ * Import records: one import per object version. A claim decides, with one conditional write,
+ * which workflow execution owns an upload (a redelivered event for the same version finds the
+ * existing one; an older version's late event never replaces a newer import); progress is committed
+ * one chunk at a time on the condition that the owner holds it and the previous chunk is the last
+ * one committed, so a chunk re-run after a crash is never counted twice.
  */
 export interface ImportStore {
   createPending(importId: string, key: string, expiresAt: string): Promise<ImportRecord>;
   get(importId: string): Promise<ImportRecord | null>;
   /** The `limit` most recently created imports, newest first. */
   list(limit: number): Promise<ImportRecord[]>;
-  /**
-   * Claims the import of `source` for `token` until `leaseUntil`: a new object version, a pending
-   * record, a continuation holding `expectedToken`, or an expired lease. `null`: someone else has it
-   * or it is already done.
-   */
-  claim(
-    source: ImportSource,
-    token: string,
-    leaseUntil: number,
-    expectedToken?: string,
-  ): Promise<ImportRecord | null>;
-  /** Saves progress while `token` holds the lease; `false` when the lease was lost. */
-  checkpoint(importId: string, token: string, progress: ImportProgress, leaseUntil: number): Promise<boolean>;
-  /** Final state; `false` when the lease was lost. */
+  /** Claims `source` for `owner`; `resumeOf` is the owner an execution started again takes over from. */
+  claim(source: ImportSource, owner: string, resumeOf?: string): Promise<ImportClaim>;
+  /** Saves the progress after chunk number `chunk` (0-based) while `owner` holds the import. */
+  commit(importId: string, owner: string, chunk: number, progress: ImportProgress): Promise<ImportCommit>;
+  /** Final state; `false` when another owner holds the import now. */
   finish(
     importId: string,
-    token: string,
+    owner: string,
     status: 'completed' | 'failed',
     progress: ImportProgress,
     errorReportKey: string | null,
@@ -203,6 +220,8 @@ export interface ObjectStore {
     contentType: string,
   ): Promise<void>;
   delete(bucket: string, keys: readonly string[]): Promise<void>;
+  /** Keys, ETags and times of the objects under `prefix` in this store's bucket. */
+  list(prefix: string): AsyncIterable<{ key: string; etag: string; lastModified: Date }>;
   presignPut(key: string, contentType: string, expiresInSeconds: number): Promise<string>;
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }

@@ -1,19 +1,26 @@
+import {
+  createRetryStrategy,
+  type DurableExecutionInvocationInput,
+  type DurableExecutionInvocationOutput,
+  JitterStrategy,
+  type RetryStrategyConfig,
+} from '@aws/durable-execution-sdk-js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import type { Context, S3Event } from 'aws-lambda';
-import { required } from '#core/config.ts';
-import { type ImportContinuation, type ImportOptions, runImport } from '#core/imports/csv-import.ts';
-import { importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
+import type { S3Event } from 'aws-lambda';
+import {
+  type ImportOptions,
+  type ImportOutcome,
+  type ImportStart,
+  runImportWorkflow,
+  type WorkflowSteps,
+} from '#core/imports/csv-import.ts';
+import { encodeEventKey, IMPORT_PREFIX, importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
+import { localSequencer } from '#core/imports/sequencer.ts';
 import { logger } from '#core/observability.ts';
-import type {
-  FunctionInvoker,
-  ImportStore,
-  ModelStore,
-  ObjectStore,
-  PartnerStore,
-  RescoreRequester,
-} from '#core/ports.ts';
+import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import * as dependencies from './dependencies.ts';
+import { durableHandler } from './durable.ts';
 
 /** What the import function needs; tests pass their own, Lambda builds them from the environment. */
 export interface ImportFunctionDeps {
@@ -22,61 +29,154 @@ export interface ImportFunctionDeps {
   objects: ObjectStore;
   models: ModelStore;
   rescore: RescoreRequester;
-  invoker: FunctionInvoker;
-  /** This function's own name, for continuations (`IMPORT_FUNCTION_NAME`). */
-  importFunctionName: string;
-  /** Overrides of chunk size, checkpoint interval and the time margin (tests use tiny budgets). */
+  /** Overrides of the rows per step and per write batch (tests use tiny ones). */
   options?: Partial<ImportOptions>;
-  /** Overrides `context.getRemainingTimeInMillis` (tests simulate running out of time). */
-  remainingMs?: () => number;
+  /** Overrides of the step retries (tests use fewer). */
+  stepRetry?: Partial<RetryStrategyConfig>;
 }
 
-export type ImportEvent = S3Event | ImportContinuation;
+/** An unfinished import taken over by a new execution (the local stack after a restart). */
+export interface ImportResume {
+  importResume: ImportStart & { resumeOf: string };
+}
+
+export type ImportEvent = S3Event | ImportResume;
 
 /**
- * The S3 trigger for CSV uploads under `imports/` (and its own continuations): each created object
- * is imported once per (bucket, key, ETag); error reports (`*.errors.csv`) are skipped. A failure
- * is rethrown so Lambda's retry resumes the import at its last checkpoint.
+ * Retries of one step (a chunk of rows, the claim, the finish): a throttled or unreachable table or
+ * bucket past the SDK client's own retries gets four more attempts, 1 s to 16 s apart; then the
+ * import ends `failed` with the reason.
+ */
+const STEP_RETRY: RetryStrategyConfig = {
+  maxAttempts: 5,
+  initialDelay: { seconds: 1 },
+  maxDelay: { seconds: 16 },
+  backoffRate: 2,
+  jitter: JitterStrategy.HALF,
+};
+
+/**
+ * The S3 trigger for CSV uploads under `imports/`, a durable function: each created object version
+ * is imported by {@link runImportWorkflow}, its chunks of rows as durable steps (error reports,
+ * `*.errors.csv`, are skipped). After a crash Lambda replays the execution: completed steps return
+ * their checkpointed results and the import goes on from its last completed chunk.
  */
 export function createHandler(deps: () => ImportFunctionDeps) {
-  return middy<ImportEvent, void>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
-    .handler(async (event: ImportEvent, context: Context) => {
-      const d = deps();
-      const importDeps = {
-        ...d,
-        remainingMs: d.remainingMs ?? (() => context.getRemainingTimeInMillis()),
-        continueLater: (continuation: ImportContinuation) =>
-          d.invoker.invokeAsync(d.importFunctionName, continuation),
+  const workflow = durableHandler<ImportEvent, ImportOutcome[]>(async (event, ctx) => {
+    const starts = 'importResume' in event ? [event.importResume] : startsOf(event);
+    const d = deps();
+    const retryStrategy = createRetryStrategy({ ...STEP_RETRY, ...d.stepRetry });
+    const outcomes: ImportOutcome[] = [];
+    for (const [i, start] of starts.entries()) {
+      logger.appendKeys({ importId: start.source.importId });
+      // S3 sends one record per event; the prefix keeps step names apart if it ever sends more.
+      const steps: WorkflowSteps = {
+        step: (name, run) => ctx.step(`${i === 0 ? '' : `${i}:`}${name}`, () => run(), { retryStrategy }),
       };
-      if ('importContinuation' in event) {
-        const { source, token } = event.importContinuation;
-        logger.appendKeys({ importId: source.importId });
-        await runImport(source, importDeps, token);
-        return;
+      outcomes.push(await runImportWorkflow(start, steps, d));
+    }
+    return outcomes;
+  });
+  return middy<DurableExecutionInvocationInput, DurableExecutionInvocationOutput>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .handler(workflow);
+}
+
+/** The imports an S3 event asks for: created objects under `imports/` that are CSV files. */
+function startsOf(event: S3Event): ImportStart[] {
+  return (event.Records ?? []).flatMap((record) => {
+    if (!record.eventName.startsWith('ObjectCreated:')) return [];
+    // S3 form-encodes keys in notifications (a space is `+`).
+    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+    if (!isImportKey(key)) {
+      logger.info('not an import file; skipped', { key });
+      return [];
+    }
+    const { sequencer } = record.s3.object;
+    return [
+      {
+        source: {
+          importId: importIdFromKey(key),
+          bucket: record.s3.bucket.name,
+          key,
+          etag: record.s3.object.eTag.replaceAll('"', ''),
+          ...(sequencer ? { sequencer } : {}),
+          asOf: new Date(Date.parse(record.eventTime) || Date.now()).toISOString(),
+        },
+      },
+    ];
+  });
+}
+
+/**
+ * The imports the local stack starts again when it starts (its durable runner keeps executions in
+ * memory only): every import still `processing` is taken over from its last committed chunk, and
+ * every uploaded file under `imports/` that has no import of its version yet (its notification was
+ * lost with the process; S3 delivers at least once, so an acknowledged upload must become an
+ * import) gets the event S3 would have sent.
+ */
+export async function unfinishedImports(
+  deps: Pick<ImportFunctionDeps, 'imports' | 'objects'>,
+  bucket: string,
+  now = Date.now(),
+): Promise<{ name: string; payload: ImportEvent }[]> {
+  const found: { name: string; payload: ImportEvent }[] = [];
+  for await (const object of deps.objects.list(IMPORT_PREFIX)) {
+    if (!isImportKey(object.key)) continue;
+    const importId = importIdFromKey(object.key);
+    const record = await deps.imports.get(importId);
+    if (record?.etag === object.etag && record.status !== 'pending') {
+      if (record.status === 'processing' && record.owner && record.bucket) {
+        const source = {
+          importId,
+          bucket: record.bucket,
+          key: record.key,
+          etag: object.etag,
+          ...(record.sequencer ? { sequencer: record.sequencer } : {}),
+          asOf: record.asOf ?? new Date(now).toISOString(),
+        };
+        found.push({
+          name: `resume-${record.owner}`,
+          payload: { importResume: { source, resumeOf: record.owner } },
+        });
       }
-      for (const record of event.Records ?? []) {
-        if (!record.eventName.startsWith('ObjectCreated:')) continue;
-        // S3 form-encodes keys in notifications (a space is `+`).
-        const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-        if (!isImportKey(key)) {
-          logger.info('not an import file; skipped', { key });
-          continue;
-        }
-        const importId = importIdFromKey(key);
-        logger.appendKeys({ importId });
-        await runImport(
-          {
-            importId,
-            bucket: record.s3.bucket.name,
-            key,
-            etag: record.s3.object.eTag.replaceAll('"', ''),
-            asOf: new Date(Date.parse(record.eventTime) || Date.now()).toISOString(),
-          },
-          importDeps,
-        );
-      }
+      continue;
+    }
+    // The object in the bucket is its key's newest version: its sequencer is now.
+    found.push({
+      name: `reconcile-${importId.slice(0, 60)}-${object.etag.slice(0, 32)}`,
+      payload: createdEvent(bucket, object.key, object.etag, object.lastModified, localSequencer(now)),
     });
+  }
+  return found;
+}
+
+function createdEvent(bucket: string, key: string, eTag: string, time: Date, sequencer: string): S3Event {
+  return {
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: process.env.AWS_REGION ?? 'us-east-1',
+        eventTime: time.toISOString(),
+        eventName: 'ObjectCreated:Put',
+        userIdentity: { principalId: 'local' },
+        requestParameters: { sourceIPAddress: '127.0.0.1' },
+        responseElements: { 'x-amz-request-id': 'reconcile', 'x-amz-id-2': 'reconcile' },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'partner-imports',
+          bucket: { name: bucket, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${bucket}` },
+          object: {
+            key: encodeEventKey(key),
+            size: 0,
+            eTag,
+            sequencer,
+          },
+        },
+      },
+    ],
+  };
 }
 
 export const handler = createHandler(() => ({
@@ -85,6 +185,11 @@ export const handler = createHandler(() => ({
   objects: dependencies.objectStore(),
   models: dependencies.modelStore(),
   rescore: dependencies.rescoreRequester(),
-  invoker: dependencies.functionInvoker(),
-  importFunctionName: required(dependencies.env(), 'IMPORT_FUNCTION_NAME'),
 }));
+
+/** For the local stack's resume at start (see `infra/local/function-runner.ts`). */
+export const unfinishedExecutions = () =>
+  unfinishedImports(
+    { imports: dependencies.importStore(), objects: dependencies.objectStore() },
+    dependencies.bucketName(),
+  );

@@ -43,6 +43,8 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     description: 'CSV import from S3 uploads under imports/',
     memoryMb: 1769,
     timeoutSeconds: 900,
+    // 5,000,000 rows (the import's limit) at 1,000 rows/s is under 1.5 h.
+    durable: { executionTimeoutHours: 12, retentionDays: 14 },
   },
   rescore: {
     description: 'Rescore run: statistics, scores, tiers, ranking pages',

@@ -7,23 +7,35 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { compareSequencers } from '../imports/sequencer.ts';
 import { keys } from '../keys.ts';
-import type { ImportProgress, ImportRecord, ImportSource, ImportStore } from '../ports.ts';
+import type {
+  ImportClaim,
+  ImportCommit,
+  ImportProgress,
+  ImportRecord,
+  ImportSource,
+  ImportStore,
+} from '../ports.ts';
 
 /** Import records are kept this long (TTL). */
 const RETENTION_SECONDS = 90 * 24 * 3600;
 
-type StoredImport = ImportRecord & { version: number; leaseToken?: string; leaseUntil?: number };
+/** Attempts at a claim when concurrent deliveries keep changing the record under it. */
+const CLAIM_ATTEMPTS = 5;
+
+type StoredImport = ImportRecord & { version: number };
 
 export interface DynamoImportStoreOptions {
   now?: () => number;
 }
 
 /**
- * {@link ImportStore} on the single table (`keys.importRecord`). A claim reads the record, decides
- * (new version, pending upload, continuation by token, expired lease) and writes it back on the
- * condition that its `version` did not move, so of two concurrent deliveries exactly one wins.
- * Checkpoints and the final state are written only while the caller's lease token is current.
+ * {@link ImportStore} on the single table (`keys.importRecord`), one record per key. A claim reads
+ * the record, decides (same version: resume by its owner or nothing; older sequencer: nothing; a new
+ * version or a pending upload: start over) and writes it back on the condition that its `version`
+ * did not move, so of concurrent deliveries exactly one wins. Commits and the final state are
+ * conditional on the owner (and for commits on the chunk number).
  */
 export class DynamoImportStore implements ImportStore {
   private readonly now: () => number;
@@ -38,10 +50,7 @@ export class DynamoImportStore implements ImportStore {
 
   async createPending(importId: string, key: string, uploadExpiresAt: string): Promise<ImportRecord> {
     const now = new Date(this.now()).toISOString();
-    const record: StoredImport = {
-      ...emptyRecord(importId, key, now),
-      version: 0,
-    };
+    const record: StoredImport = { ...emptyRecord(importId, key, now), version: 0 };
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
@@ -76,93 +85,108 @@ export class DynamoImportStore implements ImportStore {
     });
   }
 
-  async claim(
-    source: ImportSource,
-    token: string,
-    leaseUntil: number,
-    expectedToken?: string,
-  ): Promise<ImportRecord | null> {
-    const current = await this.read(source.importId);
-    const now = this.now();
-    const nowIso = new Date(now).toISOString();
-    let next: StoredImport;
-    if (current === null || current.status === 'pending' || current.etag !== source.etag) {
-      // A new upload (or a new version of the same key): start from the beginning.
-      next = {
-        ...emptyRecord(source.importId, source.key, current?.createdAt ?? nowIso),
-        bucket: source.bucket,
-        etag: source.etag,
-        asOf: source.asOf,
-        status: 'processing',
-        version: (current?.version ?? -1) + 1,
-      };
-    } else if (
-      current.status === 'processing' &&
-      ((expectedToken !== undefined && current.leaseToken === expectedToken) ||
-        (current.leaseUntil ?? 0) < now)
-    ) {
-      // A continuation, or a retry after a crashed worker's lease ran out: resume at the checkpoint.
-      next = { ...current, version: current.version + 1 };
-    } else {
-      return null; // done already, or another worker holds the lease
+  async claim(source: ImportSource, owner: string, resumeOf?: string): Promise<ImportClaim> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.read(source.importId);
+      if (current?.owner === owner) return { outcome: 'claimed', record: toPublic(current) };
+      if (current && current.status !== 'pending') {
+        if (current.etag === source.etag) {
+          // This object version is imported already, or by another execution; a resumed one takes over.
+          if (current.status !== 'processing' || resumeOf === undefined || current.owner !== resumeOf) {
+            return { outcome: 'duplicate', record: toPublic(current) };
+          }
+        } else if (
+          current.sequencer &&
+          source.sequencer &&
+          compareSequencers(source.sequencer, current.sequencer) < 0
+        ) {
+          return { outcome: 'older', record: toPublic(current) };
+        }
+      }
+      const nowIso = new Date(this.now()).toISOString();
+      const next: StoredImport =
+        current && current.etag === source.etag && current.status === 'processing'
+          ? { ...current, owner, updatedAt: nowIso, version: current.version + 1 }
+          : {
+              // A new upload (or a newer version of the same key): start from the beginning.
+              ...emptyRecord(source.importId, source.key, current?.createdAt ?? nowIso),
+              bucket: source.bucket,
+              etag: source.etag,
+              sequencer: source.sequencer ?? null,
+              asOf: source.asOf,
+              status: 'processing',
+              owner,
+              updatedAt: nowIso,
+              version: (current?.version ?? -1) + 1,
+            };
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...keys.importRecord(source.importId), ...next, expiresAt: this.ttl() },
+            ConditionExpression: current === null ? 'attribute_not_exists(pk)' : 'version = :version',
+            ...(current === null ? {} : { ExpressionAttributeValues: { ':version': current.version } }),
+          }),
+        );
+        // An upload straight to the bucket has no pending record: its first claim logs it.
+        if (current === null) await this.putLogEntry(next.createdAt, source.importId);
+        return { outcome: 'claimed', record: toPublic(next) };
+      } catch (error) {
+        // Lost to a concurrent delivery (or our own write landed and only its response was lost):
+        // decide again on what is stored now.
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= CLAIM_ATTEMPTS) throw error;
+      }
     }
-    next = { ...next, leaseToken: token, leaseUntil, updatedAt: nowIso };
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...keys.importRecord(source.importId), ...next, expiresAt: this.ttl() },
-          ConditionExpression: current === null ? 'attribute_not_exists(pk)' : 'version = :version',
-          ...(current === null ? {} : { ExpressionAttributeValues: { ':version': current.version } }),
-        }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // Lost to another delivery, unless our own write landed and only its response was lost (a retry).
-      const after = await this.read(source.importId);
-      if (after?.leaseToken !== token) return null;
-    }
-    // An upload straight to the bucket has no pending record: its first claim logs it.
-    if (current === null) await this.putLogEntry(next.createdAt, source.importId);
-    return toPublic(next);
   }
 
-  checkpoint(
+  async commit(
     importId: string,
-    token: string,
+    owner: string,
+    chunk: number,
     progress: ImportProgress,
-    leaseUntil: number,
-  ): Promise<boolean> {
-    return this.update(importId, token, progress, { leaseUntil });
+  ): Promise<ImportCommit> {
+    const written = await this.update(importId, progress, { chunks: chunk + 1 }, 'chunks = :chunk', {
+      ':owner': owner,
+      ':chunk': chunk,
+    });
+    if (written) return { outcome: 'committed' };
+    const stored = await this.read(importId);
+    // This chunk was committed before (the step ran again after a crash): keep what was counted then.
+    if (stored?.owner === owner && stored.chunks > chunk)
+      return { outcome: 'already', record: toPublic(stored) };
+    return { outcome: 'superseded' };
   }
 
-  finish(
+  async finish(
     importId: string,
-    token: string,
+    owner: string,
     status: 'completed' | 'failed',
     progress: ImportProgress,
     errorReportKey: string | null,
   ): Promise<boolean> {
-    return this.update(importId, token, progress, {
-      status,
-      errorReportKey,
-      finishedAt: new Date(this.now()).toISOString(),
-    });
+    const extra = { status, errorReportKey, finishedAt: new Date(this.now()).toISOString() };
+    if (await this.update(importId, progress, extra, '#status = :processing', { ':owner': owner })) {
+      return true;
+    }
+    const stored = await this.read(importId);
+    return stored?.owner === owner && stored.status === status; // finished before, by this owner
   }
 
+  /** Sets `progress` and `extra` on the condition that `owner` holds the import and `condition`. */
   private async update(
     importId: string,
-    token: string,
     progress: ImportProgress,
     extra: Record<string, unknown>,
+    condition: string,
+    conditionValues: Record<string, unknown>,
   ): Promise<boolean> {
     const fields: Record<string, unknown> = {
       ...progress,
       ...extra,
       updatedAt: new Date(this.now()).toISOString(),
     };
-    const names: Record<string, string> = { '#token': 'leaseToken', '#version': 'version' };
-    const values: Record<string, unknown> = { ':token': token, ':one': 1 };
+    const names: Record<string, string> = { '#owner': 'owner', '#version': 'version', '#status': 'status' };
+    const values: Record<string, unknown> = { ...conditionValues, ':one': 1, ':processing': 'processing' };
     const set: string[] = [];
     Object.entries(fields).forEach(([name, value], i) => {
       names[`#f${i}`] = name;
@@ -175,7 +199,7 @@ export class DynamoImportStore implements ImportStore {
           TableName: this.tableName,
           Key: keys.importRecord(importId),
           UpdateExpression: `SET ${set.join(', ')} ADD #version :one`,
-          ConditionExpression: '#token = :token',
+          ConditionExpression: `#owner = :owner AND #status = :processing AND ${condition}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
@@ -232,6 +256,7 @@ function emptyRecord(importId: string, key: string, createdAt: string): ImportRe
     bucket: null,
     key,
     etag: null,
+    sequencer: null,
     rowsTotal: 0,
     rowsImported: 0,
     rowsRejected: 0,
@@ -240,6 +265,8 @@ function emptyRecord(importId: string, key: string, createdAt: string): ImportRe
     errorReportKey: null,
     asOf: null,
     checkpoint: null,
+    owner: null,
+    chunks: 0,
     createdAt,
     updatedAt: createdAt,
   };
@@ -252,6 +279,7 @@ function toPublic(stored: StoredImport): ImportRecord {
     bucket: stored.bucket ?? null,
     key: stored.key,
     etag: stored.etag ?? null,
+    sequencer: stored.sequencer ?? null,
     rowsTotal: stored.rowsTotal,
     rowsImported: stored.rowsImported,
     rowsRejected: stored.rowsRejected,
@@ -260,6 +288,8 @@ function toPublic(stored: StoredImport): ImportRecord {
     errorReportKey: stored.errorReportKey ?? null,
     asOf: stored.asOf ?? null,
     checkpoint: stored.checkpoint ?? null,
+    owner: stored.owner ?? null,
+    chunks: stored.chunks ?? 0,
     createdAt: stored.createdAt,
     updatedAt: stored.updatedAt,
   };

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
   S3ServiceException,
@@ -32,11 +33,13 @@ export class S3ObjectStore implements ObjectStore {
           ...(options.etag ? { IfMatch: quoted(options.etag) } : {}),
         }),
       );
-      return {
-        body: output.Body as Readable,
-        size: output.ContentLength ?? 0,
-        etag: unquoted(output.ETag ?? ''),
-      };
+      const etag = unquoted(output.ETag ?? '');
+      if (options.etag && etag && etag !== options.etag) {
+        // A server that ignores If-Match (s3rver) sent the newer version.
+        (output.Body as Readable).destroy();
+        throw new NotFoundError(`s3://${bucket}/${key} was replaced by a newer upload`);
+      }
+      return { body: output.Body as Readable, size: output.ContentLength ?? 0, etag };
     } catch (error) {
       if (error instanceof S3ServiceException) {
         const status = error.$metadata.httpStatusCode;
@@ -71,6 +74,24 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(bucket: string, keys: readonly string[]) {
     for (const key of keys) await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  async *list(prefix: string) {
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined) continue;
+        yield {
+          key: object.Key,
+          etag: unquoted(object.ETag ?? ''),
+          lastModified: object.LastModified ?? new Date(0),
+        };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
   }
 
   presignPut(key: string, _contentType: string, expiresInSeconds: number) {

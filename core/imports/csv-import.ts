@@ -47,26 +47,28 @@ export const IMPORT_LIMITS = {
 } as const;
 
 export interface ImportOptions {
+  /** Rows per durable step: the most work a crash can make the import do again. */
+  stepRows: number;
   /** Rows parsed before their writes are sent (concurrently, by the partner store). */
-  chunkRows: number;
-  /** Rows between two checkpoints of the import record. */
-  checkpointRows: number;
-  /** Time kept in reserve: when less remains, the import checkpoints and continues in a fresh invocation. */
-  marginMs: number;
-  /** How long a handed-over lease waits for the continuation before a retry may take over. */
-  handoverLeaseMs: number;
+  writeRows: number;
 }
 
-const DEFAULT_OPTIONS: ImportOptions = {
-  chunkRows: 2000,
-  checkpointRows: 10_000,
-  marginMs: 30_000,
-  handoverLeaseMs: 15 * 60_000,
-};
+const DEFAULT_OPTIONS: ImportOptions = { stepRows: 10_000, writeRows: 2_000 };
 
-/** The event that continues an import in a fresh invocation of the import function. */
-export interface ImportContinuation {
-  importContinuation: { source: ImportSource; token: string };
+/**
+ * The durable steps an import runs in: the durable execution SDK's `context.step` in the Lambda
+ * function (checkpointed, retried, replayed after a crash), a plain call where no engine is needed.
+ * A step's result must be plain JSON.
+ */
+export interface WorkflowSteps {
+  step<T>(name: string, run: () => Promise<T>): Promise<T>;
+}
+
+/** What starts an import workflow: an uploaded object version, or an owner's import to take over. */
+export interface ImportStart {
+  source: ImportSource;
+  /** The owner whose unfinished import this execution continues (the local stack after a restart). */
+  resumeOf?: string;
 }
 
 export interface ImportDeps {
@@ -75,15 +77,21 @@ export interface ImportDeps {
   objects: ObjectStore;
   models: ModelStore;
   rescore: RescoreRequester;
-  /** Starts the import function again with a continuation event (asynchronously). */
-  continueLater(event: ImportContinuation): Promise<void>;
-  /** Time left in this invocation (Lambda's `getRemainingTimeInMillis`). */
-  remainingMs(): number;
   options?: Partial<ImportOptions>;
 }
 
-/** What one invocation did with an import. */
-export type ImportRunOutcome = 'skipped' | 'continued' | 'completed' | 'failed';
+/** How an import workflow ended for this execution. */
+export type ImportOutcome = 'completed' | 'failed' | 'duplicate' | 'older' | 'superseded';
+
+/** The state one step hands to the next (checkpointed by the engine, so plain JSON and small). */
+interface ImportState {
+  owner: string;
+  /** Chunks committed; the next step commits chunk number `chunks`. */
+  chunks: number;
+  progress: ImportProgress;
+  /** Set once the file is read to its end (or to a row that ends the import). */
+  end?: { failure: ImportRowError | null };
+}
 
 interface ParsedRecord {
   fields: string[];
@@ -102,63 +110,154 @@ interface ParseSkip extends ImportRowError {
 }
 
 /**
- * Imports one CSV object (contract §4), or the next part of it. Claims the import (so a redelivered
- * or concurrent event does nothing), streams the object from the last checkpoint through csv-parse,
- * applies the row rules, writes good rows in chunks through the partner store, checkpoints the
- * import record (counts, first errors, warnings, byte offset and line of the next row) every
- * `checkpointRows`, and before the invocation runs out of time hands over to a continuation.
- * Rejected rows go to error-report parts at each checkpoint, joined into one report at the end.
- * Store or S3 failures release the lease and are rethrown, so the event's retry resumes.
+ * Imports one CSV object version (contract §4) as a durable workflow of steps:
+ * 1. `claim`: one conditional write decides whether this execution owns the upload (a redelivered
+ *    event for the same version, or an older version's late event, ends here and does nothing);
+ * 2. `rows-N`: each step streams the next `stepRows` rows from the last checkpoint (byte offset and
+ *    line), applies the row rules, writes good rows through the partner store, writes the rejected
+ *    ones as an error-report part, and commits counts, first errors, warnings and the next offset
+ *    on the condition that chunk N-1 is the last one committed, so a step re-run after a crash
+ *    writes its rows again (harmless: same data, same `asOf`) but never counts them twice;
+ * 3. `request-run`: a run of the new data (when rows were imported);
+ * 4. `finish`: joins the report parts into one report and ends the import `completed` or `failed`.
+ * A step that still fails after the engine's retries ends the import `failed` with the reason, and
+ * the error is rethrown so the execution fails too (its dead-letter queue and alarm).
  */
-export async function runImport(
-  source: ImportSource,
+export async function runImportWorkflow(
+  start: ImportStart,
+  steps: WorkflowSteps,
   deps: ImportDeps,
-  expectedToken?: string,
-): Promise<ImportRunOutcome> {
+): Promise<ImportOutcome> {
   const options = { ...DEFAULT_OPTIONS, ...deps.options };
-  const token = randomUUID();
-  const record = await deps.imports.claim(source, token, Date.now() + deps.remainingMs(), expectedToken);
-  if (!record) {
-    logger.info('import already done or in progress elsewhere', { importId: source.importId });
-    return 'skipped';
-  }
-  const importer = new SegmentImporter(source, deps, options, token, {
-    rowsTotal: record.rowsTotal,
-    rowsImported: record.rowsImported,
-    rowsRejected: record.rowsRejected,
-    warnings: record.warnings,
-    errors: record.errors,
-    checkpoint: record.checkpoint,
+  const { source } = start;
+  const claimed = await steps.step('claim', async () => {
+    const claim = await deps.imports.claim(source, randomUUID(), start.resumeOf);
+    if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
+    const { record } = claim;
+    const state: ImportState = {
+      owner: record.owner as string,
+      chunks: record.chunks,
+      progress: progressOf(record),
+      ...(record.checkpoint?.end ? { end: record.checkpoint.end } : {}),
+    };
+    return { outcome: claim.outcome, state, asOf: record.asOf ?? source.asOf };
   });
+  if (claimed.outcome !== 'claimed' || !claimed.state) {
+    logger.info(`import not started: ${claimed.outcome}`, { importId: source.importId });
+    return claimed.outcome as ImportOutcome;
+  }
+  let state: ImportState = claimed.state;
   try {
-    return await importer.run(record.asOf ?? source.asOf);
+    while (!state.end) {
+      const chunk = state.chunks;
+      const next: ImportState | null = await steps.step(`rows-${chunk}`, () =>
+        new SegmentImporter(source, deps, options, state).run(claimed.asOf),
+      );
+      if (next === null) {
+        logger.info('import superseded by a newer upload of the same key', { importId: source.importId });
+        return 'superseded';
+      }
+      state = next;
+    }
+    // The run is requested before the import is marked done, so a crash between the two leaves the
+    // import unfinished (and resumed, requesting again) rather than done without its run.
+    if (state.progress.rowsImported > 0) {
+      await steps.step('request-run', async () => {
+        await deps.rescore.request('import');
+        return null;
+      });
+    }
+    const finished = state;
+    const status = await steps.step('finish', () => finishImport(source, deps, finished));
+    return status ?? 'superseded';
   } catch (error) {
-    await importer.release();
+    const failed = state;
+    await steps.step('fail', async () => {
+      const reason = error instanceof Error ? error.message : String(error);
+      await deps.imports.finish(
+        source.importId,
+        failed.owner,
+        'failed',
+        withFirstError(failed.progress, {
+          line: failed.progress.checkpoint?.line ?? 1,
+          column: null,
+          message: `the import stopped at this line and was not retried further: ${reason}`,
+        }),
+        null,
+      );
+      return null;
+    });
     throw error;
   }
 }
 
+/**
+ * Ends the import: joins the error-report parts into one report beside the file and writes the
+ * final state, `completed`, or `failed` when a row or the file ended it (`state.end.failure`).
+ * `null` when a newer upload took the import over.
+ */
+async function finishImport(
+  source: ImportSource,
+  deps: ImportDeps,
+  state: ImportState,
+): Promise<'completed' | 'failed' | null> {
+  const failure = state.end?.failure ?? null;
+  const status = failure ? 'failed' : 'completed';
+  const progress = failure ? withFirstError(state.progress, failure) : state.progress;
+  const parts = progress.checkpoint?.reportParts ?? 0;
+  let reportKey: string | null = null;
+  const partKeys = Array.from({ length: parts }, (_, i) => errorReportPartKey(source.importId, i));
+  if (parts > 0) {
+    reportKey = errorReportKey(source.importId);
+    const stored = await deps.imports.get(source.importId);
+    // Finished before (this step ran again): the parts may be gone already.
+    if (stored?.owner === state.owner && stored.status === status) return status;
+    await deps.objects.write(
+      source.bucket,
+      reportKey,
+      joinParts(deps.objects, source.bucket, progress.checkpoint?.header ?? [], partKeys),
+      'text/csv',
+    );
+  }
+  if (!(await deps.imports.finish(source.importId, state.owner, status, progress, reportKey))) return null;
+  if (parts > 0) await deps.objects.delete(source.bucket, partKeys);
+  logger.info(`import ${status}`, {
+    importId: source.importId,
+    rowsTotal: progress.rowsTotal,
+    rowsImported: progress.rowsImported,
+    rowsRejected: progress.rowsRejected,
+  });
+  return status;
+}
+
+function progressOf(record: ImportProgress): ImportProgress {
+  const { rowsTotal, rowsImported, rowsRejected, warnings, errors, checkpoint } = record;
+  return { rowsTotal, rowsImported, rowsRejected, warnings, errors, checkpoint };
+}
+
+function withFirstError(progress: ImportProgress, error: ImportRowError): ImportProgress {
+  return { ...progress, errors: [error, ...progress.errors].slice(0, IMPORT_LIMITS.maxErrors) };
+}
+
+/** One step's worth of rows: from the state's checkpoint, `stepRows` rows, committed at the end. */
 class SegmentImporter {
   private readonly sourceTag: string;
   private readonly reportRows: string[][] = [];
-  private rowsSinceCheckpoint = 0;
-  private leaseLost = false;
-  /** Progress as of the last checkpoint: what a retry resumes from. */
-  private committed: ImportProgress;
+  /** Running progress; `checkpoint.offset` is where the rows it has not counted yet start. */
+  private progress: ImportProgress;
 
   constructor(
     private readonly source: ImportSource,
     private readonly deps: ImportDeps,
     private readonly options: ImportOptions,
-    private readonly token: string,
-    /** Running progress; `checkpoint.offset` is where the rows it has not counted yet start. */
-    private progress: ImportProgress,
+    private readonly state: ImportState,
   ) {
     this.sourceTag = `${source.importId}/${source.etag}`;
-    this.committed = structuredClone(progress);
+    this.progress = structuredClone(state.progress);
   }
 
-  async run(defaultAsOf: string): Promise<ImportRunOutcome> {
+  /** Imports the rows of this step and commits them; `null` when a newer upload took the import over. */
+  async run(defaultAsOf: string): Promise<ImportState | null> {
     const { source, deps } = this;
     const resumeAt = this.progress.checkpoint;
     let opened: Awaited<ReturnType<ObjectStore['read']>>;
@@ -278,7 +377,7 @@ class SegmentImporter {
     pipeline(Readable.from(bytes()), parser, () => {});
 
     let chunk: { upsert: PartnerUpsert; line: number; fields: string[] }[] = [];
-    let chunkRows = 0;
+    let stepRows = 0;
     let position = { offset: base, line: nextLine };
     let stopped = false;
     let readToEnd = false;
@@ -291,7 +390,7 @@ class SegmentImporter {
             break records;
           }
           this.progress.rowsTotal++;
-          chunkRows++;
+          stepRows++;
           this.reject(error, []);
         }
         if (header === null) {
@@ -304,7 +403,7 @@ class SegmentImporter {
           continue;
         }
         this.progress.rowsTotal++;
-        chunkRows++;
+        stepRows++;
         const result = rowToUpsert(
           record.fields,
           header,
@@ -321,15 +420,13 @@ class SegmentImporter {
           );
           break;
         }
-        if (chunkRows >= this.options.chunkRows) {
+        if (stepRows >= this.options.stepRows) {
+          stopped = true;
+          break;
+        }
+        if (chunk.length >= this.options.writeRows) {
           await this.write(chunk);
           chunk = [];
-          chunkRows = 0;
-          if (!(await this.commit(header, dialect, position, false))) return 'skipped';
-          if (this.deps.remainingMs() <= this.options.marginMs) {
-            stopped = true;
-            break;
-          }
         }
       }
       readToEnd = !stopped && this.progress.rowsTotal < IMPORT_LIMITS.maxRows;
@@ -338,7 +435,7 @@ class SegmentImporter {
       (opened.body as Readable).destroy?.();
     }
     // Skips reported after the last record (an unclosed quote at the end of the file); when the
-    // loop stopped early, they lie beyond the checkpoint and the continuation parses them again.
+    // loop stopped early, they lie beyond the checkpoint and the next step parses them again.
     for (const error of readToEnd ? pendingSkips : []) {
       if (fatal) break;
       if (error.fatal) fatal = error;
@@ -352,32 +449,10 @@ class SegmentImporter {
       return this.fail(1, 'the header line is not valid CSV');
     }
     await this.write(chunk);
-    if (stopped) {
-      if (!(await this.commit(header, dialect, position, true))) return 'skipped';
-      await deps.continueLater({ importContinuation: { source: this.source, token: this.token } });
-      logger.info('import continues in a fresh invocation', { importId: this.source.importId, ...position });
-      return 'continued';
-    }
-    return this.complete(
-      header,
-      dialect,
-      position,
-      fatal && { line: fatal.line, column: null, message: fatal.message },
-    );
-  }
-
-  /** Gives up the lease (the event's retry resumes at the last checkpoint). */
-  async release(): Promise<void> {
-    if (this.leaseLost) return;
-    // Best effort: if this write fails too, the lease simply runs out and the retry waits for it.
-    await this.deps.imports
-      .checkpoint(this.source.importId, this.token, this.committed, 0)
-      .catch((error: unknown) =>
-        logger.warn('could not release the import lease; the retry waits for it to expire', {
-          importId: this.source.importId,
-          error: error as Error,
-        }),
-      );
+    const end = stopped
+      ? undefined
+      : { failure: fatal ? { line: fatal.line, column: null, message: fatal.message } : null };
+    return this.commit(header, dialect, position, end);
   }
 
   private async write(chunk: { upsert: PartnerUpsert; line: number; fields: string[] }[]): Promise<void> {
@@ -421,101 +496,51 @@ class SegmentImporter {
     });
   }
 
-  /** Saves progress (and the rejected rows since the last save) at a checkpoint; `false` if the lease was lost. */
+  /**
+   * Writes the rejected rows of this step as the next report part and commits the progress as
+   * chunk number `state.chunks`. When that chunk was committed before (this step ran again after a
+   * crash), what was counted then stands; `null` when another owner holds the import now.
+   */
   private async commit(
     header: HeaderMap,
     dialect: CsvDialect,
     position: { offset: number; line: number },
-    handover: boolean,
-  ): Promise<boolean> {
-    this.rowsSinceCheckpoint += this.options.chunkRows;
-    if (!handover && this.rowsSinceCheckpoint < this.options.checkpointRows) return true;
-    this.rowsSinceCheckpoint = 0;
-    const reportParts = await this.flushReport();
-    this.progress = { ...this.progress, checkpoint: checkpointAt(header, dialect, position, reportParts) };
-    const leaseUntil = handover
-      ? Date.now() + this.options.handoverLeaseMs
-      : Date.now() + this.deps.remainingMs();
-    const kept = await this.deps.imports.checkpoint(
-      this.source.importId,
-      this.token,
-      this.progress,
-      leaseUntil,
-    );
-    this.committed = structuredClone(this.progress);
-    if (!kept) {
-      this.leaseLost = true;
-      logger.warn('import lease lost; another worker continues', { importId: this.source.importId });
-    }
-    return kept;
-  }
-
-  /** Writes the rejected rows since the last checkpoint as the next report part; returns the part count. */
-  private async flushReport(): Promise<number> {
-    const parts = this.progress.checkpoint?.reportParts ?? 0;
-    if (this.reportRows.length === 0) return parts;
-    await this.deps.objects.write(
-      this.source.bucket,
-      errorReportPartKey(this.source.importId, parts),
-      stringify(this.reportRows.splice(0)),
-      'text/csv',
-    );
-    return parts + 1;
-  }
-
-  /** Ends the import `completed`, or `failed` with `failure` first in its errors (the rows before it stay imported). */
-  private async complete(
-    header: HeaderMap,
-    dialect: CsvDialect,
-    position: { offset: number; line: number },
-    failure?: ImportRowError,
-  ): Promise<ImportRunOutcome> {
-    const { source, deps } = this;
-    const parts = await this.flushReport();
-    const status = failure ? 'failed' : 'completed';
-    const errors = failure ? [failure, ...this.progress.errors].slice(0, IMPORT_LIMITS.maxErrors) : undefined;
-    this.progress = {
-      ...this.progress,
-      ...(errors ? { errors } : {}),
-      checkpoint: checkpointAt(header, dialect, position, parts),
-    };
-    let reportKey: string | null = null;
-    if (parts > 0) {
-      reportKey = errorReportKey(source.importId);
-      const partKeys = Array.from({ length: parts }, (_, i) => errorReportPartKey(source.importId, i));
-      await deps.objects.write(
+    end: ImportState['end'],
+  ): Promise<ImportState | null> {
+    const { source, state } = this;
+    let reportParts = this.progress.checkpoint?.reportParts ?? 0;
+    if (this.reportRows.length > 0) {
+      // Named by its number, so a re-run of this step writes the same part again.
+      await this.deps.objects.write(
         source.bucket,
-        reportKey,
-        joinParts(deps.objects, source.bucket, header.fields, partKeys),
+        errorReportPartKey(source.importId, reportParts),
+        stringify(this.reportRows.splice(0)),
         'text/csv',
       );
-      await deps.objects.delete(source.bucket, partKeys);
+      reportParts++;
     }
-    if (!(await deps.imports.finish(source.importId, this.token, status, this.progress, reportKey))) {
-      return 'skipped';
+    const progress: ImportProgress = {
+      ...this.progress,
+      checkpoint: { ...checkpointAt(header, dialect, position, reportParts), ...(end ? { end } : {}) },
+    };
+    const commit = await this.deps.imports.commit(source.importId, state.owner, state.chunks, progress);
+    if (commit.outcome === 'superseded') return null;
+    if (commit.outcome === 'already') {
+      const { record } = commit;
+      return {
+        owner: state.owner,
+        chunks: record.chunks,
+        progress: progressOf(record),
+        ...(record.checkpoint?.end ? { end: record.checkpoint.end } : {}),
+      };
     }
-    logger.info(`import ${status}`, {
-      importId: source.importId,
-      rowsTotal: this.progress.rowsTotal,
-      rowsImported: this.progress.rowsImported,
-      rowsRejected: this.progress.rowsRejected,
-    });
-    if (this.progress.rowsImported > 0) {
-      await deps.rescore.request('import').catch((error: unknown) => {
-        logger.error('could not start a rescore after the import', { error: error as Error });
-      });
-    }
-    return status;
+    return { owner: state.owner, chunks: state.chunks + 1, progress, ...(end ? { end } : {}) };
   }
 
-  private async fail(line: number, message: string): Promise<ImportRunOutcome> {
-    this.progress = {
-      ...this.progress,
-      errors: [{ line, column: null, message }, ...this.progress.errors].slice(0, IMPORT_LIMITS.maxErrors),
-    };
+  /** Ends the import at a problem with the whole file (`failed`, with it as the first error). */
+  private fail(line: number, message: string): ImportState {
     logger.warn('import failed', { importId: this.source.importId, reason: message });
-    await this.deps.imports.finish(this.source.importId, this.token, 'failed', this.progress, null);
-    return 'failed';
+    return { ...this.state, end: { failure: { line, column: null, message } } };
   }
 
   private reject(error: ImportRowError, fields: readonly string[]): void {

@@ -47,3 +47,14 @@ export function importIdFromKey(key: string): string {
 export function isImportId(value: string): boolean {
   return /^[A-Za-z0-9._-]{1,200}$/.test(value);
 }
+
+/**
+ * Encodes an object key as S3 does in event notifications: form encoding (a space is `+`, only
+ * letters, digits and `.-*_` stay as they are) with the `/` separators kept.
+ */
+export function encodeEventKey(key: string): string {
+  return encodeURIComponent(key)
+    .replace(/%20/g, '+')
+    .replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%2F/g, '/');
+}

@@ -204,7 +204,7 @@ export class ServiceFunction extends NodejsFunction {
    * invoke exactly that (asynchronously, `Event`). A function invoking itself is granted by its
    * synth-time ARN: a reference to its own resource would be a circular dependency.
    */
-  canInvokeAsync(target: ServiceFunction, envName: 'RESCORE_FUNCTION_NAME' | 'IMPORT_FUNCTION_NAME'): this {
+  canInvokeAsync(target: ServiceFunction, envName: 'RESCORE_FUNCTION_NAME'): this {
     if (target === this) {
       const qualifier = this.alias ? `:${DURABLE_ALIAS}` : '';
       const arn = `${this.ownArn()}${qualifier}`;

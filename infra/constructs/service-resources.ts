@@ -75,9 +75,7 @@ export class ServiceResources extends Construct {
     const importCsv = new ServiceFunction(this, 'ImportCsv', { name: 'import-csv' })
       .useTable(props.table, 'readWrite')
       .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);
-    importCsv
-      .canInvokeAsync(importCsv, 'IMPORT_FUNCTION_NAME')
-      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
+    importCsv.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const ingestApi = new ServiceFunction(this, 'IngestApi', { name: 'ingest-api' })
       .useTable(props.table, 'readWrite')
       .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)

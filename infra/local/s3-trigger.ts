@@ -1,23 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Event } from 'aws-lambda';
-import { IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
+import { encodeEventKey, IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
+import { localSequencer } from '#core/imports/sequencer.ts';
 
 /** One record of an s3rver `event` (its keys are not URL-encoded, unlike real S3's). */
 export interface S3rverRecord {
   eventName: string;
   eventTime: string;
   s3: { bucket: { name: string }; object: { key: string; size: number; eTag: string } };
-}
-
-/**
- * Encodes an object key as S3 does in event notifications: form encoding (a space is `+`, only
- * letters, digits and `.-*_` stay as they are) with the `/` separators kept.
- */
-export function encodeEventKey(key: string): string {
-  return encodeURIComponent(key)
-    .replace(/%20/g, '+')
-    .replace(/[!'()~]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`)
-    .replace(/%2F/g, '/');
 }
 
 /**
@@ -34,9 +24,19 @@ export function isImportUpload(record: S3rverRecord, bucket: string): boolean {
   );
 }
 
+let lastSequencer = { ms: 0, counter: 0 };
+
+/** Increasing sequencers for the events of this process: the time, and a counter within one millisecond. */
+function nextSequencer(): string {
+  const ms = Date.now();
+  lastSequencer =
+    ms > lastSequencer.ms ? { ms, counter: 0 } : { ms: lastSequencer.ms, counter: lastSequencer.counter + 1 };
+  return localSequencer(lastSequencer.ms, lastSequencer.counter);
+}
+
 /**
  * One s3rver record reshaped exactly as S3 delivers it to Lambda (event version 2.1, real ARN,
- * URL-encoded key), so the import function parses local uploads with the same code as on AWS.
+ * URL-encoded key, a sequencer that orders the uploads of a key), so the import function parses local uploads with the same code as on AWS.
  */
 export function toS3Event(record: S3rverRecord, region: string, sourceIp = '127.0.0.1'): S3Event {
   const bucket = record.s3.bucket.name;
@@ -60,7 +60,7 @@ export function toS3Event(record: S3rverRecord, region: string, sourceIp = '127.
             key: encodeEventKey(record.s3.object.key),
             size: record.s3.object.size,
             eTag: record.s3.object.eTag,
-            sequencer: `00${Date.now().toString(16).toUpperCase().padStart(14, '0')}`,
+            sequencer: nextSequencer(),
           },
         },
       },

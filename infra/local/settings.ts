@@ -163,7 +163,6 @@ export function handlerEnvironment(
     EVENTS_FILE: path.join(settings.dataDir, 'events.ndjson'),
     // Durable functions are invoked through their alias, as on AWS.
     RESCORE_FUNCTION_NAME: 'rescore:live',
-    IMPORT_FUNCTION_NAME: 'import-csv',
     CURSOR_SECRET: cursorSecret,
     S3_FORCE_PATH_STYLE: 'true',
     AWS_REGION: settings.region,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImportRecord } from '#core/ports.ts';
+import { stopDurableRunner } from '#test/support/durable.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -14,6 +15,7 @@ beforeAll(async () => {
   servers = await startLocalServers();
 });
 afterAll(async () => {
+  await stopDurableRunner();
   await servers.stop();
 });
 

@@ -1,7 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { type ImportStart, runImportWorkflow, type WorkflowSteps } from '#core/imports/csv-import.ts';
+import { importIdFromKey } from '#core/imports/import-keys.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
 import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
+import { type ImportEvent, unfinishedImports } from '#functions/import-csv.ts';
+import { stopDurableRunner } from '#test/support/durable.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -10,6 +16,7 @@ beforeAll(async () => {
   servers = await startLocalServers();
 });
 afterAll(async () => {
+  await stopDurableRunner();
   await servers.stop();
 });
 
@@ -24,12 +31,17 @@ async function allPartners(store: DynamoPartnerStore): Promise<PartnerRecord[]> 
 /** A partner store that counts the rows it is asked to write (to see a file applied once). */
 class CountingPartnerStore extends DynamoPartnerStore {
   rowsWritten = 0;
+  /** Calls after which `failures` calls in a row fail. */
   failAfterCalls: number | null = null;
+  failures = 1;
+  /** Calls after which every call hangs for good (the process died). */
+  hangAfterCalls: number | null = null;
   calls = 0;
   override async upsert(items: readonly PartnerUpsert[]): Promise<UpsertOutcome[]> {
     this.calls++;
+    if (this.hangAfterCalls !== null && this.calls > this.hangAfterCalls) return new Promise(() => {});
     if (this.failAfterCalls !== null && this.calls > this.failAfterCalls) {
-      this.failAfterCalls = null;
+      if (--this.failures <= 0) this.failAfterCalls = null;
       throw new Error('simulated crash of the worker');
     }
     this.rowsWritten += items.length;
@@ -150,7 +162,7 @@ describe('import-csv: CSV rules (contract §4)', () => {
   });
 
   it('lets the later row of a duplicate id win, with a warning, counting both as imported', async () => {
-    const h = await importHarness(servers, { options: { chunkRows: 2 } });
+    const h = await importHarness(servers, { options: { stepRows: 3, writeRows: 2 } });
     await h.importFile('imports/dups.csv', 'id,sales\nd,1\nx,5\ny,6\nd,2\nd,3\n');
     const record = await h.imports.get('dups');
     expect(record).toMatchObject({ rowsTotal: 5, rowsImported: 5, rowsRejected: 0 });
@@ -224,9 +236,8 @@ describe('import-csv: CSV rules (contract §4)', () => {
       `2,sales,"""x"" is not a plain decimal number",'=cmd,'@evil,x`,
       `4,sales,"""2abc"" is not a plain decimal number",'+1,'-minus,2abc`,
     ]);
-    const before = h.invocations();
-    await h.invoke(await h.upload('imports/report.errors.csv', report));
-    expect(h.invocations()).toBe(before + 1);
+    const skipped = await h.invoke(await h.upload('imports/report.errors.csv', report));
+    expect(skipped.result.getResult()).toEqual([]);
     expect(await h.imports.get('report.errors')).toBeNull();
   });
 
@@ -251,7 +262,7 @@ describe('import-csv: CSV rules (contract §4)', () => {
   });
 });
 
-describe('import-csv: delivery, retries and continuation (contract §4, §7)', () => {
+describe('import-csv: one import per object version, in order (contract §4, §7)', () => {
   const csv = `id,sales\n${Array.from({ length: 50 }, (_, i) => `r${i},${i}`).join('\n')}\n`;
 
   it('applies the same S3 event once when it is delivered twice', async () => {
@@ -263,24 +274,29 @@ describe('import-csv: delivery, retries and continuation (contract §4, §7)', (
       },
     });
     const event = await h.upload('imports/twice.csv', csv);
-    await h.invoke(event);
-    await h.invoke(event);
+    expect((await h.invoke(event)).result.getResult()).toEqual(['completed']);
+    expect((await h.invoke(event)).result.getResult()).toEqual(['duplicate']);
     expect(counting.rowsWritten).toBe(50);
     expect(await h.imports.get('twice')).toMatchObject({ status: 'completed', rowsImported: 50 });
     expect(h.rescoreRequests).toHaveLength(1);
   });
 
-  it('applies it once when both deliveries run at the same time', async () => {
+  it('applies it once when three deliveries run at the same time', async () => {
     let counting = null as unknown as CountingPartnerStore;
     const h = await importHarness(servers, {
       partners: (client, table) => {
         counting = new CountingPartnerStore(client, table);
         return counting;
       },
-      options: { chunkRows: 5 },
+      options: { stepRows: 5, writeRows: 5 },
     });
     const event = await h.upload('imports/concurrent.csv', csv);
-    await Promise.all([h.invoke(event), h.invoke(event), h.invoke(event)]);
+    const outcomes = await Promise.all([h.invoke(event), h.invoke(event), h.invoke(event)]);
+    expect(outcomes.flatMap((o) => o.result.getResult() ?? []).sort()).toEqual([
+      'completed',
+      'duplicate',
+      'duplicate',
+    ]);
     expect(counting.rowsWritten).toBe(50);
     expect(await h.imports.get('concurrent')).toMatchObject({ status: 'completed', rowsImported: 50 });
   });
@@ -297,41 +313,156 @@ describe('import-csv: delivery, retries and continuation (contract §4, §7)', (
     expect((await h.partners.get('v'))?.metrics.sales).toBe(2);
   });
 
-  it('resumes a crashed attempt at its last checkpoint when the event is retried', async () => {
+  it("an older version's late event after a newer upload does nothing: the newer import completes", async () => {
+    const h = await importHarness(servers);
+    const older = await h.upload('imports/order.csv', 'id,sales\nold,1\n');
+    const newer = await h.upload('imports/order.csv', 'id,sales\nnew,2\nnewer,3\n');
+    expect((await h.invoke(newer)).result.getResult()).toEqual(['completed']);
+    expect((await h.invoke(older)).result.getResult()).toEqual(['older']);
+    expect(await h.imports.get('order')).toMatchObject({ status: 'completed', rowsImported: 2 });
+    expect(await h.partners.get('old')).toBeNull();
+  });
+
+  it('a newer upload takes over an import in progress; the older execution stops at its next chunk', async () => {
+    const h = await importHarness(servers, { options: { stepRows: 10, writeRows: 10 } });
+    const older = await h.upload('imports/takeover.csv', csv);
+    const olderStart = startOf(older);
+    // The newer upload arrives, and is imported, while the older import is between two chunks.
+    const steps: WorkflowSteps = {
+      step: async (name, run) => {
+        if (name === 'rows-1') {
+          expect((await h.importFile('imports/takeover.csv', 'id,sales\nz,1\n')).status).toBe('SUCCEEDED');
+        }
+        return run();
+      },
+    };
+    expect(await runImportWorkflow(olderStart, steps, h.deps)).toBe('superseded');
+    expect(await h.imports.get('takeover')).toMatchObject({
+      status: 'completed',
+      rowsTotal: 1,
+      rowsImported: 1,
+    });
+  });
+});
+
+describe('import-csv: a durable workflow (steps, retries, replay, resume)', () => {
+  const csv = `id,sales\n${Array.from({ length: 50 }, (_, i) => `r${i},${i}`).join('\n')}\nbad,zz\n`;
+
+  it('runs claim, one step per chunk of rows, the run request and finish, each once', async () => {
+    const h = await importHarness(servers, { options: { stepRows: 20, writeRows: 7 } });
+    const { result } = await h.importFile('imports/steps.csv', csv);
+    expect(result.getOperations().map((op) => [op.getName(), op.getStatus()])).toEqual(
+      ['claim', 'rows-0', 'rows-1', 'rows-2', 'request-run', 'finish'].map((name) => [name, 'SUCCEEDED']),
+    );
+    expect(await h.imports.get('steps')).toMatchObject({
+      status: 'completed',
+      rowsTotal: 51,
+      rowsImported: 50,
+      rowsRejected: 1,
+      chunks: 3,
+    });
+  });
+
+  it('retries a chunk that fails twice, replaying the completed steps, and counts every row once', async () => {
     let counting = null as unknown as CountingPartnerStore;
     const h = await importHarness(servers, {
       partners: (client, table) => {
         counting = new CountingPartnerStore(client, table);
         return counting;
       },
-      options: { chunkRows: 10, checkpointRows: 10 },
+      options: { stepRows: 20, writeRows: 10 },
     });
-    counting.failAfterCalls = 3;
-    const event = await h.upload('imports/crash.csv', `${csv}bad,zz\n`);
-    await expect(h.invoke(event)).rejects.toThrow('simulated crash');
-    expect(await h.imports.get('crash')).toMatchObject({ status: 'processing', rowsTotal: 30 });
-    await h.invoke(event); // Lambda's retry of the same event
-    expect(await h.imports.get('crash')).toMatchObject({
+    counting.failAfterCalls = 3; // the second write of chunk 1 fails…
+    counting.failures = 2; // …and its first retry too
+    const { runner, result } = await h.importFile('imports/retried.csv', csv);
+    expect(result.getStatus()).toBe('SUCCEEDED');
+    expect(runner.getOperation('rows-1').getStepDetails()?.attempt).toBe(3);
+    // The retries waited, so the execution was suspended and replayed from the completed steps.
+    expect(result.getInvocations().length).toBeGreaterThan(1);
+    expect(await h.imports.get('retried')).toMatchObject({
       status: 'completed',
       rowsTotal: 51,
       rowsImported: 50,
       rowsRejected: 1,
-      warnings: [],
     });
-    expect(counting.rowsWritten).toBe(50);
+    // Chunk 1's first write (10 rows) went through before the failure and was written again.
+    expect(counting.rowsWritten).toBe(60);
+    expect(h.rescoreRequests).toEqual(['import']);
+  }, 30_000);
+
+  it('ends the import failed with the reason when a chunk still fails after its retries', async () => {
+    let counting = null as unknown as CountingPartnerStore;
+    const h = await importHarness(servers, {
+      partners: (client, table) => {
+        counting = new CountingPartnerStore(client, table);
+        return counting;
+      },
+      options: { stepRows: 20, writeRows: 20 },
+      retry: { maxAttempts: 2 },
+    });
+    counting.failAfterCalls = 1;
+    counting.failures = 99;
+    await expect(h.importFile('imports/broken.csv', csv)).rejects.toThrow(/FAILED: simulated crash/);
+    const record = await h.imports.get('broken');
+    expect(record).toMatchObject({ status: 'failed', rowsTotal: 20, rowsImported: 20 });
+    expect(record?.errors[0]).toEqual({
+      line: 22,
+      column: null,
+      message: expect.stringMatching(/^the import stopped at this line .*simulated crash/),
+    });
+  }, 30_000);
+
+  it('a new execution takes over an import whose execution died, from its last committed chunk', async () => {
+    let counting = null as unknown as CountingPartnerStore;
+    const h = await importHarness(servers, {
+      partners: (client, table) => {
+        counting = new CountingPartnerStore(client, table);
+        return counting;
+      },
+      options: { stepRows: 20, writeRows: 5 },
+    });
+    const event = await h.upload('imports/died.csv', csv);
+    // The process dies in chunk 1 after two of its four writes (no error, no cleanup).
+    counting.hangAfterCalls = 6;
+    void runImportWorkflow(startOf(event), { step: (_, run) => run() }, h.deps);
+    await until(async () => counting.calls > 6);
+    counting.hangAfterCalls = null;
+    const record = await h.imports.get('died');
+    expect(record).toMatchObject({ status: 'processing', chunks: 1, rowsTotal: 20 });
+
+    const [resume] = await unfinishedImports(h.deps, h.bucket);
+    expect(resume?.payload).toMatchObject({ importResume: { resumeOf: record?.owner } });
+    await h.invoke(resume?.payload as ImportEvent);
+    expect(await h.imports.get('died')).toMatchObject({
+      status: 'completed',
+      rowsTotal: 51,
+      rowsImported: 50,
+      rowsRejected: 1,
+      chunks: 3,
+    });
+    // Chunk 1's first 10 rows were written twice (by the dead execution and the new one), the rest once.
+    expect(counting.rowsWritten).toBe(60);
   });
 
-  it('continues across invocations when the time budget runs out, with exact counts and lines', async () => {
-    const h = await importHarness(servers, {
-      options: { chunkRows: 7, checkpointRows: 7, marginMs: 1000 },
-      remainingMs: () => 500, // always below the margin: hand over after every chunk
-    });
+  it('at start, an upload whose notification was never handled gets the event S3 would have sent', async () => {
+    const h = await importHarness(servers);
+    await h.upload('imports/unnotified.csv', 'id,sales\nu,1\n');
+    await h.importFile('imports/done.csv', 'id,sales\nd,1\n');
+    const found = await unfinishedImports(h.deps, h.bucket);
+    expect(found).toHaveLength(1);
+    await h.invoke(found[0]?.payload as ImportEvent);
+    expect(await h.imports.get('unnotified')).toMatchObject({ status: 'completed', rowsImported: 1 });
+    expect(await unfinishedImports(h.deps, h.bucket)).toEqual([]);
+  });
+
+  it('keeps exact counts and line numbers across many small steps', async () => {
+    const h = await importHarness(servers, { options: { stepRows: 7, writeRows: 3 } });
     const rows = Array.from({ length: 60 }, (_, i) =>
       i === 20 ? 'q,"quoted\nbreak",1' : `c${i},,${i % 13 === 5 ? 'x' : i}`,
     );
-    rows.push('c3,,99'); // a duplicate in a later invocation
-    await h.importFile('imports/budget.csv', `id,name,sales\n${rows.join('\n')}\n`);
-    const record = await h.imports.get('budget');
+    rows.push('c3,,99'); // a duplicate in a later step
+    const { result } = await h.importFile('imports/steps-many.csv', `id,name,sales\n${rows.join('\n')}\n`);
+    const record = await h.imports.get('steps-many');
     const rejectedLines = rows
       .map((row, i) => ({ row, line: i + 2 + (i > 20 ? 1 : 0) }))
       .filter(({ row }) => row.endsWith(',x'))
@@ -344,12 +475,36 @@ describe('import-csv: delivery, retries and continuation (contract §4, §7)', (
       warnings: ['line 63: partner "c3" appears earlier in the file; this later row wins'],
     });
     expect(record?.errors.map((e) => e.line)).toEqual(rejectedLines);
-    expect(h.invocations()).toBeGreaterThan(8);
+    expect(result.getOperations().filter((op) => op.getName()?.startsWith('rows-')).length).toBe(9);
     expect((await h.partners.get('c3'))?.metrics.sales).toBe(99);
     expect((await h.partners.get('q'))?.name).toBe('quoted\nbreak');
-    const report = (await h.readObject('imports/budget.errors.csv')).trim().split('\n');
+    const report = (await h.readObject('imports/steps-many.errors.csv')).trim().split('\n');
     expect(report.slice(1).map((line) => Number(line.split(',')[0]))).toEqual(rejectedLines);
     // 60 distinct ids, minus the rejected rows' ids.
     expect((await allPartners(h.partners)).length).toBe(60 - rejectedLines.length);
   });
 });
+
+/** The import an S3 event starts (as the handler reads it). */
+function startOf(event: S3Event): ImportStart {
+  const record = event.Records[0] as S3Event['Records'][number];
+  const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
+  return {
+    source: {
+      importId: importIdFromKey(key),
+      bucket: record.s3.bucket.name,
+      key,
+      etag: record.s3.object.eTag,
+      sequencer: record.s3.object.sequencer,
+      asOf: record.eventTime,
+    },
+  };
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await sleep(10);
+  }
+}

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
 import type { PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
+import { stopDurableRunner } from '#test/support/durable.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -14,6 +15,7 @@ beforeAll(async () => {
   servers = await startLocalServers();
 });
 afterAll(async () => {
+  await stopDurableRunner();
   await servers.stop();
 });
 
@@ -142,7 +144,7 @@ it('a row the database refuses for good (ValidationException) is a row error; th
   expect(h.rescoreRequests).toEqual(['import']);
 });
 
-it('a retryable write error (throttling) still fails the attempt, and the retried event completes it', async () => {
+it('a retryable write error (throttling) fails the step attempt, and the step retry completes the import', async () => {
   let store = null as unknown as RefusingPartnerStore;
   const h = await importHarness(servers, {
     partners: (client, table) => {
@@ -151,10 +153,8 @@ it('a retryable write error (throttling) still fails the attempt, and the retrie
     },
   });
   store.throttleOnce = true;
-  const event = await h.upload('imports/throttled.csv', 'id,sales\na,1\nb,2\n');
-  await expect(h.invoke(event)).rejects.toThrow(/Rate of requests/);
-  expect((await h.imports.get('throttled'))?.status).toBe('processing');
-  await h.invoke(event);
+  const { runner } = await h.importFile('imports/throttled.csv', 'id,sales\na,1\nb,2\n');
+  expect(runner.getOperation('rows-0').getStepDetails()?.attempt).toBe(2);
   expect(await h.imports.get('throttled')).toMatchObject({
     status: 'completed',
     rowsImported: 2,

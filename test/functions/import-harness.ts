@@ -6,12 +6,13 @@ import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
-import type { ImportOptions } from '#core/imports/csv-import.ts';
-import type { FunctionInvoker, RescoreReason, RescoreRequester } from '#core/ports.ts';
+import type { ImportOptions, ImportOutcome } from '#core/imports/csv-import.ts';
+import type { RescoreReason, RescoreRequester } from '#core/ports.ts';
 import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
 import { assertDocumentedResponse } from '#test/support/api-document.ts';
+import { runDurable } from '#test/support/durable.ts';
 import {
   type HttpEventOptions,
   httpEvent,
@@ -22,15 +23,14 @@ import {
 import type { LocalServers } from '#test/support/local-servers.ts';
 
 /**
- * The import function wired to a fresh table and bucket on the local servers. Continuations and
- * rescore requests are recorded instead of sent; `drain()` runs queued continuations through the
- * same handler, as Lambda would.
+ * The import function wired to a fresh table and bucket on the local servers, run as a durable
+ * execution under the durable SDK's local runner. Rescore requests are recorded instead of sent.
  */
 export async function importHarness(
   servers: LocalServers,
   overrides: {
     options?: Partial<ImportOptions>;
-    remainingMs?: () => number;
+    retry?: ImportFunctionDeps['stepRetry'];
     /** Builds the partner store (tests wrap the real one to count or fail writes). */
     partners?: (client: LocalServers['documentClient'], table: string) => DynamoPartnerStore;
   } = {},
@@ -42,14 +42,7 @@ export async function importHarness(
   const imports = new DynamoImportStore(client, table);
   const objects = new S3ObjectStore(servers.s3Client, bucket);
   const models = new DynamoModelStore(client, table);
-  const queued: ImportEvent[] = [];
   const rescoreRequests: RescoreReason[] = [];
-  const invoker: FunctionInvoker = {
-    invokeAsync: async (functionName, payload) => {
-      if (functionName !== 'import-csv') throw new Error(`unexpected function ${functionName}`);
-      queued.push(payload as ImportEvent);
-    },
-  };
   const rescore: RescoreRequester = {
     request: async (reason) => {
       rescoreRequests.push(reason);
@@ -62,10 +55,8 @@ export async function importHarness(
     objects,
     models,
     rescore,
-    invoker,
-    importFunctionName: 'import-csv',
     ...(overrides.options ? { options: overrides.options } : {}),
-    ...(overrides.remainingMs ? { remainingMs: overrides.remainingMs } : {}),
+    ...(overrides.retry ? { stepRetry: overrides.retry } : {}),
   };
   const handler = createHandler(() => deps);
   const runs = new DynamoRunStore(client, table);
@@ -76,10 +67,15 @@ export async function importHarness(
     rankings: new DynamoRankingStore(client, table),
     signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
   }));
-  let invocations = 0;
+
+  /** Runs one durable execution for `event` to its end: its outcomes, or an error if it failed. */
   const invoke = async (event: ImportEvent) => {
-    invocations++;
-    await handler(event, lambdaContext('import-csv'));
+    const execution = await runDurable<ImportOutcome[]>(handler, event);
+    if (execution.status !== 'SUCCEEDED') {
+      const error = execution.result.getError();
+      throw new Error(`import execution ${execution.status}: ${error.errorMessage ?? ''}`);
+    }
+    return execution;
   };
 
   return {
@@ -89,9 +85,8 @@ export async function importHarness(
     imports,
     objects,
     models,
-    queued,
+    deps,
     rescoreRequests,
-    invocations: () => invocations,
     /** Uploads `content` under `key` and returns the S3 event for it (not yet delivered). */
     async upload(key: string, content: string | Buffer) {
       const output = await servers.s3Client.send(
@@ -109,14 +104,9 @@ export async function importHarness(
       assertDocumentedResponse(routeKey, response);
       return response;
     },
-    /** Runs queued continuations until none is left. */
-    async drain() {
-      while (queued.length > 0) await invoke(queued.shift() as ImportEvent);
-    },
-    /** Uploads, delivers the event and runs every continuation. */
+    /** Uploads and delivers the event. */
     async importFile(key: string, content: string | Buffer) {
-      await invoke(await this.upload(key, content));
-      await this.drain();
+      return invoke(await this.upload(key, content));
     },
     async readObject(key: string): Promise<string> {
       const { body } = await objects.read(bucket, key);

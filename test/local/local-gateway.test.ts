@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { encodeEventKey } from '#core/imports/import-keys.ts';
 import { SEED_PRESET } from '#core/model/presets.ts';
 import { applyCors, matchRoute, toHttpApiEvent } from '#infra/local/http-gateway.ts';
 import { functionNameOf } from '#infra/local/lambda-invoke-server.ts';
-import { encodeEventKey, isImportUpload, toS3Event } from '#infra/local/s3-trigger.ts';
+import { isImportUpload, toS3Event } from '#infra/local/s3-trigger.ts';
 import { readLocalSettings } from '#infra/local/settings.ts';
 
 describe('route matching (API Gateway rules)', () => {

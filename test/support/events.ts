@@ -112,7 +112,11 @@ export interface S3ObjectInput {
   size?: number;
   eventName?: string;
   eventTime?: string;
+  /** S3's event order for the key; by default each event made here is later than the one before. */
+  sequencer?: string;
 }
+
+let sequence = 0x55aed6dcd90281e5n;
 
 /** An S3 notification event (version 2.1) for created objects, keys form-encoded as S3 sends them. */
 export function s3Event(...objects: S3ObjectInput[]): S3Event {
@@ -138,7 +142,7 @@ export function s3Event(...objects: S3ObjectInput[]): S3Event {
           key: encodeURIComponent(object.key).replace(/%20/g, '+').replace(/%2F/g, '/'),
           size: object.size ?? 0,
           eTag: object.eTag,
-          sequencer: '0055AED6DCD90281E5',
+          sequencer: object.sequencer ?? `00${(sequence++).toString(16).toUpperCase()}`,
         },
       },
     })),

@@ -27,38 +27,64 @@ const progress: ImportProgress = {
   checkpoint: null,
 };
 
-describe('DynamoImportStore claims (contract §4, §7: one object version is imported once)', () => {
-  it('never re-claims a completed import, even long after its lease ran out; a new ETag starts over', async () => {
+describe('DynamoImportStore claims (contract §4, §7: one import per object version, in order)', () => {
+  it('claims an object version once: a redelivery finds it, however late; a new version starts over', async () => {
     let now = 1_000_000;
     const store = new DynamoImportStore(servers.documentClient, await servers.createTable(), {
       now: () => now,
     });
-    expect(await store.claim(source, 'worker-1', now + 1_000)).toMatchObject({ status: 'processing' });
-    // A second delivery while the first holds the lease gets nothing.
-    expect(await store.claim(source, 'worker-2', now + 1_000)).toBeNull();
-    expect(await store.finish(source.importId, 'worker-1', 'completed', progress, null)).toBe(true);
-
-    now += 24 * 3600 * 1000; // the lease is long gone
-    expect(await store.claim(source, 'worker-3', now + 1_000)).toBeNull();
+    expect(await store.claim(source, 'exec-1')).toMatchObject({
+      outcome: 'claimed',
+      record: { status: 'processing', owner: 'exec-1', chunks: 0 },
+    });
+    // A second delivery while the first runs, and one long after it finished, do nothing.
+    expect(await store.claim(source, 'exec-2')).toMatchObject({ outcome: 'duplicate' });
+    expect(await store.finish(source.importId, 'exec-1', 'completed', progress, null)).toBe(true);
+    now += 24 * 3600 * 1000;
+    expect(await store.claim(source, 'exec-3')).toMatchObject({ outcome: 'duplicate' });
     expect(await store.get(source.importId)).toMatchObject({ status: 'completed', rowsImported: 2 });
 
-    // The same key uploaded again (a new object version) is a new import.
-    const again = await store.claim({ ...source, etag: 'etag-2' }, 'worker-4', now + 1_000);
-    expect(again).toMatchObject({ status: 'processing', etag: 'etag-2', rowsImported: 0 });
+    // The same key uploaded again (a new object version, a later sequencer) is a new import.
+    const again = await store.claim({ ...source, etag: 'etag-2', sequencer: '0055AED6DCD90281F0' }, 'exec-4');
+    expect(again).toMatchObject({ outcome: 'claimed', record: { etag: 'etag-2', rowsImported: 0 } });
   });
 
-  it('lets a retry take over a processing import only once its lease has run out', async () => {
-    let now = 5_000_000;
-    const store = new DynamoImportStore(servers.documentClient, await servers.createTable(), {
-      now: () => now,
+  it("never lets an older version's late event replace a newer import (sequencers of unequal length)", async () => {
+    const store = new DynamoImportStore(servers.documentClient, await servers.createTable());
+    const newer = { ...source, etag: 'etag-new', sequencer: '0055AED6DCD90281E6' };
+    expect((await store.claim(newer, 'newer')).outcome).toBe('claimed');
+    // Right-padded to equal length, 0055AED6DCD90281E5 < 0055AED6DCD90281E6 and 0055AED6DCD90281 < …E6.
+    for (const sequencer of ['0055AED6DCD90281E5', '0055AED6DCD90281']) {
+      expect(await store.claim({ ...source, etag: 'etag-old', sequencer }, 'older')).toMatchObject({
+        outcome: 'older',
+        record: { etag: 'etag-new', owner: 'newer' },
+      });
+    }
+    // A longer sequencer that pads greater is later.
+    expect(
+      (await store.claim({ ...source, etag: 'etag-x', sequencer: '0055AED6DCD90281E600' }, 'x')).outcome,
+    ).toBe('claimed');
+  });
+
+  it('counts a chunk once: a re-run commit finds it committed; a superseded owner commits nothing', async () => {
+    const store = new DynamoImportStore(servers.documentClient, await servers.createTable());
+    await store.claim(source, 'exec-1');
+    expect(await store.commit(source.importId, 'exec-1', 0, progress)).toEqual({ outcome: 'committed' });
+    // The step of chunk 0 ran again (a crash before its result was checkpointed).
+    const again = await store.commit(source.importId, 'exec-1', 0, { ...progress, rowsImported: 99 });
+    expect(again).toMatchObject({ outcome: 'already', record: { chunks: 1, rowsImported: 2 } });
+    // An execution started again after a restart takes over from the owner it resumes.
+    expect(await store.claim(source, 'exec-2', 'someone-else')).toMatchObject({ outcome: 'duplicate' });
+    expect(await store.claim(source, 'exec-2', 'exec-1')).toMatchObject({
+      outcome: 'claimed',
+      record: { owner: 'exec-2', chunks: 1, rowsImported: 2 },
     });
-    expect(await store.claim(source, 'crashed', now + 1_000)).not.toBeNull();
-    now += 999;
-    expect(await store.claim(source, 'early', now + 1_000)).toBeNull();
-    now += 2;
-    expect(await store.claim(source, 'retry', now + 1_000)).toMatchObject({ status: 'processing' });
-    // The crashed worker's token no longer writes.
-    expect(await store.finish(source.importId, 'crashed', 'completed', progress, null)).toBe(false);
+    expect(await store.commit(source.importId, 'exec-1', 1, progress)).toEqual({ outcome: 'superseded' });
+    expect(await store.finish(source.importId, 'exec-1', 'completed', progress, null)).toBe(false);
+    expect(await store.commit(source.importId, 'exec-2', 1, progress)).toEqual({ outcome: 'committed' });
+    expect(await store.finish(source.importId, 'exec-2', 'completed', progress, null)).toBe(true);
+    // A repeated finish by the same owner (a re-run step) is fine.
+    expect(await store.finish(source.importId, 'exec-2', 'completed', progress, null)).toBe(true);
   });
 });
 
@@ -70,12 +96,12 @@ describe('DynamoImportStore list (GET /imports)', () => {
     });
     await store.createPending('pending-1', 'imports/pending-1.csv', new Date(now + 900_000).toISOString());
     now += 1000;
-    await store.claim({ ...source, importId: 'direct' }, 'worker', now + 1000);
+    await store.claim({ ...source, importId: 'direct' }, 'worker');
     now += 1000;
     await store.createPending('pending-2', 'imports/pending-2.csv', new Date(now + 900_000).toISOString());
     // The pending upload arriving (its first claim) and a redelivery add no second entry.
-    await store.claim({ ...source, importId: 'pending-1', key: 'imports/pending-1.csv' }, 'w2', now + 1000);
-    await store.claim({ ...source, importId: 'direct' }, 'w3', now + 1000);
+    await store.claim({ ...source, importId: 'pending-1', key: 'imports/pending-1.csv' }, 'w2');
+    await store.claim({ ...source, importId: 'direct' }, 'w3');
 
     expect((await store.list(10)).map((r) => [r.importId, r.status])).toEqual([
       ['pending-2', 'pending'],
