@@ -92,7 +92,7 @@ it('imports 20,000 rows exactly once while DynamoDB throttles 10% of calls and l
   expect(seen.size).toBe(20_000);
   for (let i = 0; i < 20_000; i += 997) expect(seen.get(`f${i}`)).toEqual({ sales: i, reputation: i % 7 });
   client.destroy();
-}, 180_000);
+}, 300_000);
 
 /** A DynamoDB service error as the SDK throws it. */
 function serviceError(name: string, message: string): Error & MetadataBearer {
