@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import S3rver from 's3rver';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
@@ -8,13 +14,15 @@ import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { keys } from '#core/keys.ts';
 import { normalizeName } from '#core/names.ts';
 import type { DomainEvent, FunctionInvoker } from '#core/ports.ts';
-import { executeRun } from '#core/runs/rescore-run.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
+import { createHandler as createRescoreHandler } from '#functions/rescore.ts';
+import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { httpEvent, lambdaContext } from '#test/support/events.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
 import { startDynaliteProcess } from './support/dynalite-process.ts';
@@ -32,6 +40,16 @@ interface Units {
 
 export async function run(): Promise<Record<string, number>> {
   const server = await startDynaliteProcess();
+  const s3Dir = await mkdtemp(path.join(tmpdir(), 'bench-s3-'));
+  const s3rver = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: s3Dir });
+  const s3Address = (await s3rver.run()) as AddressInfo;
+  const s3Client = createS3Client({
+    endpoint: `http://127.0.0.1:${s3Address.port}`,
+    region,
+    credentials,
+    forcePathStyle: true,
+  });
+  await s3Client.send(new CreateBucketCommand({ Bucket: 'bench-rescore' }));
   const units: Units = { read: 0, write: 0 };
   const client = createDocumentClient({ endpoint: server.endpoint, region, credentials });
   client.middlewareStack.add(
@@ -69,7 +87,9 @@ export async function run(): Promise<Record<string, number>> {
       rescoreFunctionName: 'rescore',
       now: Date.now,
     });
-    const deps = { partners, models, runs, rankings, events, requester, now: Date.now };
+    const files = new S3RunFiles(s3Client, 'bench-rescore');
+    const deps = { partners, models, runs, rankings, events, files, requester, now: Date.now };
+    const workflow = createRescoreHandler(() => deps);
 
     const loadStart = performance.now();
     const sample = generatePartners(PARTNERS);
@@ -93,7 +113,9 @@ export async function run(): Promise<Record<string, number>> {
       const started = await requester.start(`bench-${Date.now()}`, 'manual');
       if (!started.started) throw new Error('a run is already running');
       const t0 = performance.now();
-      await executeRun(deps, started.runId);
+      // The rescore function's durable execution, under the durable SDK's local runner.
+      const { status } = await runDurable(workflow, { runId: started.runId });
+      if (status !== 'SUCCEEDED') throw new Error(`the run's execution ended ${status}`);
       return performance.now() - t0;
     };
     const firstMs = await rescore();
@@ -156,6 +178,10 @@ export async function run(): Promise<Record<string, number>> {
     };
   } finally {
     client.destroy();
+    s3Client.destroy();
+    await stopDurableRunner();
+    await s3rver.close();
+    await rm(s3Dir, { recursive: true, force: true });
     await server.stop();
   }
 }

@@ -14,7 +14,7 @@
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
- * | singletons (pointers)   | `META`                        | `CURRENT_RUN` · `LEASE` · `ACTIVE_MODEL` · `CHANGED` |
+ * | singletons (pointers)   | `META`                        | `CURRENT_RUN` (+ run single flight) · `ACTIVE_MODEL` · `CHANGED` |
  *
  * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
  * queries that touch only partner items (a table Scan would also read every history record), and so
@@ -86,7 +86,6 @@ export const keys = {
   importLogPk: 'IMPORTS',
 
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
-  runLease: { pk: 'META', sk: 'LEASE' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,
   partnersChanged: { pk: 'META', sk: 'CHANGED' } as ItemKey,
 } as const;

@@ -10,6 +10,7 @@ import { createEventBridgeClient, EventBridgeEventSink } from '#core/adapters/ev
 import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
 import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { type Env, readEnv, required } from '#core/config.ts';
 import type { EventSink } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
@@ -50,6 +51,7 @@ export const partnerStore = /* @__PURE__ */ lazy(() => new DynamoPartnerStore(do
 export const modelStore = /* @__PURE__ */ lazy(() => new DynamoModelStore(documentClient(), tableName()));
 export const importStore = /* @__PURE__ */ lazy(() => new DynamoImportStore(documentClient(), tableName()));
 export const objectStore = /* @__PURE__ */ lazy(() => new S3ObjectStore(s3Client(), bucketName()));
+export const runFiles = /* @__PURE__ */ lazy(() => new S3RunFiles(s3Client(), bucketName()));
 export const functionInvoker = /* @__PURE__ */ lazy(() => new LambdaInvoker(new LambdaClient({})));
 export const runStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(documentClient(), tableName()));
 export const rankingStore = /* @__PURE__ */ lazy(() => new DynamoRankingStore(documentClient(), tableName()));

@@ -11,9 +11,9 @@ import { keys } from '../keys.ts';
 import type { RescoreReason } from '../ports.ts';
 import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
 import type {
+  ClaimOutcome,
   CurrentRunPointer,
-  LeaseOutcome,
-  RunLease,
+  RunClaim,
   RunRecord,
   RunStore,
   ScoreRecord,
@@ -34,50 +34,49 @@ export class DynamoRunStore implements RunStore {
     private readonly writeConcurrency = 8,
   ) {}
 
-  async takeLease(runId: string, nowMs: number, leaseMs: number): Promise<LeaseOutcome> {
+  async takeClaim(runId: string, nowMs: number, deadBeforeMs: number): Promise<ClaimOutcome> {
     try {
       const output = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.runLease,
-          UpdateExpression: 'SET runId = :runId, leaseExpiresAt = :expires REMOVE pendingReason',
-          ConditionExpression: 'attribute_not_exists(pk) OR leaseExpiresAt < :now',
-          ExpressionAttributeValues: { ':runId': runId, ':expires': nowMs + leaseMs, ':now': nowMs },
+          Key: keys.currentRun,
+          UpdateExpression:
+            'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId REMOVE pendingReason',
+          ConditionExpression: 'attribute_not_exists(claimRunId) OR claimedAt < :deadBefore',
+          ExpressionAttributeValues: { ':runId': runId, ':now': nowMs, ':deadBefore': deadBeforeMs },
           ReturnValues: 'ALL_OLD',
         }),
       );
       const old = output.Attributes;
-      // A released lease has leaseExpiresAt 0; an expired non-zero one was never released.
-      const abandoned = old && Number(old.leaseExpiresAt) > 0 ? String(old.runId) : null;
-      return { taken: true, abandoned };
+      return { taken: true, abandoned: typeof old?.claimRunId === 'string' ? old.claimRunId : null };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const lease = await this.getLease();
-      return { taken: false, holder: lease?.runId ?? '' };
+      const claim = await this.getClaim();
+      return { taken: false, holder: claim?.holder ?? null };
     }
   }
 
-  async markPending(holder: string, reason: RescoreReason, nowMs: number): Promise<boolean> {
+  async markPending(holder: string, reason: RescoreReason): Promise<boolean> {
     return this.conditional(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.runLease,
+        Key: keys.currentRun,
         UpdateExpression: 'SET pendingReason = :reason',
-        ConditionExpression: 'runId = :holder AND leaseExpiresAt >= :now',
-        ExpressionAttributeValues: { ':reason': reason, ':holder': holder, ':now': nowMs },
+        ConditionExpression: 'claimRunId = :holder',
+        ExpressionAttributeValues: { ':reason': reason, ':holder': holder },
       }),
     );
   }
 
-  async releaseLease(runId: string): Promise<RescoreReason | null> {
+  async releaseClaim(runId: string): Promise<RescoreReason | null> {
     try {
       const output = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: keys.runLease,
-          UpdateExpression: 'SET leaseExpiresAt = :zero REMOVE pendingReason',
-          ConditionExpression: 'runId = :runId',
-          ExpressionAttributeValues: { ':zero': 0, ':runId': runId },
+          Key: keys.currentRun,
+          UpdateExpression: 'REMOVE claimRunId, claimedAt, pendingReason',
+          ConditionExpression: 'claimRunId = :runId',
+          ExpressionAttributeValues: { ':runId': runId },
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -88,13 +87,15 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async getLease(): Promise<RunLease | null> {
-    const item = await this.get(keys.runLease);
+  async getClaim(): Promise<RunClaim | null> {
+    const item = await this.get(keys.currentRun, true);
     if (!item) return null;
     return {
-      runId: String(item.runId),
-      leaseExpiresAt: Number(item.leaseExpiresAt),
+      holder: typeof item.claimRunId === 'string' ? item.claimRunId : null,
+      claimedAt: typeof item.claimedAt === 'number' ? item.claimedAt : null,
       pendingReason: (item.pendingReason as RescoreReason | undefined) ?? null,
+      latestRunId: typeof item.latestRunId === 'string' ? item.latestRunId : null,
+      currentRunId: typeof item.runId === 'string' ? item.runId : null,
       failedRuns: item.failedRuns instanceof Set ? [...(item.failedRuns as Set<string>)] : [],
     };
   }
@@ -120,26 +121,13 @@ export class DynamoRunStore implements RunStore {
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    const item = await this.get(keys.run(runId));
+    const item = await this.get(keys.run(runId), true);
     return item ? toRun(item) : null;
   }
 
-  async claimExecution(runId: string): Promise<boolean> {
-    return this.conditional(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.run(runId),
-        UpdateExpression: 'SET executing = :true',
-        ConditionExpression: '#status = :running AND attribute_not_exists(executing)',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':true': true, ':running': 'running' },
-      }),
-    );
-  }
-
   async latestRun(): Promise<RunRecord | null> {
-    const lease = await this.getLease();
-    return lease ? this.getRun(lease.runId) : null;
+    const claim = await this.getClaim();
+    return claim?.latestRunId ? this.getRun(claim.latestRunId) : null;
   }
 
   async listRuns(limit: number): Promise<RunRecord[]> {
@@ -207,7 +195,7 @@ export class DynamoRunStore implements RunStore {
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keys.runLease,
+        Key: keys.currentRun,
         UpdateExpression: 'ADD failedRuns :run',
         ExpressionAttributeValues: { ':run': new Set([runId]) },
       }),
@@ -217,6 +205,11 @@ export class DynamoRunStore implements RunStore {
   async getCurrent(): Promise<CurrentRunPointer | null> {
     const item = await this.get(keys.currentRun);
     return item ? toPointer(item) : null;
+  }
+
+  async partnersChangedAt(): Promise<string | null> {
+    const item = await this.get(keys.partnersChanged, true);
+    return typeof item?.changedAt === 'string' ? item.changedAt : null;
   }
 
   async getCurrentAndChangedAt(): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }> {
@@ -230,22 +223,27 @@ export class DynamoRunStore implements RunStore {
   }
 
   async switchCurrent(next: CurrentRunPointer, previousRunId: string | null): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':runId': next.runId,
+      ':modelVersion': next.modelVersion,
+      ':scoredAt': next.scoredAt,
+    };
+    let set = 'SET runId = :runId, modelVersion = :modelVersion, scoredAt = :scoredAt';
+    if (next.head) {
+      values[':head'] = encodeEntries(next.head);
+      set += ', head = :head';
+    }
+    if (previousRunId !== null) values[':previous'] = previousRunId;
     return this.conditional(
-      new PutCommand({
+      new UpdateCommand({
         TableName: this.tableName,
-        Item: {
-          ...keys.currentRun,
-          runId: next.runId,
-          modelVersion: next.modelVersion,
-          scoredAt: next.scoredAt,
-          ...(next.head ? { head: encodeEntries(next.head) } : {}),
-        },
-        ...(previousRunId === null
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'runId = :previous',
-              ExpressionAttributeValues: { ':previous': previousRunId },
-            }),
+        Key: keys.currentRun,
+        UpdateExpression: next.head ? set : `${set} REMOVE head`,
+        // One item, one condition: still the holder of single flight, and nobody switched meanwhile.
+        ConditionExpression: `claimRunId = :runId AND ${
+          previousRunId === null ? 'attribute_not_exists(runId)' : 'runId = :previous'
+        }`,
+        ExpressionAttributeValues: values,
       }),
     );
   }
@@ -289,9 +287,10 @@ export class DynamoRunStore implements RunStore {
   }
 
   async history(id: string, limit: number): Promise<ScoreRecord[]> {
-    const [current, lease] = await Promise.all([this.getCurrent(), this.getLease()]);
+    const claim = await this.getClaim();
+    const current = await this.getCurrent();
     if (!current) return [];
-    const failed = new Set(lease?.failedRuns ?? []);
+    const failed = new Set(claim?.failedRuns ?? []);
     // Records after the current run's belong to a run still running (or one that failed).
     const newest = keys.scoreRecord(id, current.scoredAt, current.runId).sk;
     const records: ScoreRecord[] = [];
@@ -315,8 +314,10 @@ export class DynamoRunStore implements RunStore {
     return records.slice(0, limit);
   }
 
-  private async get(key: { pk: string; sk: string }): Promise<Item | undefined> {
-    const output = await this.client.send(new GetCommand({ TableName: this.tableName, Key: key }));
+  private async get(key: { pk: string; sk: string }, consistent = false): Promise<Item | undefined> {
+    const output = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
+    );
     return output.Item;
   }
 
@@ -358,7 +359,9 @@ function toRun(item: Item): RunRecord {
   };
 }
 
-function toPointer(item: Item): CurrentRunPointer {
+/** The pointer item as the current run, or `null` while it only holds single flight (before the first switch). */
+function toPointer(item: Item): CurrentRunPointer | null {
+  if (typeof item.runId !== 'string') return null;
   return {
     runId: String(item.runId),
     modelVersion: Number(item.modelVersion),

@@ -1,221 +1,665 @@
+import { mapWithConcurrency } from '../concurrency.ts';
+import { PARTNER_SHARDS } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
-import { logger } from '../observability.ts';
 import { buildSearchPages } from '../partners/search-index.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
-import { ListPager } from '../ranking/list-pager.ts';
 import {
+  decodeEntries,
+  encodeEntries,
+  encodeEntry,
   HEAD_MAX_BYTES,
-  type RankingEntry,
+  type ListPage,
+  lists,
+  PAGE_SIZE,
   type RankingStore,
   type RunPlace,
   readRunPlaces,
 } from '../ranking/ranking-store.ts';
-import { ColumnsBuilder } from '../scoring/columns.ts';
-import { type PopulationScores, scorePopulation } from '../scoring/score-population.ts';
-import { MoversCollector } from './movers.ts';
-import type { CurrentRunPointer, RunRecord, RunStore, ScoreRecord } from './run-store.ts';
-import { planSegments, type RunSegment } from './segments.ts';
+import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
+import { scorePopulation } from '../scoring/score-population.ts';
+import { type Mover, MoversCollector } from './movers.ts';
+import { PagePlanner } from './page-planner.ts';
+import { decodeColumnFile, encodeColumnFile, jsonFile, type RunFiles, runFileKeys } from './run-files.ts';
+import type { RunStore, ScoreRecord } from './run-store.ts';
 
 /** Score records are history for 400 days (contract §6). */
 export const HISTORY_TTL_DAYS = 400;
 /**
  * Ranking pages outlive any gap between nightly runs by far; the next run reads the previous run's
- * `all` pages, and a reader may page through an older run for a while after a switch.
+ * places, and a reader may page through an older run for a while after a switch.
  */
 export const PAGE_TTL_DAYS = 35;
-/** Segments of the read phase (see {@link planSegments}). */
-export const RUN_SEGMENTS = 8;
-/** Score records (and pages) handed to the writer at once: bounds memory, keeps writes pipelined. */
+/** Read and write slices of a run: one partner shard each. */
+export const RUN_SLICES = PARTNER_SHARDS;
+/** Most page-writing work items (pages are routed to them by list and page number). */
+export const MAX_PAGE_WRITERS = 64;
+/** Partners per page writer (each writes the pages of about four times as many entries). */
+const PARTNERS_PER_PAGE_WRITER = 150_000;
+/** PutEvents requests (10 events each) in flight while publishing one outbox part. */
+const PUBLISH_CONCURRENCY = 4;
+/** Score records handed to the store at once (bounds memory, keeps writes pipelined). */
 const WRITE_CHUNK = 5_000;
+/** The dictionary code of "none" in region, type and tier columns. */
+const NONE = 0xffffffff;
 
+/** What the phases of a run need. */
 export interface RescoreRunDeps {
   partners: Pick<PartnerStore, 'readShard'>;
-  models: Pick<ModelStore, 'getActive'>;
+  models: Pick<ModelStore, 'getVersion'>;
   runs: RunStore;
   rankings: RankingStore;
   events: EventSink;
-  /** Starts the run requested while this one ran, if any. */
+  files: RunFiles;
+  /** Starts the follow-up run a request left while this one ran. */
   requester: RescoreRequester;
   now: () => number;
 }
 
-/**
- * What {@link executeRun} did: `executed` with the completed run, or not (unknown run, finished,
- * executing elsewhere, lease lost) with the run as found.
- */
-export type RunOutcome = { executed: true; run: RunRecord } | { executed: false; run: RunRecord | null };
-
-/**
- * Executes a run that holds the lease: reads every partner (32 shards in parallel), scores them
- * with the columnar core against the previous run's tiers (hysteresis), writes score records and
- * ranking pages, then switches `/rankings` in one conditional write, completes the run, emits events
- * and frees the lease. On any error before the switch the run is marked failed and the pointer is
- * left untouched; after it, the run is the ranking and is never marked failed.
- */
-export async function executeRun(deps: RescoreRunDeps, runId: string): Promise<RunOutcome> {
-  const run = await deps.runs.getRun(runId);
-  if (run?.status !== 'running') return { run, executed: false };
-  const lease = await deps.runs.getLease();
-  if (lease?.runId !== runId || lease.leaseExpiresAt < deps.now()) {
-    await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), 'lease lost before the run started');
-    return { run: (await deps.runs.getRun(runId)) ?? run, executed: false };
-  }
-  if (!(await deps.runs.claimExecution(runId))) return { run, executed: false };
-  let written: WrittenRun;
-  try {
-    written = await scoreAndWrite(deps, run);
-    if (!(await deps.runs.switchCurrent(written.pointer, written.previousRunId))) {
-      throw new Error('another run switched the current ranking first');
-    }
-  } catch (error) {
-    await deps.runs.failRun(runId, new Date(deps.now()).toISOString(), String(error));
-    await deps.runs.releaseLease(runId);
-    throw error;
-  }
-  // Switched: this run is the ranking now, whatever happens below; it is never marked failed.
-  try {
-    const completed = await complete(deps, run, written);
-    return { run: completed, executed: true };
-  } finally {
-    const pending = await deps.runs.releaseLease(runId);
-    if (pending) {
-      // A lost follow-up is caught up by the next request or the next night.
-      await deps.requester.request(pending).catch((error: unknown) => {
-        logger.warn('could not start the run requested during this one', { error: error as Error });
-      });
-    }
-  }
-}
-
-interface WrittenRun {
-  pointer: CurrentRunPointer;
-  previousRunId: string | null;
+/** A run's fixed facts, decided once at its start (a durable step result: small, JSON). */
+export interface RunPlan {
+  runId: string;
+  startedAt: string;
   modelVersion: number;
+  /** The run `/rankings` served when this one started (hysteresis, previous ranks, the switch). */
+  previousRunId: string | null;
+  /**
+   * A new execution of a run that had begun in an execution now lost (the local runner's state died
+   * with `npm start`): each phase first looks for the files it would write and reuses them. Within
+   * one execution the durable checkpoints say what is done, so no phase looks.
+   */
+  resumed: boolean;
+}
+
+/** What the scoring phase found (a step result; the bulk stays in S3). */
+export interface ScoreSummary {
   partners: number;
-  lists: Record<string, number>;
-  tierEvents: DomainEvent[];
+  tierChanges: number;
+  /** Page-writing work items of this run (1 for small runs, more as the population grows). */
+  pageWriters: number;
 }
 
-/** Marks a switched run completed and publishes its events. */
-async function complete(deps: RescoreRunDeps, run: RunRecord, written: WrittenRun): Promise<RunRecord> {
-  const finishedAt = new Date(deps.now()).toISOString();
-  const completion = {
-    finishedAt,
-    partners: written.partners,
-    tierChanges: written.tierEvents.length,
-    modelVersion: written.modelVersion,
-    lists: written.lists,
+/** An error no retry can fix: the run fails at once. */
+export class RunAbortedError extends Error {
+  override readonly name = 'RunAbortedError';
+}
+
+/**
+ * Step 1: the plan of a run that holds single flight, or `null` when there is nothing to do (the
+ * run is unknown or finished: a redelivered invoke, or an execution resumed after its run ended).
+ * A run that lost single flight before starting is failed.
+ */
+export async function beginRun(
+  deps: RescoreRunDeps,
+  runId: string,
+  resumed = false,
+): Promise<RunPlan | null> {
+  const run = await deps.runs.getRun(runId);
+  if (run?.status !== 'running') return null;
+  const claim = await deps.runs.getClaim();
+  if (claim?.holder !== runId) {
+    await deps.runs.failRun(runId, isoNow(deps), 'lost single flight before it started');
+    return null;
+  }
+  return {
+    runId,
+    startedAt: run.startedAt,
+    modelVersion: run.modelVersion,
+    previousRunId: claim.currentRunId,
+    resumed,
   };
-  await deps.runs.completeRun(run.runId, completion);
-  await deps.events.publish([
-    ...written.tierEvents,
-    {
-      detailType: 'RescoreCompleted',
-      time: finishedAt,
-      detail: {
-        runId: run.runId,
-        modelVersion: written.modelVersion,
-        partners: written.partners,
-        tierChanges: written.tierEvents.length,
-        startedAt: run.startedAt,
-        finishedAt,
-      },
-    },
-  ]);
-  return { ...run, ...completion, status: 'completed' };
 }
 
-/** Everything up to the switch: read, score, write score records, pages and statistics. */
-async function scoreAndWrite(deps: RescoreRunDeps, run: RunRecord): Promise<WrittenRun> {
-  const active = await deps.models.getActive({ fresh: true });
-  const model = active.model;
-  const previousRun = await deps.runs.getCurrent();
-  const [previous, population] = await Promise.all([
-    previousRun ? readRunPlaces(deps.rankings, previousRun.runId) : new Map<string, RunPlace>(),
-    readPopulation(deps.partners, model),
-  ]);
-  const { columns, names, regions, types } = population;
-  const previousTiers = columns.ids.map((id) => previous.get(id)?.tier ?? null);
-  const runTimeMs = Date.parse(run.startedAt);
+interface SnapshotMeta {
+  ids: string[];
+  metrics: string[];
+  regions: string[];
+  types: string[];
+  previousTiers: string[];
+  /** Whether the previous run's places were found for this slice (else the scorer reads its pages). */
+  previousFound: boolean;
+}
+
+/**
+ * Step 2 (one per slice, fanned out): reads the partners of one shard into columns and writes them
+ * as the slice's snapshot part (numbers, ids, dictionary-coded region/type/previous tier, each
+ * entry's encoded size) plus its labels (names), with the previous run's tier and rank of each
+ * partner. A part that exists is reused: a run scores one snapshot, whatever a re-run step reads.
+ */
+export async function readSlice(deps: RescoreRunDeps, plan: RunPlan, slice: number): Promise<number> {
+  const key = runFileKeys.snapshot(plan.runId, slice);
+  const existing = plan.resumed ? await deps.files.get(key) : null;
+  if (existing) return decodeColumnFile<SnapshotMeta>(existing).meta.ids.length;
+  const model = await modelOf(deps, plan);
+  const builder = new ColumnsBuilder(model, 4096);
+  const names: string[] = [];
+  const regions = new Dictionary();
+  const types = new Dictionary();
+  const regionCodes: number[] = [];
+  const typeCodes: number[] = [];
+  const entryBytes: number[] = [];
+  for await (const page of deps.partners.readShard(slice)) {
+    for (const partner of page) {
+      builder.add(partner);
+      names.push(partner.name);
+      regionCodes.push(regions.code(partner.region));
+      typeCodes.push(types.code(partner.type));
+      // The entry's size with the run's numbers left out; the scorer adds their exact lengths.
+      entryBytes.push(
+        Buffer.byteLength(
+          encodeEntry({
+            rank: 0,
+            id: partner.id,
+            name: partner.name,
+            score: 0,
+            tier: null,
+            previousRank: null,
+            region: partner.region,
+            type: partner.type,
+          }),
+        ),
+      );
+    }
+  }
+  const columns = builder.build();
+  const previous = plan.previousRunId ? await readPlaces(deps.files, plan.previousRunId, slice) : null;
+  const previousTiers = new Dictionary();
+  const previousTier = new Uint32Array(columns.ids.length);
+  const previousRank = new Int32Array(columns.ids.length).fill(-1);
+  const previousScore = new Float64Array(columns.ids.length).fill(Number.NaN);
+  columns.ids.forEach((id, i) => {
+    const place = previous?.get(id);
+    previousTier[i] = previousTiers.code(place?.tier ?? null);
+    if (place) {
+      previousRank[i] = place.rank;
+      previousScore[i] = place.score;
+    }
+  });
+  const meta: SnapshotMeta = {
+    ids: columns.ids,
+    metrics: columns.metrics,
+    regions: regions.values,
+    types: types.values,
+    previousTiers: previousTiers.values,
+    previousFound: plan.previousRunId === null || previous !== null,
+  };
+  const file = encodeColumnFile({
+    meta,
+    texts: { names },
+    columns: {
+      asOfMs: columns.asOfMs,
+      ...Object.fromEntries(columns.values.map((column, j) => [`m${j}`, column])),
+      region: Uint32Array.from(regionCodes),
+      type: Uint32Array.from(typeCodes),
+      previousTier,
+      previousRank,
+      previousScore,
+      entryBytes: Uint32Array.from(entryBytes),
+    },
+  });
+  await deps.files.put(key, file);
+  return columns.ids.length;
+}
+
+interface ScoredMeta {
+  tiers: string[];
+  lists: string[];
+  pageWriters: number;
+}
+
+interface SummaryFile extends ScoreSummary {
+  lists: Record<string, number>;
+}
+
+/**
+ * Step 3: the central scoring. Loads every snapshot part, scores the whole population with the
+ * columnar core (exact global statistics, ranks, percentiles; hysteresis against the previous
+ * tiers), plans every ranking page (page and offset of each entry, from the entries' exact sizes)
+ * and writes one scored part per slice, the run's statistics and a summary. Reuses the summary when
+ * it exists.
+ */
+export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<ScoreSummary> {
+  const summaryKey = runFileKeys.scoreSummary(plan.runId);
+  const existing = plan.resumed ? await deps.files.get(summaryKey) : null;
+  if (existing) {
+    const { partners, tierChanges, pageWriters } = jsonFile.decode<SummaryFile>(existing);
+    return { partners, tierChanges, pageWriters };
+  }
+  const model = await modelOf(deps, plan);
+  const population = await loadSnapshot(deps.files, plan.runId);
+  if (!population.previousFound && plan.previousRunId) {
+    // The write slices read previous places from the snapshot parts: rewrite the parts completed.
+    const places = await fillPreviousFromPages(deps.rankings, plan.previousRunId, population);
+    await completePrevious(deps.files, plan.runId, places);
+  }
+  const { columns, sliceStarts } = population;
+  const runTimeMs = Date.parse(plan.startedAt);
+  const previousTiers = Array.from(population.previousTier, (code) =>
+    code === NONE ? null : (population.previousTierNames[code] as string),
+  );
   const result = scorePopulation(model, columns, { runTimeMs, previousTiers });
   checkStorable(result.scores, columns.ids);
-  const tierOf = (i: number) => model.tiers[result.tierIndex[i] as number]?.name ?? null;
 
-  const header = { runId: run.runId, modelVersion: active.version, scoredAt: run.startedAt };
-  const historyExpiry = Math.floor(runTimeMs / 1000) + HISTORY_TTL_DAYS * 86_400;
-  const pageExpiry = Math.floor(runTimeMs / 1000) + PAGE_TTL_DAYS * 86_400;
-
-  const pager = new ListPager();
-  const movers = new MoversCollector();
-  const tierEvents: DomainEvent[] = [];
-  const time = new Date(deps.now()).toISOString();
-  let records: ScoreRecord[] = [];
   const n = columns.ids.length;
+  const tierNames = model.tiers.map((tier) => tier.name);
+  const planner = new PagePlanner();
+  const listIndex = new Map<string, number>();
+  const listOf = (name: string) => {
+    let index = listIndex.get(name);
+    if (index === undefined) {
+      index = listIndex.size;
+      listIndex.set(name, index);
+    }
+    return index;
+  };
+  // Per partner and per list slot (all, tier, region, type): list index, page, offset.
+  const slots = ['all', 'tier', 'region', 'type'] as const;
+  const list = slots.map(() => new Uint32Array(n).fill(NONE));
+  const page = slots.map(() => new Uint32Array(n));
+  const offset = slots.map(() => new Uint32Array(n));
+  let tierChanges = 0;
   for (let k = 0; k < n; k++) {
     const i = result.order[k] as number;
-    const id = columns.ids[i] as string;
-    const tier = tierOf(i);
-    const score = result.scores[i] as number;
-    const before = previous.get(id);
-    const entry: RankingEntry = {
-      rank: k + 1,
+    const tierIndex = result.tierIndex[i] as number;
+    const tier = tierIndex >= 0 ? (tierNames[tierIndex] as string) : null;
+    const before = previousTiers[i];
+    if (before !== null && before !== undefined && before !== tier) tierChanges++;
+    const previousRank = population.previousRank[i] as number;
+    const bytes =
+      (population.entryBytes[i] as number) +
+      String(k + 1).length -
+      1 +
+      JSON.stringify(result.scores[i]).length -
+      1 +
+      (tier === null ? 0 : Buffer.byteLength(JSON.stringify(tier)) - 4) +
+      (previousRank < 0 ? 0 : String(previousRank).length - 4);
+    const region = population.region[i] as number;
+    const type = population.type[i] as number;
+    const names = [
+      lists.all,
+      tier === null ? null : lists.tier(tier),
+      region === NONE ? null : lists.region(population.regionNames[region] as string),
+      type === NONE ? null : lists.type(population.typeNames[type] as string),
+    ];
+    names.forEach((name, s) => {
+      if (name === null) return;
+      const place = planner.add(name, bytes);
+      (list[s] as Uint32Array)[i] = listOf(name);
+      (page[s] as Uint32Array)[i] = place.page;
+      (offset[s] as Uint32Array)[i] = place.offset;
+    });
+  }
+  const listNames = [...listIndex.keys()];
+  const pageWriters = Math.min(MAX_PAGE_WRITERS, Math.max(1, Math.ceil(n / PARTNERS_PER_PAGE_WRITER)));
+  await deps.runs.putStatistics(plan.runId, result.stats);
+  await mapWithConcurrency(sliceStarts.slice(0, -1), 8, async (start, slice) => {
+    const end = sliceStarts[slice + 1] as number;
+    const part = (array: Float64Array | Uint32Array | Int32Array) => array.slice(start, end);
+    const meta: ScoredMeta = { tiers: tierNames, lists: listNames, pageWriters };
+    const scoredColumns: Record<string, Float64Array | Uint32Array | Int32Array> = {
+      score: part(result.scores),
+      rank: part(result.ranks),
+      tier: part(result.tierIndex),
+      percentile: part(result.percentiles),
+    };
+    result.normalized.forEach((column, j) => {
+      scoredColumns[`n${j}`] = part(column);
+    });
+    slots.forEach((_, s) => {
+      scoredColumns[`list${s}`] = part(list[s] as Uint32Array);
+      scoredColumns[`page${s}`] = part(page[s] as Uint32Array);
+      scoredColumns[`offset${s}`] = part(offset[s] as Uint32Array);
+    });
+    await deps.files.put(
+      runFileKeys.scored(plan.runId, slice),
+      encodeColumnFile({ meta, columns: scoredColumns }),
+    );
+  });
+  const summary: SummaryFile = { partners: n, tierChanges, pageWriters, lists: planner.sizes() };
+  await deps.files.put(summaryKey, jsonFile.encode(summary));
+  return { partners: n, tierChanges, pageWriters };
+}
+
+/**
+ * Step 4 (one per slice, fanned out): writes the slice's score records (history), hands each of its
+ * ranking entries to the page writer of its page, writes its outbox part (the tier changes, to be
+ * published after the switch) and its places (what the next run's hysteresis reads). Every write is
+ * idempotent: a re-run slice writes the same items and files. Returns its number of tier changes
+ * (the publish phase visits only slices that have some).
+ */
+export async function writeSlice(deps: RescoreRunDeps, plan: RunPlan, slice: number): Promise<number> {
+  // The places file is written last: when it exists, the slice is done.
+  const done = runFileKeys.places(plan.runId, slice);
+  if (plan.resumed && (await deps.files.get(done))) {
+    return (await deps.files.get(runFileKeys.outbox(plan.runId, slice))) ? 1 : 0;
+  }
+  const [snapshotData, scoredData] = await Promise.all([
+    required(deps.files, runFileKeys.snapshot(plan.runId, slice)),
+    required(deps.files, runFileKeys.scored(plan.runId, slice)),
+  ]);
+  const snapshot = decodeColumnFile<SnapshotMeta>(snapshotData);
+  const names = snapshot.text('names');
+  const scored = decodeColumnFile<ScoredMeta>(scoredData);
+  const model = await modelOf(deps, plan);
+  const { ids } = snapshot.meta;
+  const c = scored.columns;
+  const s = snapshot.columns;
+  const runTimeMs = Date.parse(plan.startedAt);
+  const historyExpiry = Math.floor(runTimeMs / 1000) + HISTORY_TTL_DAYS * 86_400;
+  const label = (values: string[], code: number) => (code === NONE ? null : (values[code] as string));
+
+  const { pageWriters } = scored.meta;
+  const buckets = Array.from({ length: pageWriters }, () => [] as [string, number, number, string][]);
+  const events: DomainEvent[] = [];
+  const movers = new MoversCollector();
+  const placesTier = new Dictionary();
+  const placesTierCodes = new Uint32Array(ids.length);
+  let records: ScoreRecord[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    const tierIndex = c.tier?.[i] as number;
+    const tier = tierIndex >= 0 ? (scored.meta.tiers[tierIndex] as string) : null;
+    const score = c.score?.[i] as number;
+    const rank = c.rank?.[i] as number;
+    const previousRank = s.previousRank?.[i] as number;
+    const previousTier = label(snapshot.meta.previousTiers, s.previousTier?.[i] as number);
+    const entry = encodeEntry({
+      rank,
       id,
       name: names[i] as string,
       score,
       tier,
-      previousRank: before?.rank ?? null,
-      region: regions[i] ?? null,
-      type: types[i] ?? null,
-    };
-    pager.add(entry);
-    if (before) {
+      previousRank: previousRank < 0 ? null : previousRank,
+      region: label(snapshot.meta.regions, s.region?.[i] as number),
+      type: label(snapshot.meta.types, s.type?.[i] as number),
+    });
+    for (let slot = 0; slot < 4; slot++) {
+      const listCode = c[`list${slot}`]?.[i] as number;
+      if (listCode === NONE) continue;
+      const list = scored.meta.lists[listCode] as string;
+      const pageNumber = c[`page${slot}`]?.[i] as number;
+      buckets[pageWriterOf(list, pageNumber, pageWriters)]?.push([
+        list,
+        pageNumber,
+        c[`offset${slot}`]?.[i] as number,
+        entry,
+      ]);
+    }
+    if (previousRank >= 0) {
       movers.add({
         id,
-        name: entry.name,
-        rank: entry.rank,
-        previousRank: before.rank,
+        name: names[i] as string,
+        rank,
+        previousRank,
         score,
-        previousScore: before.score,
+        previousScore: s.previousScore?.[i] as number,
         tier,
-        previousTier: before.tier,
+        previousTier,
       });
     }
     // A partner's first tier is not a change: it needs a tier in the previous run.
-    if (before && before.tier !== null && before.tier !== tier) {
-      tierEvents.push({
+    if (previousTier !== null && previousTier !== tier) {
+      events.push({
         detailType: 'PartnerTierChanged',
-        time,
-        detail: { id, from: before.tier, to: tier, score, runId: run.runId },
+        time: plan.startedAt,
+        detail: { id, from: previousTier, to: tier, score, runId: plan.runId },
       });
     }
-    records.push(scoreRecord(model, result, i, id, tier, run));
-    if (records.length === WRITE_CHUNK || k === n - 1) {
-      await Promise.all([
-        deps.runs.putScoreRecords(records, historyExpiry),
-        deps.rankings.putPages(header, pager.takeFull(), pageExpiry),
-      ]);
+    placesTierCodes[i] = placesTier.code(tier);
+    const normalized: Record<string, number | null> = {};
+    model.metrics.forEach((metric, j) => {
+      const value = c[`n${j}`]?.[i] as number;
+      normalized[metric.name] = Number.isNaN(value) ? null : value;
+    });
+    records.push({
+      id,
+      runId: plan.runId,
+      scoredAt: plan.startedAt,
+      score,
+      rank,
+      tier,
+      percentile: c.percentile?.[i] as number,
+      normalized,
+    });
+    if (records.length === WRITE_CHUNK) {
+      await deps.runs.putScoreRecords(records, historyExpiry);
       records = [];
     }
   }
-  await deps.rankings.putPages(header, pager.takeRest(), pageExpiry);
-  // What GET /runs/{runId}/movers and GET /partners?search= read: bounded lists, materialised here.
-  await Promise.all([
-    deps.rankings.putMovers(run.runId, movers.result(), historyExpiry),
-    deps.rankings.putSearchPages(run.runId, buildSearchPages(columns.ids, names, types, regions), pageExpiry),
-  ]);
-  await deps.runs.putStatistics(run.runId, result.stats);
+  await deps.runs.putScoreRecords(records, historyExpiry);
+  await mapWithConcurrency(buckets, 8, async (bucket, writer) => {
+    if (bucket.length > 0) {
+      await deps.files.put(runFileKeys.entries(plan.runId, writer, slice), jsonFile.encode(bucket));
+    }
+  });
+  // The slice's largest moves and tier changes; the movers step keeps the run's largest of them all.
+  await deps.files.put(runFileKeys.movers(plan.runId, slice), jsonFile.encode(movers.result()));
+  // No tier change, no outbox part (the publish phase runs after every slice is done).
+  if (events.length > 0) await deps.files.put(runFileKeys.outbox(plan.runId, slice), jsonFile.encode(events));
+  await deps.files.put(
+    done,
+    encodeColumnFile({
+      meta: { ids, tiers: placesTier.values },
+      columns: {
+        tier: placesTierCodes,
+        rank: (c.rank as Uint32Array).slice(),
+        score: (c.score as Float64Array).slice(),
+      },
+    }),
+  );
+  return events.length;
+}
 
-  // The pointer is read by every request: it carries the top page (page 0 of `all`) only while that
-  // stays small (always, unless names are extreme); otherwise readers fetch page 0 like any other page.
-  const head = pager.head(HEAD_MAX_BYTES);
+/**
+ * Step 5 (one per page writer, fanned out): assembles the pages routed to this writer from every
+ * slice's entries and writes them (the same items on a re-run).
+ */
+export async function writePages(deps: RescoreRunDeps, plan: RunPlan, writer: number): Promise<void> {
+  const done = runFileKeys.pagesWritten(plan.runId, writer);
+  if (plan.resumed && (await deps.files.get(done))) return;
+  const byPage = new Map<string, { list: string; page: number; entries: [number, string][] }>();
+  const parts = await mapWithConcurrency(
+    Array.from({ length: RUN_SLICES }, (_, slice) => slice),
+    8,
+    (slice) => deps.files.get(runFileKeys.entries(plan.runId, writer, slice)),
+  );
+  for (const data of parts) {
+    if (!data) continue;
+    for (const [list, page, offset, entry] of jsonFile.decode<[string, number, number, string][]>(data)) {
+      const key = `${list}\u0000${page}`;
+      let found = byPage.get(key);
+      if (!found) {
+        found = { list, page, entries: [] };
+        byPage.set(key, found);
+      }
+      found.entries.push([offset, entry]);
+    }
+  }
+  const pages: ListPage[] = [...byPage.values()].map(({ list, page, entries }) => ({
+    list,
+    page,
+    entries: decodeEntries(
+      `[${entries
+        .sort((a, b) => a[0] - b[0])
+        .map(([, entry]) => entry)
+        .join(',')}]`,
+    ),
+  }));
+  const pageExpiry = Math.floor(Date.parse(plan.startedAt) / 1000) + PAGE_TTL_DAYS * 86_400;
+  await deps.rankings.putPages(header(plan), pages, pageExpiry);
+  if (plan.resumed) await deps.files.put(done, new Uint8Array());
+}
+
+/**
+ * Step 5b: the run's movers (`GET /runs/{runId}/movers`): the largest moves and tier changes of all
+ * slices, from the slices' own bounded lists.
+ */
+export async function writeMovers(deps: RescoreRunDeps, plan: RunPlan): Promise<void> {
+  const collector = new MoversCollector();
+  const parts = await mapWithConcurrency(
+    Array.from({ length: RUN_SLICES }, (_, slice) => slice),
+    8,
+    (slice) => required(deps.files, runFileKeys.movers(plan.runId, slice)),
+  );
+  for (const part of parts) for (const mover of jsonFile.decode<Mover[]>(part)) collector.add(mover);
+  const historyExpiry = Math.floor(Date.parse(plan.startedAt) / 1000) + HISTORY_TTL_DAYS * 86_400;
+  await deps.rankings.putMovers(plan.runId, collector.result(), historyExpiry);
+}
+
+/**
+ * Step 5c: the run's partner search index (`GET /partners?search=`), over every partner of the
+ * snapshot (ids, names, types, regions: the only step besides the slices that reads the names).
+ */
+export async function writeSearchIndex(deps: RescoreRunDeps, plan: RunPlan): Promise<void> {
+  const ids: string[] = [];
+  const names: string[] = [];
+  const types: (string | null)[] = [];
+  const regions: (string | null)[] = [];
+  for (let slice = 0; slice < RUN_SLICES; slice++) {
+    const part = decodeColumnFile<SnapshotMeta>(
+      await required(deps.files, runFileKeys.snapshot(plan.runId, slice)),
+    );
+    const region = part.columns.region as Uint32Array;
+    const type = part.columns.type as Uint32Array;
+    ids.push(...part.meta.ids);
+    names.push(...part.text('names'));
+    for (let i = 0; i < part.meta.ids.length; i++) {
+      regions.push(region[i] === NONE ? null : (part.meta.regions[region[i] as number] as string));
+      types.push(type[i] === NONE ? null : (part.meta.types[type[i] as number] as string));
+    }
+  }
+  const pageExpiry = Math.floor(Date.parse(plan.startedAt) / 1000) + PAGE_TTL_DAYS * 86_400;
+  await deps.rankings.putSearchPages(plan.runId, buildSearchPages(ids, names, types, regions), pageExpiry);
+}
+
+/** What the switch step returns: the completed run's facts for its `RescoreCompleted` event. */
+export interface SwitchedRun {
+  partners: number;
+  tierChanges: number;
+  finishedAt: string;
+}
+
+/**
+ * Step 6: the switch. ONE conditional write of the pointer item, which also holds single flight:
+ * only while this run holds it and nobody else switched. A run that lost it fails and never becomes
+ * the ranking. Then the run is completed (once: a replay finds it completed and reads it back).
+ */
+export async function switchRun(deps: RescoreRunDeps, plan: RunPlan): Promise<SwitchedRun> {
+  const summary = jsonFile.decode<SummaryFile>(
+    await required(deps.files, runFileKeys.scoreSummary(plan.runId)),
+  );
+  const [top] = await deps.rankings.getPages(plan.runId, lists.all, 0, 1);
+  const entries = top?.entries ?? [];
+  const complete = entries.length === PAGE_SIZE || entries.length === summary.partners;
+  const head = complete && Buffer.byteLength(encodeEntries(entries)) <= HEAD_MAX_BYTES ? entries : undefined;
+  const switched = await deps.runs.switchCurrent(
+    { ...header(plan), ...(head ? { head } : {}) },
+    plan.previousRunId,
+  );
+  if (!switched) {
+    const claim = await deps.runs.getClaim();
+    // A re-run of this step after its switch went through: the pointer names this run already.
+    if (claim?.currentRunId !== plan.runId) {
+      throw new RunAbortedError('lost single flight: another run holds it or switched the ranking first');
+    }
+  }
+  const finishedAt = isoNow(deps);
+  await deps.runs.completeRun(plan.runId, {
+    finishedAt,
+    partners: summary.partners,
+    tierChanges: summary.tierChanges,
+    modelVersion: plan.modelVersion,
+    lists: summary.lists,
+  });
+  const run = await deps.runs.getRun(plan.runId);
   return {
-    pointer: head ? { ...header, head } : header,
-    previousRunId: previousRun?.runId ?? null,
-    modelVersion: active.version,
-    partners: n,
-    lists: pager.listSizes(),
-    tierEvents,
+    partners: summary.partners,
+    tierChanges: summary.tierChanges,
+    finishedAt: run?.finishedAt ?? finishedAt,
   };
+}
+
+/**
+ * Step 7 (one per slice, fanned out): publishes the slice's outbox part, PutEvents of 10 with a few
+ * in flight. A part published once is marked and never published again (a replay or a re-run step
+ * skips it); a failed publish is retried by the step, never dropped.
+ */
+export async function publishSlice(deps: RescoreRunDeps, plan: RunPlan, slice: number): Promise<number> {
+  const outbox = await deps.files.get(runFileKeys.outbox(plan.runId, slice));
+  if (!outbox) return 0;
+  const marker = runFileKeys.published(plan.runId, String(slice));
+  if (await deps.files.get(marker)) return 0;
+  const events = jsonFile.decode<DomainEvent[]>(outbox);
+  const batches: DomainEvent[][] = [];
+  for (let start = 0; start < events.length; start += 10) batches.push(events.slice(start, start + 10));
+  await mapWithConcurrency(batches, PUBLISH_CONCURRENCY, (batch) => deps.events.publish(batch));
+  await deps.files.put(marker, new Uint8Array());
+  return events.length;
+}
+
+/** Step 8: `RescoreCompleted`, once every tier change is out. */
+export async function publishCompleted(deps: RescoreRunDeps, plan: RunPlan, run: SwitchedRun): Promise<void> {
+  const marker = runFileKeys.published(plan.runId, 'completed');
+  if (await deps.files.get(marker)) return;
+  await deps.events.publish([
+    {
+      detailType: 'RescoreCompleted',
+      time: run.finishedAt,
+      detail: {
+        runId: plan.runId,
+        modelVersion: plan.modelVersion,
+        partners: run.partners,
+        tierChanges: run.tierChanges,
+        startedAt: plan.startedAt,
+        finishedAt: run.finishedAt,
+      },
+    },
+  ]);
+  await deps.files.put(marker, new Uint8Array());
+}
+
+/** Last step: frees single flight and starts the follow-up run a request left meanwhile. */
+export async function releaseRun(deps: RescoreRunDeps, runId: string): Promise<void> {
+  const pending = await deps.runs.releaseClaim(runId);
+  // A lost follow-up is caught up by the next request or the next night.
+  if (pending) await deps.requester.request(pending);
+}
+
+/**
+ * The failure step: a run that failed after its retries is `failed` with the reason (unless it had
+ * already switched: then it is the ranking and stays completed), single flight is freed at once and
+ * a pending request starts its run.
+ */
+export async function failRun(deps: RescoreRunDeps, runId: string, reason: string): Promise<void> {
+  const claim = await deps.runs.getClaim();
+  if (claim?.currentRunId !== runId) await deps.runs.failRun(runId, isoNow(deps), reason);
+  if (claim?.holder === runId) await releaseRun(deps, runId);
+}
+
+function header(plan: RunPlan) {
+  return { runId: plan.runId, modelVersion: plan.modelVersion, scoredAt: plan.startedAt };
+}
+
+/** The page writer of a list's page: consecutive pages of one list go to consecutive writers. */
+function pageWriterOf(list: string, page: number, writers: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < list.length; i++) hash = Math.imul(hash ^ list.charCodeAt(i), 0x01000193);
+  return ((hash >>> 0) + page) % writers;
+}
+
+async function modelOf(deps: RescoreRunDeps, plan: RunPlan): Promise<ScoringModel> {
+  const model = await deps.models.getVersion(plan.modelVersion);
+  if (!model) throw new RunAbortedError(`model version ${plan.modelVersion} of the run is not stored`);
+  return model;
+}
+
+async function required(files: RunFiles, key: string): Promise<Uint8Array> {
+  const data = await files.get(key);
+  if (!data) throw new Error(`run file ${key} is missing (deleted, or an earlier phase did not finish)`);
+  return data;
+}
+
+function isoNow(deps: Pick<RescoreRunDeps, 'now'>): string {
+  return new Date(deps.now()).toISOString();
 }
 
 /** A non-finite score (weights and values near the double range) cannot be ranked or stored. */
@@ -223,58 +667,171 @@ function checkStorable(scores: Float64Array, ids: readonly string[]): void {
   for (let i = 0; i < scores.length; i++) {
     const score = scores[i] as number;
     if (!Number.isFinite(score)) {
-      throw new Error(`partner ${ids[i]} scores ${score}: lower the model's weights or use a normalisation`);
+      throw new RunAbortedError(
+        `partner ${ids[i]} scores ${score}: lower the model's weights or use a normalisation`,
+      );
     }
   }
 }
 
-function scoreRecord(
-  model: ScoringModel,
-  result: PopulationScores,
-  i: number,
-  id: string,
-  tier: string | null,
-  run: RunRecord,
-): ScoreRecord {
-  const normalized: Record<string, number | null> = {};
-  model.metrics.forEach((metric, j) => {
-    const value = (result.normalized[j] as Float64Array)[i] as number;
-    normalized[metric.name] = Number.isNaN(value) ? null : value;
+/** Distinct strings to small codes (`NONE` for null). */
+class Dictionary {
+  readonly values: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  code(value: string | null): number {
+    if (value === null) return NONE;
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.codes.set(value, code);
+    }
+    return code;
+  }
+}
+
+/** Tier and rank of each partner of one slice in a completed run, `null` when its file is gone. */
+async function readPlaces(files: RunFiles, runId: string, slice: number) {
+  const data = await files.get(runFileKeys.places(runId, slice));
+  if (!data) return null;
+  const file = decodeColumnFile<{ ids: string[]; tiers: string[] }>(data);
+  const places = new Map<string, RunPlace>();
+  const { tier, rank, score } = file.columns;
+  file.meta.ids.forEach((id, i) => {
+    const code = tier?.[i] as number;
+    places.set(id, {
+      tier: code === NONE ? null : (file.meta.tiers[code] as string),
+      rank: rank?.[i] as number,
+      score: score?.[i] as number,
+    });
+  });
+  return places;
+}
+
+interface Population {
+  columns: PartnerColumns;
+  /** Index of each slice's first partner, plus the total at the end. */
+  sliceStarts: number[];
+  region: Uint32Array;
+  regionNames: string[];
+  type: Uint32Array;
+  typeNames: string[];
+  previousTier: Uint32Array;
+  previousTierNames: string[];
+  previousRank: Int32Array;
+  entryBytes: Uint32Array;
+  previousFound: boolean;
+}
+
+/** Every snapshot part, concatenated (slice order), with the parts' dictionaries merged. */
+async function loadSnapshot(files: RunFiles, runId: string): Promise<Population> {
+  const parts = await mapWithConcurrency(
+    Array.from({ length: RUN_SLICES }, (_, slice) => slice),
+    8,
+    async (slice) =>
+      decodeColumnFile<SnapshotMeta>(await required(files, runFileKeys.snapshot(runId, slice))),
+  );
+  const sliceStarts = [0];
+  for (const part of parts) sliceStarts.push((sliceStarts.at(-1) as number) + part.meta.ids.length);
+  const n = sliceStarts.at(-1) as number;
+  const metrics = parts[0]?.meta.metrics ?? [];
+  const ids: string[] = new Array(n);
+  const asOfMs = new Float64Array(n);
+  const values = metrics.map(() => new Float64Array(n));
+  const merged = {
+    region: { codes: new Uint32Array(n), dictionary: new Dictionary() },
+    type: { codes: new Uint32Array(n), dictionary: new Dictionary() },
+    previousTier: { codes: new Uint32Array(n), dictionary: new Dictionary() },
+  };
+  const previousRank = new Int32Array(n);
+  const entryBytes = new Uint32Array(n);
+  let previousFound = true;
+  parts.forEach((part, slice) => {
+    const start = sliceStarts[slice] as number;
+    const { meta, columns } = part;
+    meta.ids.forEach((id, i) => {
+      ids[start + i] = id;
+    });
+    asOfMs.set(columns.asOfMs as Float64Array, start);
+    values.forEach((column, j) => {
+      column.set(columns[`m${j}`] as Float64Array, start);
+    });
+    previousRank.set(columns.previousRank as Int32Array, start);
+    entryBytes.set(columns.entryBytes as Uint32Array, start);
+    const remap = (name: 'region' | 'type' | 'previousTier', names: string[]) => {
+      const target = merged[name];
+      const local = names.map((value) => target.dictionary.code(value));
+      const source = columns[name] as Uint32Array;
+      for (let i = 0; i < source.length; i++) {
+        const code = source[i] as number;
+        target.codes[start + i] = code === NONE ? NONE : (local[code] as number);
+      }
+    };
+    remap('region', meta.regions);
+    remap('type', meta.types);
+    remap('previousTier', meta.previousTiers);
+    previousFound &&= meta.previousFound;
   });
   return {
-    id,
-    runId: run.runId,
-    scoredAt: run.startedAt,
-    score: result.scores[i] as number,
-    rank: result.ranks[i] as number,
-    tier,
-    percentile: result.percentiles[i] as number,
-    normalized,
+    columns: { ids, asOfMs, values, metrics },
+    sliceStarts,
+    region: merged.region.codes,
+    regionNames: merged.region.dictionary.values,
+    type: merged.type.codes,
+    typeNames: merged.type.dictionary.values,
+    previousTier: merged.previousTier.codes,
+    previousTierNames: merged.previousTier.dictionary.values,
+    previousRank,
+    entryBytes,
+    previousFound,
   };
 }
 
-/** Reads every partner into columns, segment by segment, all shards in parallel. */
-async function readPopulation(partners: Pick<PartnerStore, 'readShard'>, model: ScoringModel) {
-  const builder = new ColumnsBuilder(model, 4096);
-  const names: string[] = [];
-  const regions: (string | null)[] = [];
-  const types: (string | null)[] = [];
-  const readSegment = async (segment: RunSegment) => {
-    const shards = [];
-    for (let shard = segment.firstShard; shard <= segment.lastShard; shard++) shards.push(shard);
-    await Promise.all(
-      shards.map(async (shard) => {
-        for await (const page of partners.readShard(shard)) {
-          for (const partner of page) {
-            builder.add(partner);
-            names.push(partner.name);
-            regions.push(partner.region);
-            types.push(partner.type);
-          }
-        }
-      }),
-    );
-  };
-  await Promise.all(planSegments(RUN_SEGMENTS).map(readSegment));
-  return { columns: builder.build(), names, regions, types };
+/**
+ * Writes the previous run's tier, rank and score into each snapshot part (after
+ * {@link fillPreviousFromPages}), so the write slices find them where they look.
+ */
+async function completePrevious(files: RunFiles, runId: string, places: Map<string, RunPlace>) {
+  await mapWithConcurrency(
+    Array.from({ length: RUN_SLICES }, (_, slice) => slice),
+    4,
+    async (slice) => {
+      const key = runFileKeys.snapshot(runId, slice);
+      const part = decodeColumnFile<SnapshotMeta>(await required(files, key));
+      const tiers = new Dictionary();
+      const tier = part.columns.previousTier as Uint32Array;
+      const rank = part.columns.previousRank as Int32Array;
+      const score = part.columns.previousScore as Float64Array;
+      part.meta.ids.forEach((id, i) => {
+        const place = places.get(id);
+        tier[i] = tiers.code(place?.tier ?? null);
+        rank[i] = place ? place.rank : -1;
+        score[i] = place ? place.score : Number.NaN;
+      });
+      const meta: SnapshotMeta = { ...part.meta, previousTiers: tiers.values, previousFound: true };
+      await files.put(
+        key,
+        encodeColumnFile({ meta, columns: part.columns, texts: { names: part.text('names') } }),
+      );
+    },
+  );
+}
+
+/**
+ * The previous run's places from its `all` pages, for a previous run without place files (one from
+ * before run files, or whose files expired).
+ */
+async function fillPreviousFromPages(rankings: RankingStore, previousRunId: string, population: Population) {
+  const places = await readRunPlaces(rankings, previousRunId);
+  const dictionary = new Dictionary();
+  population.previousTierNames.forEach((name) => dictionary.code(name));
+  population.columns.ids.forEach((id, i) => {
+    const place = places.get(id);
+    population.previousTier[i] = dictionary.code(place?.tier ?? null);
+    population.previousRank[i] = place ? place.rank : -1;
+  });
+  return places;
+  population.previousTierNames = dictionary.values;
+  // The snapshot's entry sizes assumed no previous rank; the scorer adds the exact lengths.
 }

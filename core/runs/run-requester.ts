@@ -1,18 +1,23 @@
 import type { FunctionInvoker, ModelStore, RescoreReason, RescoreRequester } from '../ports.ts';
 import { newRunId } from './run-ids.ts';
-import type { RunStatus, RunStore } from './run-store.ts';
+import type { RunRecord, RunStatus, RunStore } from './run-store.ts';
 
 /**
- * How long a run holds the lease: the rescore function's longest life (Lambda's 15 minutes) plus a
- * margin, so a killed run blocks the next one at most this long.
+ * The rescore function's durable execution timeout. A run's execution ends by then, whatever happens
+ * (Lambda stops it); a claim older than this (plus a margin) belongs to an execution that was
+ * stopped without running its own failure handling, and the next request takes it over.
+ * Every other failure releases the claim at once (the workflow's failure step).
  */
-export const LEASE_MS = 16 * 60 * 1000;
+export const RUN_EXECUTION_TIMEOUT_HOURS = 6;
+const CLAIM_DEAD_AFTER_MS = (RUN_EXECUTION_TIMEOUT_HOURS * 60 + 5) * 60 * 1000;
+/** Takes of single flight tried while holders keep finishing under a request. */
+const MAX_CLAIM_ATTEMPTS = 5;
 
 export interface RunRequesterDeps {
   runs: RunStore;
   models: Pick<ModelStore, 'getActive'>;
   invoker: FunctionInvoker;
-  /** The rescore function, invoked asynchronously with `{ runId }`. */
+  /** The rescore function (its alias), invoked asynchronously with `{ runId }` as the execution name. */
   rescoreFunctionName: string;
   now: () => number;
 }
@@ -22,43 +27,84 @@ export type StartOutcome =
   | { started: false; runId: string; status: RunStatus };
 
 /**
- * Single-flight rescore runs. {@link RunRequester.start} takes the lease with one conditional write
- * and creates the run record; when another run holds the lease it records the request as pending
- * (the holder starts one more run when it finishes) and returns the holder.
+ * Single-flight rescore runs. {@link RunRequester.start} takes single flight with one conditional
+ * write and creates the run record. While another run holds it, a request leaves ONE follow-up run
+ * (started by the holder when it releases), and only when partners or the model changed after the
+ * holder started: otherwise the holder already scores what the request asks for.
  */
 export class RunRequester implements RescoreRequester {
   constructor(private readonly deps: RunRequesterDeps) {}
 
-  /** Starts a run and invokes the rescore function for it, or returns the run already running. */
+  /** Starts a run and its durable execution, or returns the run already running. */
   async request(reason: RescoreReason): Promise<{ runId: string; status: RunStatus }> {
     const outcome = await this.start(newRunId(this.deps.now()), reason);
     if (!outcome.started) return { runId: outcome.runId, status: outcome.status };
     try {
-      await this.deps.invoker.invokeAsync(this.deps.rescoreFunctionName, { runId: outcome.runId });
+      await this.execute(outcome.runId);
     } catch (error) {
       const finishedAt = new Date(this.deps.now()).toISOString();
       await this.deps.runs.failRun(outcome.runId, finishedAt, `invoke failed: ${String(error)}`);
-      await this.deps.runs.releaseLease(outcome.runId);
+      await this.deps.runs.releaseClaim(outcome.runId);
       throw error;
     }
     return { runId: outcome.runId, status: 'running' };
   }
 
-  /** Takes the lease for `runId` and creates its record, without invoking anything. */
+  /**
+   * Starts the durable execution of a run that holds single flight. The run id is the execution
+   * name, so a repeated invoke joins the execution instead of starting a second one.
+   */
+  execute(runId: string): Promise<void> {
+    return this.deps.invoker.invokeAsync(this.deps.rescoreFunctionName, { runId }, { executionName: runId });
+  }
+
+  /** Takes single flight for `runId` and creates its record, without invoking anything. */
   async start(runId: string, reason: RescoreReason): Promise<StartOutcome> {
     const { runs, now } = this.deps;
-    const nowMs = now();
-    const lease = await runs.takeLease(runId, nowMs, LEASE_MS);
-    if (!lease.taken) {
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
+      const nowMs = now();
+      const claim = await runs.takeClaim(runId, nowMs, nowMs - CLAIM_DEAD_AFTER_MS);
+      if (claim.taken) return this.create(runId, reason, nowMs, claim.abandoned);
+      // Released between the failed take and the read: take it again.
+      if (claim.holder === null) continue;
       // The same run id again (a redelivered schedule event while its run runs) is no new request.
-      if (lease.holder !== runId) await runs.markPending(lease.holder, reason, nowMs);
-      const holder = await runs.getRun(lease.holder);
-      return { started: false, runId: lease.holder, status: holder?.status ?? 'running' };
+      if (claim.holder === runId) return { started: false, runId, status: 'running' };
+      const holding = { started: false, runId: claim.holder, status: 'running' } as const;
+      const holder = await runs.getRun(claim.holder);
+      // No record yet: its requester is creating it this instant, with the newest model and data.
+      if (holder === null || !(await this.changedSince(holder))) return holding;
+      // A follow-up is due: recorded on the holder's claim. `false`: the holder released meanwhile,
+      // so nothing would start the follow-up: take single flight again instead.
+      if (await runs.markPending(holder.runId, reason)) return holding;
     }
+    throw new Error('Runs kept finishing while this request tried to start one: send it again.');
+  }
+
+  /** Whether partners or the model changed after `run` started (what a follow-up run would add). */
+  private async changedSince(run: RunRecord): Promise<boolean> {
+    const [changedAt, active] = await Promise.all([
+      this.deps.runs.partnersChangedAt(),
+      this.deps.models.getActive({ fresh: true }),
+    ]);
+    return active.version !== run.modelVersion || (changedAt !== null && changedAt > run.startedAt);
+  }
+
+  private async create(
+    runId: string,
+    reason: RescoreReason,
+    nowMs: number,
+    abandoned: string | null,
+  ): Promise<StartOutcome> {
+    const { runs } = this.deps;
     const startedAt = new Date(nowMs).toISOString();
-    if (lease.abandoned)
-      await runs.failRun(lease.abandoned, startedAt, 'lease expired: the run was interrupted');
-    const active = await this.deps.models.getActive();
+    if (abandoned && abandoned !== runId) {
+      await runs.failRun(
+        abandoned,
+        startedAt,
+        'the run execution ended without finishing (execution timeout)',
+      );
+    }
+    const active = await this.deps.models.getActive({ fresh: true });
     const created = await runs.createRun({
       runId,
       status: 'running',
@@ -71,7 +117,7 @@ export class RunRequester implements RescoreRequester {
     });
     if (!created) {
       // The run exists already (a redelivered schedule event): leave it alone.
-      await runs.releaseLease(runId);
+      await runs.releaseClaim(runId);
       const existing = await runs.getRun(runId);
       return { started: false, runId, status: existing?.status ?? 'completed' };
     }

@@ -30,12 +30,21 @@ export interface CurrentRunPointer {
   head?: RankingEntry[];
 }
 
-/** The single-flight lease of rescore runs; `runId` also tells the newest run. */
-export interface RunLease {
-  runId: string;
-  leaseExpiresAt: number;
-  /** A run requested while this one was running: started when it finishes. */
+/**
+ * Single flight of rescore runs, kept on the current-run pointer item itself, so that the switch
+ * (one conditional write of that item) also proves the switching run still holds it.
+ */
+export interface RunClaim {
+  /** The run that holds single flight, or `null` when none runs. */
+  holder: string | null;
+  /** When the holder claimed it (epoch ms). */
+  claimedAt: number | null;
+  /** A request left while the holder ran, after partners or the model changed: one follow-up run. */
   pendingReason: RescoreReason | null;
+  /** The newest run, running or not. */
+  latestRunId: string | null;
+  /** The run `/rankings` serves (the pointer's run), `null` before the first switch. */
+  currentRunId: string | null;
   /** Runs that failed or were abandoned: their score records are not history. */
   failedRuns: string[];
 }
@@ -53,28 +62,30 @@ export interface ScoreRecord {
   normalized: Record<string, number | null>;
 }
 
-export type LeaseOutcome = { taken: true; abandoned: string | null } | { taken: false; holder: string };
+/** `holder` is `null` when the claim was released between the failed take and the read of it. */
+export type ClaimOutcome =
+  | { taken: true; abandoned: string | null }
+  | { taken: false; holder: string | null };
 
-/** Persistence of runs: lease, run records, the current-run pointer, statistics and history. */
+/**
+ * Persistence of runs: single flight, run records, the current-run pointer, statistics and history.
+ * Reads that a decision depends on (claim, run, pointer) are strongly consistent.
+ */
 export interface RunStore {
   /**
-   * Takes the lease for `runId` when it is free or expired. `abandoned` names a run whose lease
-   * expired while it still held it (a killed run); the caller marks it failed.
+   * Takes single flight for `runId` when no run holds it, or when the holder claimed it before
+   * `deadBeforeMs` (its durable execution has certainly ended: past the execution timeout, which no
+   * code of the run can observe). `abandoned` names such a holder; the caller marks it failed.
    */
-  takeLease(runId: string, nowMs: number, leaseMs: number): Promise<LeaseOutcome>;
-  /** Records a request for another run while `holder` runs; `false` if `holder` no longer runs. */
-  markPending(holder: string, reason: RescoreReason, nowMs: number): Promise<boolean>;
-  /** Frees the lease (when `runId` still holds it) and returns a pending request, if any. */
-  releaseLease(runId: string): Promise<RescoreReason | null>;
-  getLease(): Promise<RunLease | null>;
+  takeClaim(runId: string, nowMs: number, deadBeforeMs: number): Promise<ClaimOutcome>;
+  /** Records a request for a follow-up run while `holder` runs; `false` if `holder` no longer holds it. */
+  markPending(holder: string, reason: RescoreReason): Promise<boolean>;
+  /** Frees single flight (when `runId` still holds it) and returns a pending request, if any. */
+  releaseClaim(runId: string): Promise<RescoreReason | null>;
+  getClaim(): Promise<RunClaim | null>;
   /** Creates the run record; `false` if a run with this id exists (a redelivered schedule event). */
   createRun(run: RunRecord): Promise<boolean>;
   getRun(runId: string): Promise<RunRecord | null>;
-  /**
-   * Claims the execution of a running run, once: `false` when it is not running or already claimed
-   * (an asynchronous invocation delivered twice, or a retry after a timeout).
-   */
-  claimExecution(runId: string): Promise<boolean>;
   /** The newest run, running or not. */
   latestRun(): Promise<RunRecord | null>;
   /** The `limit` newest runs, newest first (runs created before the run log existed are not listed). */
@@ -86,11 +97,14 @@ export interface RunStore {
   /** Marks a running run failed (no-op for a finished one) and remembers it as not history. */
   failRun(runId: string, finishedAt: string, error: string): Promise<void>;
   getCurrent(): Promise<CurrentRunPointer | null>;
+  /** When partners last changed (the `partnersChanged` marker), strongly consistent; `null` if never. */
+  partnersChangedAt(): Promise<string | null>;
   /** The current pointer and the partners-changed marker in one round trip. */
   getCurrentAndChangedAt(): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }>;
   /**
-   * Switches `/rankings` to `next` in one conditional write: only if the pointer still names
-   * `previousRunId` (or is absent when that is `null`). `false` when another run switched first.
+   * Switches `/rankings` to `next` in one conditional write of the pointer item: only if `next.runId`
+   * still holds single flight and the pointer still names `previousRunId` (none when `null`).
+   * `false` otherwise: the run lost single flight and must never become the ranking.
    */
   switchCurrent(next: CurrentRunPointer, previousRunId: string | null): Promise<boolean>;
   /** The run's population statistics, which provisional scores are computed against. */

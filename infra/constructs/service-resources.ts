@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
+import { RUNS_PREFIX } from '#core/runs/run-files.ts';
 import { ServiceAlarms } from './service-alarms.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, ServiceFunction } from './service-function.ts';
 import { ServiceHttpApi } from './service-http-api.ts';
@@ -67,9 +68,10 @@ export class ServiceResources extends Construct {
         'Rotating the signing key would invalidate every ranking cursor in flight; it guards no data access.',
     });
 
-    // A finishing run starts the run requested meanwhile by invoking the rescore function again.
+    // A finishing run starts the follow-up run requested meanwhile by invoking the rescore function again.
     const rescore = new ServiceFunction(this, 'Rescore', { name: 'rescore' })
       .useTable(props.table, 'readWrite')
+      .useBucket(props.bucket, 'readWrite', `${RUNS_PREFIX}*`)
       .useEventBus(this.eventBus);
     rescore.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const importCsv = new ServiceFunction(this, 'ImportCsv', { name: 'import-csv' })

@@ -2,7 +2,16 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { PAGE_TTL_DAYS } from '#core/runs/rescore-run.ts';
+import { RUNS_PREFIX } from '#core/runs/run-files.ts';
 import { TABLE_DEFINITION } from '#core/table.ts';
+
+/**
+ * Write units per second the table serves from the first second of the nightly run (a new on-demand
+ * table serves 4,000 at first). Sized for the run's write phases at 10M partners (docs/runs.md,
+ * "Scale"); warm throughput is raised once and never falls back, so the charge is one-time.
+ */
+export const WARM_WRITE_UNITS_PER_SECOND = 15_000;
 
 export interface StatefulResourcesProps {
   /** Days after which uploaded CSV files and their error reports (under `imports/`) expire. */
@@ -35,6 +44,7 @@ export class StatefulResources extends Construct {
         ...(index.sortKey ? { sortKey: { name: index.sortKey, type: dynamodb.AttributeType.STRING } } : {}),
       })),
       billing: dynamodb.Billing.onDemand(),
+      warmThroughput: { writeUnitsPerSecond: WARM_WRITE_UNITS_PER_SECOND, readUnitsPerSecond: 12_000 },
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
@@ -72,6 +82,8 @@ export class StatefulResources extends Construct {
       lifecycleRules: [
         // Uploaded CSV files and the error reports written beside them.
         { id: 'expire-imports', prefix: 'imports/', expiration: Duration.days(props.importRetentionDays) },
+        // A run's files (snapshot, scored parts, places): the next run reads the places of this one.
+        { id: 'expire-runs', prefix: RUNS_PREFIX, expiration: Duration.days(PAGE_TTL_DAYS) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

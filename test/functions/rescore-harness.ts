@@ -11,6 +11,7 @@ import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import type { DeliveredEvent } from '#core/adapters/ndjson-event-sink.ts';
 import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { FunctionInvoker } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
@@ -57,7 +58,8 @@ export async function createHarness(
   const requester = new RunRequester({ runs, models, invoker, rescoreFunctionName: 'rescore', now });
   const events = new NdjsonEventSink(eventsFile);
   // Mutable, so a test can swap a dependency for a faulty one.
-  const rescoreDeps: RescoreDeps = { partners, models, runs, rankings, events, requester, now };
+  const files = new S3RunFiles(servers.s3Client, bucket);
+  const rescoreDeps: RescoreDeps = { partners, models, runs, rankings, events, files, requester, now };
 
   const imports = new DynamoImportStore(client, table, { now });
   const objects = new S3ObjectStore(servers.s3Client, bucket);
@@ -72,7 +74,12 @@ export async function createHarness(
     objects,
     now,
   }));
-  const rescore = createRescoreHandler(() => rescoreDeps);
+  // Steps retried as on AWS, but 1 s apart rather than 2–18 s.
+  const rescore = createRescoreHandler(() => rescoreDeps, {
+    maxAttempts: 3,
+    initialDelay: { seconds: 1 },
+    backoffRate: 1,
+  });
 
   /** Calls a route through its function; the response must match docs/openapi.json. */
   const call = async <T = Record<string, unknown>>(route: RouteKey, init: HttpEventOptions = {}) => {
@@ -95,6 +102,8 @@ export async function createHarness(
     rankings,
     requester,
     rescoreDeps,
+    /** The rescore function's durable handler (run it with `runDurable`). */
+    rescoreHandler: rescore,
     /** Runs the rescore function's durable execution for `event` to its end; throws if it failed. */
     async rescore(event: unknown): Promise<RescoreResult> {
       const { result, status } = await runDurable<RescoreResult>(rescore, event);

@@ -5,6 +5,7 @@ import { DEFAULT_MODEL, SEED_PRESET } from '#core/model/presets.ts';
 import { parseScoringModel, type ScoringModel } from '#core/model/scoring-model.ts';
 import type { PartnerRecord } from '#core/ports.ts';
 import type { RankingItem, RankingResponse } from '#core/ranking/read-rankings.ts';
+import { RUN_EXECUTION_TIMEOUT_HOURS } from '#core/runs/run-requester.ts';
 import { toColumns } from '#core/scoring/columns.ts';
 import { scorePopulation } from '#core/scoring/score-population.ts';
 import { scheduledEvent } from '#test/support/events.ts';
@@ -253,10 +254,30 @@ describe('single flight and schedule', () => {
     expect(a.body.runId).toBe(b.body.runId);
     expect(h.queued).toHaveLength(1);
     const results = await h.drain();
-    // The second request arrived while the first run was running: one more run follows it.
-    expect(results.map((r) => r.status)).toEqual(['completed', 'completed']);
+    // Nothing changed after the run started: it already scores what the second request asked for.
+    expect(results.map((r) => r.status)).toEqual(['completed']);
     const latest = await h.call<{ runId: string; status: string }>('GET /runs/latest');
-    expect(latest.body.status).toBe('completed');
+    expect(latest.body).toMatchObject({ runId: a.body.runId, status: 'completed' });
+  });
+
+  it('leaves ONE follow-up run for requests during a run after partners changed, none without a change', async () => {
+    const first = await h.call<{ runId: string }>('POST /rescore');
+    // A change after the run started, then requests: one follow-up run, whatever their number.
+    await h.upsert([{ id: 'partner-0001', metrics: { sales: 123 } }]);
+    const during = await Promise.all([
+      h.call<{ runId: string }>('POST /rescore'),
+      h.call<{ runId: string }>('POST /rescore'),
+    ]);
+    expect(during.map((r) => r.body.runId)).toEqual([first.body.runId, first.body.runId]);
+    const results = await h.drain();
+    expect(results.map((r) => r.status)).toEqual(['completed', 'completed']);
+    const followUp = results[1]?.runId as string;
+    expect(followUp).not.toBe(first.body.runId);
+    expect((await h.runs.getCurrent())?.runId).toBe(followUp);
+    const history = await h.call<{ items: { runId: string }[] }>('GET /partners/{id}/history', {
+      pathParameters: { id: 'partner-0001' },
+    });
+    expect(history.body.items[0]?.runId).toBe(followUp);
   });
 
   it('does no harm on a redelivered schedule event', async () => {
@@ -295,15 +316,15 @@ describe('single flight and schedule', () => {
     await h.drain();
   });
 
-  it('lets the next run go when a killed run left its lease, and marks the killed run failed', async () => {
+  it('takes over single flight from a run whose execution ended past its timeout, and marks it failed', async () => {
     const current = await h.runs.getCurrent();
     const killed = await h.requester.request('manual');
-    h.queued.length = 0; // the invocation is lost: the run never executes
+    h.queued.length = 0; // the execution is gone without running its failure step (Lambda stopped it)
     const blocked = await h.call<{ runId: string; status: string }>('POST /rescore');
     expect(blocked.body).toEqual({ runId: killed.runId, status: 'running' });
     expect((await h.runs.getCurrent())?.runId).toBe(current?.runId);
 
-    h.clock.offsetMs += 17 * 60_000; // past the lease
+    h.clock.offsetMs += (RUN_EXECUTION_TIMEOUT_HOURS * 60 + 6) * 60_000; // past the execution timeout
     const next = await h.call<{ runId: string }>('POST /rescore');
     expect(next.body.runId).not.toBe(killed.runId);
     await h.drain();

@@ -22,20 +22,44 @@ const run = (runId: string, startedAt: string): RunRecord => ({
   tierChanges: null,
 });
 
-describe('DynamoRunStore lease', () => {
-  it('is single flight, records pending requests, and names an abandoned holder on takeover', async () => {
+describe('DynamoRunStore single flight', () => {
+  it('is single flight on the pointer item, records pending requests, names a dead holder on takeover', async () => {
     const store = new DynamoRunStore(servers.documentClient, await servers.createTable());
-    expect(await store.takeLease('a', 1_000, 500)).toEqual({ taken: true, abandoned: null });
-    expect(await store.takeLease('b', 1_200, 500)).toEqual({ taken: false, holder: 'a' });
-    expect(await store.markPending('a', 'import', 1_300)).toBe(true);
-    expect(await store.markPending('zzz', 'import', 1_300)).toBe(false);
-    expect(await store.releaseLease('a')).toBe('import');
-    expect(await store.releaseLease('a')).toBeNull();
+    expect(await store.takeClaim('a', 1_000, 0)).toEqual({ taken: true, abandoned: null });
+    expect(await store.takeClaim('b', 1_200, 0)).toEqual({ taken: false, holder: 'a' });
+    expect(await store.markPending('a', 'import')).toBe(true);
+    expect(await store.markPending('zzz', 'import')).toBe(false);
+    expect(await store.getClaim()).toMatchObject({ holder: 'a', pendingReason: 'import', latestRunId: 'a' });
+    expect(await store.releaseClaim('a')).toBe('import');
+    expect(await store.releaseClaim('a')).toBeNull();
+    // A released claim refuses a late pending request: the requester must take it again.
+    expect(await store.markPending('a', 'import')).toBe(false);
 
-    expect(await store.takeLease('c', 2_000, 500)).toEqual({ taken: true, abandoned: null });
-    // c never releases (killed): after expiry the next run takes over and learns about c.
-    expect(await store.takeLease('d', 2_400, 500)).toEqual({ taken: false, holder: 'c' });
-    expect(await store.takeLease('d', 2_600, 500)).toEqual({ taken: true, abandoned: 'c' });
+    expect(await store.takeClaim('c', 2_000, 0)).toEqual({ taken: true, abandoned: null });
+    // c's execution ended without its failure step: only past the execution timeout is it taken over.
+    expect(await store.takeClaim('d', 2_400, 1_999)).toEqual({ taken: false, holder: 'c' });
+    expect(await store.takeClaim('d', 9_000, 2_001)).toEqual({ taken: true, abandoned: 'c' });
+    expect((await store.getClaim())?.latestRunId).toBe('d');
+    // No ranking yet: the pointer item holds only single flight.
+    expect(await store.getCurrent()).toBeNull();
+  });
+
+  it('switches only for the holder of single flight, and only over the previous run', async () => {
+    const store = new DynamoRunStore(servers.documentClient, await servers.createTable());
+    const scoredAt = '2026-11-24T02:00:00.000Z';
+    await store.takeClaim('r1', 1, 0);
+    expect(await store.switchCurrent({ runId: 'other', modelVersion: 1, scoredAt }, null)).toBe(false);
+    expect(await store.switchCurrent({ runId: 'r1', modelVersion: 1, scoredAt }, null)).toBe(true);
+    expect((await store.getCurrent())?.runId).toBe('r1');
+    await store.releaseClaim('r1');
+    await store.takeClaim('r2', 2, 0);
+    expect(await store.switchCurrent({ runId: 'r2', modelVersion: 1, scoredAt }, 'r0')).toBe(false);
+    await store.releaseClaim('r2');
+    // r2 lost single flight (released, then r3 took it): its switch must fail.
+    await store.takeClaim('r3', 3, 0);
+    expect(await store.switchCurrent({ runId: 'r2', modelVersion: 1, scoredAt }, 'r1')).toBe(false);
+    expect(await store.switchCurrent({ runId: 'r3', modelVersion: 1, scoredAt }, 'r1')).toBe(true);
+    expect(await store.getClaim()).toMatchObject({ holder: 'r3', currentRunId: 'r3' });
   });
 
   it('fails only running runs, and keeps a completed run in history', async () => {
@@ -43,9 +67,7 @@ describe('DynamoRunStore lease', () => {
     const scoredAt = '2026-11-24T02:00:00.000Z';
     await store.createRun(run('r1', scoredAt));
     expect(await store.createRun(run('r1', scoredAt))).toBe(false);
-    // An asynchronous invocation delivered twice executes the run once.
-    expect(await store.claimExecution('r1')).toBe(true);
-    expect(await store.claimExecution('r1')).toBe(false);
+    await store.takeClaim('r1', 1, 0);
     await store.putScoreRecords(
       [
         {
