@@ -191,11 +191,16 @@ describe('service functions', () => {
     expect(JSON.stringify(invokes)).not.toContain(`:function:${stackName}-import-csv`);
   });
 
-  it('rescore writes the table, may only PutEvents to the service bus, and invokes itself for a pending run', () => {
+  it('rescore writes the table and its run files, may only PutEvents to the service bus, and invokes itself for a follow-up run', () => {
     const actions = actionsOf('rescore');
     expect(actions).toEqual(expect.arrayContaining([...DYNAMO_WRITES, 'lambda:InvokeFunction']));
     expect(environmentOf('rescore').RESCORE_FUNCTION_NAME).toBe(selfName('rescore'));
-    expect(actions).not.toContain('s3:GetObject');
+    // Its run files only (runs/*), never the uploads.
+    const objects = statementsOf('rescore').filter((statement) =>
+      [statement.Action].flat().includes('s3:GetObject'),
+    );
+    expect(JSON.stringify(objects.map((statement) => statement.Resource))).toContain('/runs/*');
+    expect(JSON.stringify(objects.map((statement) => statement.Resource))).not.toContain('imports/');
     expect(actions).not.toContain('secretsmanager:GetSecretValue');
     const busId = Object.keys(service.findResources('AWS::Events::EventBus'))[0];
     const putEvents = statementsOf('rescore').filter((statement) =>

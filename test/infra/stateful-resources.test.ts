@@ -1,6 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { PAGE_TTL_DAYS } from '#core/runs/rescore-run.ts';
 import { TABLE_DEFINITION } from '#core/table.ts';
+import { WARM_WRITE_UNITS_PER_SECOND } from '#infra/constructs/stateful-resources.ts';
 import { buildTestApp } from './build-app.ts';
 
 describe('stateful resources', () => {
@@ -94,6 +96,20 @@ describe('stateful resources', () => {
             ExposedHeaders: ['ETag'],
           }),
         ],
+      },
+    });
+  });
+
+  it('pre-warms the table for the nightly run’s write burst', () => {
+    stateful.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      WarmThroughput: { WriteUnitsPerSecond: WARM_WRITE_UNITS_PER_SECOND, ReadUnitsPerSecond: 12_000 },
+    });
+  });
+
+  it('expires runs/ (a run’s files between its phases) with the ranking pages', () => {
+    stateful.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'runs/', ExpirationInDays: PAGE_TTL_DAYS })]),
       },
     });
   });
