@@ -133,6 +133,7 @@ describe('npm start killed during a run', () => {
     const runId: string = started.body.runId;
     expect(runId).not.toBe(previous.runId);
 
+    let killedMidRun = 0;
     for (let kill = 0; kill < KILLS; kill++) {
       await untilWritePhase(runId);
       // Seeded random points inside the write phase (a 4,000-partner write phase lasts a few seconds).
@@ -140,7 +141,10 @@ describe('npm start killed during a run', () => {
       await stack.kill();
       stack = await startStackProcess(dataDir, env, { viaNpm: true });
       if ((await call('GET', `/runs/${runId}`)).body.status !== 'running') break;
+      killedMidRun++;
+      expect(stack.output()).toMatch(/resuming 1 unfinished durable execution/);
     }
+    expect(killedMidRun).toBeGreaterThan(0);
 
     // No user action: the restarted stack resumed the run.
     const run = await runOf(runId, 180_000);
