@@ -825,13 +825,12 @@ async function completePrevious(files: RunFiles, runId: string, places: Map<stri
 async function fillPreviousFromPages(rankings: RankingStore, previousRunId: string, population: Population) {
   const places = await readRunPlaces(rankings, previousRunId);
   const dictionary = new Dictionary();
-  population.previousTierNames.forEach((name) => dictionary.code(name));
   population.columns.ids.forEach((id, i) => {
     const place = places.get(id);
     population.previousTier[i] = dictionary.code(place?.tier ?? null);
     population.previousRank[i] = place ? place.rank : -1;
   });
-  return places;
   population.previousTierNames = dictionary.values;
   // The snapshot's entry sizes assumed no previous rank; the scorer adds the exact lengths.
+  return places;
 }

@@ -93,6 +93,7 @@ export async function createHarness(
 
   return {
     table,
+    bucket,
     client,
     clock,
     queued,

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#core/adapters/aws-clients.ts';
@@ -107,6 +108,49 @@ describe('the rescore workflow under the durable SDK test runner', () => {
         .sort();
     };
     expect(await names()).toEqual(await names());
+  });
+
+  it('takes the previous tiers from the previous run’s pages when its run files have expired', async () => {
+    const previous = (await h.runs.getCurrent())?.runId as string;
+    const before = new Map<string, string | null>();
+    for await (const page of h.rankings.readList(previous, 'all')) {
+      for (const entry of page.entries) before.set(entry.id, entry.tier);
+    }
+    // Partners move, so hysteresis decides some tiers.
+    await h.upsert(
+      partners(300).map((p, i) => (i % 4 === 0 ? { ...p, metrics: { sales: 999 - (i % 1000) } } : p)),
+    );
+    for (let slice = 0; slice < 32; slice++) {
+      await servers.s3Client.send(
+        new DeleteObjectCommand({ Bucket: h.bucket, Key: runFileKeys.places(previous, slice) }),
+      );
+    }
+    const started = await h.requester.request('manual');
+    h.queued.length = 0;
+    expect((await runDurable(h.rescoreHandler, { runId: started.runId })).status).toBe('SUCCEEDED');
+    const stored = [];
+    for (let shard = 0; shard < 32; shard++) {
+      for await (const page of h.partners.readShard(shard)) stored.push(...page);
+    }
+    const columns = toColumns(DEFAULT_MODEL, stored);
+    const run = await h.runs.getRun(started.runId);
+    const result = scorePopulation(DEFAULT_MODEL, columns, {
+      runTimeMs: Date.parse(run?.startedAt ?? ''),
+      previousTiers: columns.ids.map((id) => before.get(id) ?? null),
+    });
+    const expected = Array.from(result.order, (i) => {
+      const tier = result.tierIndex[i] as number;
+      return [columns.ids[i], tier >= 0 ? DEFAULT_MODEL.tiers[tier]?.name : null];
+    });
+    const served: [string, string | null][] = [];
+    for await (const page of h.rankings.readList(started.runId, 'all')) {
+      served.push(...page.entries.map((entry): [string, string | null] => [entry.id, entry.tier]));
+    }
+    expect(served).toEqual(expected);
+    const changes = expected.filter(
+      ([id, tier]) => (before.get(id as string) ?? null) !== null && before.get(id as string) !== tier,
+    );
+    expect(run?.tierChanges).toBe(changes.length);
   });
 
   it('fails a run that lost single flight at the switch: it never becomes the ranking, the next run starts at once', async () => {
