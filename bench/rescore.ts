@@ -18,13 +18,16 @@ import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { keys } from '#core/keys.ts';
 import { normalizeName } from '#core/names.ts';
 import type { DomainEvent, FunctionInvoker } from '#core/ports.ts';
+import { encodeEntries } from '#core/ranking/ranking-store.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
 import { createHandler as createRescoreHandler } from '#functions/rescore.ts';
+import { WARM_WRITE_UNITS_PER_SECOND } from '#infra/constructs/stateful-resources.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { httpEvent, lambdaContext } from '#test/support/events.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
+import { runThroughLocalStack, scoreAtScale } from './rescore-scale.ts';
 import { startDynaliteProcess } from './support/dynalite-process.ts';
 
 const PARTNERS = Number(process.env.BENCH_RESCORE_PARTNERS ?? 100_000);
@@ -123,6 +126,17 @@ export async function run(): Promise<Record<string, number>> {
     units.write = 0;
     const runMs = await rescore();
     const runUnits = { ...units };
+    // Write units of the measured run's ranking pages, and of its `all` list (one partition key).
+    const measured = await runs.latestRun();
+    let pageUnits = 0;
+    let allUnits = 0;
+    for (const list of Object.keys(measured?.lists ?? {})) {
+      for await (const page of rankings.readList(measured?.runId ?? '', list)) {
+        const wru = Math.ceil((Buffer.byteLength(encodeEntries(page.entries)) + 150) / 1024);
+        pageUnits += wru;
+        if (list === 'all') allUnits += wru;
+      }
+    }
     console.log(`  first run ${Math.round(firstMs)} ms, measured run ${Math.round(runMs)} ms`);
 
     const query = createQueryHandler(() => ({
@@ -165,7 +179,9 @@ export async function run(): Promise<Record<string, number>> {
     const getMedian = median(getTimes);
     console.log(`  top-50 median ${pageMedian.toFixed(3)} ms, GetItem median ${getMedian.toFixed(3)} ms`);
 
+    const scale = process.env.BENCH_RESCORE_SCALE === '0' ? {} : await atScale(runUnits, pageUnits, allUnits);
     return {
+      ...scale,
       'rescore.partners': PARTNERS,
       'rescore.runMs': runMs,
       'rescore.partnersPerSec': PARTNERS / (runMs / 1000),
@@ -184,6 +200,67 @@ export async function run(): Promise<Record<string, number>> {
     await rm(s3Dir, { recursive: true, force: true });
     await server.stop();
   }
+}
+
+/** Partners of the central-scoring and local-stack figures. */
+const SCORE_PARTNERS = Number(process.env.BENCH_SCORE_PARTNERS ?? 10_000_000);
+const RUN_PARTNERS = Number(process.env.BENCH_RUN_PARTNERS ?? 1_000_000);
+/** The plan for a run on AWS (docs/runs.md, "Scale"). */
+const PLAN = {
+  partners: 10_000_000,
+  writeUnitsPerSecond: WARM_WRITE_UNITS_PER_SECOND,
+  readUnitsPerSecond: 12_000,
+  perKeyWriteUnitsPerSecond: 1_000,
+  sliceConcurrency: 8,
+  tierChangeShare: 0.02,
+  putEventsMs: 30,
+  publishInFlight: 8 * 4,
+};
+
+/**
+ * `rescore.score10m.*`, `rescore.run1m.*` and `rescore.10m.projectedMin`: the central scoring step
+ * measured on 10M generated partners, one 1M run through `npm start`, and the 10M run on AWS
+ * projected from the measured slice and scoring rates, the measured units per partner and the
+ * planned table throughput (arithmetic printed, and in docs/runs.md).
+ */
+async function atScale(runUnits: Units, pageUnits: number, allUnits: number) {
+  const scoring = await scoreAtScale(SCORE_PARTNERS);
+  console.log(
+    `  central scoring of ${SCORE_PARTNERS} partners: ${Math.round(scoring.ms)} ms, peak RSS ${Math.round(scoring.peakRssMb)} MB; read slice of ${scoring.perSlice}: ${Math.round(scoring.readSliceMs)} ms (CPU, generation included)`,
+  );
+  const local = await runThroughLocalStack(RUN_PARTNERS);
+  console.log(
+    `  one run of ${RUN_PARTNERS} partners through npm start: ${local.seconds.toFixed(1)} s, peak RSS ${Math.round(local.peakRssMb)} MB`,
+  );
+
+  const k = PLAN.partners / PARTNERS;
+  const waves = Math.ceil(32 / PLAN.sliceConcurrency);
+  const readS = Math.max(
+    ((scoring.readSliceMs * (PLAN.partners / 32)) / scoring.perSlice / 1000) * waves,
+    (runUnits.read * k) / PLAN.readUnitsPerSecond,
+  );
+  const scoreS = (scoring.ms * (PLAN.partners / SCORE_PARTNERS)) / 1000;
+  const recordsS = ((runUnits.write - pageUnits) * k) / PLAN.writeUnitsPerSecond;
+  const pagesS = Math.max(
+    (pageUnits * k) / PLAN.writeUnitsPerSecond,
+    (allUnits * k) / PLAN.perKeyWriteUnitsPerSecond,
+  );
+  const publishS =
+    (((PLAN.partners * PLAN.tierChangeShare) / 10) * (PLAN.putEventsMs / 1000)) / PLAN.publishInFlight;
+  const projectedMin = (readS + scoreS + recordsS + pagesS + publishS) / 60;
+  console.log(
+    `  10M on AWS: read ${readS.toFixed(0)} s + score ${scoreS.toFixed(0)} s + records and index ${recordsS.toFixed(0)} s (${(((runUnits.write - pageUnits) * k) / 1e6).toFixed(2)} M WRU at ${PLAN.writeUnitsPerSecond}/s) + pages ${pagesS.toFixed(0)} s (${((pageUnits * k) / 1e6).toFixed(2)} M WRU; the all list ${((allUnits * k) / 1e6).toFixed(2)} M WRU on one key at ${PLAN.perKeyWriteUnitsPerSecond}/s) + publish ${publishS.toFixed(0)} s = ${projectedMin.toFixed(1)} min`,
+  );
+  return {
+    'rescore.score10m.ms': scoring.ms * (10_000_000 / SCORE_PARTNERS),
+    'rescore.score10m.peakRssMb': scoring.peakRssMb,
+    'rescore.readSlice.partnersPerSec': scoring.perSlice / (scoring.readSliceMs / 1000),
+    'rescore.run1m.s': local.seconds * (1_000_000 / RUN_PARTNERS),
+    'rescore.run1m.peakRssMb': local.peakRssMb,
+    'rescore.pageWruPerPartner': pageUnits / PARTNERS,
+    'rescore.allListWruPerPartner': allUnits / PARTNERS,
+    'rescore.10m.projectedMin': projectedMin,
+  };
 }
 
 async function time(task: () => Promise<void>): Promise<number> {

@@ -96,7 +96,8 @@ afterAll(async () => {
   await servers.stop();
 });
 
-describe('rescore under faults', () => {
+// A durable run retries a failing step 3 times, 1 s apart, in each of its fanned-out slices.
+describe('rescore under faults', { timeout: 180_000 }, () => {
   it('leaves the previous ranking in place when a run dies half-way, and the next run completes', async () => {
     const before = await fullRanking(h);
     const runBefore = before[0]?.runId;

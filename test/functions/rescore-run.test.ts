@@ -336,7 +336,8 @@ describe('single flight and schedule', () => {
   });
 });
 
-describe('hysteresis and tier events over three runs', () => {
+// Three durable runs (each a few seconds of steps against the local servers) in one test.
+describe('hysteresis and tier events over three runs', { timeout: 180_000 }, () => {
   let h: Harness;
   let run0: string;
   const model = parseScoringModel({

@@ -1,0 +1,168 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import { mapWithConcurrency } from '#core/concurrency.ts';
+import { keys } from '#core/keys.ts';
+import { normalizeName } from '#core/names.ts';
+import type { PartnerRecord } from '#core/ports.ts';
+import { type RescoreRunDeps, RUN_SLICES, readSlice } from '#core/runs/rescore-run.ts';
+import { startStackProcess } from '#infra/local/stack-process.ts';
+import { generatePartners } from '../samples/generate-partners.ts';
+import { DirRunFiles } from './support/dir-run-files.ts';
+
+/** Generated partners of one slice, as the partner store would page them. */
+async function* slicePartners(slice: number, count: number): AsyncIterable<PartnerRecord[]> {
+  const asOf = '2026-11-01T00:00:00.000Z';
+  const sample = generatePartners(count, slice + 1);
+  for (let start = 0; start < sample.length; start += 1000) {
+    yield sample.slice(start, start + 1000).map((p) => ({
+      id: `s${slice}-${p.id}`,
+      name: p.name,
+      type: p.type,
+      region: p.region,
+      metrics: Object.fromEntries(Object.entries(p.metrics).map(([name, v]) => [normalizeName(name), v])),
+      asOf,
+      updatedAt: asOf,
+    }));
+  }
+}
+
+/**
+ * The central scoring step on `partners` generated partners: the read slices write their snapshot
+ * parts (in this process, timed per slice), then `scoreRun` runs alone in a child process, which
+ * reports its time and peak RSS.
+ */
+export async function scoreAtScale(partners: number) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-score-'));
+  try {
+    const perSlice = Math.ceil(partners / RUN_SLICES);
+    const plan = {
+      runId: 'bench-10m',
+      startedAt: '2026-11-30T02:00:00.000Z',
+      modelVersion: 1,
+      previousRunId: null,
+      resumed: false,
+    };
+    const { DEFAULT_MODEL } = await import('#core/model/presets.ts');
+    let readMs = 0;
+    for (let slice = 0; slice < RUN_SLICES; slice++) {
+      const deps = {
+        files: new DirRunFiles(dir),
+        models: { getVersion: async () => DEFAULT_MODEL },
+        partners: { readShard: () => slicePartners(slice, perSlice) },
+      } as unknown as RescoreRunDeps;
+      const t0 = performance.now();
+      await readSlice(deps, plan, slice);
+      readMs += performance.now() - t0;
+    }
+    const job = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [
+          '--max-old-space-size=8192',
+          '--import',
+          'tsx',
+          path.join(import.meta.dirname, 'rescore-score-job.ts'),
+          dir,
+          plan.runId,
+        ],
+        { maxBuffer: 1 << 20, timeout: 30 * 60_000 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
+      );
+    });
+    const result = JSON.parse(job.trim().split('\n').at(-1) ?? '{}') as { ms: number; peakRssMb: number };
+    // Generating the partners is part of readMs: the slice rate is a lower bound of the real one.
+    return { ...result, readSliceMs: readMs / RUN_SLICES, perSlice };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak resident memory of a process (VmHWM), in MB. */
+async function peakRssMb(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+/**
+ * One run of `partners` partners through the local stack's workflow: `npm start`'s entry in a child
+ * process, partners written straight into its DynamoDB-API server (BatchWriteItem of stored items,
+ * so loading is not what is measured), then `POST /rescore` until the run completes.
+ */
+export async function runThroughLocalStack(partners: number) {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-run1m-'));
+  const stack = await startStackProcess(dataDir, { RESCORE_CRON: '0 2 31 2 *', SHUTDOWN_GRACE_MS: '1000' });
+  try {
+    const endpoint = /^\s+DynamoDB API\s+(http:\/\/\S+)/m.exec(stack.output())?.[1];
+    const table = /table\s+(\S+)/.exec(stack.output())?.[1] ?? 'partner-scoring';
+    if (!endpoint) throw new Error('the stack did not print its DynamoDB endpoint');
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const loadStart = performance.now();
+    const perSlice = Math.ceil(partners / RUN_SLICES);
+    for (let slice = 0; slice < RUN_SLICES; slice++) {
+      const batches: WriteRequest[][] = [];
+      let batch: WriteRequest[] = [];
+      for await (const page of slicePartners(slice, perSlice)) {
+        for (const p of page) {
+          const key = keys.partner(p.id);
+          const item: Record<string, { S: string } | { N: string }> = {
+            pk: { S: key.pk },
+            sk: { S: key.sk },
+            id: { S: p.id },
+            name: { S: p.name },
+            asOf: { S: p.asOf },
+            updatedAt: { S: p.updatedAt },
+          };
+          if (p.type) item.type = { S: p.type };
+          if (p.region) item.region = { S: p.region };
+          for (const [metric, value] of Object.entries(p.metrics)) item[`m_${metric}`] = { N: String(value) };
+          batch.push({ PutRequest: { Item: item } });
+          if (batch.length === 25) {
+            batches.push(batch);
+            batch = [];
+          }
+        }
+      }
+      if (batch.length > 0) batches.push(batch);
+      await mapWithConcurrency(batches, 16, async (requests) => {
+        let pending: WriteRequest[] | undefined = requests;
+        while (pending && pending.length > 0) {
+          const output: { UnprocessedItems?: Record<string, WriteRequest[]> } = await client.send(
+            new BatchWriteItemCommand({ RequestItems: { [table]: pending } }),
+          );
+          pending = output.UnprocessedItems?.[table];
+        }
+      });
+    }
+    client.destroy();
+    console.log(
+      `  loaded ${partners} partners into npm start in ${Math.round(performance.now() - loadStart)} ms`,
+    );
+    const t0 = performance.now();
+    const started = (await (await fetch(`${stack.apiUrl}/rescore`, { method: 'POST' })).json()) as {
+      runId: string;
+    };
+    for (;;) {
+      const run = (await (await fetch(`${stack.apiUrl}/runs/${started.runId}`)).json()) as { status: string };
+      if (run.status === 'completed') break;
+      if (run.status !== 'running')
+        throw new Error(`the run ended ${run.status}:\n${stack.output().slice(-2000)}`);
+      await sleep(500);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const rss = stack.child.pid === undefined ? 0 : await peakRssMb(stack.child.pid);
+    return { seconds, peakRssMb: rss };
+  } finally {
+    await stack.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

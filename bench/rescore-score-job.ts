@@ -1,0 +1,32 @@
+/**
+ * The central scoring step of a run (`scoreRun`) alone in this process, over snapshot parts another
+ * process wrote to a directory: prints its time and this process's peak RSS as JSON (what the rescore
+ * function's memory must hold). Run by `bench/rescore.ts`.
+ */
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
+import { type RescoreRunDeps, scoreRun } from '#core/runs/rescore-run.ts';
+import { DirRunFiles } from './support/dir-run-files.ts';
+
+const [dir, runId] = process.argv.slice(2);
+if (!dir || !runId) throw new Error('usage: rescore-score-job.ts <dir> <runId>');
+const unused = () => {
+  throw new Error('not used by the scoring step');
+};
+const deps = {
+  files: new DirRunFiles(dir),
+  models: { getVersion: async () => DEFAULT_MODEL },
+  runs: { putStatistics: async () => undefined },
+  rankings: { readList: unused },
+} as unknown as RescoreRunDeps;
+const t0 = performance.now();
+const summary = await scoreRun(deps, {
+  runId,
+  startedAt: '2026-11-30T02:00:00.000Z',
+  modelVersion: 1,
+  previousRunId: null,
+  resumed: false,
+});
+const ms = performance.now() - t0;
+console.log(
+  JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, partners: summary.partners }),
+);
