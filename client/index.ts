@@ -15,7 +15,10 @@ export type { components, operations, paths } from './api-types.ts';
 
 /** Every named schema of the document: `ApiSchemas['RankingPage']`, `ApiSchemas['Problem']`, … */
 export type ApiSchemas = components['schemas'];
-export type ApiClient = Client<paths>;
+/** A content type, as openapi-fetch picks response bodies by it. */
+export type MediaType = `${string}/${string}`;
+/** The client; by default its answers are typed as their JSON body (`GET /rankings` can also be CSV). */
+export type ApiClient<Media extends MediaType = 'application/json'> = Client<paths, Media>;
 
 export interface ApiClientOptions {
   /** The API's base URL, e.g. `http://localhost:3000` or the stack's `ApiUrl` output. */
@@ -26,9 +29,14 @@ export interface ApiClientOptions {
   fetch?: (request: Request) => Promise<Response>;
 }
 
-/** A client of the API at `baseUrl`; with a `token`, each request carries `Authorization: Bearer …`. */
-export function createApiClient(options: ApiClientOptions): ApiClient {
-  const client = createClient<paths>({
+/**
+ * A client of the API at `baseUrl`; with a `token`, each request carries `Authorization: Bearer …`.
+ * `Media` selects the response bodies typed: JSON by default, `'text/csv'` for the ranking as CSV.
+ */
+export function createApiClient<Media extends MediaType = 'application/json'>(
+  options: ApiClientOptions,
+): ApiClient<Media> {
+  const client = createClient<paths, Media>({
     baseUrl: options.baseUrl.replace(/\/+$/, ''),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });

@@ -1,16 +1,20 @@
 /**
  * `npm run cli -- <command>`: the service from a terminal, through its HTTP API (`API_URL`, default
- * http://localhost:3000), the way any client would use it. `npm run cli -- --help` lists the commands.
+ * http://localhost:3000, with the bearer token `API_TOKEN`), the way any client would use it: every
+ * call goes through the typed client (`client/`), so routes, parameters and answers are
+ * compiler-checked. `npm run cli -- --help` lists the commands.
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import Table from 'cli-table3';
-import type { PartnerView } from '#core/ranking/partner-score.ts';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
+import { type ApiSchemas, createApiClient } from '#client/index.ts';
+import { ROUTES, type RouteSpec } from '#functions/routes.ts';
+import { matchRoute } from './http-gateway.ts';
 
-const HELP = `Partner scoring CLI: talks to the HTTP API at API_URL (default http://localhost:3000).
+const HELP = `Partner scoring CLI: talks to the HTTP API at API_URL (default http://localhost:3000),
+sending API_TOKEN (or --token) as a bearer token when set.
 
 Usage: npm run cli -- <command> [options]
 
@@ -23,12 +27,17 @@ Usage: npm run cli -- <command> [options]
   model get                               the active scoring model
   model set <model.json>                  activate a new model version; follows the run it starts
   preview <model.json> [--limit 20]       dry run of a model: who moves, nothing stored
+  login                                   get an access token by the client-credentials flow
+        [--token-url <url>] [--client-id <id>] [--client-secret <secret>] [--scope <scopes>]
+                                          (or TOKEN_URL, CLIENT_ID, CLIENT_SECRET); prints API_TOKEN=…
 
-Options: --api <url> (instead of API_URL), --json (print the raw JSON responses), --help
+Options: --url <url> (instead of API_URL), --token <token> (instead of API_TOKEN),
+  --json (print the raw JSON responses), --help
 Examples:
   npm run cli -- import samples/seed-partners.csv
   npm run cli -- rank --top 10 --region EMEA
   npm run cli -- preview samples/seed-model.json
+  API_URL=https://… API_TOKEN=… npm run cli -- rank
 `;
 
 class CliError extends Error {}
@@ -40,30 +49,18 @@ interface Problem {
   errors?: { path?: string; line?: number; column?: string; message: string }[];
 }
 
-/** A typed view of the JSON responses the CLI reads (contract §3). */
-interface RunRecord {
-  runId: string;
-  status: 'running' | 'completed' | 'failed';
-  startedAt: string;
-  finishedAt: string | null;
-  partners: number | null;
-  modelVersion: number;
-  tierChanges: number | null;
-}
-
-interface ImportStatus {
-  importId: string;
-  status: 'pending' | 'processing' | 'completed' | 'failed';
-  rowsTotal: number | null;
-  rowsImported: number;
-  rowsRejected: number;
-  warnings: string[];
-  errors: { line: number; column: string | null; message: string }[];
-  errorReport: string | null;
-}
+type Run = ApiSchemas['Run'];
+type ImportStatus = ApiSchemas['ImportStatus'];
+type RankingPage = ApiSchemas['RankingPage'];
 
 const OPTIONS = {
+  url: { type: 'string' },
   api: { type: 'string' },
+  token: { type: 'string' },
+  'token-url': { type: 'string' },
+  'client-id': { type: 'string' },
+  'client-secret': { type: 'string' },
+  scope: { type: 'string' },
   top: { type: 'string', default: '20' },
   limit: { type: 'string' },
   tier: { type: 'string' },
@@ -84,7 +81,13 @@ function parseCommandLine() {
   }
 }
 
-const apiUrl = (options.api ?? process.env.API_URL ?? 'http://localhost:3000').replace(/\/+$/, '');
+// `--api` is the earlier name of `--url`.
+const apiUrl = (options.url ?? options.api ?? process.env.API_URL ?? 'http://localhost:3000').replace(
+  /\/+$/,
+  '',
+);
+const token = options.token ?? process.env.API_TOKEN;
+const client = createApiClient({ baseUrl: apiUrl, ...(token ? { token } : {}) });
 const POLL_MS = 500;
 // A run or import that shows no progress for this long is reported instead of waited on forever.
 const STALL_MS = 5 * 60_000;
@@ -106,25 +109,50 @@ function newTable(head: string[]): Table.Table {
   return new Table({ head, style: { head: ['cyan'], compact: true } });
 }
 
-async function api<T>(method: string, route: string, body?: unknown): Promise<T> {
-  let response: Response;
+/** What an openapi-fetch call resolves to. */
+interface ApiResult<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * The answer of a typed client call, or a {@link CliError} saying what went wrong: the API cannot be
+ * reached, the token is missing or lacks the route's scope (401 / 403), or the problem+json details.
+ */
+async function ok<T>(method: RouteSpec['method'], call: Promise<ApiResult<T>>): Promise<T> {
+  let result: ApiResult<T>;
   try {
-    response = await fetch(`${apiUrl}${route}`, {
-      method,
-      ...(body === undefined
-        ? {}
-        : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
+    result = await call;
   } catch (error) {
     throw new CliError(
-      `Cannot reach the API at ${apiUrl} (${(error as Error).cause ?? (error as Error).message}). Is \`npm start\` running? Set API_URL or --api otherwise.`,
+      `Cannot reach the API at ${apiUrl} (${(error as Error).cause ?? (error as Error).message}). Is \`npm start\` running? Set API_URL or --url otherwise.`,
     );
   }
-  const text = await response.text();
-  const json = text === '' ? undefined : safeJson(text);
-  if (!response.ok) throw new CliError(describeProblem(method, route, response.status, json ?? text));
-  if (options.json) console.log(JSON.stringify(json, null, 2));
-  return json as T;
+  const { data, error, response } = result;
+  const url = new URL(response.url);
+  const route = `${url.pathname}${url.search}`;
+  if (response.status === 401 || response.status === 403) {
+    throw new CliError(describeAuthFailure(method, url.pathname, response));
+  }
+  if (!response.ok) throw new CliError(describeProblem(method, route, response.status, error));
+  if (options.json) console.log(JSON.stringify(data, null, 2));
+  return data as T;
+}
+
+/** A 401 or 403 from the JWT authorizer, with the scope the route needs and how to get a token. */
+function describeAuthFailure(method: RouteSpec['method'], path: string, response: Response): string {
+  const basePath = new URL(apiUrl).pathname.replace(/\/+$/, '');
+  const route = matchRoute(method, path.slice(basePath.length) || '/')?.route;
+  const scope = route?.scope ?? ROUTES.find((r) => r.path === path)?.scope ?? 'partners/read';
+  const reason = /error_description="([^"]*)"/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
+  const head = `${method} ${path}: ${response.status} ${response.status === 401 ? 'Unauthorized' : 'Forbidden'}${reason ? ` (${reason})` : ''}`;
+  if (response.status === 403) {
+    return `${head}\n  The token lacks the scope ${scope}: use a token of a client allowed ${scope} (npm run cli -- login --scope "${scope}").`;
+  }
+  return token
+    ? `${head}\n  The token was refused; this route needs a valid token with the scope ${scope}: get a new one with npm run cli -- login.`
+    : `${head}\n  This route needs a token with the scope ${scope}: pass --token or set API_TOKEN (npm run cli -- login gets one).`;
 }
 
 function safeJson(text: string): unknown {
@@ -173,11 +201,11 @@ async function readJsonFile(file: string): Promise<unknown> {
   }
 }
 
-async function followRun(runId: string): Promise<RunRecord> {
+async function followRun(runId: string): Promise<Run> {
   process.stdout.write(`run ${runId} `);
   const stalled = stallWatch();
   for (;;) {
-    const run = await api<RunRecord>('GET', `/runs/${encodeURIComponent(runId)}`);
+    const run = await ok('GET', client.GET('/runs/{runId}', { params: { path: { runId } } }));
     if (run.status !== 'running') {
       process.stdout.write('\n');
       const table = newTable(['run', 'status', 'partners', 'model', 'tier changes', 'took']);
@@ -211,7 +239,7 @@ async function importFile(file: string): Promise<void> {
   const content = await readFile(file).catch((error: Error) => {
     throw new CliError(`Cannot read ${file}: ${error.message}`);
   });
-  const created = await api<{ importId: string; uploadUrl: string }>('POST', '/imports');
+  const created = await ok('POST', client.POST('/imports'));
   const upload = await fetch(created.uploadUrl, {
     method: 'PUT',
     headers: { 'content-type': 'text/csv' },
@@ -230,7 +258,10 @@ async function importFile(file: string): Promise<void> {
   let status: ImportStatus;
   const stalled = stallWatch();
   for (;;) {
-    status = await api<ImportStatus>('GET', `/imports/${encodeURIComponent(created.importId)}`);
+    status = await ok(
+      'GET',
+      client.GET('/imports/{importId}', { params: { path: { importId: created.importId } } }),
+    );
     const done = status.rowsImported + status.rowsRejected;
     if (status.rowsTotal !== null && !options.json) {
       if (!started) bar.start(status.rowsTotal, done, { status: status.status });
@@ -271,19 +302,22 @@ async function importFile(file: string): Promise<void> {
 
 async function rank(): Promise<void> {
   const top = positiveInt(options.top, 'top', 20);
-  const filters = new URLSearchParams();
-  for (const name of ['tier', 'region', 'type'] as const) {
-    const value = options[name];
-    if (value !== undefined) filters.set(name, value);
-  }
-  const items: RankingResponse['items'] = [];
-  let page: RankingResponse;
+  const { tier, region, type } = options;
+  const filters = {
+    ...(tier === undefined ? {} : { tier }),
+    ...(region === undefined ? {} : { region }),
+    ...(type === undefined ? {} : { type }),
+  };
+  const items: RankingPage['items'] = [];
+  let page: RankingPage;
   let cursor: string | null = null;
   do {
-    const query = new URLSearchParams(filters);
-    query.set('limit', String(Math.min(500, top - items.length)));
-    if (cursor) query.set('cursor', cursor);
-    page = await api<RankingResponse>('GET', `/rankings?${query}`);
+    const query = {
+      ...filters,
+      limit: String(Math.min(500, top - items.length)),
+      ...(cursor ? { cursor } : {}),
+    };
+    page = await ok('GET', client.GET('/rankings', { params: { query } }));
     items.push(...page.items);
     cursor = page.nextCursor;
   } while (cursor && items.length < top);
@@ -309,7 +343,7 @@ async function rank(): Promise<void> {
 }
 
 async function partner(id: string): Promise<void> {
-  const view = await api<PartnerView>('GET', `/partners/${encodeURIComponent(id)}`);
+  const view = await ok('GET', client.GET('/partners/{id}', { params: { path: { id } } }));
   const { score } = view;
   console.log(
     `${view.name} (${view.id})  type ${view.type ?? '—'}  region ${view.region ?? '—'}  as of ${view.asOf}`,
@@ -342,9 +376,10 @@ async function partner(id: string): Promise<void> {
 
 async function history(id: string): Promise<void> {
   const limit = positiveInt(options.limit, 'limit', 20);
-  const result = await api<{
-    items: { runId: string; scoredAt: string; score: number; rank: number; tier: string | null }[];
-  }>('GET', `/partners/${encodeURIComponent(id)}/history?limit=${limit}`);
+  const result = await ok(
+    'GET',
+    client.GET('/partners/{id}/history', { params: { path: { id }, query: { limit: String(limit) } } }),
+  );
   if (result.items.length === 0) {
     console.log(`No runs have scored ${id} yet.`);
     return;
@@ -357,19 +392,21 @@ async function history(id: string): Promise<void> {
 }
 
 async function rescore(): Promise<void> {
-  const started = await api<{ runId: string; status: string }>('POST', '/rescore');
+  const started = await ok('POST', client.POST('/rescore'));
   await followRun(started.runId);
 }
 
 async function model(action: string): Promise<void> {
   if (action === 'get') {
-    const active = await api<unknown>('GET', '/model');
+    const active = await ok('GET', client.GET('/model'));
     if (!options.json) console.log(JSON.stringify(active, null, 2));
     return;
   }
   if (action === 'set') {
     const file = argument(2, 'model file (model set <model.json>)');
-    const result = await api<{ version: number; runId: string }>('PUT', '/model', await readJsonFile(file));
+    // The file is sent as it is: the API validates it and answers a 400 with a path per problem.
+    const body = (await readJsonFile(file)) as ApiSchemas['ScoringModelInput'];
+    const result = await ok('PUT', client.PUT('/model', { body }));
     console.log(`model v${result.version} is active; rescoring`);
     await followRun(result.runId);
     return;
@@ -379,20 +416,11 @@ async function model(action: string): Promise<void> {
 
 async function preview(file: string): Promise<void> {
   const limit = positiveInt(options.limit, 'limit', 20);
-  const candidate = (await readJsonFile(file)) as Record<string, unknown>;
-  const result = await api<{
-    partners: number;
-    tierChanges: number;
-    movers: {
-      id: string;
-      rank: number | null;
-      previewRank: number;
-      score: number | null;
-      previewScore: number;
-      tier: string | null;
-      previewTier: string | null;
-    }[];
-  }>('POST', `/model/preview?limit=${limit}`, candidate);
+  const candidate = (await readJsonFile(file)) as ApiSchemas['ModelPreviewBody'];
+  const result = await ok(
+    'POST',
+    client.POST('/model/preview', { params: { query: { limit: String(limit) } }, body: candidate }),
+  );
   console.log(
     `${fmt(result.partners, 0)} partners scored with ${file}: ${result.tierChanges} tier change(s)`,
   );
@@ -415,6 +443,47 @@ async function preview(file: string): Promise<void> {
   console.log(table.toString());
 }
 
+/** `login`: an access token from the issuer's token endpoint by the client-credentials flow. */
+async function login(): Promise<void> {
+  const tokenUrl = options['token-url'] ?? process.env.TOKEN_URL;
+  const clientId = options['client-id'] ?? process.env.CLIENT_ID;
+  const clientSecret = options['client-secret'] ?? process.env.CLIENT_SECRET;
+  if (!tokenUrl || !clientId || !clientSecret) {
+    throw new CliError(
+      "login needs --token-url (the issuer's …/oauth2/token, see docs/deploy.md), --client-id and --client-secret, or TOKEN_URL, CLIENT_ID and CLIENT_SECRET. `LOCAL_AUTH=1 npm start` prints local ones.",
+    );
+  }
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (options.scope) form.set('scope', options.scope);
+  let response: Response;
+  try {
+    response = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: form,
+    });
+  } catch (error) {
+    throw new CliError(`Cannot reach the token endpoint ${tokenUrl} (${(error as Error).message}).`);
+  }
+  const answer = (await response.json().catch(() => ({}))) as {
+    access_token?: unknown;
+    expires_in?: number;
+    error?: string;
+  };
+  if (!response.ok || typeof answer.access_token !== 'string') {
+    throw new CliError(
+      `The token endpoint answered ${response.status}${answer.error ? ` ${answer.error}` : ''}: check the client id and secret, and that the client may use the client-credentials flow and the scopes asked for.`,
+    );
+  }
+  console.log(`API_TOKEN=${answer.access_token}`);
+  console.error(
+    `A token${options.scope ? ` for ${options.scope}` : ''}, valid ${answer.expires_in ?? '?'} s: export the line above (export $(npm run -s cli -- login …)) or pass it with --token.`,
+  );
+}
+
 async function main(): Promise<void> {
   const [command] = positionals;
   if (options.help || !command) {
@@ -434,6 +503,8 @@ async function main(): Promise<void> {
       return rescore();
     case 'model':
       return model(argument(1, 'action (model get | model set <model.json>)'));
+    case 'login':
+      return login();
     case 'preview':
       return preview(argument(1, 'model file (preview <model.json>)'));
     default:

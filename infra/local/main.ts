@@ -72,6 +72,7 @@ const auth = stack.issuer
   Write token      (partners/read partners/write, ${hours} h)
     ${write}
   Use:  API_TOKEN=<a token> npm run cli -- rank   or   curl -H "Authorization: Bearer <a token>" …
+        npm run cli -- login --token-url ${issuer.tokenUrl} --client-id ${issuer.clientId} --client-secret ${issuer.clientSecret}
 `;
     })(stack.issuer)
   : '';

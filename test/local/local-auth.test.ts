@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -231,5 +232,65 @@ describe('the local issuer', () => {
       body: 'grant_type=client_credentials',
     });
     expect(wrongSecret.status).toBe(401);
+  });
+});
+
+/** Runs `npm run cli -- …`'s entry against the stack, without any token of the environment. */
+function cli(...args: string[]) {
+  const env: NodeJS.ProcessEnv = { ...process.env, API_URL: stack.apiUrl, NO_COLOR: '1' };
+  delete env.API_TOKEN;
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'infra/local/cli.ts', ...args],
+      { env, timeout: 30_000 },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('the CLI against a stack that checks tokens', () => {
+  it('names the missing token and scope, logs in by client credentials, then sends the token', async () => {
+    const anonymous = await cli('rank');
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stderr).toContain('GET /rankings: 401 Unauthorized');
+    expect(anonymous.stderr).toContain('needs a token with the scope partners/read');
+
+    const login = await cli(
+      'login',
+      '--token-url',
+      issuer.tokenUrl,
+      '--client-id',
+      issuer.clientId,
+      '--client-secret',
+      issuer.clientSecret,
+      '--scope',
+      'partners/read',
+    );
+    expect(login.code).toBe(0);
+    const token = /^API_TOKEN=(\S+)$/m.exec(login.stdout)?.[1] ?? '';
+    expect(token).not.toBe('');
+
+    const ranked = await cli('rank', '--token', token);
+    expect(ranked.code).toBe(0);
+    // The matrix above started runs with the write token; either way the ranking is shown.
+    expect(ranked.stdout).toMatch(/No completed run yet|run run-/);
+
+    const refused = await cli('rescore', '--token', token);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('POST /rescore: 403 Forbidden');
+    expect(refused.stderr).toContain('lacks the scope partners/write');
+
+    const badLogin = await cli(
+      'login',
+      '--token-url',
+      issuer.tokenUrl,
+      '--client-id',
+      issuer.clientId,
+      '--client-secret',
+      'wrong',
+    );
+    expect(badLogin.code).toBe(1);
+    expect(badLogin.stderr).toContain('401 invalid_client');
   });
 });
