@@ -23,6 +23,10 @@ const ELSEWHERE: readonly { command: RegExp; why: string }[] = [
     command: /^curl .*-X PUT .*\$\(jq -r \.uploadUrl /,
     why: 'test/local/local-stack.test.ts PUTs the CSV to the presigned uploadUrl of POST /imports',
   },
+  {
+    command: /^curl .*http:\/\/localhost:4570\/oauth2\/token/,
+    why: "test/local/local-auth.test.ts gets a token from the local issuer's client-credentials endpoint",
+  },
   { command: /^aws s3 cp \S+ s3:\/\/\$BUCKET\/imports\//, why: 'AWS only (deploy walkthrough)' },
   { command: /^aws cognito-idp create-/, why: 'AWS only: sets up the OAuth issuer (deploy walkthrough)' },
   { command: /^curl .*amazoncognito\.com\/oauth2\/token/, why: 'AWS only: a Cognito token request' },
