@@ -8,6 +8,7 @@ import {
   entryKey,
   entryMatches,
   SEARCH_BUCKETS,
+  SEARCH_PAGE_SIZE,
   type SearchItem,
   searchBucket,
   searchKey,
@@ -39,8 +40,9 @@ const cursorSchema = z.tuple([z.string(), z.string(), index.check(z.lt(SEARCH_BU
  * `GET /partners?search=`: partners of the current run whose id or name starts with `search`
  * (case-insensitive), in key order, one page. Reads the prefix's bucket of the run's search index
  * from the first page that can hold a match and stops at the first key past the prefix: a page of
- * results reads one or two index pages, whatever the partner count. An empty search lists every
- * partner, bucket after bucket. The index is the current run's, like `/rankings`: a
+ * results reads one or two index pages, whatever the partner count, and never more than a budget
+ * per request (a page may then hold fewer items than `limit`, with a cursor). An empty search lists
+ * every partner, bucket after bucket. The index is the current run's, like `/rankings`: a
  * partner created or renamed since is found after the next run.
  */
 export async function searchPartners(deps: SearchPartnersDeps, query: SearchQuery): Promise<SearchResponse> {
@@ -63,8 +65,14 @@ export async function searchPartners(deps: SearchPartnersDeps, query: SearchQuer
     ]);
   }
   const items: SearchItem[] = [];
+  // Index pages one request reads at most: a page holds up to 100 entries, and some are skipped
+  // (a partner found by id is not shown again by name), so a page of results may end early with a
+  // cursor; no request reads more than this, whatever the search.
+  let budget = 2 * Math.ceil(query.limit / SEARCH_PAGE_SIZE) + 2;
   const firstBucket = cursor ? cursor[2] : key === '' ? 0 : searchBucket(key);
   const lastBucket = key === '' ? SEARCH_BUCKETS - 1 : firstBucket;
+  const next = (bucket: number, fence: string, offset: number) =>
+    signFields(deps.signer, [current.runId, key, bucket, fence, offset]);
   for (let bucket = firstBucket; bucket <= lastBucket; bucket++) {
     const resume = cursor && bucket === cursor[2] ? { fence: cursor[3], offset: cursor[4] } : null;
     let first = true;
@@ -78,11 +86,13 @@ export async function searchPartners(deps: SearchPartnersDeps, query: SearchQuer
         if (compareCodePoints(entryAt, key) < 0) continue; // before the prefix, on its first page
         if (!entryAt.startsWith(key)) return { items, nextCursor: null }; // past it: no more matches
         if (!entryMatches(entry, key)) continue;
-        if (items.length === query.limit) {
-          const next = [current.runId, key, bucket, page.fence, offset];
-          return { items, nextCursor: await signFields(deps.signer, next) };
-        }
+        if (items.length === query.limit)
+          return { items, nextCursor: await next(bucket, page.fence, offset) };
         items.push({ id: entry.id, name: entry.name, type: entry.type, region: entry.region });
+      }
+      if (--budget === 0) {
+        // Resumes after this page (reading it once more to find where it ends).
+        return { items, nextCursor: await next(bucket, page.fence, page.entries.length) };
       }
     }
   }

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { searchPartners } from '#core/partners/search-partners.ts';
+import type { RankingStore } from '#core/ranking/ranking-store.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
 
@@ -94,6 +97,38 @@ describe('GET /partners?search=', () => {
     }
     const [first] = (await h.call<Page>('GET /partners', { query: { search: 'P0001' } })).body.items;
     expect(first).toEqual({ id: 'P0001', name: 'acme labs 1', type: 'reseller', region: 'AMER' });
+  });
+
+  it('reads a bounded number of index pages per request, even where most entries are skipped', async () => {
+    let pagesRead = 0;
+    const rankings: Pick<RankingStore, 'readSearchPages'> = {
+      async *readSearchPages(runId, bucket, from) {
+        for await (const page of h.rankings.readSearchPages(runId, bucket, from)) {
+          pagesRead++;
+          yield page;
+        }
+      },
+    };
+    const deps = {
+      runs: h.runs,
+      rankings,
+      signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
+    };
+    // Every partner, 5 at a time: buckets holding only name entries (shown under the id) are skipped
+    // a few pages per request, never all at once.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let requests = 0;
+    do {
+      pagesRead = 0;
+      const page = await searchPartners(deps, { search: '', limit: 5, ...(cursor ? { cursor } : {}) });
+      expect(pagesRead).toBeLessThanOrEqual(4);
+      seen.push(...page.items.map((item) => item.id));
+      cursor = page.nextCursor;
+      requests++;
+    } while (cursor);
+    expect(seen.sort()).toEqual(partners.map((p) => p.id).sort());
+    expect(requests).toBeGreaterThan(700 / 5);
   });
 
   it('binds the cursor to its search and its run; a bad parameter is a 400 at its path', async () => {
