@@ -3,6 +3,7 @@ import { ValidationError } from '../errors.ts';
 import { etagOf, matchesEtag, type NotModified } from '../etag.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { type CursorSigner, decodeCursor, encodeCursor, filterKey, type RankingCursor } from './cursor.ts';
+import { listSize } from './filter-lists.ts';
 import { lists, PAGE_SIZE, type RankingEntry, type RankingPage, type RankingStore } from './ranking-store.ts';
 
 export interface RankingQuery {
@@ -45,9 +46,19 @@ interface EntriesPage extends RankingHeader {
 }
 
 /**
- * Reads one page of the current run's ranking. Filters keep global ranks: a single filter reads its
- * own materialised list; combined filters read the smallest of their lists and apply the others in
- * memory. Without filters, a page within the top page comes from the current-run pointer itself:
+ * Most stored pages one request reads (besides the pointer's head): a filter that matches few
+ * partners walks at most this many before answering with what it found and a cursor to go on.
+ */
+export const MAX_PAGES_PER_REQUEST = 20;
+/** The same bound for one part of the CSV export (about 100,000 entries examined). */
+export const MAX_CSV_PAGES_PER_REQUEST = 1_000;
+
+/**
+ * Reads one page of the current run's ranking. Filters keep global ranks: a filter reads the
+ * smallest materialised list among its values and applies the others in memory; a value without a
+ * list of its own (a rare region or type, see `planFilterLists`) is answered from the `all` list.
+ * One request reads at most {@link MAX_PAGES_PER_REQUEST} pages, so a page may hold fewer items than
+ * `limit` (even none) while `nextCursor` says that the list goes on. Without filters, a page within the top page comes from the current-run pointer itself:
  * one round trip. Stored pages vary in length (they are bounded in bytes too), so a cursor holds a
  * page and an offset. A cursor is bound to its run and filters; after the ranking switched to a
  * newer run, an older run's cursor is a 400 asking to start again. With `ifNoneMatch` naming the
@@ -156,7 +167,12 @@ async function readEntries(
 ): Promise<EntriesPage | NotModified> {
   const filters = filterKey(query);
   const cursor = query.cursor === undefined ? null : await decodeCursor(deps.signer, query.cursor, filters);
-  const { current, changedAt } = await deps.runs.getCurrentAndChangedAt();
+  let { current, changedAt } = await deps.runs.getCurrentAndChangedAt();
+  // A cursor of another run than the pointer read names: before refusing it, make sure the pointer
+  // read was not a stale replica (the hot path reads eventually consistently, at half the cost).
+  if (cursor && cursor.runId !== current?.runId) {
+    ({ current, changedAt } = await deps.runs.getCurrentAndChangedAt({ consistent: true }));
+  }
   if (!current) {
     if (cursor) throw new ValidationError([{ path: '/query/cursor', message: 'there is no ranking yet' }]);
     const header = { runId: null, modelVersion: null, scoredAt: null, stale: false };
@@ -215,6 +231,7 @@ async function readEntries(
     predicate,
     head ? { page: 0, entries: head } : null,
     accept,
+    format === 'csv' ? MAX_CSV_PAGES_PER_REQUEST : MAX_PAGES_PER_REQUEST,
   );
   return { ...header, entries: items, nextCursor: await cursorAt(next), etag };
 }
@@ -222,7 +239,11 @@ async function readEntries(
 /** A place in a list: an entry of a stored page. */
 type Place = Pick<RankingCursor, 'page' | 'offset'>;
 
-/** The list to read: `all`, the one filter's list, or the smallest list of combined filters. */
+/**
+ * The list to read: `all` without filters; otherwise the smallest materialised list of the filters'
+ * values, or `all` when none of them has one (or the run's list sizes are not written yet: a run
+ * writes them just after the switch). `null` when a filter value matches nobody.
+ */
 async function chooseList(
   deps: ReadRankingsDeps,
   runId: string,
@@ -234,21 +255,21 @@ async function chooseList(
     query.type === undefined ? null : lists.type(query.type),
   ].filter((list): list is string => list !== null);
   if (candidates.length === 0) return lists.all;
-  if (candidates.length === 1) return candidates[0] as string;
-  const sizes = (await deps.runs.getRun(runId))?.lists ?? {};
-  let best: string | null = null;
+  const sizes = (await deps.runs.getRun(runId))?.lists;
+  if (!sizes) return lists.all;
+  let best: { list: string; size: number } | null = null;
   for (const list of candidates) {
-    const size = sizes[list] ?? 0;
+    const size = listSize(sizes, list);
     if (size === 0) return null; // one filter matches nobody: neither does the combination
-    if (best === null || size < (sizes[best] ?? 0)) best = list;
+    if (size !== null && (best === null || size < best.size)) best = { list, size };
   }
-  return best;
+  return best?.list ?? lists.all;
 }
 
 /**
  * Walks `list` from `start`, keeping entries that pass `predicate`, until `limit` are kept or
- * `accept` refuses one (a byte budget); `next` is the place of the next matching entry, or null at
- * the end of the list.
+ * `accept` refuses one (a byte budget) or `maxPages` pages were read; `next` is the place to go on
+ * from (the next matching entry, or the first page not read), or null at the end of the list.
  */
 async function collect(
   rankings: ReadRankingsDeps['rankings'],
@@ -259,17 +280,20 @@ async function collect(
   predicate: (entry: RankingEntry) => boolean,
   prefetched: RankingPage | null,
   accept: (entry: RankingEntry) => boolean,
+  maxPages: number,
 ): Promise<{ items: RankingEntry[]; next: Place | null }> {
   const items: RankingEntry[] = [];
   let page = start.page;
+  let budget = maxPages;
   for (;;) {
     // Enough full pages for the rest plus one entry to know whether more follow (fewer when pages
-    // were closed early by their byte budget: the loop then reads on).
-    const count = Math.ceil((limit - items.length + 1) / PAGE_SIZE) + 1;
-    const pages =
-      prefetched && page === 0
-        ? [prefetched, ...(await rankings.getPages(runId, list, 1, count - 1))]
-        : await rankings.getPages(runId, list, page, count);
+    // were closed early by their byte budget: the loop then reads on), within the request's budget.
+    const count = Math.min(Math.ceil((limit - items.length + 1) / PAGE_SIZE) + 1, budget);
+    const fromHead = prefetched !== null && page === 0;
+    const pages = fromHead
+      ? [prefetched, ...(await rankings.getPages(runId, list, 1, count - 1))]
+      : await rankings.getPages(runId, list, page, count);
+    budget -= fromHead ? count - 1 : count;
     for (const { page: number, entries } of pages) {
       for (let offset = number === start.page ? start.offset : 0; offset < entries.length; offset++) {
         const entry = entries[offset] as RankingEntry;
@@ -282,6 +306,7 @@ async function collect(
     const last = pages.at(-1);
     if (!last || pages.length < count) return { items, next: null };
     page = last.page + 1;
+    if (budget <= 0) return { items, next: { page, offset: 0 } };
   }
 }
 

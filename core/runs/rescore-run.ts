@@ -3,6 +3,7 @@ import { PARTNER_SHARDS } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { buildSearchPages } from '../partners/search-index.ts';
 import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
+import { isListed, planFilterLists, unlistedSizes } from '../ranking/filter-lists.ts';
 import {
   decodeEntries,
   encodeEntries,
@@ -242,6 +243,16 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
   const n = columns.ids.length;
   const tierNames = model.tiers.map((tier) => tier.name);
   const planner = new PagePlanner();
+  // Region and type lists only for the most common values: free text must not grow the run record.
+  const valueCounts = (codes: Uint32Array, names: readonly string[]) => {
+    const counts = new Uint32Array(names.length);
+    for (const code of codes) if (code !== NONE) counts[code] = (counts[code] as number) + 1;
+    return names.map((name, code) => [name, counts[code] as number] as const);
+  };
+  const filterPlan = planFilterLists({
+    region: valueCounts(population.region, population.regionNames),
+    type: valueCounts(population.type, population.typeNames),
+  });
   const listIndex = new Map<string, number>();
   const listOf = (name: string) => {
     let index = listIndex.get(name);
@@ -281,7 +292,7 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
       type === NONE ? null : lists.type(population.typeNames[type] as string),
     ];
     names.forEach((name, s) => {
-      if (name === null) return;
+      if (name === null || !isListed(filterPlan, name)) return;
       const place = planner.add(name, bytes);
       (list[s] as Uint32Array)[i] = listOf(name);
       (page[s] as Uint32Array)[i] = place.page;
@@ -314,7 +325,12 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
       encodeColumnFile({ meta, columns: scoredColumns }),
     );
   });
-  const summary: SummaryFile = { partners: n, tierChanges, pageWriters, lists: planner.sizes() };
+  const summary: SummaryFile = {
+    partners: n,
+    tierChanges,
+    pageWriters,
+    lists: { ...planner.sizes(), ...unlistedSizes(filterPlan) },
+  };
   await deps.files.put(summaryKey, jsonFile.encode(summary));
   return { partners: n, tierChanges, pageWriters };
 }

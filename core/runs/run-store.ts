@@ -17,7 +17,11 @@ export interface RunRecord {
   tierChanges: number | null;
   /** Why a run failed (operator-facing, never shown in an HTTP body). */
   error?: string;
-  /** Partners per ranking list (`all`, `tier:Gold`, …), written at completion. */
+  /**
+   * Partners per materialised ranking list (`all`, `tier:Gold`, …), plus `unlisted:region` /
+   * `unlisted:type` partners whose value has no list of its own (see `planFilterLists`); written
+   * at completion.
+   */
   lists?: Record<string, number>;
 }
 

@@ -8,7 +8,7 @@ import {
   type RankingEntry,
   type RankingPage,
 } from '#core/ranking/ranking-store.ts';
-import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
+import { MAX_PAGES_PER_REQUEST, type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 
 const signer = new HmacCursorSigner(async () => 'property-test-secret-0123');
 
@@ -91,15 +91,25 @@ describe('readRankings paging', () => {
               (!('tier' in filters) || e.tier === filters.tier) &&
               (!('region' in filters) || e.region === filters.region),
           );
+          let pagesRead = 0;
+          const getPages = deps.rankings.getPages;
+          deps.rankings.getPages = async (...args) => {
+            const pages = await getPages(...args);
+            pagesRead += pages.length;
+            return pages;
+          };
           const seen: unknown[] = [];
           let cursor: string | undefined;
           for (let call = 0; ; call++) {
             const limit = limits[call % limits.length] as number;
+            pagesRead = 0;
             const page = await readRankings(deps, { limit, ...filters, ...(cursor ? { cursor } : {}) });
             expect(page.items.length).toBeLessThanOrEqual(limit);
+            expect(pagesRead).toBeLessThanOrEqual(MAX_PAGES_PER_REQUEST);
             seen.push(...page.items);
             if (page.nextCursor === null) break;
-            expect(page.items).toHaveLength(limit);
+            // A short page with a cursor only when the request used up its page budget.
+            if (page.items.length < limit) expect(pagesRead).toBe(MAX_PAGES_PER_REQUEST);
             cursor = page.nextCursor;
           }
           // Filters keep each partner's global rank, and an item is the stored entry minus the filter fields.

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_LISTS_PER_DIMENSION } from '#core/ranking/filter-lists.ts';
+import type { RankingStore } from '#core/ranking/ranking-store.ts';
+import {
+  MAX_PAGES_PER_REQUEST,
+  type RankingItem,
+  type RankingResponse,
+} from '#core/ranking/read-rankings.ts';
+import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
+import { createHarness, type Harness } from './rescore-harness.ts';
+
+/**
+ * 20,500 partners: 20,000 with a free-text region of their own (a CRM field nobody cleans), 500 in
+ * EMEA; a few of type `Distributor`, the rest `Reseller`.
+ */
+const COUNT = 20_500;
+const region = (i: number) =>
+  i < 20_000 ? `Sales territory ${String(i).padStart(5, '0')} (free text)` : 'EMEA';
+const type = (i: number) => (i % 4000 === 3999 ? 'Distributor' : 'Reseller');
+
+let servers: LocalServers;
+let h: Harness;
+let runId: string;
+let full: RankingItem[];
+let regionOf: Map<string, string>;
+let pagesRead: number[];
+
+beforeAll(async () => {
+  servers = await startLocalServers();
+  h = await createHarness(servers);
+  const partners = Array.from({ length: COUNT }, (_, i) => ({
+    id: `p-${String(i).padStart(5, '0')}`,
+    region: region(i),
+    type: type(i),
+    metrics: { sales: (i * 7919) % 10_007, transactions: type(i) === 'Distributor' ? 0 : i % 97 },
+    asOf: '2026-01-01T00:00:00.000Z',
+  }));
+  regionOf = new Map(partners.map((p) => [p.id, p.region]));
+  for (let start = 0; start < COUNT; start += 2000)
+    await h.partners.upsert(partners.slice(start, start + 2000));
+  runId = await h.runNow();
+  // Count the stored pages each request reads.
+  const rankings = h.rankings as RankingStore;
+  const getPages = rankings.getPages.bind(rankings);
+  pagesRead = [];
+  rankings.getPages = async (...args) => {
+    const pages = await getPages(...args);
+    pagesRead[pagesRead.length - 1] = (pagesRead.at(-1) ?? 0) + pages.length;
+    return pages;
+  };
+  full = await readAll({});
+}, 600_000);
+afterAll(async () => {
+  await h.dispose();
+  await servers.stop();
+});
+
+async function readAll(query: Record<string, string>): Promise<RankingItem[]> {
+  const items: RankingItem[] = [];
+  let cursor: string | null = null;
+  do {
+    pagesRead.push(0);
+    const page: { status: number; body: RankingResponse } = await h.call<RankingResponse>('GET /rankings', {
+      query: { limit: '500', ...query, ...(cursor ? { cursor } : {}) },
+    });
+    expect(page.status).toBe(200);
+    expect(page.body.runId).toBe(runId);
+    items.push(...page.body.items);
+    cursor = page.body.nextCursor;
+  } while (cursor);
+  return items;
+}
+
+describe('filters on a run with 20,000 distinct regions', () => {
+  it('completes the run with a bounded record: lists only for the most common values', async () => {
+    const run = await h.runs.getRun(runId);
+    expect(run).toMatchObject({ status: 'completed', partners: COUNT });
+    const regionLists = Object.keys(run?.lists ?? {}).filter((list) => list.startsWith('region:'));
+    expect(regionLists.length).toBe(MAX_LISTS_PER_DIMENSION);
+    expect(regionLists).toContain('region:EMEA');
+    expect(full.map((item) => item.rank)).toEqual(Array.from({ length: COUNT }, (_, i) => i + 1));
+  });
+
+  it('answers a filter on a value without a list from the all list, with global ranks, in bounded requests', async () => {
+    for (const i of [777, 19_999]) {
+      const items = await readAll({ region: region(i) });
+      expect(items).toEqual(full.filter((item) => regionOf.get(item.id) === region(i)));
+      expect(items).toHaveLength(1);
+    }
+    expect(await readAll({ region: 'EMEA' })).toEqual(
+      full.filter((item) => regionOf.get(item.id) === 'EMEA'),
+    );
+    expect(await readAll({ region: 'nowhere', type: 'Reseller' })).toEqual([]);
+    expect(Math.max(...pagesRead)).toBeLessThanOrEqual(MAX_PAGES_PER_REQUEST);
+  });
+
+  it('bounds the pages one request reads when combined filters match few partners, with a cursor to go on', async () => {
+    // Of the two values only the type has a list (20,495 entries, 200+ pages): it is walked.
+    pagesRead = [0];
+    const query = { type: 'Reseller', region: region(777) };
+    const first = await h.call<RankingResponse>('GET /rankings', { query: { limit: '50', ...query } });
+    const expected = full.filter((item) => item.id === 'p-00777');
+    expect(first.body.items.length).toBeLessThan(50);
+    expect(first.body.nextCursor).not.toBeNull();
+    const items = await readAll(query);
+    expect(items).toEqual(expected);
+    expect(Math.max(...pagesRead)).toBeLessThanOrEqual(MAX_PAGES_PER_REQUEST);
+  });
+});
