@@ -105,6 +105,8 @@ export class DynamoPartnerStore implements PartnerStore {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
         FilterExpression: `attribute_not_exists(${DELETED_AT})`,
+        // A run must see every write acknowledged before it started.
+        ConsistentRead: true,
         ExpressionAttributeValues: { ':pk': keys.partnerShardPk(shard) },
       },
     );

@@ -212,8 +212,10 @@ export class DynamoRunStore implements RunStore {
     return typeof item?.changedAt === 'string' ? item.changedAt : null;
   }
 
-  async getCurrentAndChangedAt(): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }> {
-    const items = await this.batchGet([keys.currentRun, keys.partnersChanged]);
+  async getCurrentAndChangedAt(
+    options: { consistent?: boolean } = {},
+  ): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }> {
+    const items = await this.batchGet([keys.currentRun, keys.partnersChanged], options.consistent ?? false);
     const current = items.find((item) => item.sk === keys.currentRun.sk);
     const changed = items.find((item) => item.sk === keys.partnersChanged.sk);
     return {
@@ -321,14 +323,16 @@ export class DynamoRunStore implements RunStore {
     return output.Item;
   }
 
-  private async batchGet(keyList: { pk: string; sk: string }[]): Promise<Item[]> {
+  private async batchGet(keyList: { pk: string; sk: string }[], consistent = false): Promise<Item[]> {
     const output = await this.client.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keyList } } }),
+      new BatchGetCommand({
+        RequestItems: { [this.tableName]: { Keys: keyList, ConsistentRead: consistent } },
+      }),
     );
     const items = output.Responses?.[this.tableName] ?? [];
     const unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys;
     if (unprocessed && unprocessed.length > 0) {
-      items.push(...(await this.batchGet(unprocessed as { pk: string; sk: string }[])));
+      items.push(...(await this.batchGet(unprocessed as { pk: string; sk: string }[], consistent)));
     }
     return items;
   }

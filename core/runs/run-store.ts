@@ -103,8 +103,13 @@ export interface RunStore {
   getCurrent(): Promise<CurrentRunPointer | null>;
   /** When partners last changed (the `partnersChanged` marker), strongly consistent; `null` if never. */
   partnersChangedAt(): Promise<string | null>;
-  /** The current pointer and the partners-changed marker in one round trip. */
-  getCurrentAndChangedAt(): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }>;
+  /**
+   * The current pointer and the partners-changed marker in one round trip; `consistent` reads
+   * them strongly consistently (for a decision that a stale answer would get wrong).
+   */
+  getCurrentAndChangedAt(options?: {
+    consistent?: boolean;
+  }): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }>;
   /**
    * Switches `/rankings` to `next` in one conditional write of the pointer item: only if `next.runId`
    * still holds single flight and the pointer still names `previousRunId` (none when `null`).

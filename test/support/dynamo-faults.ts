@@ -1,5 +1,6 @@
 import { type AttributeValue, DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { createDocumentClient } from '#core/adapters/aws-clients.ts';
 import type { LocalServers } from './local-servers.ts';
 
@@ -26,62 +27,96 @@ export function faultyClient(servers: LocalServers, hook: CommandHook): DynamoDB
 }
 
 type Key = Record<string, AttributeValue>;
+type Row = Record<string, AttributeValue>;
+type PlainOrRow = Record<string, unknown>;
 const WRITES = new Set(['PutItemCommand', 'UpdateItemCommand', 'DeleteItemCommand']);
 
 /**
- * A document client that behaves like an eventually consistent replica: after each single-item
- * write, the next read of that item WITHOUT `ConsistentRead` (GetItem, BatchGetItem) is served the
- * value the item had before the write, once. Reads with `ConsistentRead: true` always see the
- * latest value, as on DynamoDB. `served` counts the stale answers handed out.
+ * A document client that behaves like an eventually consistent replica: while enabled, the next
+ * read WITHOUT `ConsistentRead` (GetItem, BatchGetItem, Query) of an item written through this
+ * client is served the value the item had before its last write, once (a Query leaves out an item
+ * that did not exist). Reads with `ConsistentRead: true` always see the latest value, as on
+ * DynamoDB. `served` counts the stale answers handed out.
  */
-export function staleReadClient(servers: LocalServers): {
+export function staleReadClient(
+  servers: LocalServers,
+  /** Which items may be served stale, by partition key (default: all). */
+  only: (pk: string) => boolean = () => true,
+): {
   client: DynamoDBDocumentClient;
   served: () => number;
+  enable: (on: boolean) => void;
 } {
   const raw = new DynamoDBClient({ endpoint: servers.dynamoEndpoint, region: 'us-east-1', credentials });
   const client = createDocumentClient({ endpoint: servers.dynamoEndpoint, region: 'us-east-1', credentials });
   /** Item key → the item before the last write (null: it did not exist). */
-  const previous = new Map<string, Record<string, AttributeValue> | null>();
-  const id = (table: string, key: Key) => `${table}|${key.pk?.S}|${key.sk?.S}`;
+  const previous = new Map<string, Row | null>();
+  // Document-client commands pass this step with plain values, low-level ones with attribute values.
+  const plain = (value: unknown) => typeof value === 'string';
+  const toKey = (key: PlainOrRow): Key =>
+    plain(key.pk) ? marshall({ pk: key.pk, sk: key.sk }) : (key as Key);
+  const id = (table: string, key: PlainOrRow) => {
+    const { pk, sk } = toKey(key);
+    return `${table}|${pk?.S}|${sk?.S}`;
+  };
+  const asRow = (item: Row, like: unknown): PlainOrRow => (plain(like) ? unmarshall(item) : item);
   let served = 0;
+  let enabled = true;
+  /** The previous value of an item, once, when there is one to serve. */
+  const take = (key: string): { item: Row | null } | undefined => {
+    if (!enabled || !previous.has(key)) return undefined;
+    const item = previous.get(key) ?? null;
+    previous.delete(key);
+    served++;
+    return { item };
+  };
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const name = context.commandName as string;
-      const input = args.input as Record<string, unknown>;
+      const input = args.input as PlainOrRow;
+      const table = input.TableName as string;
       if (WRITES.has(name)) {
-        const table = input.TableName as string;
-        const key = input.Key ?? pick(input.Item as Key);
+        const key = toKey((input.Key ?? input.Item) as PlainOrRow);
         const before = await raw.send(
-          new GetItemCommand({ TableName: table, Key: key as Key, ConsistentRead: true }),
+          new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }),
         );
         const result = await next(args);
-        previous.set(id(table, key as Key), before.Item ?? null);
+        if (only(key.pk?.S ?? '')) previous.set(id(table, key), before.Item ?? null);
         return result;
       }
       if (name === 'GetItemCommand' && !input.ConsistentRead) {
-        const key = id(input.TableName as string, input.Key as Key);
-        if (previous.has(key)) {
-          const item = previous.get(key);
-          previous.delete(key);
-          served++;
-          return { output: { $metadata: {}, ...(item ? { Item: item } : {}) }, response: {} } as never;
+        const key = input.Key as PlainOrRow;
+        const stale = take(id(table, key));
+        if (stale) {
+          const item = stale.item ? { Item: asRow(stale.item, key.pk) } : {};
+          return { output: { $metadata: {}, ...item }, response: {} } as never;
         }
       }
-      if (name === 'BatchGetItemCommand') {
-        const requests = input.RequestItems as Record<string, { Keys: Key[]; ConsistentRead?: boolean }>;
+      if (name === 'QueryCommand' && !input.ConsistentRead) {
         const result = await next(args);
-        const output = result.output as { Responses?: Record<string, Record<string, AttributeValue>[]> };
-        for (const [table, request] of Object.entries(requests)) {
+        const output = result.output as { Items?: PlainOrRow[] };
+        output.Items = (output.Items ?? []).flatMap((row) => {
+          const stale = take(id(table, row));
+          return stale === undefined ? [row] : stale.item ? [asRow(stale.item, row.pk)] : [];
+        });
+        return result;
+      }
+      if (name === 'BatchGetItemCommand') {
+        const requests = input.RequestItems as Record<
+          string,
+          { Keys: PlainOrRow[]; ConsistentRead?: boolean }
+        >;
+        const result = await next(args);
+        const output = result.output as { Responses?: Record<string, PlainOrRow[]> };
+        for (const [batchTable, request] of Object.entries(requests)) {
           if (request.ConsistentRead) continue;
           for (const requested of request.Keys) {
-            const key = id(table, requested);
-            if (!previous.has(key)) continue;
-            const item = previous.get(key);
-            previous.delete(key);
-            served++;
-            const rows = (output.Responses?.[table] ?? []).filter((row) => id(table, row) !== key);
-            if (item) rows.push(item);
-            output.Responses = { ...output.Responses, [table]: rows };
+            const key = id(batchTable, requested);
+            const stale = take(key);
+            if (!stale) continue;
+            const rows = (output.Responses?.[batchTable] ?? []).filter((row) => id(batchTable, row) !== key);
+            if (stale.item) rows.push(asRow(stale.item, requested.pk));
+            output.Responses = { ...output.Responses, [batchTable]: rows };
           }
         }
         return result;
@@ -90,9 +125,11 @@ export function staleReadClient(servers: LocalServers): {
     },
     { step: 'initialize', name: 'staleReads' },
   );
-  return { client, served: () => served };
-}
-
-function pick(item: Key): Key {
-  return { pk: item.pk as AttributeValue, sk: item.sk as AttributeValue };
+  return {
+    client,
+    served: () => served,
+    enable: (on) => {
+      enabled = on;
+    },
+  };
 }
