@@ -112,26 +112,45 @@ export function buildSearchPages(
   types: readonly (string | null)[],
   regions: readonly (string | null)[],
 ): SearchPage[] {
-  const keyed: { key: string; entry: SearchEntry }[] = [];
+  // Entries as parallel columns (partner index, by name?, key, bucket): no object per entry until paging.
+  const partner: number[] = [];
+  const byName: boolean[] = [];
+  const keys: string[] = [];
   for (let i = 0; i < ids.length; i++) {
-    const item = {
-      id: ids[i] as string,
-      name: names[i] as string,
-      type: types[i] ?? null,
-      region: regions[i] ?? null,
-    };
-    const idKey = searchKey(item.id);
-    const nameKey = searchKey(item.name);
-    keyed.push({ key: idKey, entry: { ...item, byName: false } });
-    if (nameKey !== idKey) keyed.push({ key: nameKey, entry: { ...item, byName: true } });
+    const idKey = searchKey(ids[i] as string);
+    const nameKey = searchKey(names[i] as string);
+    partner.push(i);
+    byName.push(false);
+    keys.push(idKey);
+    if (nameKey !== idKey) {
+      partner.push(i);
+      byName.push(true);
+      keys.push(nameKey);
+    }
   }
-  // Bucket by bucket, in key order within each (pages are numbered per bucket).
-  keyed.sort(
-    (a, b) =>
-      searchBucket(a.key) - searchBucket(b.key) ||
-      compareCodePoints(a.key, b.key) ||
-      compareCodePoints(a.entry.id, b.entry.id),
-  );
+  const n = keys.length;
+  const buckets = new Uint8Array(n);
+  for (let e = 0; e < n; e++) buckets[e] = searchBucket(keys[e] as string);
+  // UTF-16 order is code-point order unless a string holds a unit from U+D800 up: then the slow compare.
+  const plain = (text: string) => !/[\uD800-\uFFFF]/.test(text);
+  const fast = keys.every(plain) && ids.every(plain);
+  const compare = fast ? (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0) : compareCodePoints;
+  // Bucket by bucket (a counting sort), in key order within each (pages are numbered per bucket).
+  const starts = new Uint32Array(SEARCH_BUCKETS + 1);
+  for (let e = 0; e < n; e++) (starts[(buckets[e] as number) + 1] as number)++;
+  for (let b = 0; b < SEARCH_BUCKETS; b++) starts[b + 1] = (starts[b + 1] as number) + (starts[b] as number);
+  const order = new Uint32Array(n);
+  const fill = starts.slice(0, SEARCH_BUCKETS);
+  for (let e = 0; e < n; e++) order[(fill[buckets[e] as number] as number)++] = e;
+  for (let b = 0; b < SEARCH_BUCKETS; b++) {
+    order
+      .subarray(starts[b], starts[b + 1])
+      .sort(
+        (x, y) =>
+          compare(keys[x] as string, keys[y] as string) ||
+          compare(ids[partner[x] as number] as string, ids[partner[y] as number] as string),
+      );
+  }
 
   const pages: SearchPage[] = [];
   let bucket = -1;
@@ -144,20 +163,37 @@ export function buildSearchPages(
     entries = [];
     bytes = 2;
   };
-  for (const { key, entry } of keyed) {
-    const size = Buffer.byteLength(encodeSearchEntry(entry)) + 1;
-    if (searchBucket(key) !== bucket) {
+  for (const e of order) {
+    const i = partner[e] as number;
+    const entry: SearchEntry = {
+      id: ids[i] as string,
+      name: names[i] as string,
+      type: types[i] ?? null,
+      region: regions[i] ?? null,
+      byName: byName[e] as boolean,
+    };
+    const size = encodedBound(entry);
+    if (buckets[e] !== bucket) {
       close();
-      bucket = searchBucket(key);
+      bucket = buckets[e] as number;
       page = 0;
     } else if (entries.length > 0 && bytes + size > SEARCH_PAGE_MAX_BYTES) close();
     entries.push(entry);
     bytes += size;
-    lastKey = key;
+    lastKey = keys[e] as string;
     if (entries.length === SEARCH_PAGE_SIZE) close();
   }
   close();
   return pages;
+}
+
+/**
+ * An upper bound of the UTF-8 bytes an entry takes in a page (a UTF-16 unit is at most 6 bytes of JSON,
+ * as `\u0001`), cheap enough for millions of entries; pages stay within their byte cap by it.
+ */
+function encodedBound(entry: SearchEntry): number {
+  const units = entry.id.length + entry.name.length + (entry.type?.length ?? 0) + (entry.region?.length ?? 0);
+  return 6 * units + 24;
 }
 
 type EntryTuple = [0 | 1, string, string, string | null, string | null];
