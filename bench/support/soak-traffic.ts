@@ -505,11 +505,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const record = await waitForImport(importId, 60_000);
     if (record?.status !== 'completed') importsUnfinished++;
   }
-  // A run already running when this request comes starts a follow-up: wait for a run that began after it.
-  const settledAt = new Date().toISOString();
   const last = await client.send('POST', '/rescore', undefined, [202]);
   if (last.status === 202) runIds.add(last.body.runId);
-  const finalRun = await waitForRunsToFinish(client, runIds, settledAt, problems);
+  const finalRun = await waitForRunsToFinish(client, runIds, problems);
   const runs = await client.send('GET', '/runs?limit=100');
   const runRecords = (runs.body?.items ?? []) as { runId: string; status: string }[];
   for (const run of runRecords) runIds.add(run.runId);
@@ -576,33 +574,34 @@ function compare(id: string, expected: PartnerState | undefined, answer: Answer)
 }
 
 /**
- * Waits until no run is running and the newest one began at or after `after`; returns whether that
- * run completed.
+ * Waits until no run is running and the ranking serves the newest run with `stale: false` (no partner
+ * changed after it began: the service's own rule; a run already covering the last write needs no
+ * follow-up). When idle but stale, asks for a run again. Returns whether that state was reached.
  */
 async function waitForRunsToFinish(
   client: Client,
   runIds: Set<string>,
-  after: string,
   problems: string[],
   timeoutMs = 300_000,
 ) {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     const runs = await client.send('GET', '/runs?limit=100');
-    const items = (runs.body?.items ?? []) as { runId: string; status: string; startedAt: string }[];
+    const items = (runs.body?.items ?? []) as { runId: string; status: string }[];
     for (const run of items) runIds.add(run.runId);
-    const newest = items[0];
-    if (newest && newest.startedAt >= after && items.every((run) => run.status !== 'running')) {
-      if (newest.status !== 'completed') problems.push(`the final run ${newest.runId} is ${newest.status}`);
-      return newest.status === 'completed';
+    if (items.length > 0 && items.every((run) => run.status !== 'running')) {
+      const ranking = await client.send('GET', '/rankings?limit=1');
+      if (ranking.body?.stale === false && ranking.body?.runId === items[0]?.runId) return true;
+      const again = await client.send('POST', '/rescore', undefined, [202]);
+      if (again.status === 202) runIds.add(again.body.runId);
     }
     await sleep(500);
   }
-  problems.push(`runs still running after ${timeoutMs} ms`);
+  problems.push(`no fresh ranking of a finished run after ${timeoutMs} ms`);
   return false;
 }
 
-/** The final ranking (after a run that began after the last write) holds each live partner once. */
+/** The final ranking (fresh: no change after its run began) holds each live partner once. */
 async function checkRanking(client: Client, oracle: Oracle, problems: string[]): Promise<number> {
   const seen = new Map<string, number>();
   let cursor: string | undefined;
