@@ -1,5 +1,5 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL, SEED_PRESET } from '#core/model/presets.ts';
 import { parseScoringModel, type ScoringModel } from '#core/model/scoring-model.ts';
@@ -11,6 +11,10 @@ import { scorePopulation } from '#core/scoring/score-population.ts';
 import { scheduledEvent } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
+
+// Each test runs whole durable runs (tens of steps against the local servers, retries 1 s apart):
+// on a loaded machine one takes well over the default 60 s.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 const REGIONS = ['EMEA', 'APAC', 'AMER'];
 const TYPES = ['reseller', 'distributor', 'referral', 'msp'];
@@ -336,8 +340,7 @@ describe('single flight and schedule', () => {
   });
 });
 
-// Three durable runs (each a few seconds of steps against the local servers) in one test.
-describe('hysteresis and tier events over three runs', { timeout: 180_000 }, () => {
+describe('hysteresis and tier events over three runs', () => {
   let h: Harness;
   let run0: string;
   const model = parseScoringModel({

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#core/adapters/aws-clients.ts';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
@@ -11,6 +11,10 @@ import { scorePopulation } from '#core/scoring/score-population.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
+
+// Each test runs whole durable runs (tens of steps against the local servers, retries 1 s apart):
+// on a loaded machine one takes well over the default 60 s.
+vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });
 
 function partners(count: number) {
   return Array.from({ length: count }, (_, i) => ({
