@@ -3,8 +3,8 @@
  * `ui.bundle.gzBytes`: the console's JavaScript and CSS, gzipped as served (goal ≤ 100,000).
  * `ui.leaderboard.ms`: from navigation to the first leaderboard page's rows on screen, median of
  * repeated loads (browser cache warm, as for a returning user); `ui.leaderboard.complete.ms` until
- * every row's coverage (one partner read each, fetched after the rows show) is filled in (an upper
- * bound: measured after the driver saw it).
+ * no row shows a "…" placeholder (an upper bound: measured after the driver saw it); ranking items
+ * carry coverage, region and type, so this is when the rows show.
  * `ui.scorecard.ms`: a partner scorecard (mid-ranking partner) until its breakdown is on screen.
  * BENCH_UI_PARTNERS scales the population (default 100,000).
  */

@@ -668,6 +668,10 @@ export interface components {
                 score: number;
                 tier: string | null;
                 previousRank: number | null;
+                region: string | null;
+                type: string | null;
+                /** @description Σ weights of the metrics the partner has / Σ all weights, rounded to 4 decimals (null in runs scored before rankings stored it). */
+                coverage: number | null;
             }[];
             nextCursor: string | null;
         };

@@ -29,8 +29,8 @@ export class ApiError extends Error {
 }
 
 export type RankingPage = ApiSchemas['RankingPage'];
-/** A ranking row; `region` and `type` when the API adds them (the leaderboard reads them per partner otherwise). */
-export type RankingItem = RankingPage['items'][number] & { region?: string | null; type?: string | null };
+/** A ranking row, with everything the leaderboard shows (coverage, region, type): no partner read per row. */
+export type RankingItem = RankingPage['items'][number];
 
 export interface RankingFilter {
   tier?: string | undefined;

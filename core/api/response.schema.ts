@@ -105,6 +105,15 @@ export const rankingPageSchema = z.object({
       score: z.number(),
       tier: nullableString,
       previousRank: nullableNumber,
+      region: nullableString,
+      type: nullableString,
+      coverage: z
+        .nullable(z.number())
+        .check(
+          z.describe(
+            'Σ weights of the metrics the partner has / Σ all weights, rounded to 4 decimals (null in runs scored before rankings stored it).',
+          ),
+        ),
     }),
   ),
   nextCursor: nullableString,

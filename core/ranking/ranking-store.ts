@@ -12,6 +12,11 @@ export interface RankingEntry {
   previousRank: number | null;
   region: string | null;
   type: string | null;
+  /**
+   * Σ weights of the metrics the partner has / Σ all weights (contract §3), rounded to 4 decimals;
+   * `null` in pages written before runs stored it.
+   */
+  coverage: number | null;
 }
 
 /**
@@ -105,6 +110,7 @@ type EntryTuple = [
   number | null,
   string | null,
   string | null,
+  (number | null)?,
 ];
 
 /** Compact form of entries in a page item: one JSON string of tuples (no per-entry attribute names). */
@@ -114,14 +120,24 @@ export function encodeEntries(entries: readonly RankingEntry[]): string {
 
 /** One entry as it appears in {@link encodeEntries}: a JSON tuple. */
 export function encodeEntry(e: RankingEntry): string {
-  const tuple: EntryTuple = [e.rank, e.id, e.name, e.score, e.tier, e.previousRank, e.region, e.type];
+  const tuple: EntryTuple = [
+    e.rank,
+    e.id,
+    e.name,
+    e.score,
+    e.tier,
+    e.previousRank,
+    e.region,
+    e.type,
+    e.coverage,
+  ];
   return JSON.stringify(tuple);
 }
 
 /** Reverses {@link encodeEntries}. */
 export function decodeEntries(text: string): RankingEntry[] {
   return (JSON.parse(text) as EntryTuple[]).map(
-    ([rank, id, name, score, tier, previousRank, region, type]) => ({
+    ([rank, id, name, score, tier, previousRank, region, type, coverage]) => ({
       rank,
       id,
       name,
@@ -130,6 +146,7 @@ export function decodeEntries(text: string): RankingEntry[] {
       previousRank,
       region,
       type,
+      coverage: coverage ?? null,
     }),
   );
 }

@@ -16,8 +16,8 @@ export interface RankingQuery {
   ifNoneMatch?: string;
 }
 
-/** One row of a ranking page as the API returns it: the stored entry without the filter fields. */
-export type RankingItem = Omit<RankingEntry, 'region' | 'type'>;
+/** One row of a ranking page as the API returns it: the stored entry, field for field. */
+export type RankingItem = RankingEntry;
 
 /** One page of the current ranking (contract §3). */
 export interface RankingResponse {
@@ -318,5 +318,8 @@ function toItem(entry: RankingEntry): RankingItem {
     score: entry.score,
     tier: entry.tier,
     previousRank: entry.previousRank,
+    region: entry.region,
+    type: entry.type,
+    coverage: entry.coverage,
   };
 }

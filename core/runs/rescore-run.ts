@@ -17,6 +17,7 @@ import {
   readRunPlaces,
 } from '../ranking/ranking-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
+import { coverageColumn } from '../scoring/coverage.ts';
 import { scorePopulation } from '../scoring/score-population.ts';
 import { type Mover, MoversCollector } from './movers.ts';
 import { PagePlanner } from './page-planner.ts';
@@ -156,6 +157,7 @@ export async function readSlice(deps: RescoreRunDeps, plan: RunPlan, slice: numb
             previousRank: null,
             region: partner.region,
             type: partner.type,
+            coverage: null,
           }),
         ),
       );
@@ -239,6 +241,7 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
   );
   const result = scorePopulation(model, columns, { runTimeMs, previousTiers });
   checkStorable(result.scores, columns.ids);
+  const coverage = coverageColumn(model, columns);
 
   const n = columns.ids.length;
   const tierNames = model.tiers.map((tier) => tier.name);
@@ -282,7 +285,9 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
       JSON.stringify(result.scores[i]).length -
       1 +
       (tier === null ? 0 : Buffer.byteLength(JSON.stringify(tier)) - 4) +
-      (previousRank < 0 ? 0 : String(previousRank).length - 4);
+      (previousRank < 0 ? 0 : String(previousRank).length - 4) +
+      JSON.stringify(coverage[i]).length -
+      4;
     const region = population.region[i] as number;
     const type = population.type[i] as number;
     const names = [
@@ -311,6 +316,7 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
       rank: part(result.ranks),
       tier: part(result.tierIndex),
       percentile: part(result.percentiles),
+      coverage: part(coverage),
     };
     result.normalized.forEach((column, j) => {
       scoredColumns[`n${j}`] = part(column);
@@ -387,6 +393,8 @@ export async function writeSlice(deps: RescoreRunDeps, plan: RunPlan, slice: num
       previousRank: previousRank < 0 ? null : previousRank,
       region: label(snapshot.meta.regions, s.region?.[i] as number),
       type: label(snapshot.meta.types, s.type?.[i] as number),
+      // A scored part written before coverage was stored (a run resumed across a deploy) has none.
+      coverage: c.coverage ? (c.coverage[i] as number) : null,
     });
     for (let slot = 0; slot < 4; slot++) {
       const listCode = c[`list${slot}`]?.[i] as number;

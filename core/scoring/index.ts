@@ -5,6 +5,7 @@ export {
   type ScorablePartner,
   toColumns,
 } from './columns.ts';
+export { coverageColumn } from './coverage.ts';
 export {
   type ExplainablePartner,
   estimatePercentile,

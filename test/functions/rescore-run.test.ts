@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL, SEED_PRESET } from '#core/model/presets.ts';
 import { parseScoringModel, type ScoringModel } from '#core/model/scoring-model.ts';
+import { normalizeName } from '#core/names.ts';
 import type { PartnerRecord } from '#core/ports.ts';
 import type { RankingItem, RankingResponse } from '#core/ranking/read-rankings.ts';
 import { RUN_EXECUTION_TIMEOUT_HOURS } from '#core/runs/run-requester.ts';
@@ -144,6 +145,30 @@ describe('rescore runs end to end (ingest → run → rankings)', () => {
       const i = stored.findIndex((p) => p.id === item.id);
       expect(item.score).toBe(expected.scores[i]);
     }
+
+    // Each item carries what the console shows per row: region, type and coverage (contract §3).
+    const totalWeight = model.metrics.reduce((sum, metric) => sum + metric.weight, 0);
+    const byId = new Map(stored.map((p) => [p.id, p]));
+    for (const item of items) {
+      const partner = byId.get(item.id) as PartnerRecord;
+      const stored = new Set(Object.keys(partner.metrics).map(normalizeName));
+      const present = model.metrics
+        .filter((metric) => stored.has(normalizeName(metric.name)))
+        .reduce((sum, metric) => sum + metric.weight, 0);
+      expect(item, item.id).toMatchObject({
+        region: partner.region ?? null,
+        type: partner.type ?? null,
+        coverage: Math.round((present / totalWeight) * 10_000) / 10_000,
+      });
+    }
+    const partial = items.find((item) => (item.coverage as number) < 1) as RankingItem;
+    expect(partial).toBeDefined();
+    expect(items.some((item) => item.coverage === 1)).toBe(true);
+    expect(items.some((item) => item.region === null) && items.some((item) => item.type === null)).toBe(true);
+    const partialRead = await h.call<{ score: { coverage: number } }>('GET /partners/{id}', {
+      pathParameters: { id: partial.id },
+    });
+    expect(partial.coverage).toBeCloseTo(partialRead.body.score.coverage, 4);
 
     // The partner read is exact: the run's score, rank and percentile, and a breakdown that sums to it.
     const top = items[0] as RankingItem;

@@ -15,7 +15,7 @@ import { href, navigate, type Route } from '../route.ts';
 import { TierDistribution } from './tier-distribution.tsx';
 
 const PAGE_SIZE = 50;
-/** Partner reads for coverage and marks run a few at a time, after the page is shown. */
+/** Partner reads for search results' rank and score run a few at a time, after the results show. */
 const DETAIL_CONCURRENCY = 6;
 
 interface Props {
@@ -82,7 +82,6 @@ export function Leaderboard({ route, model, latestRun }: Props) {
     [page?.runId],
   ).value;
   const topScore = useTopScore(page);
-  const details = usePartnerDetails(page?.items ?? []);
 
   const set = (change: Partial<Params>) =>
     navigate(leaderboardHref({ ...params, cursor: undefined, page: 1, ...change }));
@@ -92,7 +91,7 @@ export function Leaderboard({ route, model, latestRun }: Props) {
       <RunLine page={page} latestRun={latestRun} />
       <div class="grid-2">
         <Panel title="Filters" id="filters">
-          <Filters params={params} model={model} details={details} onChange={set} />
+          <Filters params={params} model={model} items={page?.items ?? []} onChange={set} />
         </Panel>
         <TierDistribution
           currentRunId={page?.runId ?? null}
@@ -115,12 +114,7 @@ export function Leaderboard({ route, model, latestRun }: Props) {
               No ranking yet. Import partners (Imports) or start a run (Runs): the first run ranks them.
             </p>
           ) : (
-            <RankingTable
-              items={page?.items ?? []}
-              topScore={topScore}
-              details={details}
-              stale={!!page?.stale}
-            />
+            <RankingTable items={page?.items ?? []} topScore={topScore} stale={!!page?.stale} />
           )}
           <nav class="pager" aria-label="Leaderboard pages">
             <button
@@ -166,7 +160,7 @@ function RunLine({ page, latestRun }: { page: RankingPage | undefined; latestRun
           {page.stale ? (
             <span class="mark mark-stale" title="Partners changed after this run">
               {' '}
-              data changed since: scores marked provisional are estimates until the next run
+              data changed since: a partner's scorecard shows its provisional score until the next run
             </span>
           ) : null}
         </p>
@@ -214,12 +208,7 @@ function totalFor(params: Params, run: Run | undefined, runId: string): number |
   return run.tiers?.[params.tier] ?? null;
 }
 
-function RankingTable(props: {
-  items: RankingItem[];
-  topScore: number;
-  details: Map<string, Partner | null>;
-  stale: boolean;
-}) {
+function RankingTable(props: { items: RankingItem[]; topScore: number; stale: boolean }) {
   return (
     <div class="table-wrap">
       <table class="data">
@@ -240,12 +229,10 @@ function RankingTable(props: {
             </th>
             <th scope="col">Region</th>
             <th scope="col">Type</th>
-            <th scope="col">Marks</th>
           </tr>
         </thead>
         <tbody>
           {props.items.map((item) => {
-            const detail = props.details.get(item.id);
             return (
               <tr key={item.id} data-partner={item.id}>
                 <td class="num rank">{fmt.int(item.rank)}</td>
@@ -264,20 +251,9 @@ function RankingTable(props: {
                 <td>
                   <ScoreBar value={item.score} max={props.topScore} />
                 </td>
-                <td class="num">{detail === undefined ? '…' : fmt.pct(detail?.score.coverage)}</td>
-                <td>{item.region ?? detail?.region ?? (detail === undefined ? '…' : '—')}</td>
-                <td>{item.type ?? detail?.type ?? (detail === undefined ? '…' : '—')}</td>
-                <td>
-                  {detail?.score.provisional ? (
-                    <span
-                      class="mark mark-provisional"
-                      title="Changed since the run: an estimate until the next run"
-                    >
-                      provisional
-                    </span>
-                  ) : null}
-                  {detail === null ? <span class="mark mark-stale">deleted</span> : null}
-                </td>
+                <td class="num">{fmt.pct(item.coverage)}</td>
+                <td>{item.region ?? '—'}</td>
+                <td>{item.type ?? '—'}</td>
               </tr>
             );
           })}
@@ -302,13 +278,13 @@ function useTopScore(page: RankingPage | undefined): number {
   return top?.runId === runId ? Math.max(top.score, pageTop) : pageTop;
 }
 
-/** Partner reads for the rows shown (coverage, region, type, provisional), a few at a time. */
-function usePartnerDetails(items: RankingItem[]): Map<string, Partner | null> {
+/** Partner reads for the search results shown (rank, score), a few at a time. */
+function usePartnerDetails(ids: string[]): Map<string, Partner | null> {
   const [details, setDetails] = useState(new Map<string, Partner | null>());
-  const key = items.map((item) => item.id).join('\n');
+  const key = ids.join('\n');
   useEffect(() => {
     let live = true;
-    const queue = items.map((item) => item.id);
+    const queue = [...ids];
     const found = new Map<string, Partner | null>();
     setDetails(new Map());
     const worker = async () => {
@@ -328,12 +304,12 @@ function usePartnerDetails(items: RankingItem[]): Map<string, Partner | null> {
 function Filters(props: {
   params: Params;
   model: ActiveModel | undefined;
-  details: Map<string, Partner | null>;
+  items: RankingItem[];
   onChange: (change: Partial<Params>) => void;
 }) {
   const { params } = props;
   const seen = (field: 'region' | 'type') =>
-    [...new Set([...props.details.values()].map((partner) => partner?.[field]).filter(Boolean))] as string[];
+    [...new Set(props.items.map((item) => item[field]).filter(Boolean))] as string[];
   const [q, setQ] = useState(params.q ?? '');
   useEffect(() => setQ(params.q ?? ''), [params.q]);
   return (
@@ -431,16 +407,7 @@ function SearchResults({ query }: { query: string }) {
     }
   }, [query]);
   const items = results.value ?? [];
-  const details = usePartnerDetails(
-    items.map((item) => ({
-      rank: 0,
-      id: item.id,
-      name: item.name,
-      score: 0,
-      tier: null,
-      previousRank: null,
-    })),
-  );
+  const details = usePartnerDetails(items.map((item) => item.id));
   return (
     <Panel
       title={`Partners matching “${query}”`}

@@ -32,6 +32,7 @@ function bigPages(pages: number): ListPage[] {
         previousRank: null,
         region: null,
         type: null,
+        coverage: 0.75,
       }),
     ),
   }));

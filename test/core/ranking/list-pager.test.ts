@@ -13,6 +13,7 @@ const entryFields = fc.record({
   tier: fc.constantFrom('Gold', 'Silver', null),
   region: fc.constantFrom('EMEA', 'APAC', null),
   type: fc.constantFrom('msp', null),
+  coverage: fc.constantFrom(1, 0.8571, 0, null),
 });
 
 const bytesOf = (entries: readonly RankingEntry[]) => Buffer.byteLength(encodeEntries(entries));
@@ -127,6 +128,7 @@ describe('ListPager', () => {
       previousRank: null,
       region: null,
       type: null,
+      coverage: 1,
     });
     const fed = (entries: RankingEntry[], maxBytes?: number) => {
       const pager = new ListPager(maxBytes);
