@@ -270,7 +270,12 @@ async function ensureBucket(settings: LocalSettings, endpoints: LocalEndpoints):
   try {
     await client.send(new HeadBucketCommand({ Bucket: settings.bucketName }));
   } catch {
-    await client.send(new CreateBucketCommand({ Bucket: settings.bucketName }));
+    // HeadBucket can fail for another reason than a missing bucket right after a SIGKILL of the stack
+    // (seen in the run kill test); a bucket that already exists is what we want.
+    await client.send(new CreateBucketCommand({ Bucket: settings.bucketName })).catch((error: unknown) => {
+      const name = (error as { name?: string }).name;
+      if (name !== 'BucketAlreadyExists' && name !== 'BucketAlreadyOwnedByYou') throw error;
+    });
   } finally {
     client.destroy();
   }
