@@ -42,6 +42,7 @@ const discard: PartnerStore = {
   get: async () => null,
   delete: async () => false,
   readShard: async function* () {},
+  readScorable: async function* () {},
 };
 const outcome = await runImportWorkflow(
   {

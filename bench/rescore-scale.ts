@@ -82,6 +82,9 @@ export async function scoreAtScale(partners: number) {
   }
 }
 
+/** The local stack's bucket in the 1M run (the preview job reads the run's places files there). */
+const BUCKET = 'bench-run1m';
+
 /** Peak resident memory of a process (VmHWM), in MB. */
 async function peakRssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
@@ -92,11 +95,17 @@ async function peakRssMb(pid: number): Promise<number> {
 /**
  * One run of `partners` partners through the local stack's workflow: `npm start`'s entry in a child
  * process, partners written straight into its DynamoDB-API server (BatchWriteItem of stored items,
- * so loading is not what is measured), then `POST /rescore` until the run completes.
+ * so loading is not what is measured), then `POST /rescore` until the run completes. Then
+ * `POST /model/preview` on those partners through the query-api function's entry, alone in a child
+ * process against the stack's servers (`bench/preview-job.ts`): its time and peak RSS.
  */
 export async function runThroughLocalStack(partners: number) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-run1m-'));
-  const stack = await startStackProcess(dataDir, { RESCORE_CRON: '0 2 31 2 *', SHUTDOWN_GRACE_MS: '1000' });
+  const stack = await startStackProcess(dataDir, {
+    RESCORE_CRON: '0 2 31 2 *',
+    SHUTDOWN_GRACE_MS: '1000',
+    BUCKET_NAME: BUCKET,
+  });
   try {
     const endpoint = /^\s+DynamoDB API\s+(http:\/\/\S+)/m.exec(stack.output())?.[1];
     const table = /table\s+(\S+)/.exec(stack.output())?.[1] ?? 'partner-scoring';
@@ -160,9 +169,45 @@ export async function runThroughLocalStack(partners: number) {
     }
     const seconds = (performance.now() - t0) / 1000;
     const rss = stack.child.pid === undefined ? 0 : await peakRssMb(stack.child.pid);
-    return { seconds, peakRssMb: rss };
+    const preview = await runPreviewJob(endpoint, stack.s3Endpoint, table);
+    return { seconds, peakRssMb: rss, preview };
   } finally {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** `bench/preview-job.ts` in a child process with the environment the CDK stack gives query-api. */
+async function runPreviewJob(dynamoEndpoint: string, s3Endpoint: string, table: string) {
+  const stdout = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(import.meta.dirname, 'preview-job.ts')],
+      {
+        env: {
+          ...process.env,
+          TABLE_NAME: table,
+          BUCKET_NAME: BUCKET,
+          CURSOR_SECRET: 'bench-cursor-secret-0123456789',
+          S3_FORCE_PATH_STYLE: 'true',
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'S3RVER',
+          AWS_SECRET_ACCESS_KEY: 'S3RVER',
+          AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+          AWS_ENDPOINT_URL_S3: s3Endpoint,
+        },
+        maxBuffer: 1 << 20,
+        timeout: 10 * 60_000,
+      },
+      (error, out, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(out)),
+    );
+  });
+  return JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+    coldMs: number;
+    coldCpuMs: number;
+    warmCpuMs: number;
+    warmMs: number;
+    partners: number;
+    peakRssMb: number;
+  };
 }

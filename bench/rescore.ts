@@ -149,6 +149,7 @@ export async function run(): Promise<Record<string, number>> {
       // The import routes of the same function; unused here.
       imports: new DynamoImportStore(client, table),
       objects: new S3ObjectStore(createS3Client({ region, credentials }), 'unused'),
+      files,
       now: Date.now,
     }));
     const top50 = async () => {
@@ -233,6 +234,9 @@ async function atScale(runUnits: Units, pageUnits: number, allUnits: number) {
   console.log(
     `  one run of ${RUN_PARTNERS} partners through npm start: ${local.seconds.toFixed(1)} s, peak RSS ${Math.round(local.peakRssMb)} MB`,
   );
+  console.log(
+    `  POST /model/preview on those ${local.preview.partners} partners (query-api's entry alone in a process): cold ${Math.round(local.preview.coldMs)} ms (CPU ${Math.round(local.preview.coldCpuMs)} ms), warm ${Math.round(local.preview.warmMs)} ms (CPU ${Math.round(local.preview.warmCpuMs)} ms), peak RSS ${Math.round(local.preview.peakRssMb)} MB`,
+  );
 
   const k = PLAN.partners / PARTNERS;
   const waves = Math.ceil(32 / PLAN.sliceConcurrency);
@@ -258,6 +262,11 @@ async function atScale(runUnits: Units, pageUnits: number, allUnits: number) {
     'rescore.readSlice.partnersPerSec': scoring.perSlice / (scoring.readSliceMs / 1000),
     'rescore.run1m.s': local.seconds * (1_000_000 / RUN_PARTNERS),
     'rescore.run1m.peakRssMb': local.peakRssMb,
+    // The first answer, cold start included: the one API Gateway's 29 s must cover.
+    'preview.1m.ms': local.preview.coldMs * (1_000_000 / RUN_PARTNERS),
+    'preview.1m.warmMs': local.preview.warmMs * (1_000_000 / RUN_PARTNERS),
+    'preview.1m.cpuMs': local.preview.coldCpuMs * (1_000_000 / RUN_PARTNERS),
+    'preview.1m.peakRssMb': local.preview.peakRssMb,
     'rescore.pageWruPerPartner': pageUnits / PARTNERS,
     'rescore.allListWruPerPartner': allUnits / PARTNERS,
     'rescore.10m.projectedMin': projectedMin,

@@ -1,4 +1,5 @@
 import type { ScoringModel } from './model/scoring-model.ts';
+import type { ScorablePartner } from './scoring/columns.ts';
 
 /**
  * Ports: what the use cases in `core/` need from the outside world. Adapters for DynamoDB, S3 and
@@ -49,6 +50,11 @@ export interface PartnerStore {
   delete(id: string): Promise<boolean>;
   /** Every partner of one key shard, in pages; a run reads all shards in parallel. */
   readShard(shard: number): AsyncIterable<PartnerRecord[]>;
+  /**
+   * What scoring needs of every partner of one key shard (id, `asOf`, the named metrics), in pages:
+   * a lighter, eventually consistent read for answers that store nothing (the model preview).
+   */
+  readScorable(shard: number, metrics: readonly string[]): AsyncIterable<ScorablePartner[]>;
 }
 
 /** The active scoring model and its version (version 1 is the built-in default model). */

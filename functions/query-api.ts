@@ -1,6 +1,7 @@
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
+import type { RunFiles } from '#core/runs/run-files.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
@@ -20,6 +21,8 @@ export interface QueryDeps {
   signer: CursorSigner;
   imports: Pick<ImportStore, 'get' | 'list'>;
   objects: Pick<ObjectStore, 'presignGet'>;
+  /** Run files (the current run's places, for the model preview). */
+  files: Pick<RunFiles, 'get'>;
   now: () => number;
 }
 
@@ -51,5 +54,6 @@ export const handler = createHandler(() => ({
   signer: dependencies.cursorSigner(),
   imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
+  files: dependencies.runFiles(),
   now: Date.now,
 }));

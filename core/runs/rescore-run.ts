@@ -164,7 +164,7 @@ export async function readSlice(deps: RescoreRunDeps, plan: RunPlan, slice: numb
     }
   }
   const columns = builder.build();
-  const previous = plan.previousRunId ? await readPlaces(deps.files, plan.previousRunId, slice) : null;
+  const previous = plan.previousRunId ? await readSlicePlaces(deps.files, plan.previousRunId, slice) : null;
   const previousTiers = new Dictionary();
   const previousTier = new Uint32Array(columns.ids.length);
   const previousRank = new Int32Array(columns.ids.length).fill(-1);
@@ -715,8 +715,15 @@ class Dictionary {
   }
 }
 
-/** Tier and rank of each partner of one slice in a completed run, `null` when its file is gone. */
-async function readPlaces(files: RunFiles, runId: string, slice: number) {
+/**
+ * Tier, rank and score of each partner of one slice (one partner shard) in a completed run, from
+ * the run's places file; `null` when the file is gone (expired, or a run from before run files).
+ */
+export async function readSlicePlaces(
+  files: Pick<RunFiles, 'get'>,
+  runId: string,
+  slice: number,
+): Promise<Map<string, RunPlace> | null> {
   const data = await files.get(runFileKeys.places(runId, slice));
   if (!data) return null;
   const file = decodeColumnFile<{ ids: string[]; tiers: string[] }>(data);

@@ -53,6 +53,7 @@ beforeAll(async () => {
   query = createQueryHandler(() => ({
     ...common,
     rankings: h.rankings,
+    files: h.files,
     signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
   }));
 });

@@ -6,6 +6,7 @@ import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
+import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { ImportOptions, ImportOutcome } from '#core/imports/csv-import.ts';
 import type { RescoreReason, RescoreRequester } from '#core/ports.ts';
 import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv.ts';
@@ -65,6 +66,7 @@ export async function importHarness(
   const query = createQueryHandler(() => ({
     ...http,
     rankings: new DynamoRankingStore(client, table),
+    files: new S3RunFiles(servers.s3Client, bucket),
     signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
   }));
 

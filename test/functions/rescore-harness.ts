@@ -72,6 +72,7 @@ export async function createHarness(
     signer,
     imports,
     objects,
+    files,
     now,
   }));
   // Steps retried as on AWS, but 1 s apart rather than 2–18 s.
@@ -103,6 +104,7 @@ export async function createHarness(
     rankings,
     requester,
     rescoreDeps,
+    files,
     /** The rescore function's durable handler (run it with `runDurable`). */
     rescoreHandler: rescore,
     /** Runs the rescore function's durable execution for `event` to its end; throws if it failed. */

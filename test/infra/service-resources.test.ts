@@ -154,6 +154,10 @@ describe('service functions', () => {
     expect(Object.keys(environmentOf('query-api'))).toEqual(
       expect.arrayContaining(['TABLE_NAME', 'BUCKET_NAME', 'CURSOR_SECRET_ARN']),
     );
+    // Objects: uploads (error reports it presigns) and the runs' places files (the model preview).
+    const get = statementsOf('query-api').filter((statement) => statement.Action === 's3:GetObject');
+    expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/places/*');
+    expect(JSON.stringify(get.map((statement) => statement.Resource))).not.toContain('/runs/*"');
   });
 
   it('ingest-api writes the table, presigns PUTs under imports/ and may invoke rescore', () => {

@@ -85,6 +85,34 @@ describe('DynamoPartnerStore', () => {
     expect(await store.delete('id-0')).toBe(false);
     expect(await store.get('id-0')).toBeNull();
   });
+
+  it('reads what scoring needs: id, asOf and the named metrics only, deleted partners left out', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoPartnerStore(servers.documentClient, table);
+    const asOf = '2024-01-01T00:00:00.000Z';
+    await store.upsert([
+      {
+        id: 'a',
+        name: 'Alpha',
+        region: 'EU',
+        metrics: { sales: 1, reputation: 2, commoncustomers: 3 },
+        asOf,
+      },
+      { id: 'b', metrics: { sales: 4 }, asOf },
+      { id: 'gone', metrics: { sales: 5 }, asOf },
+    ]);
+    await store.delete('gone');
+    const read = [];
+    for (let shard = 0; shard < PARTNER_SHARDS; shard++) {
+      // Metrics as the model names them (stored normalised); two spellings of one ask for it once.
+      for await (const page of store.readScorable(shard, ['sales', 'commonCustomers', 'CommonCustomers']))
+        read.push(...page);
+    }
+    expect(read.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+      { id: 'a', asOf, metrics: { sales: 1, commoncustomers: 3 } },
+      { id: 'b', asOf, metrics: { sales: 4 } },
+    ]);
+  });
 });
 
 describe('DynamoModelStore', () => {
