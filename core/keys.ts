@@ -9,7 +9,7 @@
  * | run log entry           | `RUNS`                        | `<runId>` (time-ordered)    |
  * | run movers page         | `RUN#<runId>`                 | `MOVERS#<page, 6 digits>`   |
  * | run statistics          | `RUN#<runId>`                 | `STATS`                     |
- * | ranking page            | `RANKING#<runId>#<list>`      | `PAGE#<page, 6 digits>`     |
+ * | ranking page            | `RANKING#<runId>#<list>#<page mod 8>` | `PAGE#<page, 6 digits>` |
  * | search index page       | `SEARCH#<runId>#<bucket>`     | `<fence: last key, page>`   |
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
@@ -20,6 +20,14 @@
  * queries that touch only partner items (a table Scan would also read every history record), and so
  * that bulk imports spread their writes over many partitions.
  */
+
+/**
+ * Partition keys the pages of one ranking list are spread over (page number mod this). A run writes a
+ * list's pages from many writers at once, and one partition key takes about 1,000 write units per
+ * second: on one key, the `all` list of 10M partners (≈ 1M write units) alone would take 17 minutes.
+ * Part of the key scheme, like {@link PARTNER_SHARDS}.
+ */
+export const RANKING_PAGE_KEYS = 8;
 
 /** Number of partner partitions. Part of the key scheme: changing it needs a data migration. */
 export const PARTNER_SHARDS = 32;
@@ -62,7 +70,7 @@ export const keys = {
   }),
 
   rankingPage: (runId: string, list: string, page: number): ItemKey => ({
-    pk: rankingListPk(runId, list),
+    pk: rankingListPk(runId, list, page % RANKING_PAGE_KEYS),
     sk: `PAGE#${String(page).padStart(6, '0')}`,
   }),
   rankingListPk,
@@ -98,6 +106,7 @@ function searchPk(runId: string, bucket: number): string {
   return `SEARCH#${runId}#${String(bucket).padStart(2, '0')}`;
 }
 
-function rankingListPk(runId: string, list: string): string {
-  return `RANKING#${runId}#${list}`;
+/** The partition key of one part of a ranking list: the pages whose number mod {@link RANKING_PAGE_KEYS} is `part`. */
+function rankingListPk(runId: string, list: string, part: number): string {
+  return `RANKING#${runId}#${list}#${part}`;
 }

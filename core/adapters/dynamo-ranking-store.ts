@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
-import { keys } from '../keys.ts';
+import { keys, RANKING_PAGE_KEYS } from '../keys.ts';
 import { decodeSearchEntries, encodeSearchEntries, type SearchPage } from '../partners/search-index.ts';
 import {
   decodeEntries,
@@ -19,7 +19,10 @@ const SEARCH_PAGES_PER_QUERY = 2;
 
 type MoverTuple = [string, string, number, number, number, number, string | null, string | null];
 
-/** {@link RankingStore} on the single table: one item per page, `RANKING#<runId>#<list>` / `PAGE#n`. */
+/**
+ * {@link RankingStore} on the single table: one item per page, `RANKING#<runId>#<list>#<n mod 8>` /
+ * `PAGE#n`, so that the writers of a long list spread over eight partition keys.
+ */
 export class DynamoRankingStore implements RankingStore {
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -45,19 +48,41 @@ export class DynamoRankingStore implements RankingStore {
   }
 
   async getPages(runId: string, list: string, fromPage: number, count: number): Promise<RankingPage[]> {
-    const pages: RankingPage[] = [];
-    for await (const page of this.query('pk = :pk AND sk BETWEEN :from AND :to', {
-      ':pk': keys.rankingListPk(runId, list),
-      ':from': keys.rankingPage(runId, list, fromPage).sk,
-      ':to': keys.rankingPage(runId, list, fromPage + count - 1).sk,
-    })) {
-      pages.push(page);
-    }
-    return pages;
+    // One Query per part that holds pages of the range, in parallel.
+    const parts = Math.min(count, RANKING_PAGE_KEYS);
+    const found = await Promise.all(
+      Array.from({ length: parts }, async (_, offset) => {
+        const pages: RankingPage[] = [];
+        for await (const page of this.query('pk = :pk AND sk BETWEEN :from AND :to', {
+          ':pk': keys.rankingListPk(runId, list, (fromPage + offset) % RANKING_PAGE_KEYS),
+          ':from': keys.rankingPage(runId, list, fromPage).sk,
+          ':to': keys.rankingPage(runId, list, fromPage + count - 1).sk,
+        })) {
+          pages.push(page);
+        }
+        return pages;
+      }),
+    );
+    return found.flat().sort((a, b) => a.page - b.page);
   }
 
-  readList(runId: string, list: string): AsyncIterable<RankingPage> {
-    return this.query('pk = :pk', { ':pk': keys.rankingListPk(runId, list) });
+  async *readList(runId: string, list: string): AsyncIterable<RankingPage> {
+    // Pages are numbered from 0 without gaps; page n is the next page of part n mod RANKING_PAGE_KEYS.
+    const parts = Array.from({ length: RANKING_PAGE_KEYS }, (_, part) =>
+      this.query('pk = :pk', { ':pk': keys.rankingListPk(runId, list, part) })[Symbol.asyncIterator](),
+    );
+    for (let page = 0; ; page++) {
+      const next = await (parts[page % RANKING_PAGE_KEYS] as AsyncIterator<RankingPage>).next();
+      // The end, unless the page after it exists.
+      const end =
+        next.done &&
+        (await (parts[(page + 1) % RANKING_PAGE_KEYS] as AsyncIterator<RankingPage>).next()).done;
+      if (end) return;
+      if (next.done || next.value.page !== page) {
+        throw new Error(`ranking list ${list} of run ${runId} has no page ${page}: it was not written whole`);
+      }
+      yield next.value;
+    }
   }
 
   async putMovers(runId: string, movers: readonly Mover[], expiresAtSeconds: number): Promise<void> {

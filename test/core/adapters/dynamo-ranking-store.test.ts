@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
-import { keys } from '#core/keys.ts';
+import { keys, RANKING_PAGE_KEYS } from '#core/keys.ts';
 import { type ListPage, PAGE_MAX_BYTES, type RankingEntry } from '#core/ranking/ranking-store.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
@@ -39,28 +39,41 @@ function bigPages(pages: number): ListPage[] {
 }
 
 describe('DynamoRankingStore', () => {
-  it('reads pages beyond one 1 MB Query response, in order, each once', async () => {
+  it('spreads a list over its page keys and reads pages beyond one 1 MB Query response, in order, each once', async () => {
     const table = await servers.createTable();
     const store = new DynamoRankingStore(servers.documentClient, table);
-    const written = bigPages(7);
+    // Part 0 holds pages 0, 8, 16 and 24: 1.2 MB.
+    const written = bigPages(3 * RANKING_PAGE_KEYS + 1);
     await store.putPages(header, written, 2_000_000_000);
 
-    // The server cuts one Query of these pages short: the store must continue from there.
+    // The server cuts one Query of a part short: the store must continue from there.
     const single = await servers.documentClient.send(
       new QueryCommand({
         TableName: table,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.rankingListPk(header.runId, 'all') },
+        ExpressionAttributeValues: { ':pk': keys.rankingListPk(header.runId, 'all', 0) },
       }),
     );
     expect(single.LastEvaluatedKey).toBeDefined();
-    expect(single.Items?.length).toBeLessThan(written.length);
 
-    const read = await store.getPages(header.runId, 'all', 0, 7);
+    const read = await store.getPages(header.runId, 'all', 0, written.length);
     expect(read).toEqual(written.map(({ page, entries }) => ({ page, entries })));
-    expect((await store.getPages(header.runId, 'all', 5, 6)).map((p) => p.page)).toEqual([5, 6]);
+    expect((await store.getPages(header.runId, 'all', 5, 6)).map((p) => p.page)).toEqual([5, 6, 7, 8, 9, 10]);
+    expect((await store.getPages(header.runId, 'all', 23, 5)).map((p) => p.page)).toEqual([23, 24]);
     const listed: number[] = [];
     for await (const page of store.readList(header.runId, 'all')) listed.push(page.page);
-    expect(listed).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(listed).toEqual(written.map((p) => p.page));
+  });
+
+  it('refuses to read a list with a missing page rather than skip it', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoRankingStore(servers.documentClient, table);
+    const pages = [0, 1, 3].map((page) => ({ list: 'all', page, entries: bigPages(1)[0]?.entries ?? [] }));
+    await store.putPages(header, pages, 2_000_000_000);
+    const listed: number[] = [];
+    await expect(async () => {
+      for await (const page of store.readList(header.runId, 'all')) listed.push(page.page);
+    }).rejects.toThrow(/has no page 2/);
+    expect(listed).toEqual([0, 1]);
   });
 });
