@@ -165,7 +165,7 @@ function createApiServer(
   corsOrigins: string[],
   authorize?: JwtAuthorizer,
 ): Server {
-  return createServer(async (request, response) => {
+  const server = createServer(async (request, response) => {
     try {
       if (applyCors(request, response, corsOrigins)) return;
       const url = new URL(request.url ?? '/', 'http://localhost');
@@ -224,6 +224,11 @@ function createApiServer(
       }
     }
   });
+  // Idle keep-alive connections stay open longer than a browser's or fetch's polling gap, even when a
+  // run's scoring holds the event loop for seconds: a shorter timer fires late, before the request
+  // already waiting on the socket is read, and the client gets ECONNRESET.
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
 
 /**
