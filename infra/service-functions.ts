@@ -36,7 +36,9 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
   },
   'query-api': {
     description: 'HTTP read routes (partners, rankings, runs, model preview)',
-    memoryMb: 1024,
+    // One full vCPU: `POST /model/preview` at 1M partners needs ~16 s of CPU (`preview.1m.cpuMs`),
+    // which 1,024 MB (about 0.6 vCPU) would stretch past API Gateway's 29 s.
+    memoryMb: 1769,
     timeoutSeconds: 29,
   },
   'import-csv': {

@@ -309,8 +309,9 @@ export function toPartnerRecord(item: Item): PartnerRecord {
 /** The metrics of a stored item (`m_<name>` attributes), by normalised name. */
 function metricsOf(item: Item): Record<string, number> {
   const metrics: Record<string, number> = {};
-  for (const [attribute, value] of Object.entries(item)) {
-    if (attribute.startsWith(METRIC_ATTRIBUTE_PREFIX) && typeof value === 'number') {
+  for (const attribute in item) {
+    const value = item[attribute];
+    if (typeof value === 'number' && attribute.startsWith(METRIC_ATTRIBUTE_PREFIX)) {
       metrics[attribute.slice(METRIC_ATTRIBUTE_PREFIX.length)] = value;
     }
   }

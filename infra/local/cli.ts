@@ -155,14 +155,6 @@ function describeAuthFailure(method: RouteSpec['method'], path: string, response
     : `${head}\n  This route needs a token with the scope ${scope}: pass --token or set API_TOKEN (npm run cli -- login gets one).`;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function describeProblem(method: string, route: string, status: number, body: unknown): string {
   const problem = (typeof body === 'object' && body !== null ? body : { detail: String(body) }) as Problem;
   const lines = [`${method} ${route}: ${status} ${problem.title ?? ''}`.trim()];
