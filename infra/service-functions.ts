@@ -50,7 +50,8 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
   },
   rescore: {
     description: 'Rescore run: statistics, scores, tiers, ranking pages',
-    memoryMb: 3008,
+    // The central scoring step of 10M partners peaks at ~4 GB (`rescore.score10m.peakRssMb`).
+    memoryMb: 6144,
     timeoutSeconds: 900,
     durable: { executionTimeoutHours: 6, retentionDays: 14 },
   },

@@ -103,8 +103,16 @@ describe('service functions', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'PartnerScoring',
         POWERTOOLS_LOG_LEVEL: 'INFO',
       });
+      // The heap may grow to three quarters of the function's memory, not V8's quarter of the machine.
+      expect(String(environmentOf(name).NODE_OPTIONS)).toBe(
+        `--enable-source-maps --max-old-space-size=${Math.floor(SERVICE_FUNCTIONS[name].memoryMb * 0.75)}`,
+      );
     },
   );
+
+  it("gives the rescore function's heap room for the central scoring of 10M partners (~4 GB)", () => {
+    expect(SERVICE_FUNCTIONS.rescore.memoryMb * 0.75).toBeGreaterThanOrEqual(4096);
+  });
 
   it.each(SERVICE_FUNCTION_NAMES)('%s: logs to its own log group with a retention', (name) => {
     const logGroupId = (functionProps(name).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
