@@ -187,14 +187,16 @@ function normalizeColumn(
   const mean = count > 0 ? shift + sum / count : 0;
   let std = count > 0 && min !== max ? Math.sqrt(Math.max(0, squares / count - (sum / count) ** 2)) : 0;
   if (metric.normalization === 'zscore' && std > 0) {
-    // Φ needs σ to full precision: the exact two-pass form.
+    // Φ needs σ to full precision: the exact two-pass form, with deviations scaled by the largest one
+    // so that squaring neither underflows (values near 1e-160 would lose digits) nor overflows.
+    const scale = Math.max(max - mean, mean - min);
     let deviations = 0;
     for (let i = 0; i < n; i++) {
       if (Number.isNaN(raw[i] as number)) continue;
-      const d = (out[i] as number) - mean;
+      const d = ((out[i] as number) - mean) / scale;
       deviations += d * d;
     }
-    std = Math.sqrt(deviations / count);
+    std = scale * Math.sqrt(deviations / count);
   }
   const logMin = logValue(min);
   const logMax = logValue(max);

@@ -1,10 +1,38 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
+import { parseScoringModel } from '#core/model/scoring-model.ts';
 import { explainFromNormalized } from '#core/scoring/explain.ts';
 import { assignTier, tierIndexOf } from '#core/scoring/tiers.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
 import { scoreAll } from './fixtures.ts';
+
+const TINY_DEVIATIONS = {
+  model: parseScoringModel({
+    metrics: [
+      {
+        name: 'm0',
+        group: 'relationship',
+        weight: 24,
+        normalization: 'zscore',
+        direction: 'higher',
+        missing: 'neutral',
+        cap: { min: -1, max: 6 },
+        halfLifeDays: 355,
+      },
+    ],
+    tiers: [
+      { name: 'Gold', minScore: 20 },
+      { name: 'Silver', minScore: 5 },
+      { name: 'Bronze', minScore: 0 },
+    ],
+    tierHysteresis: 2,
+  }),
+  partners: [
+    { id: 'p0-0', asOf: '2026-06-01T00:00:00.000Z', metrics: { m0: 6.727288698576244e-161 } },
+    { id: 'p919-1', asOf: '2026-06-01T00:00:00.000Z', metrics: { m0: -3 } },
+  ],
+};
 
 describe('scoring laws', () => {
   it('raising a higher-is-better value (or lowering a lower-is-better one) never lowers that score', () => {
@@ -32,7 +60,8 @@ describe('scoring laws', () => {
           expect(after).toBeGreaterThanOrEqual(before - 1e-9 * (1 + Math.abs(before)));
         },
       ),
-      { numRuns: 300 },
+      // Found by a CI run: deviations near 1e-160 squared to subnormals, and σ lost digits.
+      { numRuns: 300, examples: [[TINY_DEVIATIONS, 1, 0, 3]] },
     );
   });
 
