@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createS3Client } from '#core/adapters/aws-clients.ts';
+import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
+import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { normalizeName } from '#core/names.ts';
 import { runFileKeys } from '#core/runs/run-files.ts';
@@ -18,6 +20,7 @@ const PARTNERS = 4_000;
 const KILLS = 2;
 const env = { RESCORE_CRON: '0 2 31 2 *', SHUTDOWN_GRACE_MS: '2000' };
 const BUCKET = 'partner-scoring-local';
+const TABLE = 'partner-scoring';
 const random = seededRandom(20261130);
 
 let dataDir: string;
@@ -48,6 +51,23 @@ async function runOf(runId: string, timeoutMs: number) {
     if (run.status === 200 && run.body.status !== 'running') return run.body;
     if (Date.now() > deadline) throw new Error(`run ${runId} still running: ${JSON.stringify(run.body)}`);
     await sleep(200);
+  }
+}
+
+/** Why a run failed, from its item (the API keeps the reason to operators), with the stack's last words. */
+async function failureOf(runId: string): Promise<string> {
+  if (!stack) return 'no stack';
+  const endpoint = /^\s+DynamoDB API\s+(http:\/\/\S+)/m.exec(stack.output())?.[1];
+  const client = createDocumentClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  try {
+    const item = await client.send(new GetCommand({ TableName: TABLE, Key: keys.run(runId) }));
+    return `run ${runId}: ${String(item.Item?.error ?? item.Item?.status)}\n${stack.output().slice(-3000)}`;
+  } finally {
+    client.destroy();
   }
 }
 
@@ -148,7 +168,7 @@ describe('npm start killed during a run', () => {
 
     // No user action: the restarted stack resumed the run.
     const run = await runOf(runId, 180_000);
-    expect(run.status).toBe('completed');
+    expect(run.status, await failureOf(runId)).toBe('completed');
     const served = await ranking();
     expect(served.runId).toBe(runId);
 
