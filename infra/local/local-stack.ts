@@ -16,6 +16,7 @@ import { createTableInput } from '#core/table.ts';
 import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
 import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
 import { buildConsole } from '../build-console.ts';
+import { makePutsAtomic } from './atomic-s3rver.ts';
 import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
 import {
@@ -73,6 +74,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     silent: true,
     directory: path.join(settings.dataDir, 's3'),
   });
+  makePutsAtomic(s3rver);
   const s3Address = await s3rver.run();
 
   const runner = new FunctionRunner({
