@@ -414,7 +414,7 @@ async function preview(file: string): Promise<void> {
     client.POST('/model/preview', { params: { query: { limit: String(limit) } }, body: candidate }),
   );
   console.log(
-    `${fmt(result.partners, 0)} partners scored with ${file}: ${result.tierChanges} tier change(s)`,
+    `${fmt(result.partners, 0)} partners scored with ${file}: ${fmt(result.tierChanges, 0)} tier change(s)`,
   );
   if (result.movers.length === 0) {
     console.log('Nobody changes rank or tier.');
@@ -425,7 +425,7 @@ async function preview(file: string): Promise<void> {
     table.push([
       mover.id,
       fmt(mover.rank, 0),
-      mover.previewRank,
+      fmt(mover.previewRank, 0),
       fmt(mover.score),
       fmt(mover.previewScore),
       mover.tier ?? '—',
