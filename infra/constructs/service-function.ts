@@ -1,4 +1,4 @@
-import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -142,8 +142,13 @@ export class ServiceFunction extends NodejsFunction {
       actions: ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState'],
       resourceArns: [qualified],
     });
+    // cdk-nag names the resource as synthesized: a stack with a region (`npm run synth` takes it from
+    // cdk.json) has it spelled out, one without has the pseudo parameter.
+    const { region, account } = Stack.of(this);
+    const regionPart = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    const accountPart = Token.isUnresolved(account) ? '<AWS::AccountId>' : account;
     Validations.of(this.executionRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:${this.serviceFunctionName}:*]`,
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:${regionPart}:${accountPart}:function:${this.serviceFunctionName}:*]`,
       reason:
         'Durable executions checkpoint through the qualified ARNs (versions, alias) of this function only.',
     });
