@@ -223,12 +223,24 @@ async function abandonBegin(deps: RescoreDeps, request: RunRequest, owner: strin
  * restart of `npm start` (the SDK's local runner lost its execution; every phase resumes from the
  * run's files in S3 and its items in DynamoDB).
  */
-export async function unfinishedExecutions(): Promise<{ name: string; payload: unknown }[]> {
-  const runs = dependencies.runStore();
-  const claim = await runs.getClaim();
+export function unfinishedExecutions(): Promise<{ name: string; payload: unknown }[]> {
+  return resumableRuns({ runs: dependencies.runStore(), requester: dependencies.rescoreRequester() });
+}
+
+/**
+ * What {@link unfinishedExecutions} finds: the holder of single flight when it still runs. A holder
+ * that had already ended (the stack died between its end and its release) is released now, and the
+ * follow-up run a request left on its claim starts, with no user action.
+ */
+export async function resumableRuns(
+  deps: Pick<RescoreDeps, 'runs' | 'requester'>,
+): Promise<{ name: string; payload: unknown }[]> {
+  const claim = await deps.runs.getClaim();
   if (!claim?.holder) return [];
-  const run = await runs.getRun(claim.holder);
-  return run?.status === 'running' ? [{ name: run.runId, payload: { runId: run.runId, resumed: true } }] : [];
+  const run = await deps.runs.getRun(claim.holder);
+  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId, resumed: true } }];
+  if (run) await releaseRun(deps, run.runId);
+  return [];
 }
 
 // A run must score with the model active when it starts, never a warm container's cached one.

@@ -684,7 +684,10 @@ export async function leftoverOutboxes(deps: RescoreRunDeps, plan: RunPlan): Pro
 }
 
 /** Last step: frees single flight and starts the follow-up run a request left meanwhile. */
-export async function releaseRun(deps: RescoreRunDeps, runId: string): Promise<void> {
+export async function releaseRun(
+  deps: Pick<RescoreRunDeps, 'runs' | 'requester'>,
+  runId: string,
+): Promise<void> {
   const pending = await deps.runs.releaseClaim(runId);
   // A lost follow-up is caught up by the next request or the next night.
   if (pending) await deps.requester.request(pending);
