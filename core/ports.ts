@@ -93,6 +93,11 @@ export interface RescoreRequester {
 
 /** A domain event, as EventBridge delivers it (`detail-type`, `source`, `time`, `detail`). */
 export interface DomainEvent {
+  /**
+   * The event's stable id (see `eventId`): the same on every send of this event, so a consumer
+   * drops a repeat by it. Sinks deliver it as `detail.eventId` (PutEvents takes no client id).
+   */
+  id: string;
   detailType: 'PartnerTierChanged' | 'RescoreCompleted';
   detail: Record<string, unknown>;
   time: string;

@@ -16,6 +16,7 @@ import { logger, metrics } from '#core/observability.ts';
 import {
   beginRun,
   failRun,
+  leftoverOutboxes,
   publishCompleted,
   publishSlice,
   type RescoreRunDeps,
@@ -77,16 +78,28 @@ function retryStrategyOf(config: RetryStrategyConfig) {
 export function createHandler(deps: () => RescoreDeps, retry: RetryStrategyConfig = STEP_RETRY) {
   const retryStrategy = retryStrategyOf(retry);
   const workflow = durableHandler<unknown, RescoreResult>(async (event, ctx) => {
-    const plan = await ctx.step('begin', () => begin(deps(), event), { retryStrategy });
-    if (plan === null) return { runId: '', status: 'skipped' };
+    const request = runRequestOf(event);
+    // The execution's own identity (the same on every retry and replay), never a step's randomness.
+    const owner = ctx.executionContext.durableExecutionArn;
+    let plan: RunPlan | null;
     try {
-      await runWorkflow(ctx, deps, plan, retryStrategy);
+      plan = await ctx.step('begin', () => begin(deps(), request, owner), { retryStrategy });
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      await ctx.step('fail', () => failRun(deps(), plan.runId, reason), { retryStrategy });
+      // A begin that failed past its retries must not hold single flight until the claim expires.
+      const reason = `begin failed: ${error instanceof Error ? error.message : String(error)}`;
+      await ctx.step('begin-failed', () => abandonBegin(deps(), request, owner, reason), { retryStrategy });
       throw error;
     }
-    return { runId: plan.runId, status: 'completed' };
+    if (plan === null) return { runId: '', status: 'skipped' };
+    const started = plan;
+    try {
+      await runWorkflow(ctx, deps, started, retryStrategy);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await ctx.step('fail', () => failRun(deps(), started.runId, reason), { retryStrategy });
+      throw error;
+    }
+    return { runId: started.runId, status: 'completed' };
   });
   return middy<DurableExecutionInvocationInput, DurableExecutionInvocationOutput>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
@@ -121,10 +134,26 @@ async function runWorkflow(
   await ctx.step('movers', () => writeMovers(deps(), plan), { retryStrategy });
   await ctx.step('search', () => writeSearchIndex(deps(), plan), { retryStrategy });
   const switched = await ctx.step('switch', () => switchRun(deps(), plan), { retryStrategy });
+  // Earlier runs' outboxes left unpublished go out first (events in run order, none dropped).
+  const leftovers = await ctx.step('leftovers', () => leftoverOutboxes(deps(), plan), { retryStrategy });
+  for (const [i, leftover] of leftovers.entries()) {
+    await fanOut(`leftover-${i}`, slices, (slice) => publishSlice(deps(), leftover.runId, slice));
+    await ctx.step(`leftover-${i}-completed`, () => publishCompleted(deps(), leftover), { retryStrategy });
+  }
   // Only slices with tier changes have an outbox part.
   const outboxes = slices.filter((slice) => (tierChanges[slice] ?? 0) > 0);
-  await fanOut('publish', outboxes, (slice) => publishSlice(deps(), plan, slice));
-  await ctx.step('publish-completed', () => publishCompleted(deps(), plan, switched), { retryStrategy });
+  await fanOut('publish', outboxes, (slice) => publishSlice(deps(), plan.runId, slice));
+  await ctx.step(
+    'publish-completed',
+    () =>
+      publishCompleted(deps(), {
+        runId: plan.runId,
+        modelVersion: plan.modelVersion,
+        startedAt: plan.startedAt,
+        ...switched,
+      }),
+    { retryStrategy },
+  );
   await ctx.step(
     'release',
     async () => {
@@ -146,18 +175,47 @@ async function runWorkflow(
   );
 }
 
-/** The plan of the run an event asks for, or null when there is nothing to run. */
-async function begin(deps: RescoreDeps, event: unknown): Promise<RunPlan | null> {
+/** What an event asks for: the run of a schedule slot, or a run a requester started. */
+type RunRequest = { kind: 'schedule'; runId: string } | { kind: 'run'; runId: string; resumed: boolean };
+
+function runRequestOf(event: unknown): RunRequest {
   const scheduled = z.safeParse(scheduledEvent, event);
-  if (scheduled.success) {
-    const runId = scheduledRunId(scheduled.data.time);
-    if (await deps.runs.getRun(runId)) return null;
-    const started = await deps.requester.start(runId, 'schedule');
-    return started.started ? beginRun(deps, runId) : null;
-  }
+  if (scheduled.success) return { kind: 'schedule', runId: scheduledRunId(scheduled.data.time) };
   const requested = z.safeParse(runEvent, event);
-  if (requested.success) return beginRun(deps, requested.data.runId, requested.data.resumed === true);
+  if (requested.success) {
+    return { kind: 'run', runId: requested.data.runId, resumed: requested.data.resumed === true };
+  }
   throw new Error('The rescore function takes { runId } or an EventBridge scheduled event.');
+}
+
+/**
+ * The plan of the run an event asks for, or null when there is nothing to run. A scheduled run
+ * takes single flight as `owner` (this execution): a retry of this step after the claim or the run
+ * record went through finds them as its own and goes on; a redelivered event (another execution)
+ * finds them as another's and does nothing.
+ */
+async function begin(deps: RescoreDeps, request: RunRequest, owner: string): Promise<RunPlan | null> {
+  if (request.kind === 'run') return beginRun(deps, request.runId, request.resumed);
+  if (await deps.runs.getRun(request.runId)) {
+    return (await ownsClaim(deps, request.runId, owner)) ? beginRun(deps, request.runId) : null;
+  }
+  const started = await deps.requester.start(request.runId, 'schedule', owner);
+  return started.started ? beginRun(deps, request.runId) : null;
+}
+
+async function ownsClaim(deps: RescoreDeps, runId: string, owner: string): Promise<boolean> {
+  const claim = await deps.runs.getClaim();
+  return claim?.holder === runId && claim.owner === owner;
+}
+
+/**
+ * After `begin` failed past its retries: the run fails with the reason and single flight is freed
+ * (a pending request starts its run), when this execution's run holds it. A scheduled run another
+ * execution holds is left alone.
+ */
+async function abandonBegin(deps: RescoreDeps, request: RunRequest, owner: string, reason: string) {
+  if (request.kind === 'schedule' && !(await ownsClaim(deps, request.runId, owner))) return;
+  await failRun(deps, request.runId, reason);
 }
 
 /**
@@ -165,12 +223,24 @@ async function begin(deps: RescoreDeps, event: unknown): Promise<RunPlan | null>
  * restart of `npm start` (the SDK's local runner lost its execution; every phase resumes from the
  * run's files in S3 and its items in DynamoDB).
  */
-export async function unfinishedExecutions(): Promise<{ name: string; payload: unknown }[]> {
-  const runs = dependencies.runStore();
-  const claim = await runs.getClaim();
+export function unfinishedExecutions(): Promise<{ name: string; payload: unknown }[]> {
+  return resumableRuns({ runs: dependencies.runStore(), requester: dependencies.rescoreRequester() });
+}
+
+/**
+ * What {@link unfinishedExecutions} finds: the holder of single flight when it still runs. A holder
+ * that had already ended (the stack died between its end and its release) is released now, and the
+ * follow-up run a request left on its claim starts, with no user action.
+ */
+export async function resumableRuns(
+  deps: Pick<RescoreDeps, 'runs' | 'requester'>,
+): Promise<{ name: string; payload: unknown }[]> {
+  const claim = await deps.runs.getClaim();
   if (!claim?.holder) return [];
-  const run = await runs.getRun(claim.holder);
-  return run?.status === 'running' ? [{ name: run.runId, payload: { runId: run.runId, resumed: true } }] : [];
+  const run = await deps.runs.getRun(claim.holder);
+  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId, resumed: true } }];
+  if (run) await releaseRun(deps, run.runId);
+  return [];
 }
 
 // A run must score with the model active when it starts, never a warm container's cached one.

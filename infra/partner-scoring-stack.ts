@@ -1,6 +1,10 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type ConsoleSignIn, ServiceResources } from './constructs/service-resources.ts';
+import {
+  type ConsoleSignIn,
+  type ReservedConcurrency,
+  ServiceResources,
+} from './constructs/service-resources.ts';
 import { StatefulResources } from './constructs/stateful-resources.ts';
 
 export interface PartnerScoringStackProps extends StackProps {
@@ -10,6 +14,8 @@ export interface PartnerScoringStackProps extends StackProps {
   importRetentionDays: number;
   corsAllowedOrigins: string[];
   consoleSignIn?: ConsoleSignIn;
+  /** Reserved concurrency per function (none reserved where unset). */
+  reservedConcurrency?: ReservedConcurrency;
 }
 
 /**
@@ -34,6 +40,7 @@ export class PartnerScoringStack extends Stack {
       corsAllowedOrigins: props.corsAllowedOrigins,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(props.consoleSignIn ? { consoleSignIn: props.consoleSignIn } : {}),
+      ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {

@@ -1,11 +1,27 @@
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { ConsoleSignIn } from './constructs/service-resources.ts';
+import type { ConsoleSignIn, ReservedConcurrency } from './constructs/service-resources.ts';
 import { PartnerScoringStack } from './partner-scoring-stack.ts';
 
 /** Used when the `jwtIssuer` / `jwtAudience` context is not set: synth works, no token validates. */
 export const PLACEHOLDER_JWT_ISSUER = 'https://issuer.example.com/set-context-jwtIssuer';
 export const PLACEHOLDER_JWT_AUDIENCE = 'partner-scoring-api';
+
+/**
+ * Reserved concurrency when the context sets none (docs/deploy.md): runs and imports keep theirs,
+ * the query function (model previews) is held to 50. 65 of an account's default 1,000.
+ */
+export const DEFAULT_RESERVED_CONCURRENCY: Required<ReservedConcurrency> = {
+  rescore: 5,
+  importCsv: 10,
+  queryApi: 50,
+};
+/** The context key of each reservation; `none` reserves nothing (an account with a low limit). */
+export const RESERVED_CONCURRENCY_CONTEXT: Record<keyof ReservedConcurrency, string> = {
+  rescore: 'rescoreReservedConcurrency',
+  importCsv: 'importReservedConcurrency',
+  queryApi: 'queryReservedConcurrency',
+};
 
 /** Deployment settings read from CDK context (`cdk.json` or `-c key=value`). */
 export interface DeployContext {
@@ -16,6 +32,7 @@ export interface DeployContext {
   corsAllowedOrigins: string[];
   /** From `consoleClientId` + `consoleAuthDomain`: the console's hosted sign-in (none when unset). */
   consoleSignIn?: ConsoleSignIn;
+  reservedConcurrency: ReservedConcurrency;
   usesPlaceholderJwt: boolean;
 }
 
@@ -56,6 +73,24 @@ export function readDeployContext(app: App): DeployContext {
           : 'openid partners/read partners/write',
     };
   }
+  const reservedConcurrency: ReservedConcurrency = {};
+  for (const [name, key] of Object.entries(RESERVED_CONCURRENCY_CONTEXT) as [
+    keyof ReservedConcurrency,
+    string,
+  ][]) {
+    const value = get(key);
+    if (value === 'none') continue;
+    const count =
+      value === undefined || value === null || value === ''
+        ? DEFAULT_RESERVED_CONCURRENCY[name]
+        : Number(value);
+    if (!Number.isInteger(count) || count < 1) {
+      throw new Error(
+        `Context ${key} must be a whole number ≥ 1 or none (no reservation, for an account with a low concurrency limit), got ${value}`,
+      );
+    }
+    reservedConcurrency[name] = count;
+  }
   // The console's tokens carry its app client id, so the API accepts that audience too.
   const audiences =
     audience && consoleSignIn ? [...new Set([...audience, consoleSignIn.clientId])] : audience;
@@ -66,6 +101,7 @@ export function readDeployContext(app: App): DeployContext {
     importRetentionDays: retention,
     corsAllowedOrigins: list(get('corsAllowedOrigins')) ?? ['*'],
     ...(consoleSignIn ? { consoleSignIn } : {}),
+    reservedConcurrency,
     usesPlaceholderJwt: typeof issuer !== 'string' || issuer === '' || audience === undefined,
   };
 }
@@ -86,6 +122,7 @@ export function buildServiceApp(app: App): PartnerScoringStack {
     importRetentionDays: context.importRetentionDays,
     corsAllowedOrigins: context.corsAllowedOrigins,
     ...(context.consoleSignIn ? { consoleSignIn: context.consoleSignIn } : {}),
+    reservedConcurrency: context.reservedConcurrency,
   });
   if (context.usesPlaceholderJwt) {
     Annotations.of(stack).addWarningV2(

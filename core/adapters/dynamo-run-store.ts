@@ -34,16 +34,20 @@ export class DynamoRunStore implements RunStore {
     private readonly writeConcurrency = 8,
   ) {}
 
-  async takeClaim(runId: string, nowMs: number, deadBeforeMs: number): Promise<ClaimOutcome> {
+  async takeClaim(runId: string, nowMs: number, deadBeforeMs: number, owner?: string): Promise<ClaimOutcome> {
     try {
+      const values: Record<string, unknown> = { ':runId': runId, ':now': nowMs, ':deadBefore': deadBeforeMs };
+      if (owner !== undefined) values[':owner'] = owner;
       const output = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.currentRun,
           UpdateExpression:
-            'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId REMOVE pendingReason',
+            owner === undefined
+              ? 'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId REMOVE pendingReason, claimOwner'
+              : 'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId, claimOwner = :owner REMOVE pendingReason',
           ConditionExpression: 'attribute_not_exists(claimRunId) OR claimedAt < :deadBefore',
-          ExpressionAttributeValues: { ':runId': runId, ':now': nowMs, ':deadBefore': deadBeforeMs },
+          ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -74,7 +78,7 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.currentRun,
-          UpdateExpression: 'REMOVE claimRunId, claimedAt, pendingReason',
+          UpdateExpression: 'REMOVE claimRunId, claimedAt, pendingReason, claimOwner',
           ConditionExpression: 'claimRunId = :runId',
           ExpressionAttributeValues: { ':runId': runId },
           ReturnValues: 'ALL_OLD',
@@ -93,10 +97,12 @@ export class DynamoRunStore implements RunStore {
     return {
       holder: typeof item.claimRunId === 'string' ? item.claimRunId : null,
       claimedAt: typeof item.claimedAt === 'number' ? item.claimedAt : null,
+      owner: typeof item.claimOwner === 'string' ? item.claimOwner : null,
       pendingReason: (item.pendingReason as RescoreReason | undefined) ?? null,
       latestRunId: typeof item.latestRunId === 'string' ? item.latestRunId : null,
       currentRunId: typeof item.runId === 'string' ? item.runId : null,
       failedRuns: item.failedRuns instanceof Set ? [...(item.failedRuns as Set<string>)] : [],
+      unpublishedRuns: item.unpublishedRuns instanceof Set ? [...(item.unpublishedRuns as Set<string>)] : [],
     };
   }
 
@@ -229,6 +235,7 @@ export class DynamoRunStore implements RunStore {
       ':runId': next.runId,
       ':modelVersion': next.modelVersion,
       ':scoredAt': next.scoredAt,
+      ':unpublished': new Set([next.runId]),
     };
     let set = 'SET runId = :runId, modelVersion = :modelVersion, scoredAt = :scoredAt';
     if (next.head) {
@@ -240,12 +247,24 @@ export class DynamoRunStore implements RunStore {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.currentRun,
-        UpdateExpression: next.head ? set : `${set} REMOVE head`,
+        // The run's outbox is due from here on: published by this run, or by the next one.
+        UpdateExpression: `${next.head ? set : `${set} REMOVE head`} ADD unpublishedRuns :unpublished`,
         // One item, one condition: still the holder of single flight, and nobody switched meanwhile.
         ConditionExpression: `claimRunId = :runId AND ${
           previousRunId === null ? 'attribute_not_exists(runId)' : 'runId = :previous'
         }`,
         ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async markPublished(runId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.currentRun,
+        UpdateExpression: 'DELETE unpublishedRuns :run',
+        ExpressionAttributeValues: { ':run': new Set([runId]) },
       }),
     );
   }

@@ -8,7 +8,8 @@ const BATCH_SIZE = 10;
 
 /**
  * {@link EventSink} on EventBridge: PutEvents in batches of 10; entries the service reports as
- * failed (throttling, internal errors) are re-sent with exponential backoff and jitter.
+ * failed (throttling, internal errors) are re-sent with exponential backoff and jitter. Each
+ * event's stable id is `detail.eventId` (the same on every re-send).
  */
 export class EventBridgeEventSink implements EventSink {
   constructor(
@@ -29,7 +30,8 @@ export class EventBridgeEventSink implements EventSink {
       Source: EVENT_SOURCE,
       DetailType: event.detailType,
       Time: new Date(event.time),
-      Detail: JSON.stringify(event.detail),
+      // PutEvents takes no client id: the event's stable id travels in its detail.
+      Detail: JSON.stringify({ eventId: event.id, ...event.detail }),
     };
   }
 

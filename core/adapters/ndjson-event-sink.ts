@@ -19,7 +19,8 @@ export interface DeliveredEvent {
 
 /**
  * {@link EventSink} for the local stack: appends one line per event to an NDJSON file, shaped as
- * EventBridge delivers it, so consumers can be developed against the file.
+ * EventBridge delivers it, so consumers can be developed against the file. As on AWS, the envelope's
+ * `id` is new on every delivery; the event's stable id is `detail.eventId`.
  */
 export class NdjsonEventSink implements EventSink {
   constructor(
@@ -40,7 +41,7 @@ export class NdjsonEventSink implements EventSink {
         time: new Date(event.time).toISOString().replace(/\.\d{3}Z$/, 'Z'),
         region: this.region,
         resources: [],
-        detail: event.detail,
+        detail: { eventId: event.id, ...event.detail },
       };
       return `${JSON.stringify(delivered)}\n`;
     });

@@ -22,7 +22,8 @@ import { scorePopulation } from '../scoring/score-population.ts';
 import { type Mover, MoversCollector } from './movers.ts';
 import { PagePlanner } from './page-planner.ts';
 import { decodeColumnFile, encodeColumnFile, jsonFile, type RunFiles, runFileKeys } from './run-files.ts';
-import type { RunStore, ScoreRecord } from './run-store.ts';
+import { eventId } from './run-ids.ts';
+import type { RunRecord, RunStore, ScoreRecord } from './run-store.ts';
 
 /** Score records are history for 400 days (contract §6). */
 export const HISTORY_TTL_DAYS = 400;
@@ -423,6 +424,7 @@ export async function writeSlice(deps: RescoreRunDeps, plan: RunPlan, slice: num
     // A partner's first tier is not a change: it needs a tier in the previous run.
     if (previousTier !== null && previousTier !== tier) {
       events.push({
+        id: eventId(plan.runId, 'PartnerTierChanged', id),
         detailType: 'PartnerTierChanged',
         time: plan.startedAt,
         detail: { id, from: previousTier, to: tier, score, runId: plan.runId },
@@ -605,14 +607,19 @@ export async function switchRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sw
 /**
  * Step 7 (one per slice, fanned out): publishes the slice's outbox part, PutEvents of 10 with a few
  * in flight. A part published once is marked and never published again (a replay or a re-run step
- * skips it); a failed publish is retried by the step, never dropped.
+ * skips it); a failed publish is retried by the step, and past its retries by the next run (the run
+ * stays in `RunClaim.unpublishedRuns`), never dropped. A re-sent event carries the same id.
  */
-export async function publishSlice(deps: RescoreRunDeps, plan: RunPlan, slice: number): Promise<number> {
-  const outbox = await deps.files.get(runFileKeys.outbox(plan.runId, slice));
+export async function publishSlice(deps: RescoreRunDeps, runId: string, slice: number): Promise<number> {
+  const outbox = await deps.files.get(runFileKeys.outbox(runId, slice));
   if (!outbox) return 0;
-  const marker = runFileKeys.published(plan.runId, String(slice));
+  const marker = runFileKeys.published(runId, String(slice));
   if (await deps.files.get(marker)) return 0;
-  const events = jsonFile.decode<DomainEvent[]>(outbox);
+  const events = jsonFile.decode<DomainEvent[]>(outbox).map((event) => ({
+    ...event,
+    // A part written before events had ids (a run resumed across a deploy): the same id derived.
+    id: event.id ?? eventId(runId, event.detailType, String(event.detail.id)),
+  }));
   const batches: DomainEvent[][] = [];
   for (let start = 0; start < events.length; start += 10) batches.push(events.slice(start, start + 10));
   await mapWithConcurrency(batches, PUBLISH_CONCURRENCY, (batch) => deps.events.publish(batch));
@@ -620,29 +627,67 @@ export async function publishSlice(deps: RescoreRunDeps, plan: RunPlan, slice: n
   return events.length;
 }
 
-/** Step 8: `RescoreCompleted`, once every tier change is out. */
-export async function publishCompleted(deps: RescoreRunDeps, plan: RunPlan, run: SwitchedRun): Promise<void> {
-  const marker = runFileKeys.published(plan.runId, 'completed');
-  if (await deps.files.get(marker)) return;
-  await deps.events.publish([
-    {
-      detailType: 'RescoreCompleted',
-      time: run.finishedAt,
-      detail: {
-        runId: plan.runId,
-        modelVersion: plan.modelVersion,
-        partners: run.partners,
-        tierChanges: run.tierChanges,
-        startedAt: plan.startedAt,
-        finishedAt: run.finishedAt,
+/** The facts of a completed run its `RescoreCompleted` event carries. */
+export type CompletedRunFacts = Pick<RunRecord, 'runId' | 'modelVersion' | 'startedAt'> & SwitchedRun;
+
+/**
+ * Step 8: `RescoreCompleted`, once every tier change is out; then the run's outbox is all published
+ * (it leaves `RunClaim.unpublishedRuns`).
+ */
+export async function publishCompleted(deps: RescoreRunDeps, run: CompletedRunFacts): Promise<void> {
+  const marker = runFileKeys.published(run.runId, 'completed');
+  if (!(await deps.files.get(marker))) {
+    await deps.events.publish([
+      {
+        id: eventId(run.runId, 'RescoreCompleted'),
+        detailType: 'RescoreCompleted',
+        time: run.finishedAt,
+        detail: {
+          runId: run.runId,
+          modelVersion: run.modelVersion,
+          partners: run.partners,
+          tierChanges: run.tierChanges,
+          startedAt: run.startedAt,
+          finishedAt: run.finishedAt,
+        },
       },
-    },
-  ]);
-  await deps.files.put(marker, new Uint8Array());
+    ]);
+    await deps.files.put(marker, new Uint8Array());
+  }
+  await deps.runs.markPublished(run.runId);
+}
+
+/**
+ * Before a run publishes its own events: the earlier switched runs whose outbox is not all
+ * published (their publish failed past its retries, or the process died before it ended), oldest
+ * first, with the facts of their `RescoreCompleted`. The run publishes them first (every slice:
+ * parts already published are marked and skipped).
+ */
+export async function leftoverOutboxes(deps: RescoreRunDeps, plan: RunPlan): Promise<CompletedRunFacts[]> {
+  const claim = await deps.runs.getClaim();
+  const leftover: CompletedRunFacts[] = [];
+  for (const runId of [...(claim?.unpublishedRuns ?? [])].sort()) {
+    if (runId === plan.runId) continue;
+    const run = await deps.runs.getRun(runId);
+    // A switched run that is not completed yet is still in its own switch step: it publishes itself.
+    if (run?.status !== 'completed' || run.finishedAt === null) continue;
+    leftover.push({
+      runId,
+      modelVersion: run.modelVersion,
+      startedAt: run.startedAt,
+      finishedAt: run.finishedAt,
+      partners: run.partners ?? 0,
+      tierChanges: run.tierChanges ?? 0,
+    });
+  }
+  return leftover;
 }
 
 /** Last step: frees single flight and starts the follow-up run a request left meanwhile. */
-export async function releaseRun(deps: RescoreRunDeps, runId: string): Promise<void> {
+export async function releaseRun(
+  deps: Pick<RescoreRunDeps, 'runs' | 'requester'>,
+  runId: string,
+): Promise<void> {
   const pending = await deps.runs.releaseClaim(runId);
   // A lost follow-up is caught up by the next request or the next night.
   if (pending) await deps.requester.request(pending);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** `20261124T213800123Z`: sortable and safe in keys and URLs. */
 function compactTime(ms: number): string {
@@ -18,4 +18,14 @@ export function scheduledRunId(scheduledTime: string): string {
   const ms = Date.parse(scheduledTime);
   if (Number.isNaN(ms)) throw new Error(`Scheduled event time is not a date: ${scheduledTime}`);
   return `run-${compactTime(ms)}-schedule`;
+}
+
+/**
+ * The stable id of a run's event: a UUID-shaped hash of the run, the event type and its subject (the
+ * partner of a tier change; none for `RescoreCompleted`). Every send of one event, by a retried
+ * step or by a later run publishing a leftover outbox, carries the same id.
+ */
+export function eventId(runId: string, detailType: string, subject = ''): string {
+  const hex = createHash('sha256').update(`${runId}\n${detailType}\n${subject}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }

@@ -12,6 +12,12 @@ export const RUN_EXECUTION_TIMEOUT_HOURS = 6;
 const CLAIM_DEAD_AFTER_MS = (RUN_EXECUTION_TIMEOUT_HOURS * 60 + 5) * 60 * 1000;
 /** Takes of single flight tried while holders keep finishing under a request. */
 const MAX_CLAIM_ATTEMPTS = 5;
+/**
+ * A requester creates the run record right after taking the claim (milliseconds later); a claim
+ * without a record after this long belongs to a requester that died in between (a SIGKILL, a
+ * Lambda timeout) and holds nothing.
+ */
+const CLAIM_WITHOUT_RUN_DEAD_AFTER_MS = 60_000;
 
 export interface RunRequesterDeps {
   runs: RunStore;
@@ -58,21 +64,52 @@ export class RunRequester implements RescoreRequester {
     return this.deps.invoker.invokeAsync(this.deps.rescoreFunctionName, { runId }, { executionName: runId });
   }
 
-  /** Takes single flight for `runId` and creates its record, without invoking anything. */
-  async start(runId: string, reason: RescoreReason): Promise<StartOutcome> {
+  /**
+   * Takes single flight for `runId` and creates its record, without invoking anything. `owner` is
+   * the durable execution that asks (a scheduled run's): when it already holds the claim for
+   * `runId` (a retry of its own step after the claim went through), the run is its own to start.
+   *
+   * A claim is no claim when its holder has finished (`completed` or `failed`: the process died
+   * between the run's end and its release) or when its holder never got a record: such a claim is
+   * released and taken at once, so a request after a crash always starts a run.
+   */
+  async start(runId: string, reason: RescoreReason, owner?: string): Promise<StartOutcome> {
     const { runs, now } = this.deps;
     for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt++) {
       const nowMs = now();
-      const claim = await runs.takeClaim(runId, nowMs, nowMs - CLAIM_DEAD_AFTER_MS);
-      if (claim.taken) return this.create(runId, reason, nowMs, claim.abandoned);
+      const claim = await runs.takeClaim(runId, nowMs, nowMs - CLAIM_DEAD_AFTER_MS, owner);
+      if (claim.taken) return this.create(runId, reason, nowMs, claim.abandoned, false);
       // Released between the failed take and the read: take it again.
       if (claim.holder === null) continue;
-      // The same run id again (a redelivered schedule event while its run runs) is no new request.
-      if (claim.holder === runId) return { started: false, runId, status: 'running' };
+      if (claim.holder === runId) {
+        // This execution's own claim (its step is retried): the run is its to start.
+        if (owner !== undefined && (await runs.getClaim())?.owner === owner) {
+          return this.create(runId, reason, nowMs, null, true);
+        }
+        // The same run id again (a redelivered schedule event while its run runs) is no new request.
+        return { started: false, runId, status: 'running' };
+      }
       const holding = { started: false, runId: claim.holder, status: 'running' } as const;
       const holder = await runs.getRun(claim.holder);
-      // No record yet: its requester is creating it this instant, with the newest model and data.
-      if (holder === null || !(await this.changedSince(holder))) return holding;
+      if (holder === null) {
+        // No record yet: its requester is creating it this instant, with the newest model and data,
+        // unless that requester died between its claim and the record.
+        const held = await runs.getClaim();
+        if (
+          held?.holder === claim.holder &&
+          (held.claimedAt ?? nowMs) < nowMs - CLAIM_WITHOUT_RUN_DEAD_AFTER_MS
+        ) {
+          await runs.releaseClaim(claim.holder);
+          continue;
+        }
+        return holding;
+      }
+      if (holder.status !== 'running') {
+        // Finished, yet holding: it died before its release. Its follow-up is this request's run.
+        await runs.releaseClaim(holder.runId);
+        continue;
+      }
+      if (!(await this.changedSince(holder))) return holding;
       // A follow-up is due: recorded on the holder's claim. `false`: the holder released meanwhile,
       // so nothing would start the follow-up: take single flight again instead.
       if (await runs.markPending(holder.runId, reason)) return holding;
@@ -94,6 +131,7 @@ export class RunRequester implements RescoreRequester {
     reason: RescoreReason,
     nowMs: number,
     abandoned: string | null,
+    ownClaim: boolean,
   ): Promise<StartOutcome> {
     const { runs } = this.deps;
     const startedAt = new Date(nowMs).toISOString();
@@ -116,9 +154,11 @@ export class RunRequester implements RescoreRequester {
       tierChanges: null,
     });
     if (!created) {
+      const existing = await runs.getRun(runId);
+      // This execution created it before its step was cut off: still its run.
+      if (ownClaim && existing?.status === 'running') return { started: true, runId };
       // The run exists already (a redelivered schedule event): leave it alone.
       await runs.releaseClaim(runId);
-      const existing = await runs.getRun(runId);
       return { started: false, runId, status: existing?.status ?? 'completed' };
     }
     return { started: true, runId };

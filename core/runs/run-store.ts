@@ -43,6 +43,12 @@ export interface RunClaim {
   holder: string | null;
   /** When the holder claimed it (epoch ms). */
   claimedAt: number | null;
+  /**
+   * The durable execution that took the claim for a scheduled run (its ARN), so a retry of that
+   * execution's first step knows the claim as its own; `null` for a requested run (its execution is
+   * named after the run).
+   */
+  owner: string | null;
   /** A request left while the holder ran, after partners or the model changed: one follow-up run. */
   pendingReason: RescoreReason | null;
   /** The newest run, running or not. */
@@ -51,6 +57,11 @@ export interface RunClaim {
   currentRunId: string | null;
   /** Runs that failed or were abandoned: their score records are not history. */
   failedRuns: string[];
+  /**
+   * Switched runs whose outbox (tier changes, `RescoreCompleted`) is not all published yet: the
+   * next run publishes them before its own events, so no outbox is ever dropped.
+   */
+  unpublishedRuns: string[];
 }
 
 /** One partner's result in one run: the history record, also the exact source of its breakdown. */
@@ -80,8 +91,9 @@ export interface RunStore {
    * Takes single flight for `runId` when no run holds it, or when the holder claimed it before
    * `deadBeforeMs` (its durable execution has certainly ended: past the execution timeout, which no
    * code of the run can observe). `abandoned` names such a holder; the caller marks it failed.
+   * `owner` is the durable execution taking it (see {@link RunClaim.owner}).
    */
-  takeClaim(runId: string, nowMs: number, deadBeforeMs: number): Promise<ClaimOutcome>;
+  takeClaim(runId: string, nowMs: number, deadBeforeMs: number, owner?: string): Promise<ClaimOutcome>;
   /** Records a request for a follow-up run while `holder` runs; `false` if `holder` no longer holds it. */
   markPending(holder: string, reason: RescoreReason): Promise<boolean>;
   /** Frees single flight (when `runId` still holds it) and returns a pending request, if any. */
@@ -113,9 +125,12 @@ export interface RunStore {
   /**
    * Switches `/rankings` to `next` in one conditional write of the pointer item: only if `next.runId`
    * still holds single flight and the pointer still names `previousRunId` (none when `null`).
-   * `false` otherwise: the run lost single flight and must never become the ranking.
+   * `false` otherwise: the run lost single flight and must never become the ranking. The same write
+   * adds the run to {@link RunClaim.unpublishedRuns}.
    */
   switchCurrent(next: CurrentRunPointer, previousRunId: string | null): Promise<boolean>;
+  /** Removes a run from {@link RunClaim.unpublishedRuns} once all of its outbox is published. */
+  markPublished(runId: string): Promise<void>;
   /** The run's population statistics, which provisional scores are computed against. */
   putStatistics(runId: string, statistics: RunStatistics): Promise<void>;
   getStatistics(runId: string): Promise<RunStatistics | null>;

@@ -1,4 +1,5 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { IHttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -87,6 +88,25 @@ export class ServiceAlarms extends Construct {
         evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       }),
+    );
+  }
+
+  /**
+   * Alarms on any 5xx answer of the HTTP API stage in five minutes (API Gateway's `5xx` metric): the
+   * HTTP functions turn their own errors into 500 responses, so Lambda's `Errors` never counts them;
+   * a throttled or failed integration answers 5xx too.
+   */
+  watchHttpApi(name: string, stage: IHttpStage): void {
+    this.notify(
+      stage
+        .metricServerError({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM })
+        .createAlarm(this, `${name}ServerErrors`, {
+          alarmDescription: `${name}: 5xx answers (see the access log's status and integrationError)`,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          threshold: 1,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
     );
   }
 

@@ -29,6 +29,11 @@ export interface ServiceFunctionProps {
   name: ServiceFunctionName;
   /** Shell commands run after esbuild, to put more files beside the bundle (run in the project root). */
   afterBundling?: (outputDir: string) => string[];
+  /**
+   * Concurrent executions reserved for the function, which are also its most; none when unset (it
+   * shares the account's unreserved pool).
+   */
+  reservedConcurrency?: number;
 }
 
 type EnvName = keyof Env;
@@ -87,6 +92,9 @@ export class ServiceFunction extends NodejsFunction {
           }
         : {}),
       tracing: lambda.Tracing.ACTIVE,
+      ...(props.reservedConcurrency === undefined
+        ? {}
+        : { reservedConcurrentExecutions: props.reservedConcurrency }),
       logGroup,
       environment: {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,

@@ -25,6 +25,19 @@ export interface ServiceResourcesProps {
   alarmEmail?: string;
   /** The console's sign-in on AWS: a public app client of the user pool and its hosted login domain. */
   consoleSignIn?: ConsoleSignIn;
+  /** Reserved concurrency per function (none reserved where unset). */
+  reservedConcurrency?: ReservedConcurrency;
+}
+
+/**
+ * Concurrent executions reserved for a function, which are also its most. The long jobs keep theirs
+ * whatever the API's traffic; the query function (which serves `POST /model/preview`, ~16 s of CPU
+ * at 1M partners) is held to its own, so previews cannot take the account's concurrency from them.
+ */
+export interface ReservedConcurrency {
+  rescore?: number;
+  importCsv?: number;
+  queryApi?: number;
 }
 
 export interface ConsoleSignIn {
@@ -69,12 +82,19 @@ export class ServiceResources extends Construct {
     });
 
     // A finishing run starts the follow-up run requested meanwhile by invoking the rescore function again.
-    const rescore = new ServiceFunction(this, 'Rescore', { name: 'rescore' })
+    const reserved = props.reservedConcurrency ?? {};
+    const rescore = new ServiceFunction(this, 'Rescore', {
+      name: 'rescore',
+      ...(reserved.rescore === undefined ? {} : { reservedConcurrency: reserved.rescore }),
+    })
       .useTable(props.table, 'readWrite')
       .useBucket(props.bucket, 'readWrite', `${RUNS_PREFIX}*`)
       .useEventBus(this.eventBus);
     rescore.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
-    const importCsv = new ServiceFunction(this, 'ImportCsv', { name: 'import-csv' })
+    const importCsv = new ServiceFunction(this, 'ImportCsv', {
+      name: 'import-csv',
+      ...(reserved.importCsv === undefined ? {} : { reservedConcurrency: reserved.importCsv }),
+    })
       .useTable(props.table, 'readWrite')
       .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);
     importCsv.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
@@ -82,7 +102,10 @@ export class ServiceResources extends Construct {
       .useTable(props.table, 'readWrite')
       .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)
       .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
-    const queryApi = new ServiceFunction(this, 'QueryApi', { name: 'query-api' })
+    const queryApi = new ServiceFunction(this, 'QueryApi', {
+      name: 'query-api',
+      ...(reserved.queryApi === undefined ? {} : { reservedConcurrency: reserved.queryApi }),
+    })
       .useTable(props.table, 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
       // The model preview reads the current run's places (tiers), never its other files.
@@ -203,6 +226,8 @@ export class ServiceResources extends Construct {
       throttle: { rateLimit: 100, burstLimit: 200 },
       corsAllowedOrigins: props.corsAllowedOrigins,
     });
+    // The functions answer their own errors as 5xx responses, which Lambda's Errors never counts.
+    alarms.watchHttpApi('HttpApi', this.http.stage);
   }
 
   private deadLetterQueue(id: string): sqs.Queue {

@@ -8,6 +8,38 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 const MAX_ASYNC_PAYLOAD = 256 * 1024;
 const MAX_SYNC_PAYLOAD = 6 * 1024 * 1024;
 
+/** The loopback names the stack's own clients (and the AWS SDK pointed at the printed endpoint) use. */
+const LOOPBACK_HOSTS = ['127.0.0.1', 'localhost', '[::1]'];
+/** What the AWS SDK's `InvokeCommand` sends (not a content type a browser may send cross-site unasked). */
+const INVOKE_CONTENT_TYPE = 'application/octet-stream';
+/** Headers every current browser adds to its requests (fetch metadata), which no SDK sends. */
+const BROWSER_HEADERS = ['origin', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user'];
+
+/**
+ * Why a request is not one of the local stack's own invokes, or `null` when it is. The endpoint
+ * runs any function without a token (`LOCAL_AUTH` guards the HTTP API, not this port), so it takes
+ * only what the SDK sends: `Host` the loopback address and this port (no DNS rebinding), no browser
+ * headers (`Origin`, `Sec-Fetch-*`: a web page's forged request), and the SDK's content type (a
+ * cross-site form or `text/plain` POST cannot carry it without a CORS preflight, which is refused).
+ */
+export function foreignRequest(request: IncomingMessage): string | null {
+  const port = request.socket.localPort;
+  const host = String(request.headers.host ?? '').toLowerCase();
+  if (!LOOPBACK_HOSTS.some((name) => host === `${name}:${port}`)) {
+    return `Host ${host || '(none)'} is not this endpoint (use http://127.0.0.1:${port}).`;
+  }
+  const browser = BROWSER_HEADERS.find((name) => request.headers[name] !== undefined);
+  if (browser) return `Requests from a browser (${browser} header) are refused.`;
+  const type = String(request.headers['content-type'] ?? '')
+    .split(';')[0]
+    ?.trim()
+    .toLowerCase();
+  if (type !== INVOKE_CONTENT_TYPE) {
+    return `Content-Type ${type || '(none)'} is refused: Invoke takes ${INVOKE_CONTENT_TYPE}, as the AWS SDK sends it.`;
+  }
+  return null;
+}
+
 /** `my-fn`, `my-fn:alias` or a full ARN, as `InvokeCommand` accepts, to the bare function name. */
 export function functionNameOf(identifier: string): string {
   const arn = /^arn:aws[\w-]*:lambda:[^:]*:[^:]*:function:([^:]+)/.exec(identifier);
@@ -22,7 +54,8 @@ export function functionNameOf(identifier: string): string {
  * `DryRun` answers 204. A durable function runs as a durable execution; `DurableExecutionName`
  * (header `X-Amz-Durable-Execution-Name`) joins the execution of that name as Lambda does, and the
  * answer names the execution (`X-Amz-Durable-Execution-Arn`). Errors use the Lambda API's JSON
- * error shape.
+ * error shape. Only the stack's own SDK invokes are served ({@link foreignRequest}); anything else,
+ * a browser's request above all, gets 403.
  */
 export function createLambdaInvokeServer(runner: FunctionRunner): Server {
   return createServer((request, response) => {
@@ -33,6 +66,12 @@ export function createLambdaInvokeServer(runner: FunctionRunner): Server {
 }
 
 async function handle(runner: FunctionRunner, request: IncomingMessage, response: ServerResponse) {
+  const foreign = foreignRequest(request);
+  if (foreign) {
+    request.resume();
+    response.setHeader('connection', 'close');
+    return lambdaError(response, 403, 'AccessDeniedException', foreign);
+  }
   const url = new URL(request.url ?? '/', 'http://localhost');
   const match = INVOKE_PATH.exec(url.pathname);
   if (request.method !== 'POST' || !match?.[1]) {

@@ -31,6 +31,10 @@ const ELSEWHERE: readonly { command: RegExp; why: string }[] = [
   { command: /^aws cognito-idp create-/, why: 'AWS only: sets up the OAuth issuer (deploy walkthrough)' },
   { command: /^curl .*amazoncognito\.com\/oauth2\/token/, why: 'AWS only: a Cognito token request' },
   { command: /^aws sqs (receive|delete)-message\b/, why: 'AWS only: reading a dead-letter queue (runbook)' },
+  {
+    command: /^aws lambda get-account-settings$/,
+    why: "AWS only: the account's concurrency limit, before reserving concurrency (deploy walkthrough)",
+  },
 ];
 
 /** npm's own commands (not scripts) that the docs may show. */

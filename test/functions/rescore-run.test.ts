@@ -6,6 +6,7 @@ import { parseScoringModel, type ScoringModel } from '#core/model/scoring-model.
 import { normalizeName } from '#core/names.ts';
 import type { PartnerRecord } from '#core/ports.ts';
 import type { RankingItem, RankingResponse } from '#core/ranking/read-rankings.ts';
+import { eventId } from '#core/runs/run-ids.ts';
 import { RUN_EXECUTION_TIMEOUT_HOURS } from '#core/runs/run-requester.ts';
 import { toColumns } from '#core/scoring/columns.ts';
 import { scorePopulation } from '#core/scoring/score-population.ts';
@@ -414,8 +415,22 @@ describe('hysteresis and tier events over three runs', () => {
     for (const event of events) expect(event).toMatchObject({ version: '0', source: 'partner-scoring' });
     const changes = events.filter((e) => e['detail-type'] === 'PartnerTierChanged').map((e) => e.detail);
     expect(changes).toEqual([
-      { id: 'climber', from: 'Silver', to: 'Gold', score: 70, runId: run2 },
-      { id: 'edge', from: 'Gold', to: 'Silver', score: 57, runId: run3 },
+      {
+        eventId: eventId(run2, 'PartnerTierChanged', 'climber'),
+        id: 'climber',
+        from: 'Silver',
+        to: 'Gold',
+        score: 70,
+        runId: run2,
+      },
+      {
+        eventId: eventId(run3, 'PartnerTierChanged', 'edge'),
+        id: 'edge',
+        from: 'Gold',
+        to: 'Silver',
+        score: 57,
+        runId: run3,
+      },
     ]);
     const completed = events.filter((e) => e['detail-type'] === 'RescoreCompleted').map((e) => e.detail);
     expect(completed.map((d) => [d.runId, d.partners, d.tierChanges])).toEqual([

@@ -1,6 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
-import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER, readDeployContext } from '#infra/service-app.ts';
+import {
+  DEFAULT_RESERVED_CONCURRENCY,
+  PLACEHOLDER_JWT_AUDIENCE,
+  PLACEHOLDER_JWT_ISSUER,
+  readDeployContext,
+} from '#infra/service-app.ts';
 
 const contextOf = (context: Record<string, unknown>) => readDeployContext(new App({ context }));
 
@@ -11,6 +16,7 @@ describe('deploy context', () => {
       jwtAudience: [PLACEHOLDER_JWT_AUDIENCE],
       importRetentionDays: 30,
       corsAllowedOrigins: ['*'],
+      reservedConcurrency: DEFAULT_RESERVED_CONCURRENCY,
       usesPlaceholderJwt: true,
     });
   });
@@ -30,6 +36,7 @@ describe('deploy context', () => {
       alarmEmail: 'ops@example.org',
       importRetentionDays: 7,
       corsAllowedOrigins: ['https://crm.example.org'],
+      reservedConcurrency: DEFAULT_RESERVED_CONCURRENCY,
       usesPlaceholderJwt: false,
     });
   });
@@ -78,5 +85,26 @@ describe('deploy context', () => {
 
   it.each([0, -3, 2.5, 'a month'])('rejects importRetentionDays = %s', (days) => {
     expect(() => contextOf({ importRetentionDays: days })).toThrow(/importRetentionDays/);
+  });
+
+  it('reads reserved concurrency per function: a number, or none for an account with a low limit', () => {
+    expect(
+      contextOf({
+        rescoreReservedConcurrency: '2',
+        importReservedConcurrency: 'none',
+        queryReservedConcurrency: 20,
+      }).reservedConcurrency,
+    ).toEqual({ rescore: 2, queryApi: 20 });
+    expect(
+      contextOf({
+        rescoreReservedConcurrency: 'none',
+        importReservedConcurrency: 'none',
+        queryReservedConcurrency: 'none',
+      }).reservedConcurrency,
+    ).toEqual({});
+  });
+
+  it.each([0, -1, 1.5, 'many'])('rejects a reserved concurrency of %s', (value) => {
+    expect(() => contextOf({ queryReservedConcurrency: value })).toThrow(/queryReservedConcurrency.*none/);
   });
 });

@@ -9,6 +9,7 @@ const eventBridge = mockClient(EventBridgeClient);
 afterEach(() => eventBridge.reset());
 
 const events: DomainEvent[] = Array.from({ length: 23 }, (_, i) => ({
+  id: `event-${i}`,
   detailType: 'PartnerTierChanged',
   time: '2026-11-24T02:00:05.000Z',
   detail: { id: `p${i}`, from: 'Gold', to: 'Silver', score: 50 + i, runId: 'r1' },
@@ -26,7 +27,8 @@ describe('EventBridgeEventSink', () => {
       Source: 'partner-scoring',
       DetailType: 'PartnerTierChanged',
     });
-    expect(JSON.parse(first.Detail as string)).toEqual(events[0]?.detail);
+    // PutEvents takes no client id: the event's stable id is in its detail.
+    expect(JSON.parse(first.Detail as string)).toEqual({ eventId: 'event-0', ...events[0]?.detail });
   });
 
   it('re-sends only the entries EventBridge failed', async () => {
@@ -47,6 +49,14 @@ describe('EventBridgeEventSink', () => {
     );
     const retried = eventBridge.commandCalls(PutEventsCommand)[1]?.args[0].input.Entries ?? [];
     expect(retried.map((entry) => JSON.parse(entry.Detail as string).id)).toEqual(['p1', 'p3']);
+    // A re-sent entry carries the id it was first sent with, so a consumer drops the repeat.
+    const first = eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries ?? [];
+    const idOf = (entry: PutEventsRequestEntry) => JSON.parse(entry.Detail as string).eventId;
+    expect(retried.map(idOf)).toEqual([
+      idOf(first[1] as PutEventsRequestEntry),
+      idOf(first[3] as PutEventsRequestEntry),
+    ]);
+    expect(retried.map(idOf)).toEqual(['event-1', 'event-3']);
   });
 
   it('gives up with an error when entries keep failing', async () => {
