@@ -42,7 +42,7 @@ const ELSEWHERE: readonly { command: RegExp; why: string }[] = [
 ];
 
 /** npm's own commands (not scripts) that the docs may show. */
-const NPM_BUILTINS = new Set(['ci', 'install']);
+const NPM_BUILTINS = new Set(['ci', 'install', 'install-scripts']);
 /** The tools whose commands are checked; other shell words (jq, tail, export…) are not ours. */
 const CHECKED_TOOLS = new Set(['npm', 'npx', 'curl', 'aws']);
 const API_URL = /^(?:https?:\/\/)?(?:localhost:\d+|\$\{?API_URL\}?)\/?(.*)$/;
