@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import type { ConsoleSignIn, ReservedConcurrency } from './constructs/service-resources.ts';
@@ -23,7 +24,61 @@ export const RESERVED_CONCURRENCY_CONTEXT: Record<keyof ReservedConcurrency, str
   queryApi: 'queryReservedConcurrency',
 };
 
-/** Deployment settings read from CDK context (`cdk.json` or `-c key=value`). */
+/**
+ * The deployment's own settings file, in the project root and git-ignored: `docs/deploy.md` writes it,
+ * so every later `npx cdk deploy` keeps them (a `-c key=value` still wins for that deploy).
+ */
+export const DEPLOY_CONTEXT_FILE = 'deploy.context.json';
+
+/** The context keys a deployment may set (in {@link DEPLOY_CONTEXT_FILE}, `cdk.json` or `-c`). */
+export const DEPLOY_CONTEXT_KEYS = [
+  'jwtIssuer',
+  'jwtAudience',
+  'alarmEmail',
+  'importRetentionDays',
+  'corsAllowedOrigins',
+  'consoleClientId',
+  'consoleAuthDomain',
+  'consoleScopes',
+  'rescoreReservedConcurrency',
+  'importReservedConcurrency',
+  'queryReservedConcurrency',
+] as const;
+
+/**
+ * The settings in a deploy context file (an object of {@link DEPLOY_CONTEXT_KEYS}), `{}` when there is
+ * none. Passed to `new App({ context })`, where the CLI's `-c` and `cdk.json` take precedence. An unknown
+ * key is refused, so a misspelt `alarmEmail` cannot silently drop the alarm subscription.
+ */
+export async function readDeployContextFile(file: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  let settings: unknown;
+  try {
+    settings = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON (${(error as Error).message}): see docs/deploy.md`);
+  }
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) {
+    throw new Error(`${file} must hold one JSON object of deploy settings: see docs/deploy.md`);
+  }
+  const unknown = Object.keys(settings).filter(
+    (key) => !(DEPLOY_CONTEXT_KEYS as readonly string[]).includes(key),
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `${file}: unknown setting(s) ${unknown.join(', ')}; the settings are ${DEPLOY_CONTEXT_KEYS.join(', ')}`,
+    );
+  }
+  return settings as Record<string, unknown>;
+}
+
+/** Deployment settings read from CDK context (`-c key=value`, `cdk.json`, then `deploy.context.json`). */
 export interface DeployContext {
   jwtIssuer: string;
   jwtAudience: string[];

@@ -13,6 +13,7 @@ import {
   BUNDLE_OPTIONS,
   DURABLE_ALIAS,
   functionEntry,
+  NODE_MAJOR,
   PROJECT_ROOT,
   SERVICE_FUNCTIONS,
   type ServiceFunctionName,
@@ -22,8 +23,25 @@ import {
 export const SERVICE_NAME = 'partner-scoring';
 /** CloudWatch namespace of the service's custom metrics (Powertools). */
 export const METRICS_NAMESPACE = 'PartnerScoring';
-/** The newest Node.js runtime in aws-cdk-lib; `BUNDLE_OPTIONS.target` follows `NODE_MAJOR`. */
-export const SERVICE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+/**
+ * The functions' Lambda runtime, `nodejs<NODE_MAJOR>.x`: the same constant sets esbuild's target
+ * (`BUNDLE_OPTIONS.target`) and the Node.js the project runs on locally (the `node` devDependency).
+ */
+export const SERVICE_RUNTIME = lambdaNodeRuntime(NODE_MAJOR);
+
+/** aws-cdk-lib's `Runtime` for a Node.js major version; throws if this aws-cdk-lib has none. */
+export function lambdaNodeRuntime(major: number): lambda.Runtime {
+  const runtime = Object.values(lambda.Runtime).find(
+    (candidate): candidate is lambda.Runtime =>
+      candidate instanceof lambda.Runtime && candidate.name === `nodejs${major}.x`,
+  );
+  if (!runtime) {
+    throw new Error(
+      `aws-cdk-lib has no Lambda runtime nodejs${major}.x: upgrade aws-cdk-lib or lower NODE_MAJOR`,
+    );
+  }
+  return runtime;
+}
 
 export interface ServiceFunctionProps {
   name: ServiceFunctionName;

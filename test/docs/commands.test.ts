@@ -28,7 +28,15 @@ const ELSEWHERE: readonly { command: RegExp; why: string }[] = [
     why: "test/local/local-auth.test.ts gets a token from the local issuer's client-credentials endpoint",
   },
   { command: /^aws s3 cp \S+ s3:\/\/\$BUCKET\/imports\//, why: 'AWS only (deploy walkthrough)' },
-  { command: /^aws cognito-idp create-/, why: 'AWS only: sets up the OAuth issuer (deploy walkthrough)' },
+  {
+    command: /^aws cognito-idp (create|describe|delete|admin-create)-/,
+    why: 'AWS only: sets up or deletes the OAuth issuer (deploy runbook)',
+  },
+  {
+    command: /^aws (dynamodb|cloudformation) /,
+    why: 'AWS only: teardown and point-in-time restore of the table (deploy runbook)',
+  },
+  { command: /^aws service-quotas /, why: 'AWS only: reading quotas (deploy runbook)' },
   { command: /^curl .*amazoncognito\.com\/oauth2\/token/, why: 'AWS only: a Cognito token request' },
   { command: /^aws sqs (receive|delete)-message\b/, why: 'AWS only: reading a dead-letter queue (runbook)' },
   {
@@ -38,7 +46,7 @@ const ELSEWHERE: readonly { command: RegExp; why: string }[] = [
 ];
 
 /** npm's own commands (not scripts) that the docs may show. */
-const NPM_BUILTINS = new Set(['ci', 'install']);
+const NPM_BUILTINS = new Set(['ci', 'install', 'install-scripts']);
 /** The tools whose commands are checked; other shell words (jq, tail, export…) are not ours. */
 const CHECKED_TOOLS = new Set(['npm', 'npx', 'curl', 'aws']);
 const API_URL = /^(?:https?:\/\/)?(?:localhost:\d+|\$\{?API_URL\}?)\/?(.*)$/;

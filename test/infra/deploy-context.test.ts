@@ -1,10 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_RESERVED_CONCURRENCY,
+  DEPLOY_CONTEXT_KEYS,
   PLACEHOLDER_JWT_AUDIENCE,
   PLACEHOLDER_JWT_ISSUER,
   readDeployContext,
+  readDeployContextFile,
 } from '#infra/service-app.ts';
 
 const contextOf = (context: Record<string, unknown>) => readDeployContext(new App({ context }));
@@ -106,5 +111,56 @@ describe('deploy context', () => {
 
   it.each([0, -1, 1.5, 'many'])('rejects a reserved concurrency of %s', (value) => {
     expect(() => contextOf({ queryReservedConcurrency: value })).toThrow(/queryReservedConcurrency.*none/);
+  });
+});
+
+describe('deploy context file (deploy.context.json)', () => {
+  const dirs: string[] = [];
+  const fileWith = async (text: string) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'deploy-context-'));
+    dirs.push(dir);
+    const file = path.join(dir, 'deploy.context.json');
+    await writeFile(file, text);
+    return file;
+  };
+  afterEach(async () => {
+    delete process.env.CDK_CONTEXT_JSON;
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+
+  it('keeps alarmEmail on a redeploy whose -c sets other keys only; -c wins where both set a key', async () => {
+    const file = await fileWith(
+      JSON.stringify({
+        jwtIssuer: 'https://issuer.example.org',
+        jwtAudience: 'crm',
+        alarmEmail: 'ops@example.org',
+      }),
+    );
+    // What the CDK CLI hands the app for `-c jwtAudience=crm,console-1`.
+    process.env.CDK_CONTEXT_JSON = JSON.stringify({ jwtAudience: 'crm,console-1' });
+    const context = readDeployContext(new App({ context: await readDeployContextFile(file) }));
+    expect(context).toMatchObject({
+      jwtIssuer: 'https://issuer.example.org',
+      jwtAudience: ['crm', 'console-1'],
+      alarmEmail: 'ops@example.org',
+      usesPlaceholderJwt: false,
+    });
+  });
+
+  it('is optional, and refuses unknown keys (a misspelt setting), non-objects and bad JSON', async () => {
+    expect(await readDeployContextFile(path.join(tmpdir(), 'no-such-dir', 'deploy.context.json'))).toEqual(
+      {},
+    );
+    await expect(readDeployContextFile(await fileWith('{"alarmEmial":"ops@example.org"}'))).rejects.toThrow(
+      /unknown setting\(s\) alarmEmial; the settings are jwtIssuer/,
+    );
+    await expect(readDeployContextFile(await fileWith('["a"]'))).rejects.toThrow(/one JSON object/);
+    await expect(readDeployContextFile(await fileWith('{"jwtIssuer":'))).rejects.toThrow(/not valid JSON/);
+  });
+
+  it('knows every key readDeployContext reads', async () => {
+    const source = await import('node:fs/promises').then((fs) => fs.readFile('infra/service-app.ts', 'utf8'));
+    const read = [...source.matchAll(/get\('(\w+)'\)/g)].map((match) => match[1]);
+    expect(new Set(read)).toEqual(new Set(DEPLOY_CONTEXT_KEYS));
   });
 });

@@ -95,6 +95,7 @@ export function Leaderboard({ route, model, latestRun }: Props) {
         </Panel>
         <TierDistribution
           currentRunId={page?.runId ?? null}
+          tierOrder={model?.tiers.map((tier) => tier.name) ?? []}
           selected={params.tier}
           onSelect={(tier) => set({ tier: tier === params.tier ? undefined : tier, q: undefined })}
         />

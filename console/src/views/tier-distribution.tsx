@@ -1,10 +1,13 @@
 import { api, type Run } from '../api.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
 import { fmt } from '../format.ts';
+import { tiersInModelOrder } from '../tiers.ts';
 
 /** Partners per tier in the ranking's run beside the run before it; a tier's row filters the leaderboard. */
 export function TierDistribution(props: {
   currentRunId: string | null;
+  /** The active model's tier names, best first: the order of the rows. */
+  tierOrder: readonly string[];
   selected: string | undefined;
   onSelect: (tier: string) => void;
 }) {
@@ -17,7 +20,7 @@ export function TierDistribution(props: {
   const index = completed.findIndex((run) => run.runId === props.currentRunId);
   const current: Run | undefined = completed[index === -1 ? 0 : index];
   const previous: Run | undefined = completed[(index === -1 ? 0 : index) + 1];
-  const names = [...new Set([...Object.keys(current?.tiers ?? {}), ...Object.keys(previous?.tiers ?? {})])];
+  const names = tiersInModelOrder(props.tierOrder, current?.tiers, previous?.tiers);
   const max = Math.max(
     1,
     ...names.flatMap((name) => [current?.tiers?.[name] ?? 0, previous?.tiers?.[name] ?? 0]),
