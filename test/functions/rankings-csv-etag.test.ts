@@ -225,7 +225,13 @@ describe('ETag and If-None-Match', () => {
 
     // A filtered view: its own tag, and the unfiltered view's tag does not revalidate it.
     const tags = new Set([firstTag, secondTag]);
-    for (const filters of [{ region: 'EMEA' }, { region: 'AMER' }, { type: 'agency' }, { tier: 'Bronze' }]) {
+    const views: Record<string, string>[] = [
+      { region: 'EMEA' },
+      { region: 'AMER' },
+      { type: 'agency' },
+      { tier: 'Bronze' },
+    ];
+    for (const filters of views) {
       const view = await h.call<Page>('GET /rankings', {
         query: { limit: '10', ...filters },
         headers: { 'if-none-match': firstTag },
