@@ -654,7 +654,10 @@ export interface components {
             title: string;
             status: number;
             detail: string;
+            /** @description at most the first 100 errors */
             errors?: components["schemas"]["FieldError"][];
+            /** @description how many errors past the first 100 are not listed (absent when none) */
+            errorsOmitted?: number;
         };
         RankingPage: {
             runId: string | null;
