@@ -260,6 +260,8 @@ async function chooseList(
  * Walks `list` from `start`, keeping entries that pass `predicate`, until `limit` are kept or
  * `accept` refuses one (a byte budget) or `maxPages` pages were read; `next` is the place to go on
  * from (the next matching entry, or the first page not read), or null at the end of the list.
+ * `prefetched` (the pointer's head, page 0 of `all`) is walked first, alone: pages are read only when
+ * it does not answer the request.
  */
 async function collect(
   rankings: ReadRankingsDeps['rankings'],
