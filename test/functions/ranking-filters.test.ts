@@ -11,12 +11,18 @@ import { createHarness, type Harness } from './rescore-harness.ts';
 
 /**
  * 20,500 partners: 20,000 with a free-text region of their own (a CRM field nobody cleans), 500 in
- * EMEA; a few of type `Distributor`, the rest `Reseller`.
+ * EMEA; a few of type `Distributor`, 212 with a free-text type of their own (the 98 smallest get a
+ * list, besides `Reseller` and `Distributor`), the rest `Reseller`.
  */
 const COUNT = 20_500;
 const region = (i: number) =>
   i < 20_000 ? `Sales territory ${String(i).padStart(5, '0')} (free text)` : 'EMEA';
-const type = (i: number) => (i % 4000 === 3999 ? 'Distributor' : 'Reseller');
+const type = (i: number) =>
+  i % 4000 === 3999
+    ? 'Distributor'
+    : i % 97 === 5
+      ? `Channel type ${String(i).padStart(5, '0')} (free text)`
+      : 'Reseller';
 
 let servers: LocalServers;
 let h: Harness;
@@ -139,7 +145,14 @@ describe("the first page of a filter on a value without a list (the pointer's he
     expect(await readAll({ limit: '20', tier, region: rare, type: 'Reseller' }, matches)).toEqual([target]);
     const otherTier = full.find((item) => item.tier !== tier)?.tier as string;
     expect(await readAll({ limit: '20', tier: otherTier, region: rare })).toEqual([]);
-    // Two rare values of the same dimension's neighbour: a region and a type, both without matches.
+    // A rare region and a rare type, neither with a list: the all list, its head first.
+    const both = full.find((item) => item.id === 'p-19987');
+    expect(type(19_987)).toMatch(/free text/);
+    for (const limit of ['1', '20', '99'])
+      expect(
+        await readAll({ limit, region: region(19_987), type: type(19_987) }, (item) => item.id === 'p-19987'),
+      ).toEqual([both]);
+    // A rare region and a rare type, both without matches.
     expect(await readAll({ limit: '5', region: region(778), type: 'Distributor' })).toEqual([]);
   });
 
@@ -148,6 +161,9 @@ describe("the first page of a filter on a value without a list (the pointer's he
       { region: rare },
       { region: rare, type: 'Reseller' },
       { region: 'EMEA', limit: '40' },
+      // A part smaller than a page: the pointer's head is its first page.
+      { region: rare, limit: '10' },
+      { region: region(19_987), type: type(19_987), limit: '10' },
     ];
     for (const query of queries) {
       const expected = full.filter(
