@@ -106,7 +106,7 @@ export interface paths {
         post?: never;
         /**
          * Delete a partner
-         * @description The partner leaves the rankings with the next completed run. A later upsert with an older `asOf` is stale; a newer one creates it again.
+         * @description The partner leaves the rankings with the next completed run. A later upsert whose `asOf` is not newer than the delete (nor than the partner’s own `asOf`, when that was dated ahead) is stale; a newer one creates it again.
          *
          *     Needs the scope `partners/write`.
          */
@@ -654,7 +654,10 @@ export interface components {
             title: string;
             status: number;
             detail: string;
+            /** @description at most the first 100 errors */
             errors?: components["schemas"]["FieldError"][];
+            /** @description how many errors past the first 100 are not listed (absent when none) */
+            errorsOmitted?: number;
         };
         RankingPage: {
             runId: string | null;
@@ -1111,7 +1114,7 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
-            /** @description No partner with this id. */
+            /** @description No partner with this id (or it was deleted). */
             404: {
                 headers: {
                     [name: string]: unknown;

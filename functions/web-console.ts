@@ -56,23 +56,26 @@ interface Encoded {
   br: Buffer;
 }
 
-const cache = new Map<string, Encoded | null>();
+/**
+ * Assets read so far. Only files that exist are kept (the build's few, so the map stays small): an
+ * unknown name is looked up again each time, never remembered, so requests for made-up names cannot
+ * grow it.
+ */
+const cache = new Map<string, Encoded>();
 
 function readAsset(name: string): Encoded | null {
-  if (!cache.has(name)) {
-    const file = path.join(ASSETS_DIR, 'assets', name);
-    cache.set(
-      name,
-      existsSync(file)
-        ? {
-            identity: readFileSync(file),
-            gzip: readFileSync(`${file}.gz`),
-            br: readFileSync(`${file}.br`),
-          }
-        : null,
-    );
-  }
-  return cache.get(name) ?? null;
+  const cached = cache.get(name);
+  if (cached) return cached;
+  const file = path.join(ASSETS_DIR, 'assets', name);
+  // An asset is its file and both precompressed copies (a `.gz` or `.br` name itself is none).
+  if (![file, `${file}.gz`, `${file}.br`].every((copy) => existsSync(copy))) return null;
+  const asset = {
+    identity: readFileSync(file),
+    gzip: readFileSync(`${file}.gz`),
+    br: readFileSync(`${file}.br`),
+  };
+  cache.set(name, asset);
+  return asset;
 }
 
 let indexPage: Encoded | undefined;

@@ -28,15 +28,16 @@ type Item = Record<string, unknown>;
  * {@link PartnerStore} on the single table. Each partner is one item in its shard partition with
  * one top-level attribute per metric, so an upsert is ONE conditional UpdateItem: it merges (SET
  * given metrics, REMOVE nulls, keep the rest) and guards against stale data
- * (`attribute_not_exists(pk) OR asOf <= :asOf`) in the same request, and `ALL_OLD` tells created,
+ * (`attribute_not_exists(pk) OR asOf <= :asOf`, strictly newer over a tombstone) in the same request, and `ALL_OLD` tells created,
  * updated and unchanged apart without a read. After a batch that changed anything, the
  * `partnersChanged` marker is written once.
  *
  * An upsert that changes nothing (same fields and metrics; `asOf` may advance) keeps the partner's
  * `updatedAt`: a second, conditional write puts the old value back, so an identical daily sync
  * leaves scores exact and the ranking not stale. A delete replaces the item with a tombstone
- * (`deletedAt`, `asOf` = the delete's time, `expiresAt` in {@link TOMBSTONE_TTL_DAYS}): the stale
- * guard then refuses older upserts, a newer one creates the partner afresh, and reads skip it.
+ * (`deletedAt`, `asOf` = the delete's time or the partner's `asOf` when that is later, `expiresAt` in
+ * {@link TOMBSTONE_TTL_DAYS}): the stale guard then refuses upserts not newer than the tombstone,
+ * a newer one creates the partner afresh, and reads skip it.
  */
 export class DynamoPartnerStore implements PartnerStore {
   private readonly concurrency: number;
@@ -77,24 +78,38 @@ export class DynamoPartnerStore implements PartnerStore {
   async delete(id: string): Promise<boolean> {
     const nowMs = this.now();
     const deletedAt = new Date(nowMs).toISOString();
-    try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.partner(id),
-            id,
-            deletedAt,
-            asOf: deletedAt,
-            updatedAt: deletedAt,
-            expiresAt: Math.floor(nowMs / 1000) + TOMBSTONE_TTL_DAYS * 86_400,
-          },
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(deletedAt)',
-        }),
+    // The tombstone's `asOf` is the later of the delete's time and the partner's own `asOf` (rows
+    // may be dated up to a day ahead): data no newer than what the partner held stays deleted.
+    let asOf = deletedAt;
+    for (;;) {
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...keys.partner(id),
+              id,
+              deletedAt,
+              asOf,
+              updatedAt: deletedAt,
+              expiresAt: Math.floor(nowMs / 1000) + TOMBSTONE_TTL_DAYS * 86_400,
+            },
+            ConditionExpression:
+              'attribute_exists(pk) AND attribute_not_exists(#deletedAt) AND #asOf <= :asOf',
+            ExpressionAttributeNames: { '#deletedAt': DELETED_AT, '#asOf': 'asOf' },
+            ExpressionAttributeValues: { ':asOf': asOf },
+          }),
+        );
+        break;
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+      // Unknown, deleted already, or dated after `asOf`: read which (an upsert may move it meanwhile).
+      const { Item: stored } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: keys.partner(id), ConsistentRead: true }),
       );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false; // unknown, or deleted already
-      throw error;
+      if (!stored || isTombstone(stored)) return false;
+      asOf = stored.asOf as string;
     }
     await this.markChanged();
     return true;
@@ -217,7 +232,9 @@ export class DynamoPartnerStore implements PartnerStore {
           TableName: this.tableName,
           Key: { pk: { S: key.pk }, sk: { S: key.sk } },
           UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
-          ConditionExpression: 'attribute_not_exists(pk) OR #asOf <= :asOf',
+          // Equal `asOf` re-applies to a partner, but only newer data revives a deleted one.
+          ConditionExpression:
+            'attribute_not_exists(pk) OR (attribute_not_exists(#deletedAt) AND #asOf <= :asOf) OR #asOf < :asOf',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_OLD',

@@ -23,6 +23,15 @@ import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type Item = Record<string, unknown>;
 
+/**
+ * Most failed run ids the pointer item keeps (`RunClaim.failedRuns`), the newest: history hides the
+ * score records of these runs. A run that failed before the last 100 failures has its records
+ * served again as history (they expire with the history's TTL); failures are rare enough that this
+ * bound is not reached in practice, while an unbounded list would grow the item every ranking
+ * request reads.
+ */
+export const MAX_FAILED_RUNS = 100;
+
 /** {@link RunStore} on the single DynamoDB table (keys from `keys.ts`). */
 export class DynamoRunStore implements RunStore {
   /** The statistics read last (read-only for callers). */
@@ -198,12 +207,27 @@ export class DynamoRunStore implements RunStore {
     );
     // Only a run that was still running: a completed run's records stay history.
     if (!failed) return;
-    await this.client.send(
+    const output = await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.currentRun,
         UpdateExpression: 'ADD failedRuns :run',
         ExpressionAttributeValues: { ':run': new Set([runId]) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    // The pointer item is read by every ranking request: keep the newest ids only (run ids sort by
+    // time). Each trim drops ids that are not among the newest in its own view, so concurrent trims
+    // never drop one of the newest.
+    const all = [...((output.Attributes?.failedRuns as Set<string> | undefined) ?? [])].sort();
+    const old = all.slice(0, Math.max(0, all.length - MAX_FAILED_RUNS));
+    if (old.length === 0) return;
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.currentRun,
+        UpdateExpression: 'DELETE failedRuns :old',
+        ExpressionAttributeValues: { ':old': new Set(old) },
       }),
     );
   }

@@ -22,7 +22,10 @@ export const problemSchema = z.object({
   title: z.string(),
   status: z.number(),
   detail: z.string(),
-  errors: z.optional(z.array(fieldErrorSchema)),
+  errors: z.optional(z.array(fieldErrorSchema).check(z.describe('at most the first 100 errors'))),
+  errorsOmitted: z.optional(
+    z.number().check(z.describe('how many errors past the first 100 are not listed (absent when none)')),
+  ),
 });
 
 /** What API Gateway's JWT authorizer answers on 401 and 403 (it cannot send problem+json). */

@@ -58,9 +58,10 @@ export const MAX_CSV_PAGES_PER_REQUEST = 1_000;
  * smallest materialised list among its values and applies the others in memory; a value without a
  * list of its own (a rare region or type, see `planFilterLists`) is answered from the `all` list.
  * One request reads at most {@link MAX_PAGES_PER_REQUEST} pages, so a page may hold fewer items than
- * `limit` (even none) while `nextCursor` says that the list goes on. Without filters, a page within the top page comes from the current-run pointer itself:
- * one round trip. Stored pages vary in length (they are bounded in bytes too), so a cursor holds a
- * page and an offset. A cursor is bound to its run and filters; after the ranking switched to a
+ * `limit` (even none) while `nextCursor` says that the list goes on. The filters apply to every page,
+ * the first included: a page found within the top page comes from the current-run pointer itself
+ * (one round trip), filtered like any other. Stored pages vary in length (they are bounded in bytes
+ * too), so a cursor holds a page and an offset. A cursor is bound to its run and filters; after the ranking switched to a
  * newer run, an older run's cursor is a 400 asking to start again. With `ifNoneMatch` naming the
  * answer's ETag, only the current-run pointer is read and {@link NotModified} returned.
  */
@@ -209,19 +210,8 @@ async function readEntries(
       ? null
       : await encodeCursor(deps.signer, { runId: current.runId, list, ...place, filters });
 
-  // The pointer's head is page 0 of `all`: complete, so a head shorter than a page is the whole list.
+  // The pointer's head is page 0 of `all` (complete: a head shorter than a page is the whole list).
   const head = list === lists.all && start.page === 0 ? current.head : undefined;
-  if (head && (start.offset + query.limit < head.length || head.length < PAGE_SIZE)) {
-    const end = Math.min(start.offset + query.limit, head.length);
-    let taken = start.offset;
-    while (taken < end && accept(head[taken] as RankingEntry)) taken++;
-    return {
-      ...header,
-      entries: head.slice(start.offset, taken),
-      nextCursor: await cursorAt(taken < head.length ? { page: 0, offset: taken } : null),
-      etag,
-    };
-  }
   const { items, next } = await collect(
     deps.rankings,
     current.runId,
@@ -270,6 +260,8 @@ async function chooseList(
  * Walks `list` from `start`, keeping entries that pass `predicate`, until `limit` are kept or
  * `accept` refuses one (a byte budget) or `maxPages` pages were read; `next` is the place to go on
  * from (the next matching entry, or the first page not read), or null at the end of the list.
+ * `prefetched` (the pointer's head, page 0 of `all`) is walked first, alone: pages are read only when
+ * it does not answer the request.
  */
 async function collect(
   rankings: ReadRankingsDeps['rankings'],
@@ -286,14 +278,19 @@ async function collect(
   let page = start.page;
   let budget = maxPages;
   for (;;) {
-    // Enough full pages for the rest plus one entry to know whether more follow (fewer when pages
-    // were closed early by their byte budget: the loop then reads on), within the request's budget.
-    const count = Math.min(Math.ceil((limit - items.length + 1) / PAGE_SIZE) + 1, budget);
-    const fromHead = prefetched !== null && page === 0;
-    const pages = fromHead
-      ? [prefetched, ...(await rankings.getPages(runId, list, 1, count - 1))]
-      : await rankings.getPages(runId, list, page, count);
-    budget -= fromHead ? count - 1 : count;
+    let pages: RankingPage[];
+    let asked: number;
+    if (prefetched !== null && page === 0) {
+      // The head is walked first, alone: a top page (filtered or not) found in it costs no read.
+      pages = [prefetched];
+      asked = prefetched.entries.length < PAGE_SIZE ? Number.POSITIVE_INFINITY : 1;
+    } else {
+      // Enough full pages for the rest plus one entry to know whether more follow (fewer when pages
+      // were closed early by their byte budget: the loop then reads on), within the request's budget.
+      asked = Math.min(Math.ceil((limit - items.length + 1) / PAGE_SIZE) + 1, budget);
+      pages = await rankings.getPages(runId, list, page, asked);
+      budget -= asked;
+    }
     for (const { page: number, entries } of pages) {
       for (let offset = number === start.page ? start.offset : 0; offset < entries.length; offset++) {
         const entry = entries[offset] as RankingEntry;
@@ -302,9 +299,10 @@ async function collect(
         items.push(entry);
       }
     }
-    // Pages are numbered without gaps: fewer than asked for means the list ended.
+    // Pages are numbered without gaps: fewer than asked for means the list ended (a head shorter
+    // than a page counts as asking for more than there is).
     const last = pages.at(-1);
-    if (!last || pages.length < count) return { items, next: null };
+    if (!last || pages.length < asked) return { items, next: null };
     page = last.page + 1;
     if (budget <= 0) return { items, next: { page, offset: 0 } };
   }

@@ -55,7 +55,7 @@ export interface RunClaim {
   latestRunId: string | null;
   /** The run `/rankings` serves (the pointer's run), `null` before the first switch. */
   currentRunId: string | null;
-  /** Runs that failed or were abandoned: their score records are not history. */
+  /** The newest runs that failed or were abandoned (a bounded list): their score records are not history. */
   failedRuns: string[];
   /**
    * Switched runs whose outbox (tier changes, `RescoreCompleted`) is not all published yet: the

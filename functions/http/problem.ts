@@ -10,7 +10,15 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: FieldError[];
+  /** How many errors past the first {@link MAX_PROBLEM_ERRORS} were left out (absent when none). */
+  errorsOmitted?: number;
 }
+
+/**
+ * Most field errors one answer lists: a 6 MB body can hold hundreds of thousands of failing
+ * fields, and listing them all would make an answer larger than the request (past Lambda's 6 MB).
+ */
+export const MAX_PROBLEM_ERRORS = 100;
 
 /** The detail of every 500: it reveals nothing and tells the caller what to do (the local gateway uses it too). */
 export const INTERNAL_ERROR_DETAIL =
@@ -53,13 +61,22 @@ export function problemResponse(problem: Problem): APIGatewayProxyStructuredResu
   };
 }
 
+/**
+ * A problem answer. Of `errors`, the first {@link MAX_PROBLEM_ERRORS} are listed; `errorsOmitted` and
+ * the detail say how many more there were.
+ */
 export function problem(status: number, detail: string, errors?: FieldError[]): Problem {
+  const omitted = errors ? Math.max(0, errors.length - MAX_PROBLEM_ERRORS) : 0;
   return {
     type: status === 400 && errors ? 'urn:partner-scoring:problem:validation' : 'about:blank',
     title: TITLES[status] ?? 'Error',
     status,
-    detail,
-    ...(errors ? { errors } : {}),
+    detail:
+      omitted === 0
+        ? detail
+        : `${detail} Only the first ${MAX_PROBLEM_ERRORS} of ${errors?.length} errors are listed (${omitted} more): fix these and send again to see the rest.`,
+    ...(errors ? { errors: omitted === 0 ? errors : errors.slice(0, MAX_PROBLEM_ERRORS) } : {}),
+    ...(omitted === 0 ? {} : { errorsOmitted: omitted }),
   };
 }
 

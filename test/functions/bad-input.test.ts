@@ -25,6 +25,7 @@ interface Problem {
   status: number;
   detail: string;
   errors?: { path: string; message: string }[];
+  errorsOmitted?: number;
 }
 
 let servers: LocalServers;
@@ -932,5 +933,49 @@ describe('after all of the above', () => {
     for (const id of ['f', 'huge', 'almost', 'deep', 'wrong-type', 'k0', 'last0', 'batch-ok']) {
       expect(await h.partners.get(id)).toBeNull();
     }
+  });
+});
+
+describe('a validation answer lists at most 100 errors, and says how many more there were', () => {
+  /** A 400 with exactly 100 errors, `errorsOmitted` = the rest, and a detail that says so. */
+  function expectCapped(response: { status: number; headers: Record<string, string>; body: Problem }) {
+    const paths = expectProblem(response, 400);
+    expect(paths).toHaveLength(100);
+    const omitted = response.body.errorsOmitted ?? 0;
+    expect(omitted).toBeGreaterThan(0);
+    expect(response.body.detail).toContain(`Only the first 100 of ${100 + omitted} errors are listed`);
+    // An answer no larger than a page of errors, whatever the body held.
+    expect(JSON.stringify(response.body).length).toBeLessThan(40_000);
+    return { paths, omitted };
+  }
+
+  it('PUT /model with a 6 MB body of empty metric objects', async () => {
+    const count = Math.floor((6 * 1024 * 1024 - 100) / 3);
+    const body = `{"metrics":[${Array(count).fill('{}').join(',')}],"tiers":[{"name":"A","minScore":0}]}`;
+    const response = await call('PUT /model', { body });
+    expect(expectProblem(response, 400).length).toBeLessThanOrEqual(100);
+    expect(JSON.stringify(response.body).length).toBeLessThan(40_000);
+    expect((await call<{ version: number }>('GET /model')).body.version).toBe(1);
+  });
+
+  it('POST /partners with a batch of 1,000 partners, each with many bad fields', async () => {
+    const partners = Array.from({ length: 1000 }, (_, i) => ({
+      id: `bad\u0000${i}`,
+      name: 5,
+      region: [],
+      metrics: { sales: 'x', transactions: 'y', nope: 1 },
+    }));
+    const { paths, omitted } = expectCapped(await call('POST /partners', { body: { partners } }));
+    expect(paths[0]).toMatch(/^\/partners\/0\//);
+    expect(100 + omitted).toBeGreaterThanOrEqual(5000);
+  });
+
+  it('POST /partners with one partner naming 100,000 unknown metrics', async () => {
+    const metrics = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`unknown${i}`, 1]));
+    const response = await call('POST /partners', { body: { id: 'many-metrics', metrics } });
+    const { paths, omitted } = expectCapped(response);
+    expect(paths.slice(0, 2)).toEqual(['/metrics/unknown0', '/metrics/unknown1']);
+    expect(omitted).toBe(99_900);
+    expect(await h.partners.get('many-metrics')).toBeNull();
   });
 });

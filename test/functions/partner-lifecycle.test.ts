@@ -95,6 +95,40 @@ describe('DELETE /partners/{id} keeps a tombstone', () => {
   });
 });
 
+describe('a delete of a partner dated ahead of the server', () => {
+  it('keeps it deleted against a re-sent row with the same or an older asOf; newer data creates it again', async () => {
+    const ahead = iso(Date.now() + 20 * 3_600_000); // rows may carry an asOf up to 24 h ahead
+    await h.upsert([{ id: 'ahead', region: 'EMEA', metrics: { sales: 3 }, asOf: ahead }]);
+    await h.runNow();
+    expect((await h.call('GET /partners/{id}/history', { pathParameters: { id: 'ahead' } })).status).toBe(
+      200,
+    );
+    expect((await h.call('DELETE /partners/{id}', { pathParameters: { id: 'ahead' } })).status).toBe(204);
+
+    // The same CRM row sent again (a retried sync), or one dated between now and its asOf: stale.
+    expect(await post({ id: 'ahead', metrics: { sales: 3 }, asOf: ahead })).toBe('stale');
+    expect(await post({ id: 'ahead', metrics: { sales: 4 }, asOf: iso(Date.now() + 3_600_000) })).toBe(
+      'stale',
+    );
+    expect((await h.call('GET /partners/{id}', { pathParameters: { id: 'ahead' } })).status).toBe(404);
+    // Its history is kept (for the TTL) but not served, like the partner itself.
+    const history = await h.call<{ status: number }>('GET /partners/{id}/history', {
+      pathParameters: { id: 'ahead' },
+    });
+    expect(history.status).toBe(404);
+    expect(history.headers['content-type']).toBe('application/problem+json');
+    await h.runNow();
+    expect(await rankedIds()).not.toContain('ahead');
+
+    expect(await post({ id: 'ahead', metrics: { sales: 5 }, asOf: iso(Date.parse(ahead) + 1) })).toBe(
+      'created',
+    );
+    expect((await h.call('GET /partners/{id}/history', { pathParameters: { id: 'ahead' } })).status).toBe(
+      200,
+    );
+  });
+});
+
 describe('an upsert that changes nothing', () => {
   it('keeps updatedAt: after an identical daily sync scores stay exact and the ranking is not stale', async () => {
     const partner = { id: 'same', name: 'Same Ltd', region: 'EMEA', metrics: { sales: 4, transactions: 2 } };

@@ -11,12 +11,18 @@ import { createHarness, type Harness } from './rescore-harness.ts';
 
 /**
  * 20,500 partners: 20,000 with a free-text region of their own (a CRM field nobody cleans), 500 in
- * EMEA; a few of type `Distributor`, the rest `Reseller`.
+ * EMEA; a few of type `Distributor`, 212 with a free-text type of their own (the 98 smallest get a
+ * list, besides `Reseller` and `Distributor`), the rest `Reseller`.
  */
 const COUNT = 20_500;
 const region = (i: number) =>
   i < 20_000 ? `Sales territory ${String(i).padStart(5, '0')} (free text)` : 'EMEA';
-const type = (i: number) => (i % 4000 === 3999 ? 'Distributor' : 'Reseller');
+const type = (i: number) =>
+  i % 4000 === 3999
+    ? 'Distributor'
+    : i % 97 === 5
+      ? `Channel type ${String(i).padStart(5, '0')} (free text)`
+      : 'Reseller';
 
 let servers: LocalServers;
 let h: Harness;
@@ -55,7 +61,8 @@ afterAll(async () => {
   await servers.stop();
 });
 
-async function readAll(query: Record<string, string>): Promise<RankingItem[]> {
+/** Every page of a query, `limit` 500 unless the query sets one; each page checked against `expected`. */
+async function readAll(query: Record<string, string>, matches?: (item: RankingItem) => boolean) {
   const items: RankingItem[] = [];
   let cursor: string | null = null;
   do {
@@ -65,6 +72,7 @@ async function readAll(query: Record<string, string>): Promise<RankingItem[]> {
     });
     expect(page.status).toBe(200);
     expect(page.body.runId).toBe(runId);
+    if (matches) expect(page.body.items.filter(matches)).toEqual(page.body.items);
     items.push(...page.body.items);
     cursor = page.body.nextCursor;
   } while (cursor);
@@ -105,5 +113,80 @@ describe('filters on a run with 20,000 distinct regions', () => {
     const items = await readAll(query);
     expect(items).toEqual(expected);
     expect(Math.max(...pagesRead)).toBeLessThanOrEqual(MAX_PAGES_PER_REQUEST);
+  });
+});
+
+describe("the first page of a filter on a value without a list (the pointer's head)", () => {
+  const rare = region(777);
+  const ofRegion = (value: string) => (item: RankingItem) => regionOf.get(item.id) === value;
+
+  it('answers only matching partners with their global ranks, at any limit under a page, from page 0 on', async () => {
+    const expected = full.filter(ofRegion(rare));
+    for (const limit of ['1', '10', '50', '99']) {
+      const first = await h.call<RankingResponse>('GET /rankings', { query: { limit, region: rare } });
+      expect(first.status).toBe(200);
+      expect(first.body.items.filter(ofRegion(rare))).toEqual(first.body.items);
+      // Following the cursor from page 0 ends with exactly the matches.
+      const items = [...first.body.items];
+      if (first.body.nextCursor)
+        items.push(
+          ...(await readAll({ limit, region: rare, cursor: first.body.nextCursor }, ofRegion(rare))),
+        );
+      expect(items).toEqual(expected);
+    }
+  });
+
+  it('combines a tier, a rare region and a type, every page holding only matches', async () => {
+    const target = full.find((item) => item.id === 'p-00777');
+    const tier = target?.tier as string;
+    const matches = (item: RankingItem) =>
+      item.tier === tier && regionOf.get(item.id) === rare && type(Number(item.id.slice(2))) === 'Reseller';
+    expect(await readAll({ limit: '20', tier, region: rare }, matches)).toEqual([target]);
+    expect(await readAll({ limit: '20', tier, region: rare, type: 'Reseller' }, matches)).toEqual([target]);
+    const otherTier = full.find((item) => item.tier !== tier)?.tier as string;
+    expect(await readAll({ limit: '20', tier: otherTier, region: rare })).toEqual([]);
+    // A rare region and a rare type, neither with a list: the all list, its head first.
+    const both = full.find((item) => item.id === 'p-19987');
+    expect(type(19_987)).toMatch(/free text/);
+    for (const limit of ['1', '20', '99'])
+      expect(
+        await readAll({ limit, region: region(19_987), type: type(19_987) }, (item) => item.id === 'p-19987'),
+      ).toEqual([both]);
+    // A rare region and a rare type, both without matches.
+    expect(await readAll({ limit: '5', region: region(778), type: 'Distributor' })).toEqual([]);
+  });
+
+  it('exports the same filters as CSV with only the matching rows', async () => {
+    const queries: { region: string; type?: string; limit?: string }[] = [
+      { region: rare },
+      { region: rare, type: 'Reseller' },
+      { region: 'EMEA', limit: '40' },
+      // A part smaller than a page: the pointer's head is its first page.
+      { region: rare, limit: '10' },
+      { region: region(19_987), type: type(19_987), limit: '10' },
+    ];
+    for (const query of queries) {
+      const expected = full.filter(
+        (item) =>
+          regionOf.get(item.id) === query.region &&
+          (query.type === undefined || type(Number(item.id.slice(2))) === query.type),
+      );
+      let csv = '';
+      let cursor: string | undefined;
+      do {
+        const part: { status: number; headers: Record<string, string>; body: string } = await h.call(
+          'GET /rankings',
+          { query: { ...query, ...(cursor ? { cursor } : {}) }, headers: { accept: 'text/csv' } },
+        );
+        expect(part.status).toBe(200);
+        csv += part.body;
+        const next = part.headers.link ? /[?&]cursor=([^&>]+)/.exec(part.headers.link)?.[1] : undefined;
+        cursor = next === undefined ? undefined : decodeURIComponent(next);
+      } while (cursor);
+      const rows = csv.trimEnd().split('\r\n').slice(1);
+      expect(rows.map((row) => row.split(',').slice(0, 2).join(','))).toEqual(
+        expected.map((item) => `${item.rank},${item.id}`),
+      );
+    }
   });
 });

@@ -201,6 +201,57 @@ describe('ETag and If-None-Match', () => {
     expect(rescored.status).toBe(200);
   });
 
+  it('gives every page and every filtered view a tag of its own', async () => {
+    type Page = { items: Ranked[]; nextCursor: string | null };
+    const first = await h.call<Page>('GET /rankings', { query: { limit: '10' } });
+    const firstTag = first.headers.etag as string;
+    const cursor = first.body.nextCursor as string;
+    expect(cursor).toBeTruthy();
+    // Page 1's tag sent on page 2: page 2 is another answer, so a 200 with its items.
+    const second = await h.call<Page>('GET /rankings', {
+      query: { limit: '10', cursor },
+      headers: { 'if-none-match': firstTag },
+    });
+    expect(second.status).toBe(200);
+    expect(second.body.items[0]?.rank).toBe(11);
+    const secondTag = second.headers.etag as string;
+    expect(secondTag).not.toBe(firstTag);
+    // Page 2's own tag revalidates page 2.
+    const again = await h.call('GET /rankings', {
+      query: { limit: '10', cursor },
+      headers: { 'if-none-match': secondTag },
+    });
+    expect(again.status).toBe(304);
+
+    // A filtered view: its own tag, and the unfiltered view's tag does not revalidate it.
+    const tags = new Set([firstTag, secondTag]);
+    const views: Record<string, string>[] = [
+      { region: 'EMEA' },
+      { region: 'AMER' },
+      { type: 'agency' },
+      { tier: 'Bronze' },
+    ];
+    for (const filters of views) {
+      const view = await h.call<Page>('GET /rankings', {
+        query: { limit: '10', ...filters },
+        headers: { 'if-none-match': firstTag },
+      });
+      expect(view.status).toBe(200);
+      expect(view.body.items.length).toBeGreaterThan(0);
+      tags.add(view.headers.etag as string);
+      const csvView = await h.call('GET /rankings', {
+        query: { format: 'csv', ...filters },
+        headers: {
+          'if-none-match': (await h.call('GET /rankings', { query: { format: 'csv' } })).headers
+            .etag as string,
+        },
+      });
+      expect(csvView.status).toBe(200);
+      tags.add(csvView.headers.etag as string);
+    }
+    expect(tags.size).toBe(10);
+  });
+
   it('answers 304 for an unchanged partner, and 200 once the partner changes', async () => {
     const first = await h.call('GET /partners/{id}', { pathParameters: { id: 'c-050' } });
     const etag = first.headers.etag as string;

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
@@ -105,6 +105,21 @@ describe('web-console', () => {
       expect(response.headers?.['content-type']).toBe('application/problem+json');
       expect(JSON.parse(String(response.body)).detail).toMatch(/Reload the page/);
     }
+  });
+
+  it('remembers no unknown name: a later file of that name is served, a precompressed copy is no asset', async () => {
+    const name = built.assets.find((asset) => asset.endsWith('.js')) as string;
+    const assets = path.join(built.dir, 'assets');
+    // A name asked for before its file exists (a console deployed while a page was open).
+    const late = 'app-LATE.js';
+    expect((await get('GET /assets/{file}', {}, late)).statusCode).toBe(404);
+    for (const suffix of ['', '.gz', '.br'])
+      await copyFile(path.join(assets, `${name}${suffix}`), path.join(assets, `${late}${suffix}`));
+    const served = await get('GET /assets/{file}', {}, late);
+    expect(served.statusCode).toBe(200);
+    expect(bodyOf(served).equals(await readFile(path.join(assets, name)))).toBe(true);
+    // The gzip copy of an asset is not an asset of its own (it was a 500: its own `.gz` is missing).
+    expect((await get('GET /assets/{file}', {}, `${name}.gz`)).statusCode).toBe(404);
   });
 
   it('picks the encoding the request accepts, honouring q=0', () => {

@@ -354,10 +354,12 @@ function Filters(props: {
       </label>
       <label>
         Region
+        {/* Uncontrolled (`defaultValue`): a `value` prop would put the address's value back over what
+            the user typed whenever the page renders again (a run's status, rows arriving). */}
         <input
           name="region"
           list="regions"
-          value={params.region ?? ''}
+          defaultValue={params.region ?? ''}
           key={`r${params.region}`}
           placeholder="any"
         />
@@ -369,7 +371,13 @@ function Filters(props: {
       </label>
       <label>
         Type
-        <input name="type" list="types" value={params.type ?? ''} key={`t${params.type}`} placeholder="any" />
+        <input
+          name="type"
+          list="types"
+          defaultValue={params.type ?? ''}
+          key={`t${params.type}`}
+          placeholder="any"
+        />
         <datalist id="types">
           {seen('type').map((value) => (
             <option key={value} value={value} />

@@ -140,7 +140,7 @@ export const ROUTE_DOCS: Record<DescribedRoute, RouteDoc> = {
     tag: 'Partners',
     summary: 'Delete a partner',
     description:
-      'The partner leaves the rankings with the next completed run. A later upsert with an older `asOf` is stale; a newer one creates it again.',
+      'The partner leaves the rankings with the next completed run. A later upsert whose `asOf` is not newer than the delete (nor than the partner’s own `asOf`, when that was dated ahead) is stale; a newer one creates it again.',
     pathParameters: { id: partnerId },
     responses: { 204: { description: 'Deleted.' } },
     problems: { 404: 'No partner with this id.' },
@@ -152,7 +152,7 @@ export const ROUTE_DOCS: Record<DescribedRoute, RouteDoc> = {
     pathParameters: { id: partnerId },
     query: historyQuery,
     responses: { 200: { description: 'The history.', schema: historySchema } },
-    problems: { 404: 'No partner with this id.' },
+    problems: { 404: 'No partner with this id (or it was deleted).' },
   },
   'GET /rankings': {
     tag: 'Rankings',

@@ -49,10 +49,12 @@ export function partnersReadRoutes(
     'GET /partners/{id}/history': async ({ pathParameters, query }) => {
       const id = partnerIdParam(pathParameters);
       const { limit } = parseQuery(historyQuery, query);
-      const records = await deps.runs.history(id, limit === undefined ? 100 : Number(limit));
-      if (records.length === 0 && !(await deps.partners.get(id))) {
-        throw new NotFoundError(`No partner with id ${JSON.stringify(id)}.`);
-      }
+      // A deleted partner's history is kept (for its TTL) but served like the partner: not at all.
+      const [partner, records] = await Promise.all([
+        deps.partners.get(id),
+        deps.runs.history(id, limit === undefined ? 100 : Number(limit)),
+      ]);
+      if (!partner) throw new NotFoundError(`No partner with id ${JSON.stringify(id)}.`);
       return {
         status: 200,
         body: {

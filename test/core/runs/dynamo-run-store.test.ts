@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { DynamoRunStore, MAX_FAILED_RUNS } from '#core/adapters/dynamo-run-store.ts';
 import type { RunRecord } from '#core/runs/run-store.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
@@ -96,5 +96,58 @@ describe('DynamoRunStore single flight', () => {
     await store.failRun('r1', scoredAt, 'late takeover');
     expect((await store.getRun('r1'))?.status).toBe('completed');
     expect((await store.history('p', 10)).map((r) => r.runId)).toEqual(['r1']);
+  });
+
+  it('keeps only the newest failed runs on the pointer item, and hides their records from history', async () => {
+    const store = new DynamoRunStore(servers.documentClient, await servers.createTable());
+    const count = MAX_FAILED_RUNS + 7;
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const startedAt = new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString();
+      const runId = `run-${startedAt.replace(/[-:.]/g, '')}-0000000${i % 10}`;
+      ids.push(runId);
+      await store.createRun(run(runId, startedAt));
+      await store.putScoreRecords(
+        [
+          {
+            id: 'p',
+            runId,
+            scoredAt: startedAt,
+            score: i,
+            rank: 1,
+            tier: null,
+            percentile: 50,
+            normalized: {},
+          },
+        ],
+        0,
+      );
+      await store.failRun(runId, startedAt, 'failed for the test');
+    }
+    const failed = (await store.getClaim())?.failedRuns ?? [];
+    expect(failed.sort()).toEqual(ids.slice(-MAX_FAILED_RUNS));
+    // A completed run after them: its record is the partner's history, the newest failures' are not.
+    const scoredAt = '2026-12-01T00:00:00.000Z';
+    await store.createRun(run('run-20261201T000000000Z-done', scoredAt));
+    await store.takeClaim('run-20261201T000000000Z-done', 1, 0);
+    await store.putScoreRecords(
+      [
+        {
+          id: 'p',
+          runId: 'run-20261201T000000000Z-done',
+          scoredAt,
+          score: 1,
+          rank: 1,
+          tier: null,
+          percentile: 50,
+          normalized: {},
+        },
+      ],
+      0,
+    );
+    await store.switchCurrent({ runId: 'run-20261201T000000000Z-done', modelVersion: 1, scoredAt }, null);
+    const history = (await store.history('p', 5)).map((r) => r.runId);
+    expect(history[0]).toBe('run-20261201T000000000Z-done');
+    for (const id of ids.slice(-MAX_FAILED_RUNS)) expect(history).not.toContain(id);
   });
 });
