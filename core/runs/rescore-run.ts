@@ -236,15 +236,23 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
   }
   const { columns, sliceStarts } = population;
   const runTimeMs = Date.parse(plan.startedAt);
-  const previousTiers = Array.from(population.previousTier, (code) =>
-    code === NONE ? null : (population.previousTierNames[code] as string),
-  );
-  const result = scorePopulation(model, columns, { runTimeMs, previousTiers });
+  const n = columns.ids.length;
+  const tierNames = model.tiers.map((tier) => tier.name);
+  // Each partner's previous tier as an index into the model's tiers: −1 none, −2 a tier the model
+  // no longer has (no hysteresis, and always a change).
+  const previousIndexOfCode = population.previousTierNames.map((name) => {
+    const index = tierNames.indexOf(name);
+    return index >= 0 ? index : -2;
+  });
+  const previousTierIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const code = population.previousTier[i] as number;
+    previousTierIndex[i] = code === NONE ? -1 : (previousIndexOfCode[code] as number);
+  }
+  const result = scorePopulation(model, columns, { runTimeMs, previousTierIndex });
   checkStorable(result.scores, columns.ids);
   const coverage = coverageColumn(model, columns);
 
-  const n = columns.ids.length;
-  const tierNames = model.tiers.map((tier) => tier.name);
   const planner = new PagePlanner();
   // Region and type lists only for the most common values: free text must not grow the run record.
   const valueCounts = (codes: Uint32Array, names: readonly string[]) => {
@@ -256,55 +264,78 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
     region: valueCounts(population.region, population.regionNames),
     type: valueCounts(population.type, population.typeNames),
   });
-  const listIndex = new Map<string, number>();
-  const listOf = (name: string) => {
-    let index = listIndex.get(name);
-    if (index === undefined) {
-      index = listIndex.size;
-      listIndex.set(name, index);
-    }
-    return index;
-  };
+  // Per slot (all, tier, region, type) and value code: the number of its list in the planner,
+  // resolved when first used (lists numbered in rank order), UNLISTED when it has none.
+  const UNRESOLVED = -1;
+  const UNLISTED = -2;
+  const slotCaches = [
+    new Int32Array(1).fill(UNRESOLVED),
+    new Int32Array(tierNames.length).fill(UNRESOLVED),
+    new Int32Array(population.regionNames.length).fill(UNRESOLVED),
+    new Int32Array(population.typeNames.length).fill(UNRESOLVED),
+  ] as const;
+  const listName = (s: number, code: number): string =>
+    s === 0
+      ? lists.all
+      : s === 1
+        ? lists.tier(tierNames[code] as string)
+        : s === 2
+          ? lists.region(population.regionNames[code] as string)
+          : lists.type(population.typeNames[code] as string);
   // Per partner and per list slot (all, tier, region, type): list index, page, offset.
   const slots = ['all', 'tier', 'region', 'type'] as const;
   const list = slots.map(() => new Uint32Array(n).fill(NONE));
   const page = slots.map(() => new Uint32Array(n));
   const offset = slots.map(() => new Uint32Array(n));
+  // The entry's size beyond the snapshot's (which left the run's numbers out): the exact lengths of
+  // rank, score, tier, previous rank and coverage as `encodeEntry` writes them.
+  const tierBytes = tierNames.map((tier) => Buffer.byteLength(JSON.stringify(tier)) - 4);
+  const coverageLengths = new Map<number, number>();
+  const codes = new Uint32Array(4);
   let tierChanges = 0;
   for (let k = 0; k < n; k++) {
     const i = result.order[k] as number;
     const tierIndex = result.tierIndex[i] as number;
-    const tier = tierIndex >= 0 ? (tierNames[tierIndex] as string) : null;
-    const before = previousTiers[i];
-    if (before !== null && before !== undefined && before !== tier) tierChanges++;
+    const previous = previousTierIndex[i] as number;
+    if (previous !== -1 && previous !== tierIndex) tierChanges++;
     const previousRank = population.previousRank[i] as number;
+    const cover = coverage[i] as number;
+    let coverLength = coverageLengths.get(cover);
+    if (coverLength === undefined) {
+      coverLength = JSON.stringify(cover).length;
+      coverageLengths.set(cover, coverLength);
+    }
     const bytes =
       (population.entryBytes[i] as number) +
-      String(k + 1).length -
+      digits(k + 1) -
       1 +
       JSON.stringify(result.scores[i]).length -
       1 +
-      (tier === null ? 0 : Buffer.byteLength(JSON.stringify(tier)) - 4) +
-      (previousRank < 0 ? 0 : String(previousRank).length - 4) +
-      JSON.stringify(coverage[i]).length -
+      (tierIndex < 0 ? 0 : (tierBytes[tierIndex] as number)) +
+      (previousRank < 0 ? 0 : digits(previousRank) - 4) +
+      coverLength -
       4;
-    const region = population.region[i] as number;
-    const type = population.type[i] as number;
-    const names = [
-      lists.all,
-      tier === null ? null : lists.tier(tier),
-      region === NONE ? null : lists.region(population.regionNames[region] as string),
-      type === NONE ? null : lists.type(population.typeNames[type] as string),
-    ];
-    names.forEach((name, s) => {
-      if (name === null || !isListed(filterPlan, name)) return;
-      const place = planner.add(name, bytes);
-      (list[s] as Uint32Array)[i] = listOf(name);
-      (page[s] as Uint32Array)[i] = place.page;
-      (offset[s] as Uint32Array)[i] = place.offset;
-    });
+    codes[0] = 0;
+    codes[1] = tierIndex < 0 ? NONE : tierIndex;
+    codes[2] = population.region[i] as number;
+    codes[3] = population.type[i] as number;
+    for (let s = 0; s < 4; s++) {
+      const code = codes[s] as number;
+      if (code === NONE) continue;
+      const cache = slotCaches[s] as Int32Array;
+      let slot = cache[code] as number;
+      if (slot === UNRESOLVED) {
+        const name = listName(s, code);
+        slot = isListed(filterPlan, name) ? planner.slot(name) : UNLISTED;
+        cache[code] = slot;
+      }
+      if (slot === UNLISTED) continue;
+      (list[s] as Uint32Array)[i] = slot;
+      (offset[s] as Uint32Array)[i] = planner.addTo(slot, bytes);
+      (page[s] as Uint32Array)[i] = planner.lastPage;
+    }
   }
-  const listNames = [...listIndex.keys()];
+  const listNames = planner.lists();
   const pageWriters = Math.min(MAX_PAGE_WRITERS, Math.max(1, Math.ceil(n / PARTNERS_PER_PAGE_WRITER)));
   await deps.runs.putStatistics(plan.runId, result.stats);
   await mapWithConcurrency(sliceStarts.slice(0, -1), 8, async (start, slice) => {
@@ -684,6 +715,13 @@ async function required(files: RunFiles, key: string): Promise<Uint8Array> {
 
 function isoNow(deps: Pick<RescoreRunDeps, 'now'>): string {
   return new Date(deps.now()).toISOString();
+}
+
+/** Decimal digits of a whole number ≥ 0. */
+function digits(value: number): number {
+  let count = 1;
+  for (let bound = 10; value >= bound; bound *= 10) count++;
+  return count;
 }
 
 /** A non-finite score (weights and values near the double range) cannot be ranked or stored. */

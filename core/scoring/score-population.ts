@@ -64,6 +64,11 @@ export interface ScorePopulationOptions {
   runTimeMs: number;
   /** Tier of each partner in the previous completed run (input order), for hysteresis. */
   previousTiers?: ReadonlyArray<string | null | undefined>;
+  /**
+   * The same as {@link previousTiers} as indices into `model.tiers` (negative: none, or a tier the
+   * model does not have): what a caller holding dictionary codes passes instead of a string per partner.
+   */
+  previousTierIndex?: Int32Array;
 }
 
 // Temporaries of the sorts, reused across calls: at a million partners they are tens of MB, and
@@ -131,7 +136,7 @@ export function scorePopulation(
   }
   const scoreSketch = sketchOfSorted(sorted.reverse());
 
-  const tierIndex = assignTiers(model, scores, options.previousTiers);
+  const tierIndex = assignTiers(model, scores, options.previousTierIndex ?? options.previousTiers);
   return {
     scores,
     normalized,
@@ -336,26 +341,26 @@ function breakTiesById(order: Uint32Array, sorted: Float64Array, ids: readonly s
 function assignTiers(
   model: ScoringModel,
   scores: Float64Array,
-  previousTiers: ReadonlyArray<string | null | undefined> | undefined,
+  previousTiers: ReadonlyArray<string | null | undefined> | Int32Array | undefined,
 ): Int32Array {
   const n = scores.length;
   const tierIndex = new Int32Array(n);
   const byName = new Map(model.tiers.map((tier, k) => [tier.name, k]));
   const floors = Float64Array.from(model.tiers, (tier) => tier.minScore - model.tierHysteresis);
+  const indices = previousTiers instanceof Int32Array ? previousTiers : undefined;
+  const names = previousTiers instanceof Int32Array ? undefined : previousTiers;
   for (let i = 0; i < n; i++) {
     const score = scores[i] as number;
     let tier = tierIndexOf(model, score);
-    const previousName = previousTiers?.[i];
-    if (previousName != null) {
-      const previous = byName.get(previousName);
-      // Hysteresis only holds a higher previous tier; it never promotes.
-      if (
-        previous !== undefined &&
-        (tier === -1 || previous < tier) &&
-        score >= (floors[previous] as number)
-      ) {
-        tier = previous;
-      }
+    let previous = -1;
+    if (indices !== undefined) previous = indices[i] as number;
+    else {
+      const previousName = names?.[i];
+      if (previousName != null) previous = byName.get(previousName) ?? -1;
+    }
+    // Hysteresis only holds a higher previous tier; it never promotes.
+    if (previous >= 0 && (tier === -1 || previous < tier) && score >= (floors[previous] as number)) {
+      tier = previous;
     }
     tierIndex[i] = tier;
   }
