@@ -264,50 +264,37 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
     region: valueCounts(population.region, population.regionNames),
     type: valueCounts(population.type, population.typeNames),
   });
-  // Per slot (all, tier, region, type) and value code: the number of its list in the planner,
-  // resolved when first used (lists numbered in rank order), UNLISTED when it has none.
-  const UNRESOLVED = -1;
-  const UNLISTED = -2;
-  const slotCaches = [
-    new Int32Array(1).fill(UNRESOLVED),
-    new Int32Array(tierNames.length).fill(UNRESOLVED),
-    new Int32Array(population.regionNames.length).fill(UNRESOLVED),
-    new Int32Array(population.typeNames.length).fill(UNRESOLVED),
-  ] as const;
-  const listName = (s: number, code: number): string =>
-    s === 0
-      ? lists.all
-      : s === 1
-        ? lists.tier(tierNames[code] as string)
-        : s === 2
-          ? lists.region(population.regionNames[code] as string)
-          : lists.type(population.typeNames[code] as string);
-  // Per partner and per list slot (all, tier, region, type): list index, page, offset.
-  const slots = ['all', 'tier', 'region', 'type'] as const;
-  const list = slots.map(() => new Uint32Array(n).fill(NONE));
-  const page = slots.map(() => new Uint32Array(n));
-  const offset = slots.map(() => new Uint32Array(n));
-  // The entry's size beyond the snapshot's (which left the run's numbers out): the exact lengths of
-  // rank, score, tier, previous rank and coverage as `encodeEntry` writes them.
+  // Two passes, so that the rank-order pass reads two values per partner instead of ten scattered
+  // ones. First, in input order (sequential reads): each entry's exact size (the snapshot's, which
+  // left the run's numbers out, plus the lengths of rank, score, tier, previous rank and coverage as
+  // `encodeEntry` writes them) and the lists it belongs to, as local list numbers (all, tier,
+  // region, type; NO_LIST where a value has no list), two 16-bit numbers per word.
+  const NO_LIST = 0xffff;
+  const listNamesLocal: string[] = [lists.all, ...tierNames.map((tier) => lists.tier(tier))];
+  const localOf = (name: string) => (isListed(filterPlan, name) ? listNamesLocal.push(name) - 1 : NO_LIST);
+  const regionLocal = new Int32Array(population.regionNames.length).fill(-1);
+  const typeLocal = new Int32Array(population.typeNames.length).fill(-1);
   const tierBytes = tierNames.map((tier) => Buffer.byteLength(JSON.stringify(tier)) - 4);
-  const coverageLengths = new Map<number, number>();
-  const codes = new Uint32Array(4);
+  // Coverage is rounded to 4 decimals in [0, 1]: its text length by its value × 10,000.
+  const coverageLengths = new Int8Array(10_001);
+  const entrySize = new Uint32Array(n);
+  const memberOf = new Uint32Array(2 * n);
   let tierChanges = 0;
-  for (let k = 0; k < n; k++) {
-    const i = result.order[k] as number;
+  for (let i = 0; i < n; i++) {
     const tierIndex = result.tierIndex[i] as number;
     const previous = previousTierIndex[i] as number;
     if (previous !== -1 && previous !== tierIndex) tierChanges++;
     const previousRank = population.previousRank[i] as number;
     const cover = coverage[i] as number;
-    let coverLength = coverageLengths.get(cover);
-    if (coverLength === undefined) {
+    const key = Math.round(cover * 10_000);
+    let coverLength = key >= 0 && key <= 10_000 ? (coverageLengths[key] as number) : 0;
+    if (coverLength === 0) {
       coverLength = JSON.stringify(cover).length;
-      coverageLengths.set(cover, coverLength);
+      if (key >= 0 && key <= 10_000) coverageLengths[key] = coverLength;
     }
-    const bytes =
+    entrySize[i] =
       (population.entryBytes[i] as number) +
-      digits(k + 1) -
+      digits(result.ranks[i] as number) -
       1 +
       JSON.stringify(result.scores[i]).length -
       1 +
@@ -315,25 +302,54 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
       (previousRank < 0 ? 0 : digits(previousRank) - 4) +
       coverLength -
       4;
-    codes[0] = 0;
-    codes[1] = tierIndex < 0 ? NONE : tierIndex;
-    codes[2] = population.region[i] as number;
-    codes[3] = population.type[i] as number;
-    for (let s = 0; s < 4; s++) {
-      const code = codes[s] as number;
-      if (code === NONE) continue;
-      const cache = slotCaches[s] as Int32Array;
-      let slot = cache[code] as number;
-      if (slot === UNRESOLVED) {
-        const name = listName(s, code);
-        slot = isListed(filterPlan, name) ? planner.slot(name) : UNLISTED;
-        cache[code] = slot;
+    const tierList = tierIndex < 0 ? NO_LIST : 1 + tierIndex;
+    const region = population.region[i] as number;
+    let regionList = NO_LIST;
+    if (region !== NONE) {
+      regionList = regionLocal[region] as number;
+      if (regionList < 0) {
+        regionList = localOf(lists.region(population.regionNames[region] as string));
+        regionLocal[region] = regionList;
       }
-      if (slot === UNLISTED) continue;
-      (list[s] as Uint32Array)[i] = slot;
-      (offset[s] as Uint32Array)[i] = planner.addTo(slot, bytes);
-      (page[s] as Uint32Array)[i] = planner.lastPage;
     }
+    const type = population.type[i] as number;
+    let typeList = NO_LIST;
+    if (type !== NONE) {
+      typeList = typeLocal[type] as number;
+      if (typeList < 0) {
+        typeList = localOf(lists.type(population.typeNames[type] as string));
+        typeLocal[type] = typeList;
+      }
+    }
+    memberOf[2 * i] = tierList;
+    memberOf[2 * i + 1] = ((regionList << 16) | typeList) >>> 0;
+  }
+  // Then in rank order: each entry's page and offset in each of its lists. Lists get the planner's
+  // numbers (what the scored parts store) in the order they are first used, as ever.
+  const slots = ['all', 'tier', 'region', 'type'] as const;
+  const list = slots.map(() => new Uint32Array(n).fill(NONE));
+  const page = slots.map(() => new Uint32Array(n));
+  const offset = slots.map(() => new Uint32Array(n));
+  const plannerSlot = new Int32Array(listNamesLocal.length).fill(-1);
+  const place = (s: number, i: number, local: number, bytes: number) => {
+    let slot = plannerSlot[local] as number;
+    if (slot < 0) {
+      slot = planner.slot(listNamesLocal[local] as string);
+      plannerSlot[local] = slot;
+    }
+    (list[s] as Uint32Array)[i] = slot;
+    (offset[s] as Uint32Array)[i] = planner.addTo(slot, bytes);
+    (page[s] as Uint32Array)[i] = planner.lastPage;
+  };
+  for (let k = 0; k < n; k++) {
+    const i = result.order[k] as number;
+    const bytes = entrySize[i] as number;
+    const tierList = memberOf[2 * i] as number;
+    const dataLists = memberOf[2 * i + 1] as number;
+    place(0, i, 0, bytes);
+    if (tierList !== NO_LIST) place(1, i, tierList, bytes);
+    if (dataLists >>> 16 !== NO_LIST) place(2, i, dataLists >>> 16, bytes);
+    if ((dataLists & 0xffff) !== NO_LIST) place(3, i, dataLists & 0xffff, bytes);
   }
   const listNames = planner.lists();
   const pageWriters = Math.min(MAX_PAGE_WRITERS, Math.max(1, Math.ceil(n / PARTNERS_PER_PAGE_WRITER)));
