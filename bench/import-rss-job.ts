@@ -43,6 +43,8 @@ const discard: PartnerStore = {
   delete: async () => false,
   readShard: async function* () {},
   readScorable: async function* () {},
+  changedSince: async () => [],
+  readScorableByIds: async () => [],
 };
 const outcome = await runImportWorkflow(
   {

@@ -18,7 +18,7 @@ const candidate = {
 const times: number[] = [];
 // CPU time of each answer: what a Lambda with one vCPU (1,769 MB) spends, the servers' share apart.
 const cpu: number[] = [];
-let partners = 0;
+let answer = { partners: 0, basis: { source: '', changedPartners: 0 } };
 for (let i = 0; i < 2; i++) {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -31,7 +31,7 @@ for (let i = 0; i < 2; i++) {
   cpu.push((used.user + used.system) / 1000);
   if (response.statusCode !== 200)
     throw new Error(`POST /model/preview: ${response.statusCode} ${response.body}`);
-  partners = (JSON.parse(response.body ?? '{}') as { partners: number }).partners;
+  answer = JSON.parse(response.body ?? '{}') as typeof answer;
 }
 console.log(
   JSON.stringify({
@@ -39,7 +39,9 @@ console.log(
     coldCpuMs: cpu[0],
     warmCpuMs: cpu[1],
     warmMs: times[1],
-    partners,
+    partners: answer.partners,
+    source: answer.basis.source,
+    changedPartners: answer.basis.changedPartners,
     peakRssMb: process.resourceUsage().maxRSS / 1024,
   }),
 );

@@ -3,12 +3,25 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchWriteItemCommand, DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  DynamoDBClient,
+  UpdateItemCommand,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import { createS3Client } from '#core/adapters/aws-clients.ts';
+import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { mapWithConcurrency } from '#core/concurrency.ts';
-import { keys } from '#core/keys.ts';
+import { keys, PARTNER_SHARDS } from '#core/keys.ts';
 import { normalizeName } from '#core/names.ts';
 import type { PartnerRecord } from '#core/ports.ts';
 import { type RescoreRunDeps, RUN_SLICES, readSlice } from '#core/runs/rescore-run.ts';
+import {
+  type DecodedColumnFile,
+  decodeColumnFile,
+  encodeColumnFile,
+  runFileKeys,
+} from '#core/runs/run-files.ts';
 import { startStackProcess } from '#infra/local/stack-process.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
@@ -170,11 +183,65 @@ export async function runThroughLocalStack(partners: number) {
     const seconds = (performance.now() - t0) / 1000;
     const rss = stack.child.pid === undefined ? 0 : await peakRssMb(stack.child.pid);
     const preview = await runPreviewJob(endpoint, stack.s3Endpoint, table);
-    return { seconds, peakRssMb: rss, preview };
+    await doubleCurrentRun(endpoint, stack.s3Endpoint, table, started.runId);
+    const preview2 = await runPreviewJob(endpoint, stack.s3Endpoint, table);
+    return { seconds, peakRssMb: rss, preview, preview2 };
   } finally {
     await stack.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Makes the current run twice as large for the preview (2M from a 1M run, which would take twice the
+ * local stack's time to run): a run `<runId>-x2` whose snapshot and places parts hold each partner
+ * twice (the copy under the id with `~2` appended, same metrics and tier), and points the current-run
+ * pointer at it. The preview reads only the pointer, these files and the change journal.
+ */
+async function doubleCurrentRun(dynamoEndpoint: string, s3Endpoint: string, table: string, runId: string) {
+  const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+  const s3 = createS3Client({ endpoint: s3Endpoint, region: 'us-east-1', credentials, forcePathStyle: true });
+  const files = new S3RunFiles(s3, BUCKET);
+  const doubled = `${runId}-x2`;
+  const twice = <T extends Float64Array | Uint32Array | Int32Array>(column: T): T => {
+    const out = new (column.constructor as new (n: number) => T)(column.length * 2);
+    out.set(column);
+    out.set(column, column.length);
+    return out;
+  };
+  const double = <M extends { ids: string[] }>(file: DecodedColumnFile<M>, texts: string[]) => {
+    const { ids } = file.meta;
+    const columns = Object.fromEntries(
+      Object.entries(file.columns)
+        .filter(([name]) => !name.includes(':'))
+        .map(([name, column]) => [name, twice(column as Float64Array)]),
+    );
+    const meta = { ...file.meta, ids: [...ids, ...ids.map((id) => `${id}~2`)] };
+    const names = texts.length > 0 ? { names: [...texts, ...texts] } : undefined;
+    return encodeColumnFile({ meta, columns, texts: names });
+  };
+  await mapWithConcurrency(
+    Array.from({ length: PARTNER_SHARDS }, (_, shard) => shard),
+    4,
+    async (shard) => {
+      for (const key of [runFileKeys.snapshot, runFileKeys.places]) {
+        const file = decodeColumnFile<{ ids: string[] }>((await files.get(key(runId, shard))) as Uint8Array);
+        const names = key === runFileKeys.snapshot ? file.text('names') : [];
+        await files.put(key(doubled, shard), double(file, names));
+      }
+    },
+  );
+  s3.destroy();
+  const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region: 'us-east-1', credentials });
+  await client.send(
+    new UpdateItemCommand({
+      TableName: table,
+      Key: { pk: { S: keys.currentRun.pk }, sk: { S: keys.currentRun.sk } },
+      UpdateExpression: 'SET runId = :runId',
+      ExpressionAttributeValues: { ':runId': { S: doubled } },
+    }),
+  );
+  client.destroy();
 }
 
 /** `bench/preview-job.ts` in a child process with the environment the CDK stack gives query-api. */
@@ -208,6 +275,8 @@ async function runPreviewJob(dynamoEndpoint: string, s3Endpoint: string, table: 
     warmCpuMs: number;
     warmMs: number;
     partners: number;
+    source: string;
+    changedPartners: number;
     peakRssMb: number;
   };
 }

@@ -240,7 +240,7 @@ async function atScale(runUnits: Units, pageUnits: number, allUnits: number, run
     `  one run of ${RUN_PARTNERS} partners through npm start: ${local.seconds.toFixed(1)} s, peak RSS ${Math.round(local.peakRssMb)} MB`,
   );
   console.log(
-    `  POST /model/preview on those ${local.preview.partners} partners (query-api's entry alone in a process): cold ${Math.round(local.preview.coldMs)} ms (CPU ${Math.round(local.preview.coldCpuMs)} ms), warm ${Math.round(local.preview.warmMs)} ms (CPU ${Math.round(local.preview.warmCpuMs)} ms), peak RSS ${Math.round(local.preview.peakRssMb)} MB`,
+    `  POST /model/preview on those ${local.preview.partners} partners (query-api's entry alone in a process): cold ${Math.round(local.preview.coldMs)} ms (CPU ${Math.round(local.preview.coldCpuMs)} ms), warm ${Math.round(local.preview.warmMs)} ms (CPU ${Math.round(local.preview.warmCpuMs)} ms), peak RSS ${Math.round(local.preview.peakRssMb)} MB, from ${local.preview.source} (${local.preview.changedPartners} changed since the run); on the run doubled to ${local.preview2.partners}: cold ${Math.round(local.preview2.coldMs)} ms, warm ${Math.round(local.preview2.warmMs)} ms, peak RSS ${Math.round(local.preview2.peakRssMb)} MB`,
   );
 
   const k = PLAN.partners / PARTNERS;
@@ -276,6 +276,11 @@ async function atScale(runUnits: Units, pageUnits: number, allUnits: number, run
     'preview.1m.warmMs': local.preview.warmMs * (1_000_000 / RUN_PARTNERS),
     'preview.1m.cpuMs': local.preview.coldCpuMs * (1_000_000 / RUN_PARTNERS),
     'preview.1m.peakRssMb': local.preview.peakRssMb,
+    'preview.1m.changedPartners': local.preview.changedPartners,
+    // The same preview with the run's snapshot doubled (bench/rescore-scale.ts, doubleCurrentRun).
+    'preview.2m.ms': local.preview2.coldMs * (1_000_000 / RUN_PARTNERS),
+    'preview.2m.warmMs': local.preview2.warmMs * (1_000_000 / RUN_PARTNERS),
+    'preview.2m.peakRssMb': local.preview2.peakRssMb,
     'rescore.pageWruPerPartner': pageUnits / PARTNERS,
     'rescore.allListWruPerPartner': allUnits / PARTNERS,
     'rescore.10m.tableMin': tableMin,

@@ -569,6 +569,18 @@ export interface components {
                 tier: string | null;
                 previewTier: string | null;
             }[];
+            /** @description what the preview was computed from */
+            basis: {
+                /**
+                 * @description snapshot: the current run's snapshot of every partner plus the partners written since, read afresh; partners: every partner read from the store (no run yet, the snapshot expired, a model names a metric the snapshot lacks, or more than a quarter of the partners changed)
+                 * @enum {string}
+                 */
+                source: "snapshot" | "partners";
+                /** @description the run whose tiers hysteresis holds (and whose snapshot was read); null before any run */
+                runId: string | null;
+                /** @description for snapshot: partners written after the run started (or up to 20 minutes before), read afresh: created, updated and deleted ones; null for partners */
+                changedPartners: number | null;
+            };
         };
         ModelVersions: {
             items: {

@@ -15,6 +15,7 @@
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
  * | singletons (pointers)   | `META`                        | `CURRENT_RUN` (+ run single flight) · `ACTIVE_MODEL` · `CHANGED` |
+ * | change journal entry    | `CHANGES#<part>`              | `<written ISO>#<token>`     |
  *
  * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
  * queries that touch only partner items (a table Scan would also read every history record), and so
@@ -28,6 +29,12 @@
  * Part of the key scheme, like {@link PARTNER_SHARDS}.
  */
 export const RANKING_PAGE_KEYS = 8;
+
+/**
+ * Partition keys the partner change journal is spread over (see `DynamoPartnerStore.changedSince`),
+ * so that many small writers do not meet on one key's 1,000 write units per second.
+ */
+export const CHANGE_JOURNAL_KEYS = 8;
 
 /** Number of partner partitions. Part of the key scheme: changing it needs a data migration. */
 export const PARTNER_SHARDS = 32;
@@ -96,10 +103,20 @@ export const keys = {
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,
   partnersChanged: { pk: 'META', sk: 'CHANGED' } as ItemKey,
+  /** One entry of the partner change journal: the ids a write batch was about to write at `writtenAt`. */
+  changeJournal: (part: number, writtenAt: string, token: string): ItemKey => ({
+    pk: changeJournalPk(part),
+    sk: `${writtenAt}#${token}`,
+  }),
+  changeJournalPk,
 } as const;
 
 function partnerShardPk(shard: number): string {
   return `PARTNERS#${String(shard).padStart(2, '0')}`;
+}
+
+function changeJournalPk(part: number): string {
+  return `CHANGES#${part}`;
 }
 
 function searchPk(runId: string, bucket: number): string {

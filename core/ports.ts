@@ -55,6 +55,13 @@ export interface PartnerStore {
    * a lighter, eventually consistent read for answers that store nothing (the model preview).
    */
   readScorable(shard: number, metrics: readonly string[]): AsyncIterable<ScorablePartner[]>;
+  /**
+   * Ids of the partners written at or after `since` (ISO-8601), from the change journal each write
+   * batch appends to before it writes; may name partners that did not change. Strongly consistent.
+   */
+  changedSince(since: string): Promise<string[]>;
+  /** What scoring needs of the named partners, strongly consistent; deleted and unknown ones left out. */
+  readScorableByIds(ids: readonly string[], metrics: readonly string[]): Promise<ScorablePartner[]>;
 }
 
 /** The active scoring model and its version (version 1 is the built-in default model). */

@@ -1,11 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  paginateQuery,
+} from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../concurrency.ts';
-import { keys } from '../keys.ts';
+import { CHANGE_JOURNAL_KEYS, keys, partnerShard } from '../keys.ts';
 import { normalizeName } from '../names.ts';
 import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertStatus } from '../ports.ts';
 import type { ScorablePartner } from '../scoring/columns.ts';
@@ -15,6 +22,15 @@ export const METRIC_ATTRIBUTE_PREFIX = 'm_';
 
 /** A deleted partner's tombstone is kept this long (as its history is), then expires by TTL. */
 export const TOMBSTONE_TTL_DAYS = 400;
+
+/**
+ * Change journal entries are kept a little longer than a run's files (35 days): the journal only
+ * serves to bring a run's snapshot up to date, and a snapshot is gone by then.
+ */
+export const CHANGE_JOURNAL_TTL_DAYS = 36;
+
+/** Most bytes of ids in one journal entry (an item holds at most 400 KB). */
+const JOURNAL_ENTRY_BYTES = 300_000;
 
 export interface DynamoPartnerStoreOptions {
   /** UpdateItem requests in flight at once during a batch upsert. */
@@ -31,6 +47,10 @@ type Item = Record<string, unknown>;
  * (`attribute_not_exists(pk) OR asOf <= :asOf`, strictly newer over a tombstone) in the same request, and `ALL_OLD` tells created,
  * updated and unchanged apart without a read. After a batch that changed anything, the
  * `partnersChanged` marker is written once.
+ *
+ * Before it writes, every upsert batch and delete records the ids it is about to write in the change
+ * journal ({@link changedSince}): one small item per batch (≈ 0.03 write units per partner), which
+ * tells the model preview which partners to read afresh on top of the current run's snapshot.
  *
  * An upsert that changes nothing (same fields and metrics; `asOf` may advance) keeps the partner's
  * `updatedAt`: a second, conditional write puts the old value back, so an identical daily sync
@@ -61,6 +81,7 @@ export class DynamoPartnerStore implements PartnerStore {
       else byId.set(item.id, [i]);
     });
     const outcomes = new Array<UpsertOutcome>(items.length);
+    if (byId.size > 0) await this.journal([...byId.keys()]);
     await mapWithConcurrency([...byId.values()], this.concurrency, async (indexes) => {
       for (const i of indexes) outcomes[i] = await this.upsertOne(items[i] as PartnerUpsert);
     });
@@ -81,6 +102,7 @@ export class DynamoPartnerStore implements PartnerStore {
     // The tombstone's `asOf` is the later of the delete's time and the partner's own `asOf` (rows
     // may be dated up to a day ahead): data no newer than what the partner held stays deleted.
     let asOf = deletedAt;
+    await this.journal([id]);
     for (;;) {
       try {
         await this.client.send(
@@ -161,6 +183,74 @@ export class DynamoPartnerStore implements PartnerStore {
     }
   }
 
+  /**
+   * Ids of the partners whose writes were journaled at or after `since` (ISO-8601), deduplicated.
+   * An entry is written BEFORE its batch's writes, stamped with the writer's clock, so a write that
+   * lands at time t has an entry stamped at or before t, and at most one function timeout (plus
+   * clock skew) before it: a reader that wants every write after t asks from t minus that margin.
+   * It may name partners that did not change (an unchanged or stale upsert, a write that failed):
+   * reading those afresh is harmless. Strongly consistent.
+   */
+  async changedSince(since: string): Promise<string[]> {
+    const ids = new Set<string>();
+    await Promise.all(
+      Array.from({ length: CHANGE_JOURNAL_KEYS }, async (_, part) => {
+        const pages = paginateQuery(
+          { client: this.client },
+          {
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND sk >= :since',
+            ProjectionExpression: 'ids',
+            ConsistentRead: true,
+            ExpressionAttributeValues: { ':pk': keys.changeJournalPk(part), ':since': since },
+          },
+        );
+        for await (const page of pages) {
+          for (const item of page.Items ?? []) for (const id of item.ids as string[]) ids.add(id);
+        }
+      }),
+    );
+    return [...ids];
+  }
+
+  /**
+   * What scoring needs of the named partners (id, `asOf`, the named metrics), strongly consistent,
+   * 100 keys per BatchGetItem; deleted and unknown partners are left out.
+   */
+  async readScorableByIds(ids: readonly string[], metrics: readonly string[]): Promise<ScorablePartner[]> {
+    const names: Record<string, string> = { '#id': 'id', '#asOf': 'asOf', '#deleted': DELETED_AT };
+    [...new Set(metrics.map(normalizeName))].forEach((metric, i) => {
+      names[`#m${i}`] = `${METRIC_ATTRIBUTE_PREFIX}${metric}`;
+    });
+    const batches: string[][] = [];
+    for (let start = 0; start < ids.length; start += 100) batches.push(ids.slice(start, start + 100));
+    const found: ScorablePartner[] = [];
+    await mapWithConcurrency(batches, 16, async (batch) => {
+      let pending: Record<string, unknown>[] = batch.map((id) => ({ ...keys.partner(id) }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt > 0) await sleep(Math.random() * Math.min(2_000, 50 * 2 ** attempt));
+        const output = await this.client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.tableName]: {
+                Keys: pending,
+                ConsistentRead: true,
+                ProjectionExpression: Object.keys(names).join(', '),
+                ExpressionAttributeNames: names,
+              },
+            },
+          }),
+        );
+        for (const item of output.Responses?.[this.tableName] ?? []) {
+          if (isTombstone(item)) continue;
+          found.push({ id: item.id as string, asOf: item.asOf as string, metrics: metricsOf(item) });
+        }
+        pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    });
+    return found;
+  }
+
   /** Records that partners changed after the current run (read by the rankings as `stale`). */
   async markChanged(): Promise<void> {
     await this.client.send(
@@ -168,6 +258,43 @@ export class DynamoPartnerStore implements PartnerStore {
         TableName: this.tableName,
         Item: { ...keys.partnersChanged, changedAt: new Date(this.now()).toISOString() },
       }),
+    );
+  }
+
+  /** Journals the ids a batch is about to write (before writing them; see {@link changedSince}). */
+  private async journal(ids: readonly string[]): Promise<void> {
+    const nowMs = this.now();
+    const writtenAt = new Date(nowMs).toISOString();
+    const expiresAt = Math.floor(nowMs / 1000) + CHANGE_JOURNAL_TTL_DAYS * 86_400;
+    const entries: string[][] = [[]];
+    let bytes = 0;
+    for (const id of ids) {
+      const size = Buffer.byteLength(id, 'utf8') + 3;
+      if (bytes + size > JOURNAL_ENTRY_BYTES) {
+        entries.push([]);
+        bytes = 0;
+      }
+      (entries.at(-1) as string[]).push(id);
+      bytes += size;
+    }
+    await Promise.all(
+      entries.map((entry) =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              // Spread over the journal's keys by the first id's shard: small writers do not meet on one key.
+              ...keys.changeJournal(
+                partnerShard(entry[0] as string) % CHANGE_JOURNAL_KEYS,
+                writtenAt,
+                randomUUID(),
+              ),
+              ids: entry,
+              expiresAt,
+            },
+          }),
+        ),
+      ),
     );
   }
 
@@ -284,6 +411,10 @@ export class DynamoPartnerStore implements PartnerStore {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Attribute that marks a partner item as a tombstone (a deleted partner). */

@@ -184,6 +184,27 @@ export const modelPreviewSchema = z.object({
       previewTier: nullableString,
     }),
   ),
+  basis: z
+    .object({
+      source: z
+        .enum(['snapshot', 'partners'])
+        .check(
+          z.describe(
+            "snapshot: the current run's snapshot of every partner plus the partners written since, read afresh; partners: every partner read from the store (no run yet, the snapshot expired, a model names a metric the snapshot lacks, or more than a quarter of the partners changed)",
+          ),
+        ),
+      runId: nullableString.check(
+        z.describe('the run whose tiers hysteresis holds (and whose snapshot was read); null before any run'),
+      ),
+      changedPartners: z
+        .nullable(z.number())
+        .check(
+          z.describe(
+            'for snapshot: partners written after the run started (or up to 20 minutes before), read afresh: created, updated and deleted ones; null for partners',
+          ),
+        ),
+    })
+    .check(z.describe('what the preview was computed from')),
 });
 
 export const importCreatedSchema = z.object({

@@ -1,37 +1,73 @@
-import { PARTNER_SHARDS } from '../keys.ts';
+import { PARTNER_SHARDS, partnerShard } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import type { ModelStore, PartnerStore } from '../ports.ts';
 import { readSlicePlaces } from '../runs/rescore-run.ts';
-import type { RunFiles } from '../runs/run-files.ts';
-import type { RunStore } from '../runs/run-store.ts';
-import { ColumnsBuilder } from '../scoring/columns.ts';
+import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
+import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
+import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
 import { type ModelPreview, previewModel } from '../scoring/preview.ts';
 import { type RankingStore, readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
-  partners: Pick<PartnerStore, 'readScorable'>;
+  partners: Pick<PartnerStore, 'readScorable' | 'changedSince' | 'readScorableByIds'>;
   models: Pick<ModelStore, 'getActive'>;
   runs: Pick<RunStore, 'getCurrent'>;
   rankings: Pick<RankingStore, 'readList'>;
-  /** The current run's places files (one per partner shard), read instead of its ranking pages. */
+  /** The current run's files: its snapshot parts and places (one per partner shard). */
   files: Pick<RunFiles, 'get'>;
   now: () => number;
+}
+
+/**
+ * How far before the current run's start the change journal is read: the longest a write batch can
+ * go on after journaling its ids (a function's 15-minute timeout) plus 5 minutes of clock skew
+ * between the writer and the run. Partners written in that window are read afresh although the
+ * snapshot may already hold them: harmless, and few.
+ */
+export const JOURNAL_MARGIN_MS = 20 * 60_000;
+
+/** What a preview was computed from (added to the contract's answer). */
+export interface PreviewBasis {
+  /**
+   * `snapshot`: the current run's columnar snapshot of every partner, with the partners written
+   * since read afresh; `partners`: every partner read from the partner store (no run yet, the
+   * snapshot expired, or a model names a metric the snapshot lacks).
+   */
+  source: 'snapshot' | 'partners';
+  /** The run whose tiers the hysteresis holds (and, for `snapshot`, whose snapshot); null before any run. */
+  runId: string | null;
+  /**
+   * For `snapshot`: partners written after the run started (or up to {@link JOURNAL_MARGIN_MS}
+   * before), read afresh on top of the snapshot: created, updated and deleted ones. Null otherwise.
+   */
+  changedPartners: number | null;
+}
+
+export type CurrentPreview = ModelPreview & { basis: PreviewBasis };
+
+interface SnapshotPartMeta {
+  ids: string[];
+  metrics: string[];
 }
 
 /**
  * `POST /model/preview`: scores the current partners under the active and the candidate model, with
  * hysteresis against the current run's tiers, and reports who moves. Reads only; stores nothing.
  *
- * The 32 partner shards are read in parallel, each with the current run's places file of the same
- * shard (one S3 GET); only when a places file is gone are the tiers read from the run's `all`
- * ranking pages (one query per 100 partners).
+ * Fast path: the current run's snapshot parts and places files (two S3 GETs per partner shard, in
+ * parallel), plus the partners its change journal names since the run (one strongly consistent
+ * BatchGetItem per 100), so the answer is exact for the partners as they are now without reading
+ * them all. It falls back to reading every partner (32 shard queries in parallel, with the places
+ * files, or the run's `all` ranking pages when those are gone) before the first run, when a file
+ * expired, when a model names a metric the snapshot does not hold, or when more than a quarter of
+ * the partners changed since the run.
  */
 export async function previewCandidate(
   deps: PreviewDeps,
   candidate: ScoringModel,
   limit: number,
-): Promise<ModelPreview> {
+): Promise<CurrentPreview> {
   const [active, current] = await Promise.all([deps.models.getActive(), deps.runs.getCurrent()]);
   // Columns for the metrics of both models, so each model finds its own.
   const known = new Set(active.model.metrics.map((metric) => normalizeName(metric.name)));
@@ -42,6 +78,35 @@ export async function previewCandidate(
       ...candidate.metrics.filter((metric) => !known.has(normalizeName(metric.name))),
     ],
   };
+  const fromSnapshot = current ? await snapshotPopulation(deps, current, union) : null;
+  const population = fromSnapshot ?? (await storePopulation(deps, current, union));
+  const preview = previewModel(population.columns, active.model, candidate, {
+    runTimeMs: deps.now(),
+    currentTiers: population.tiers,
+    limit,
+  });
+  return {
+    ...preview,
+    basis: {
+      source: fromSnapshot ? 'snapshot' : 'partners',
+      runId: current?.runId ?? null,
+      changedPartners: fromSnapshot ? fromSnapshot.changed : null,
+    },
+  };
+}
+
+interface Population {
+  columns: PartnerColumns;
+  /** Each partner's tier in the current run (aligned with the columns). */
+  tiers: (string | null)[];
+}
+
+/** Every partner from the partner store, with its tier from the current run's places (or pages). */
+async function storePopulation(
+  deps: PreviewDeps,
+  current: CurrentRunPointer | null,
+  union: ScoringModel,
+): Promise<Population> {
   const metricNames = union.metrics.map((metric) => metric.name);
   const builder = new ColumnsBuilder(union, 4096);
   const tiers = new Map<string, string | null>();
@@ -64,9 +129,126 @@ export async function previewCandidate(
     for (const [id, place] of await readRunPlaces(deps.rankings, current.runId)) tiers.set(id, place.tier);
   }
   const columns = builder.build();
-  return previewModel(columns, active.model, candidate, {
-    runTimeMs: deps.now(),
-    currentTiers: columns.ids.map((id) => tiers.get(id) ?? null),
-    limit,
+  return { columns, tiers: columns.ids.map((id) => tiers.get(id) ?? null) };
+}
+
+/**
+ * The current run's snapshot brought up to date: each shard's snapshot part (ids, `asOf`, metric
+ * columns) and places file (the run's tiers, in the same order), minus the partners the change
+ * journal names since the run, plus those partners as stored now (deleted ones left out). `null`
+ * when the fast path cannot give the exact answer (see {@link previewCandidate}).
+ */
+async function snapshotPopulation(
+  deps: PreviewDeps,
+  current: CurrentRunPointer,
+  union: ScoringModel,
+): Promise<(Population & { changed: number }) | null> {
+  const since = new Date(Date.parse(current.scoredAt) - JOURNAL_MARGIN_MS).toISOString();
+  const [changedIds, files] = await Promise.all([
+    deps.partners.changedSince(since),
+    Promise.all(
+      Array.from({ length: PARTNER_SHARDS }, (_, shard) =>
+        Promise.all([
+          deps.files.get(runFileKeys.snapshot(current.runId, shard)),
+          deps.files.get(runFileKeys.places(current.runId, shard)),
+        ]),
+      ),
+    ),
+  ]);
+  if (files.some(([snapshot, places]) => !snapshot || !places)) return null;
+  const parts = files.map(([snapshot, places]) => ({
+    snapshot: decodeColumnFile<SnapshotPartMeta>(snapshot as Uint8Array),
+    places: decodeColumnFile<{ ids: string[]; tiers: string[] }>(places as Uint8Array),
+  }));
+  const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
+  const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);
+  if (changedIds.length > total / 4) return null;
+  for (const { snapshot, places } of parts) {
+    // Every metric of both models must be in the snapshot (it holds those of the run's model).
+    if (metricNames.some((name) => !snapshot.meta.metrics.includes(name))) return null;
+    // The run writes places in its snapshot's order; anything else is not this snapshot's.
+    const ids = snapshot.meta.ids;
+    const placeIds = places.meta.ids;
+    if (placeIds.length !== ids.length) return null;
+    for (let i = 0; i < ids.length; i++) if (placeIds[i] !== ids[i]) return null;
+  }
+
+  const fresh =
+    changedIds.length > 0
+      ? await deps.partners.readScorableByIds(
+          changedIds,
+          union.metrics.map((metric) => metric.name),
+        )
+      : [];
+  const changedByShard = Array.from({ length: PARTNER_SHARDS }, () => new Set<string>());
+  for (const id of changedIds) changedByShard[partnerShard(id)]?.add(id);
+
+  const capacity = total + fresh.length;
+  const ids: string[] = [];
+  const asOfMs = new Float64Array(capacity);
+  const values = metricNames.map(() => new Float64Array(capacity));
+  const tiers: (string | null)[] = [];
+  const runTierOf = new Map<string, string | null>();
+  let n = 0;
+  parts.forEach(({ snapshot, places }, shard) => {
+    const rows = snapshot.meta.ids;
+    const tierCodes = places.columns.tier as Uint32Array;
+    const tierNames = places.meta.tiers;
+    const source = metricNames.map(
+      (name) => snapshot.columns[`m${snapshot.meta.metrics.indexOf(name)}`] as Float64Array,
+    );
+    const snapshotAsOf = snapshot.columns.asOfMs as Float64Array;
+    const changed = changedByShard[shard] as Set<string>;
+    if (changed.size === 0) {
+      // The common case: the whole part as it is.
+      asOfMs.set(snapshotAsOf, n);
+      values.forEach((column, j) => {
+        column.set(source[j] as Float64Array, n);
+      });
+      for (let i = 0; i < rows.length; i++) {
+        ids.push(rows[i] as string);
+        tiers.push(tierNames[tierCodes[i] as number] ?? null);
+      }
+      n += rows.length;
+      return;
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const id = rows[i] as string;
+      const tier = tierNames[tierCodes[i] as number] ?? null;
+      if (changed.has(id)) {
+        runTierOf.set(id, tier);
+        continue;
+      }
+      ids.push(id);
+      tiers.push(tier);
+      asOfMs[n] = snapshotAsOf[i] as number;
+      values.forEach((column, j) => {
+        column[n] = (source[j] as Float64Array)[i] as number;
+      });
+      n++;
+    }
   });
+  // The changed partners as stored now, with their tier in the run (none when new since).
+  const builder = new ColumnsBuilder(union, fresh.length);
+  for (const partner of fresh) builder.add(partner);
+  const added = builder.build();
+  asOfMs.set(added.asOfMs, n);
+  values.forEach((column, j) => {
+    column.set(added.values[j] as Float64Array, n);
+  });
+  for (const id of added.ids) {
+    ids.push(id);
+    tiers.push(runTierOf.get(id) ?? null);
+  }
+  n += added.ids.length;
+  return {
+    columns: {
+      ids,
+      asOfMs: asOfMs.subarray(0, n),
+      values: values.map((column) => column.subarray(0, n)),
+      metrics: metricNames,
+    },
+    tiers,
+    changed: changedIds.length,
+  };
 }

@@ -237,15 +237,23 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
   }
   const { columns, sliceStarts } = population;
   const runTimeMs = Date.parse(plan.startedAt);
-  const previousTiers = Array.from(population.previousTier, (code) =>
-    code === NONE ? null : (population.previousTierNames[code] as string),
-  );
-  const result = scorePopulation(model, columns, { runTimeMs, previousTiers });
+  const n = columns.ids.length;
+  const tierNames = model.tiers.map((tier) => tier.name);
+  // Each partner's previous tier as an index into the model's tiers: −1 none, −2 a tier the model
+  // no longer has (no hysteresis, and always a change).
+  const previousIndexOfCode = population.previousTierNames.map((name) => {
+    const index = tierNames.indexOf(name);
+    return index >= 0 ? index : -2;
+  });
+  const previousTierIndex = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const code = population.previousTier[i] as number;
+    previousTierIndex[i] = code === NONE ? -1 : (previousIndexOfCode[code] as number);
+  }
+  const result = scorePopulation(model, columns, { runTimeMs, previousTierIndex });
   checkStorable(result.scores, columns.ids);
   const coverage = coverageColumn(model, columns);
 
-  const n = columns.ids.length;
-  const tierNames = model.tiers.map((tier) => tier.name);
   const planner = new PagePlanner();
   // Region and type lists only for the most common values: free text must not grow the run record.
   const valueCounts = (codes: Uint32Array, names: readonly string[]) => {
@@ -257,55 +265,94 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
     region: valueCounts(population.region, population.regionNames),
     type: valueCounts(population.type, population.typeNames),
   });
-  const listIndex = new Map<string, number>();
-  const listOf = (name: string) => {
-    let index = listIndex.get(name);
-    if (index === undefined) {
-      index = listIndex.size;
-      listIndex.set(name, index);
+  // Two passes, so that the rank-order pass reads two values per partner instead of ten scattered
+  // ones. First, in input order (sequential reads): each entry's exact size (the snapshot's, which
+  // left the run's numbers out, plus the lengths of rank, score, tier, previous rank and coverage as
+  // `encodeEntry` writes them) and the lists it belongs to, as local list numbers (all, tier,
+  // region, type; NO_LIST where a value has no list), two 16-bit numbers per word.
+  const NO_LIST = 0xffff;
+  const listNamesLocal: string[] = [lists.all, ...tierNames.map((tier) => lists.tier(tier))];
+  const localOf = (name: string) => (isListed(filterPlan, name) ? listNamesLocal.push(name) - 1 : NO_LIST);
+  const regionLocal = new Int32Array(population.regionNames.length).fill(-1);
+  const typeLocal = new Int32Array(population.typeNames.length).fill(-1);
+  const tierBytes = tierNames.map((tier) => Buffer.byteLength(JSON.stringify(tier)) - 4);
+  // Coverage is rounded to 4 decimals in [0, 1]: its text length by its value × 10,000.
+  const coverageLengths = new Int8Array(10_001);
+  const entrySize = new Uint32Array(n);
+  const memberOf = new Uint32Array(2 * n);
+  let tierChanges = 0;
+  for (let i = 0; i < n; i++) {
+    const tierIndex = result.tierIndex[i] as number;
+    const previous = previousTierIndex[i] as number;
+    if (previous !== -1 && previous !== tierIndex) tierChanges++;
+    const previousRank = population.previousRank[i] as number;
+    const cover = coverage[i] as number;
+    const key = Math.round(cover * 10_000);
+    let coverLength = key >= 0 && key <= 10_000 ? (coverageLengths[key] as number) : 0;
+    if (coverLength === 0) {
+      coverLength = JSON.stringify(cover).length;
+      if (key >= 0 && key <= 10_000) coverageLengths[key] = coverLength;
     }
-    return index;
-  };
-  // Per partner and per list slot (all, tier, region, type): list index, page, offset.
+    entrySize[i] =
+      (population.entryBytes[i] as number) +
+      digits(result.ranks[i] as number) -
+      1 +
+      JSON.stringify(result.scores[i]).length -
+      1 +
+      (tierIndex < 0 ? 0 : (tierBytes[tierIndex] as number)) +
+      (previousRank < 0 ? 0 : digits(previousRank) - 4) +
+      coverLength -
+      4;
+    const tierList = tierIndex < 0 ? NO_LIST : 1 + tierIndex;
+    const region = population.region[i] as number;
+    let regionList = NO_LIST;
+    if (region !== NONE) {
+      regionList = regionLocal[region] as number;
+      if (regionList < 0) {
+        regionList = localOf(lists.region(population.regionNames[region] as string));
+        regionLocal[region] = regionList;
+      }
+    }
+    const type = population.type[i] as number;
+    let typeList = NO_LIST;
+    if (type !== NONE) {
+      typeList = typeLocal[type] as number;
+      if (typeList < 0) {
+        typeList = localOf(lists.type(population.typeNames[type] as string));
+        typeLocal[type] = typeList;
+      }
+    }
+    memberOf[2 * i] = tierList;
+    memberOf[2 * i + 1] = ((regionList << 16) | typeList) >>> 0;
+  }
+  // Then in rank order: each entry's page and offset in each of its lists. Lists get the planner's
+  // numbers (what the scored parts store) in the order they are first used, as ever.
   const slots = ['all', 'tier', 'region', 'type'] as const;
   const list = slots.map(() => new Uint32Array(n).fill(NONE));
   const page = slots.map(() => new Uint32Array(n));
   const offset = slots.map(() => new Uint32Array(n));
-  let tierChanges = 0;
+  const plannerSlot = new Int32Array(listNamesLocal.length).fill(-1);
+  const place = (s: number, i: number, local: number, bytes: number) => {
+    let slot = plannerSlot[local] as number;
+    if (slot < 0) {
+      slot = planner.slot(listNamesLocal[local] as string);
+      plannerSlot[local] = slot;
+    }
+    (list[s] as Uint32Array)[i] = slot;
+    (offset[s] as Uint32Array)[i] = planner.addTo(slot, bytes);
+    (page[s] as Uint32Array)[i] = planner.lastPage;
+  };
   for (let k = 0; k < n; k++) {
     const i = result.order[k] as number;
-    const tierIndex = result.tierIndex[i] as number;
-    const tier = tierIndex >= 0 ? (tierNames[tierIndex] as string) : null;
-    const before = previousTiers[i];
-    if (before !== null && before !== undefined && before !== tier) tierChanges++;
-    const previousRank = population.previousRank[i] as number;
-    const bytes =
-      (population.entryBytes[i] as number) +
-      String(k + 1).length -
-      1 +
-      JSON.stringify(result.scores[i]).length -
-      1 +
-      (tier === null ? 0 : Buffer.byteLength(JSON.stringify(tier)) - 4) +
-      (previousRank < 0 ? 0 : String(previousRank).length - 4) +
-      JSON.stringify(coverage[i]).length -
-      4;
-    const region = population.region[i] as number;
-    const type = population.type[i] as number;
-    const names = [
-      lists.all,
-      tier === null ? null : lists.tier(tier),
-      region === NONE ? null : lists.region(population.regionNames[region] as string),
-      type === NONE ? null : lists.type(population.typeNames[type] as string),
-    ];
-    names.forEach((name, s) => {
-      if (name === null || !isListed(filterPlan, name)) return;
-      const place = planner.add(name, bytes);
-      (list[s] as Uint32Array)[i] = listOf(name);
-      (page[s] as Uint32Array)[i] = place.page;
-      (offset[s] as Uint32Array)[i] = place.offset;
-    });
+    const bytes = entrySize[i] as number;
+    const tierList = memberOf[2 * i] as number;
+    const dataLists = memberOf[2 * i + 1] as number;
+    place(0, i, 0, bytes);
+    if (tierList !== NO_LIST) place(1, i, tierList, bytes);
+    if (dataLists >>> 16 !== NO_LIST) place(2, i, dataLists >>> 16, bytes);
+    if ((dataLists & 0xffff) !== NO_LIST) place(3, i, dataLists & 0xffff, bytes);
   }
-  const listNames = [...listIndex.keys()];
+  const listNames = planner.lists();
   const pageWriters = Math.min(MAX_PAGE_WRITERS, Math.max(1, Math.ceil(n / PARTNERS_PER_PAGE_WRITER)));
   await deps.runs.putStatistics(plan.runId, result.stats);
   await mapWithConcurrency(sliceStarts.slice(0, -1), 8, async (start, slice) => {
@@ -729,6 +776,13 @@ async function required(files: RunFiles, key: string): Promise<Uint8Array> {
 
 function isoNow(deps: Pick<RescoreRunDeps, 'now'>): string {
   return new Date(deps.now()).toISOString();
+}
+
+/** Decimal digits of a whole number ≥ 0. */
+function digits(value: number): number {
+  let count = 1;
+  for (let bound = 10; value >= bound; bound *= 10) count++;
+  return count;
 }
 
 /** A non-finite score (weights and values near the double range) cannot be ranked or stored. */

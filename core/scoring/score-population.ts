@@ -64,6 +64,11 @@ export interface ScorePopulationOptions {
   runTimeMs: number;
   /** Tier of each partner in the previous completed run (input order), for hysteresis. */
   previousTiers?: ReadonlyArray<string | null | undefined>;
+  /**
+   * The same as {@link previousTiers} as indices into `model.tiers` (negative: none, or a tier the
+   * model does not have): what a caller holding dictionary codes passes instead of a string per partner.
+   */
+  previousTierIndex?: Int32Array;
 }
 
 // Temporaries of the sorts, reused across calls: at a million partners they are tens of MB, and
@@ -112,7 +117,7 @@ export function scorePopulation(
 
   const { scores, scale } = weightedScores(model, normalized, n);
   const { order: rankOrder, sorted } = sortNumbers(scores, true, scratchFor(n).sort);
-  const order = Uint32Array.from(rankOrder);
+  const order = rankOrder.slice();
   breakTiesById(order, sorted, columns.ids);
   const ranks = new Uint32Array(n);
   const percentiles = new Float64Array(n);
@@ -131,7 +136,7 @@ export function scorePopulation(
   }
   const scoreSketch = sketchOfSorted(sorted.reverse());
 
-  const tierIndex = assignTiers(model, scores, options.previousTiers);
+  const tierIndex = assignTiers(model, scores, options.previousTierIndex ?? options.previousTiers);
   return {
     scores,
     normalized,
@@ -212,7 +217,11 @@ function normalizeColumn(
       else if (lower) out[i] = 1 - (out[i] as number);
     }
   } else {
-    sketch = sampleSketch(raw, out, count);
+    // The sketch's evenly strided sample of the present values (before normalisation), taken in this pass.
+    const stride = Math.max(1, Math.floor(count / SKETCH_SAMPLE));
+    const sample = new Float64Array(Math.ceil(count / stride));
+    let sampled = 0;
+    let untilSample = 0;
     const kind = metric.normalization;
     const lo = kind === 'log' ? logMin : min;
     const range = (kind === 'log' ? logMax : max) - lo;
@@ -222,6 +231,10 @@ function normalizeColumn(
         continue;
       }
       const x = out[i] as number;
+      if (untilSample-- === 0) {
+        sample[sampled++] = x;
+        untilSample = stride - 1;
+      }
       let v: number;
       if (kind === 'minmax') v = range > 0 ? (x - lo) / range : 0.5;
       else if (kind === 'log') v = range > 0 ? (logValue(x) - lo) / range : 0.5;
@@ -229,6 +242,7 @@ function normalizeColumn(
       else v = x;
       out[i] = lower ? (kind === 'none' ? -v : 1 - v) : v;
     }
+    sketch = sketchOfSorted(sample.sort());
   }
   return {
     values: out,
@@ -256,18 +270,6 @@ function percentileInPlace(raw: Float64Array, out: Float64Array, count: number):
     start = end;
   }
   return sketchOfSorted(sorted);
-}
-
-/** Sketch from an evenly strided sample of the present values (before normalisation). */
-function sampleSketch(raw: Float64Array, out: Float64Array, count: number): number[] {
-  const stride = Math.max(1, Math.floor(count / SKETCH_SAMPLE));
-  const sample = new Float64Array(Math.ceil(count / stride));
-  for (let i = 0, seen = 0; i < raw.length; i++) {
-    if (Number.isNaN(raw[i] as number)) continue;
-    if (seen % stride === 0) sample[seen / stride] = out[i] as number;
-    seen++;
-  }
-  return sketchOfSorted(sample.sort());
 }
 
 /** Step 6: r and score = Σ w·n·r per partner, contributions summed in model order. */
@@ -300,16 +302,24 @@ function weightedScores(
     }
   }
   const scores = new Float64Array(n);
+  if (dropping.length === 0) {
+    // One pass over all columns, summed in model order from 0 (the same additions, in the same
+    // order, as one pass per column): each score is read and written once.
+    const m = normalized.length;
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < m; j++)
+        sum += (weights[j] as number) * ((normalized[j] as Float64Array)[i] as number);
+      scores[i] = sum;
+    }
+    return { scores, scale };
+  }
   for (let j = 0; j < normalized.length; j++) {
     const col = normalized[j] as Float64Array;
     const w = weights[j] as number;
-    if (dropping.length === 0) {
-      for (let i = 0; i < n; i++) scores[i] = (scores[i] as number) + w * (col[i] as number);
-    } else {
-      for (let i = 0; i < n; i++) {
-        const v = col[i] as number;
-        if (!Number.isNaN(v)) scores[i] = (scores[i] as number) + w * v * (scale[i] as number);
-      }
+    for (let i = 0; i < n; i++) {
+      const v = col[i] as number;
+      if (!Number.isNaN(v)) scores[i] = (scores[i] as number) + w * v * (scale[i] as number);
     }
   }
   return { scores, scale };
@@ -336,26 +346,26 @@ function breakTiesById(order: Uint32Array, sorted: Float64Array, ids: readonly s
 function assignTiers(
   model: ScoringModel,
   scores: Float64Array,
-  previousTiers: ReadonlyArray<string | null | undefined> | undefined,
+  previousTiers: ReadonlyArray<string | null | undefined> | Int32Array | undefined,
 ): Int32Array {
   const n = scores.length;
   const tierIndex = new Int32Array(n);
   const byName = new Map(model.tiers.map((tier, k) => [tier.name, k]));
   const floors = Float64Array.from(model.tiers, (tier) => tier.minScore - model.tierHysteresis);
+  const indices = previousTiers instanceof Int32Array ? previousTiers : undefined;
+  const names = previousTiers instanceof Int32Array ? undefined : previousTiers;
   for (let i = 0; i < n; i++) {
     const score = scores[i] as number;
     let tier = tierIndexOf(model, score);
-    const previousName = previousTiers?.[i];
-    if (previousName != null) {
-      const previous = byName.get(previousName);
-      // Hysteresis only holds a higher previous tier; it never promotes.
-      if (
-        previous !== undefined &&
-        (tier === -1 || previous < tier) &&
-        score >= (floors[previous] as number)
-      ) {
-        tier = previous;
-      }
+    let previous = -1;
+    if (indices !== undefined) previous = indices[i] as number;
+    else {
+      const previousName = names?.[i];
+      if (previousName != null) previous = byName.get(previousName) ?? -1;
+    }
+    // Hysteresis only holds a higher previous tier; it never promotes.
+    if (previous >= 0 && (tier === -1 || previous < tier) && score >= (floors[previous] as number)) {
+      tier = previous;
     }
     tierIndex[i] = tier;
   }

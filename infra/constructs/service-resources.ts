@@ -108,8 +108,9 @@ export class ServiceResources extends Construct {
     })
       .useTable(props.table, 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
-      // The model preview reads the current run's places (tiers), never its other files.
+      // The model preview reads the current run's snapshot parts and places (tiers), never its other files.
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`)
       .useSecret(cursorSecret);
     // The console's static files, built beside the bundle; the page calls the API of its own origin,
     // PUTs uploads to the bucket's presigned URLs and, when sign-in is configured, the hosted login.

@@ -162,9 +162,10 @@ describe('service functions', () => {
     expect(Object.keys(environmentOf('query-api'))).toEqual(
       expect.arrayContaining(['TABLE_NAME', 'BUCKET_NAME', 'CURSOR_SECRET_ARN']),
     );
-    // Objects: uploads (error reports it presigns) and the runs' places files (the model preview).
+    // Objects: uploads (error reports it presigns) and the runs' places and snapshot parts (the model preview).
     const get = statementsOf('query-api').filter((statement) => statement.Action === 's3:GetObject');
     expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/places/*');
+    expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/snapshot/*');
     expect(JSON.stringify(get.map((statement) => statement.Resource))).not.toContain('/runs/*"');
   });
 

@@ -115,6 +115,50 @@ describe('DynamoPartnerStore', () => {
   });
 });
 
+describe('DynamoPartnerStore change journal', () => {
+  it('journals the ids of every write batch and delete, and reads partners back by id', async () => {
+    const table = await servers.createTable();
+    let now = Date.parse('2026-12-01T10:00:00.000Z');
+    const store = new DynamoPartnerStore(servers.documentClient, table, { now: () => now });
+    const asOf = '2026-12-01T00:00:00.000Z';
+    await store.upsert([
+      { id: 'a', metrics: { sales: 1 }, asOf },
+      { id: 'b', metrics: { sales: 2 }, asOf },
+    ]);
+    now += 60_000;
+    const later = new Date(now).toISOString();
+    // Same data (unchanged) and a stale one are journaled too: harmless to read afresh.
+    await store.upsert([
+      { id: 'b', metrics: { sales: 2 }, asOf },
+      { id: 'c', metrics: { sales: 3, reputation: 4 }, asOf },
+      { id: 'a', metrics: { sales: 9 }, asOf: '2020-01-01T00:00:00.000Z' },
+    ]);
+    expect(await store.delete('b')).toBe(true);
+    expect((await store.changedSince('2026-12-01T09:00:00.000Z')).sort()).toEqual(['a', 'b', 'c']);
+    expect((await store.changedSince(later)).sort()).toEqual(['a', 'b', 'c']);
+    expect(await store.changedSince(new Date(now + 1).toISOString())).toEqual([]);
+    const read = await store.readScorableByIds(['a', 'b', 'c', 'unknown'], ['sales']);
+    expect(read.sort((x, y) => x.id.localeCompare(y.id))).toEqual([
+      { id: 'a', asOf, metrics: { sales: 1 } },
+      { id: 'c', asOf, metrics: { sales: 3 } },
+    ]);
+  });
+
+  it('journals before it writes: a batch that fails half-way is still named', async () => {
+    const table = await servers.createTable();
+    const store = new DynamoPartnerStore(servers.documentClient, table);
+    const since = new Date(Date.now() - 1000).toISOString();
+    // An infinite value fails in the write itself, after the journal entry.
+    await expect(
+      store.upsert([
+        { id: 'x', metrics: { sales: Number.POSITIVE_INFINITY }, asOf: '2026-12-01T00:00:00.000Z' },
+      ]),
+    ).rejects.toThrow(/not a finite number/);
+    expect(await store.get('x')).toBeNull();
+    expect(await store.changedSince(since)).toEqual(['x']);
+  });
+});
+
 describe('DynamoModelStore', () => {
   it('serves the default model as version 1, then activated versions in order', async () => {
     const table = await servers.createTable();

@@ -67,6 +67,8 @@ function deps(options: { files: Map<string, Uint8Array>; current: boolean; pages
       async *readScorable(shard) {
         yield partners.filter((p) => partnerShard(p.id) === shard);
       },
+      changedSince: async () => [],
+      readScorableByIds: async () => [],
     },
     models: { getActive: async () => ({ version: 1, model: ACTIVE, activatedAt: asOf }) },
     runs: {
@@ -100,8 +102,15 @@ describe('previewCandidate: hysteresis against the current run', () => {
     expect(preview.partners).toBe(3);
     // Platinum kept under the active model by hysteresis; Bronze under the candidate (score 21).
     expect(edgeOf(preview)).toMatchObject({ tier: 'Platinum', previewTier: 'Bronze', score: 79 });
-    expect(d.fileReads.sort()).toEqual(
-      Array.from({ length: PARTNER_SHARDS }, (_, shard) => runFileKeys.places(RUN, shard)).sort(),
+    // No snapshot parts here: the partners come from the store, the tiers from the places files.
+    expect(preview.basis).toEqual({ source: 'partners', runId: RUN, changedPartners: null });
+    expect([...new Set(d.fileReads)].sort()).toEqual(
+      Array.from({ length: PARTNER_SHARDS }, (_, shard) => [
+        runFileKeys.places(RUN, shard),
+        runFileKeys.snapshot(RUN, shard),
+      ])
+        .flat()
+        .sort(),
     );
     expect(d.listReads).toEqual([]);
   });
@@ -133,7 +142,9 @@ describe('previewCandidate: hysteresis against the current run', () => {
 
   it('scores without hysteresis before the first run', async () => {
     const d = deps({ files: new Map(), current: false, pages: null });
-    expect(edgeOf(await previewCandidate(d.value, CANDIDATE, 10))).toMatchObject({ tier: 'Gold' });
+    const preview = await previewCandidate(d.value, CANDIDATE, 10);
+    expect(edgeOf(preview)).toMatchObject({ tier: 'Gold' });
+    expect(preview.basis).toEqual({ source: 'partners', runId: null, changedPartners: null });
     expect(d.fileReads).toEqual([]);
   });
 });
