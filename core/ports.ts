@@ -93,7 +93,7 @@ export interface RescoreRequester {
 
 /** A domain event, as EventBridge delivers it (`detail-type`, `source`, `time`, `detail`). */
 export interface DomainEvent {
-  detailType: 'PartnerTierChanged' | 'RescoreCompleted';
+  detailType: 'PartnerTierChanged' | 'RescoreCompleted' | 'WorklistItemOpened';
   detail: Record<string, unknown>;
   time: string;
 }
