@@ -353,3 +353,71 @@ describe('the worklist and the data-quality report, built by runs', () => {
     expect(byKey((await worklist({ includeSnoozed: 'true' })).items).has('near/NEAR_NEXT_TIER')).toBe(false);
   });
 });
+
+describe('bad input to the worklist and quality routes: 400 with the failing path', () => {
+  const expectProblem = (response: { status: number; body: unknown }, status: number, path?: string) => {
+    expect(response.status).toBe(status);
+    if (path) {
+      expect((response.body as { errors: { path: string }[] }).errors.map((e) => e.path)).toContain(path);
+    }
+  };
+
+  it.each([
+    [{ severity: 'urgent' }, '/query/severity'],
+    [{ reason: 'LATE' }, '/query/reason'],
+    [{ includeSnoozed: 'yes' }, '/query/includeSnoozed'],
+    [{ limit: '0' }, '/query/limit'],
+    [{ limit: '501' }, '/query/limit'],
+    [{ cursor: 'forged.cursor' }, '/query/cursor'],
+  ])('GET /worklist?%o: 400 at %s', async (query, path) => {
+    expectProblem(await h.call('GET /worklist', { query }), 400, path);
+  });
+
+  it.each([
+    [{ dropRuns: 0 }, '/dropRuns'],
+    [{ dropRuns: 2.5 }, '/dropRuns'],
+    [{ nearTierPoints: -1 }, '/nearTierPoints'],
+    [{ dropPoints: 'ten' }, '/dropPoints'],
+    [{ staleWarnDays: 100, staleErrorDays: 90 }, '/staleErrorDays'],
+    [{ unknownSetting: 1 }, '/'],
+    [[1, 2], '/'],
+  ])('PUT /worklist/config %j: 400 at %s, settings unchanged', async (body, path) => {
+    const before = (await h.call('GET /worklist/config')).body;
+    expectProblem(await h.call('PUT /worklist/config', { body }), 400, path);
+    expect((await h.call('GET /worklist/config')).body).toEqual(before);
+  });
+
+  it.each([
+    [{ action: 'later' }, '/action'],
+    [{}, '/action'],
+    [{ action: 'snooze', until: 'next week' }, '/until'],
+    [{ action: 'snooze', until: '2001-01-01T00:00:00Z' }, '/until'],
+    [{ action: 'dismiss', until: '2999-01-01T00:00:00Z' }, '/until'],
+    [{ action: 'done', note: 'x'.repeat(1001) }, '/note'],
+    ['done', '/'],
+  ])('POST /worklist/{itemId}/actions %j: 400 at %s', async (body, path) => {
+    const response = await h.call('POST /worklist/{itemId}/actions', {
+      pathParameters: { itemId: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      body,
+    });
+    expectProblem(response, 400, path);
+  });
+
+  it('failures: unknown check, a per-metric check without or with an unknown metric, a metric where none is taken', async () => {
+    const runId = (await h.call<{ runId: string }>('GET /quality/latest')).body.runId;
+    const failures = (check: string, query: Record<string, string> = {}) =>
+      h.call('GET /quality/{runId}/checks/{check}/failures', { pathParameters: { runId, check }, query });
+    expectProblem(await failures('spelling'), 400, '/path/check');
+    expectProblem(await failures('completeness'), 400, '/query/metric');
+    expectProblem(await failures('outliers', { metric: 'nosuchmetric' }), 400, '/query/metric');
+    expectProblem(await failures('duplicates', { metric: 'sales' }), 400, '/query/metric');
+    expectProblem(await failures('duplicates', { limit: 'all' }), 400, '/query/limit');
+    expectProblem(await failures('duplicates', { cursor: 'x.y' }), 400, '/query/cursor');
+    expectProblem(
+      await h.call('GET /quality/{runId}/checks/{check}/failures', {
+        pathParameters: { runId: 'no-such-run', check: 'duplicates' },
+      }),
+      404,
+    );
+  });
+});
