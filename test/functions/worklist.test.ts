@@ -394,7 +394,7 @@ describe('bad input to the worklist and quality routes: 400 with the failing pat
     [{ action: 'snooze', until: '2001-01-01T00:00:00Z' }, '/until'],
     [{ action: 'dismiss', until: '2999-01-01T00:00:00Z' }, '/until'],
     [{ action: 'done', note: 'x'.repeat(1001) }, '/note'],
-    ['done', '/'],
+    [['done'], '/'],
   ])('POST /worklist/{itemId}/actions %j: 400 at %s', async (body, path) => {
     const response = await h.call('POST /worklist/{itemId}/actions', {
       pathParameters: { itemId: 'AAAAAAAAAAAAAAAAAAAAAA' },
