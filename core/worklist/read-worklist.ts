@@ -11,11 +11,8 @@ import {
   type WorklistItemView,
   wakeIfDue,
 } from './worklist-items.ts';
-import { ACTION_MARGIN_MS } from './worklist-run.ts';
+import { ACTION_MARGIN_MS, WORKLIST_PAGE_SIZE } from './worklist-run.ts';
 import { type WorklistItemRecord, type WorklistStore, worklistLists } from './worklist-store.ts';
-
-/** Pages fetched per round trip while filling a worklist page. */
-const PAGES_PER_READ = 2;
 
 export interface ReadWorklistDeps {
   worklist: Pick<WorklistStore, 'getHead' | 'getPages' | 'actionsSince'>;
@@ -110,7 +107,14 @@ export async function readWorklist(deps: ReadWorklistDeps, query: WorklistQuery)
   const nowMs = deps.now();
   const items: WorklistItemView[] = [];
   while (left > 0 && items.length < query.limit) {
-    const pages = await deps.worklist.getPages(runId, list, page, PAGES_PER_READ);
+    // One page when what is still wanted fits in it (a first page of 50 is one page), else two.
+    const wanted = Math.min(left, query.limit - items.length);
+    const pages = await deps.worklist.getPages(
+      runId,
+      list,
+      page,
+      offset + wanted <= WORKLIST_PAGE_SIZE ? 1 : 2,
+    );
     if (pages.length === 0 || pages[0]?.page !== page) break;
     for (const stored of pages) {
       if (stored.page !== page) break;
