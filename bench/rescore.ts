@@ -11,8 +11,10 @@ import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoQualityStore } from '#core/adapters/dynamo-quality-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { DynamoWorklistStore } from '#core/adapters/dynamo-worklist-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { keys, RANKING_PAGE_KEYS } from '#core/keys.ts';
@@ -55,23 +57,33 @@ export async function run(): Promise<Record<string, number>> {
   });
   await s3Client.send(new CreateBucketCommand({ Bucket: 'bench-rescore' }));
   const units: Units = { read: 0, write: 0 };
-  const client = createDocumentClient({ endpoint: server.endpoint, region, credentials });
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as Record<string, unknown>;
-      input.ReturnConsumedCapacity ??= 'TOTAL';
-      const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-      const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
-        CapacityUnits?: number;
-      }[];
-      const total = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      if (/^(Get|BatchGet|Query|Scan)/.test(context.commandName ?? '')) units.read += total;
-      else units.write += total;
-      return result;
-    },
-    { step: 'initialize', name: 'consumedCapacity' },
-  );
+  // The worklist and quality stores' own client: their units count in the run's and on their own.
+  const worklistUnits: Units = { read: 0, write: 0 };
+  const counted = (counters: Units[]) => {
+    const counting = createDocumentClient({ endpoint: server.endpoint, region, credentials });
+    counting.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as Record<string, unknown>;
+        input.ReturnConsumedCapacity ??= 'TOTAL';
+        const result = await next(args);
+        const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
+        const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
+          CapacityUnits?: number;
+        }[];
+        const total = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+        const read = /^(Get|BatchGet|Query|Scan)/.test(context.commandName ?? '');
+        for (const counter of counters) {
+          if (read) counter.read += total;
+          else counter.write += total;
+        }
+        return result;
+      },
+      { step: 'initialize', name: 'consumedCapacity' },
+    );
+    return counting;
+  };
+  const client = counted([units]);
+  const worklistClient = counted([units, worklistUnits]);
   try {
     const raw = new DynamoDBClient({ endpoint: server.endpoint, region, credentials });
     const table = 'bench-rescore';
@@ -92,7 +104,20 @@ export async function run(): Promise<Record<string, number>> {
       now: Date.now,
     });
     const files = new S3RunFiles(s3Client, 'bench-rescore');
-    const deps = { partners, models, runs, rankings, events, files, requester, now: Date.now };
+    const worklist = new DynamoWorklistStore(worklistClient, table);
+    const quality = new DynamoQualityStore(worklistClient, table);
+    const deps = {
+      partners,
+      models,
+      runs,
+      rankings,
+      events,
+      files,
+      requester,
+      worklist,
+      quality,
+      now: Date.now,
+    };
     const workflow = createRescoreHandler(() => deps);
 
     const loadStart = performance.now();
@@ -123,8 +148,12 @@ export async function run(): Promise<Record<string, number>> {
       return performance.now() - t0;
     };
     const firstMs = await rescore();
+    // The first run opens every item (one record each); the measured one only the changes.
+    const firstWorklistWru = worklistUnits.write;
     units.read = 0;
     units.write = 0;
+    worklistUnits.read = 0;
+    worklistUnits.write = 0;
     const cpu0 = process.cpuUsage();
     const runMs = await rescore();
     const cpu = process.cpuUsage(cpu0);
@@ -132,6 +161,7 @@ export async function run(): Promise<Record<string, number>> {
     // durable runner (dynalite runs in its own process). Every slice of a run shares one JS thread.
     const runCpuMs = (cpu.user + cpu.system) / 1000;
     const runUnits = { ...units };
+    const runWorklistUnits = { ...worklistUnits };
     // Write units of the measured run's ranking pages, and of its `all` list (one partition key).
     const measured = await runs.latestRun();
     let pageUnits = 0;
@@ -155,6 +185,8 @@ export async function run(): Promise<Record<string, number>> {
       imports: new DynamoImportStore(client, table),
       objects: new S3ObjectStore(createS3Client({ region, credentials }), 'unused'),
       files,
+      worklist,
+      quality,
       now: Date.now,
     }));
     const top50 = async () => {
@@ -176,6 +208,22 @@ export async function run(): Promise<Record<string, number>> {
     units.read = 0;
     await top50();
     const pageRru = units.read;
+    // One page of 50 of the worklist (the measured run's), read units of the whole request.
+    const worklistPage = async () => {
+      const response = await query(
+        httpEvent({ routeKey: 'GET /worklist', query: { limit: '50' } }),
+        lambdaContext('query-api'),
+      );
+      if (response.statusCode !== 200)
+        throw new Error(`GET /worklist: ${response.statusCode} ${response.body}`);
+    };
+    await worklistPage();
+    units.read = 0;
+    await worklistPage();
+    const worklistRru = units.read;
+    console.log(
+      `  worklist and quality steps: first run ${firstWorklistWru} write units, measured run ${runWorklistUnits.write} (${(runWorklistUnits.write / PARTNERS).toFixed(4)} per partner); a page of 50: ${worklistRru} read units`,
+    );
     const pageTimes: number[] = [];
     const getTimes: number[] = [];
     for (let i = 0; i < LATENCY_SAMPLES; i++) {
@@ -195,6 +243,9 @@ export async function run(): Promise<Record<string, number>> {
       'rescore.partnersPerSec': PARTNERS / (runMs / 1000),
       'rescore.wruPerPartner': runUnits.write / PARTNERS,
       'rescore.rruPerPartner': runUnits.read / PARTNERS,
+      'rescore.worklistWruPerPartner': runWorklistUnits.write / PARTNERS,
+      'rescore.worklistFirstRunWruPerPartner': firstWorklistWru / PARTNERS,
+      'worklist.page50.rru': worklistRru,
       'rank.page50.ms': pageMedian,
       'rank.getItem.ms': getMedian,
       'rank.page50.vsGetItem': pageMedian / getMedian,
@@ -202,6 +253,7 @@ export async function run(): Promise<Record<string, number>> {
     };
   } finally {
     client.destroy();
+    worklistClient.destroy();
     s3Client.destroy();
     await stopDurableRunner();
     await s3rver.close();

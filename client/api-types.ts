@@ -414,6 +414,122 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/worklist": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whom to call this week: the open items of the latest run
+         * @description Items built by the latest completed run (docs/worklist.md): `TIER_AT_RISK`, `NEAR_NEXT_TIER`, `DROPPING`, `STALE`, one per partner and reason, severity `high` before `medium` before `low`, then score descending. Filter by `reason` and `severity`; snoozed and dismissed items only with `includeSnoozed=true`. `limit` 1–500 (default 50); `nextCursor` continues the same query. Before the first run: `runId: null`, no items.
+         *
+         *     Needs the scope `partners/read`.
+         */
+        get: operations["getWorklist"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/worklist/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The worklist settings
+         * @description The thresholds of the worklist reasons and of the freshness check (the defaults until changed).
+         *
+         *     Needs the scope `partners/read`.
+         */
+        get: operations["getWorklistConfig"];
+        /**
+         * Change the worklist settings
+         * @description Any of the fields; those left out keep their value. `staleErrorDays` must stay greater than `staleWarnDays`. A change applies from the next run that starts after it.
+         *
+         *     Needs the scope `partners/write`.
+         */
+        put: operations["putWorklistConfig"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/worklist/{itemId}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Snooze, dismiss or finish a worklist item
+         * @description `snooze` hides the item until `until` (or, without it, until its severity rises); `dismiss` hides it until it resolves; `done` resolves it now (a recurrence later opens a new item). The answer is the item with its new state; its score, tier and detail are as of its last change of severity.
+         *
+         *     Needs the scope `partners/write`.
+         */
+        post: operations["postWorklistByItemIdActions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/quality/latest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Can the data be trusted: the latest run’s data-quality report
+         * @description The checks of the run `/rankings` serves (docs/worklist.md): `completeness` per metric (fail below 0.9), `freshness` (warn past `staleWarnDays`, fail past `staleErrorDays`), `outliers` per metric (modified z-score over 3.5), `duplicates` (names equal after name matching), `drift` per metric (median moved by more than 50 %). The overall status is the worst check’s; a fail never stops a run.
+         *
+         *     Needs the scope `partners/read`.
+         */
+        get: operations["getQualityLatest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/quality/{runId}/checks/{check}/failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partners that fail a data-quality check
+         * @description In pages: `limit` 1–500 (default 100), `nextCursor` for the next. `metric` is required for `completeness` and `outliers` (name matching applies) and refused for the others. `drift` lists no partner.
+         *
+         *     Needs the scope `partners/read`.
+         */
+        get: operations["getQualityByRunIdChecksByCheckFailures"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -671,6 +787,38 @@ export interface components {
             /** @description how many errors past the first 100 are not listed (absent when none) */
             errorsOmitted?: number;
         };
+        QualityFailures: {
+            items: {
+                partnerId: string;
+                name: string;
+                /** @description The failing value: null when missing, the age in days, or the matched name. */
+                value: number | string | null;
+            }[];
+            nextCursor: string | null;
+        };
+        QualityReport: {
+            runId: string;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            checks: {
+                /** @enum {string} */
+                check: "completeness" | "freshness" | "outliers" | "duplicates" | "drift";
+                metric: string | null;
+                /**
+                 * @description The status the check gives when it fails.
+                 * @enum {string}
+                 */
+                severity: "warn" | "fail";
+                observed: number | null;
+                threshold: number;
+                /** @enum {string} */
+                status: "pass" | "warn" | "fail";
+                /** @description How many partners fail the check. */
+                failing: number;
+                /** @description How many of them the failures route lists (at most 100,000). */
+                listed: number;
+            }[];
+        };
         RankingPage: {
             runId: string | null;
             modelVersion: number | null;
@@ -707,6 +855,11 @@ export interface components {
             tiers?: {
                 [key: string]: number;
             };
+            /**
+             * @description The overall status of the run’s data-quality report (GET /quality/latest).
+             * @enum {string}
+             */
+            quality?: "pass" | "warn" | "fail";
         };
         RunStarted: {
             runId: string;
@@ -722,6 +875,34 @@ export interface components {
                 tier: string | null;
                 provisional: boolean;
             }[];
+        };
+        WorklistItem: {
+            itemId: string;
+            partnerId: string;
+            name: string;
+            tier: string | null;
+            score: number | null;
+            /** @enum {string} */
+            reason: "TIER_AT_RISK" | "NEAR_NEXT_TIER" | "DROPPING" | "STALE";
+            /** @enum {string} */
+            severity: "high" | "medium" | "low";
+            /** @description ISO-8601 date-time */
+            openedAt: string;
+            /** @description Why: TIER_AT_RISK {tier, minScore, margin}; NEAR_NEXT_TIER {nextTier, pointsNeeded}; DROPPING {change, scoreThen, runsBack}; STALE {days}. */
+            detail: {
+                [key: string]: number | string;
+            };
+            /**
+             * @description `done` only in the answer to a done action.
+             * @enum {string}
+             */
+            state: "open" | "snoozed" | "dismissed" | "done";
+            snoozedUntil: string | null;
+        };
+        WorklistPage: {
+            runId: string | null;
+            items: components["schemas"]["WorklistItem"][];
+            nextCursor: string | null;
         };
         PartnerUpsertBody: {
             id: string;
@@ -796,6 +977,21 @@ export interface components {
             limit?: number;
         };
         ImportRequestBody: Record<string, never>;
+        /** @description Worklist settings; fields left out keep their value. */
+        WorklistConfigBody: {
+            nearTierPoints?: number;
+            dropPoints?: number;
+            dropRuns?: number;
+            staleWarnDays?: number;
+            staleErrorDays?: number;
+        };
+        WorklistActionBody: {
+            /** @enum {string} */
+            action: "snooze" | "dismiss" | "done";
+            /** Format: date-time */
+            until?: string;
+            note?: string;
+        };
     };
     responses: {
         /** @description Bad input (a parameter, the body, or a body that is not valid JSON): `errors[].path` is a JSON pointer to each failing field (`/query/limit`, `/path/id`, `/partners/3/metrics/sales`). */
@@ -1620,6 +1816,244 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             /** @description No import with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWorklist: {
+        parameters: {
+            query?: {
+                reason?: "TIER_AT_RISK" | "NEAR_NEXT_TIER" | "DROPPING" | "STALE";
+                severity?: "high" | "medium" | "low";
+                includeSnoozed?: "true" | "false";
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of items. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getWorklistConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The settings. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nearTierPoints: number;
+                        dropPoints: number;
+                        dropRuns: number;
+                        staleWarnDays: number;
+                        staleErrorDays: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putWorklistConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The settings to change. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorklistConfigBody"];
+            };
+        };
+        responses: {
+            /** @description The settings now stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        nearTierPoints: number;
+                        dropPoints: number;
+                        dropRuns: number;
+                        staleWarnDays: number;
+                        staleErrorDays: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postWorklistByItemIdActions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The item id from GET /worklist. */
+                itemId: string;
+            };
+            cookie?: never;
+        };
+        /** @description The action. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WorklistActionBody"];
+            };
+        };
+        responses: {
+            /** @description The item. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorklistItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No item with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The item is resolved. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getQualityLatest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No completed run yet, or the run has no report. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getQualityByRunIdChecksByCheckFailures: {
+        parameters: {
+            query?: {
+                metric?: string;
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A run id (from GET /quality/latest or GET /runs). */
+                runId: string;
+                /** @description completeness, freshness, outliers, duplicates or drift. */
+                check: "completeness" | "freshness" | "outliers" | "duplicates" | "drift";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of failing partners. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityFailures"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No report for this run. */
             404: {
                 headers: {
                     [name: string]: unknown;

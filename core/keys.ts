@@ -14,7 +14,12 @@
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
- * | singletons (pointers)   | `META`                        | `CURRENT_RUN` (+ run single flight) · `ACTIVE_MODEL` · `CHANGED` |
+ * | singletons (pointers)   | `META`                        | `CURRENT_RUN` (+ run single flight) · `ACTIVE_MODEL` · `CHANGED` · `WORKLIST` · `WORKLIST_CONFIG` |
+ * | worklist page           | `WORKLIST#<runId>#<list>#<page mod 8>` | `PAGE#<page, 6 digits>` |
+ * | worklist item           | `WLITEM#<itemId>`             | `ITEM`                      |
+ * | worklist action log     | `WORKLIST_ACTIONS`            | `<actedAt ISO>#<itemId>`    |
+ * | quality report          | `RUN#<runId>`                 | `QUALITY`                   |
+ * | quality failures page   | `QUALITY#<runId>#<check>#<metric>` | `PAGE#<page, 6 digits>` |
  * | change journal entry    | `CHANGES#<part>`              | `<written ISO>#<token>`     |
  *
  * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
@@ -99,6 +104,26 @@ export const keys = {
     sk: `${createdAt}#${importId}`,
   }),
   importLogPk: 'IMPORTS',
+
+  worklistPage: (runId: string, list: string, page: number): ItemKey => ({
+    pk: `WORKLIST#${runId}#${list}#${page % RANKING_PAGE_KEYS}`,
+    sk: `PAGE#${String(page).padStart(6, '0')}`,
+  }),
+  worklistItem: (itemId: string): ItemKey => ({ pk: `WLITEM#${itemId}`, sk: 'ITEM' }),
+  /** Actions are few (people take them): one partition, time-ordered, so "since the run" is one Query. */
+  worklistAction: (actedAt: string, itemId: string): ItemKey => ({
+    pk: 'WORKLIST_ACTIONS',
+    sk: `${actedAt}#${itemId}`,
+  }),
+  worklistActionsPk: 'WORKLIST_ACTIONS',
+  worklistHead: { pk: 'META', sk: 'WORKLIST' } as ItemKey,
+  worklistConfig: { pk: 'META', sk: 'WORKLIST_CONFIG' } as ItemKey,
+  qualityReport: (runId: string): ItemKey => ({ pk: `RUN#${runId}`, sk: 'QUALITY' }),
+  /** `metric` is `-` for checks of no metric. */
+  qualityFailuresPage: (runId: string, check: string, metric: string, page: number): ItemKey => ({
+    pk: `QUALITY#${runId}#${check}#${metric}`,
+    sk: `PAGE#${String(page).padStart(6, '0')}`,
+  }),
 
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,

@@ -105,7 +105,7 @@ export interface DomainEvent {
    * drops a repeat by it. Sinks deliver it as `detail.eventId` (PutEvents takes no client id).
    */
   id: string;
-  detailType: 'PartnerTierChanged' | 'RescoreCompleted';
+  detailType: 'PartnerTierChanged' | 'RescoreCompleted' | 'WorklistItemOpened';
   detail: Record<string, unknown>;
   time: string;
 }

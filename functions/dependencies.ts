@@ -4,8 +4,10 @@ import { HmacCursorSigner, secretsManagerKey } from '#core/adapters/cursor-signe
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoQualityStore } from '#core/adapters/dynamo-quality-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { DynamoWorklistStore } from '#core/adapters/dynamo-worklist-store.ts';
 import { createEventBridgeClient, EventBridgeEventSink } from '#core/adapters/eventbridge-event-sink.ts';
 import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
 import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
@@ -55,7 +57,17 @@ export const runFiles = /* @__PURE__ */ lazy(() => new S3RunFiles(s3Client(), bu
 export const functionInvoker = /* @__PURE__ */ lazy(() => new LambdaInvoker(new LambdaClient({})));
 export const runStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(documentClient(), tableName()));
 export const rankingStore = /* @__PURE__ */ lazy(() => new DynamoRankingStore(documentClient(), tableName()));
+export const worklistStore = /* @__PURE__ */ lazy(
+  () => new DynamoWorklistStore(documentClient(), tableName()),
+);
+export const qualityStore = /* @__PURE__ */ lazy(() => new DynamoQualityStore(documentClient(), tableName()));
 // The same stores on the HTTP functions' client.
+export const apiWorklistStore = /* @__PURE__ */ lazy(
+  () => new DynamoWorklistStore(apiDocumentClient(), tableName()),
+);
+export const apiQualityStore = /* @__PURE__ */ lazy(
+  () => new DynamoQualityStore(apiDocumentClient(), tableName()),
+);
 export const apiPartnerStore = /* @__PURE__ */ lazy(
   () => new DynamoPartnerStore(apiDocumentClient(), tableName()),
 );

@@ -1,11 +1,13 @@
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
+import type { WorklistStore } from '#core/worklist/worklist-store.ts';
 import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsWriteRoutes } from './http/routes/imports.ts';
 import { modelWriteRoutes } from './http/routes/model.ts';
 import { partnersWriteRoutes } from './http/routes/partners-write.ts';
 import { rescoreRoutes } from './http/routes/runs.ts';
+import { worklistWriteRoutes } from './http/routes/worklist.ts';
 import type { RouteKeyOf } from './routes.ts';
 
 /** What the write routes need; tests pass their own, Lambda builds them from the environment. */
@@ -16,6 +18,7 @@ export interface IngestDeps {
   imports: ImportStore;
   objects: ObjectStore;
   requester: RescoreRequester;
+  worklist: Pick<WorklistStore, 'getItem' | 'act' | 'getConfig' | 'putConfig'>;
   now: () => number;
 }
 
@@ -25,6 +28,7 @@ function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, Rout
     ...importsWriteRoutes(deps),
     ...rescoreRoutes(deps.requester),
     ...modelWriteRoutes(deps),
+    ...worklistWriteRoutes(deps),
   };
 }
 
@@ -43,5 +47,6 @@ export const handler = createHandler(() => ({
   imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
   requester: dependencies.apiRescoreRequester(),
+  worklist: dependencies.apiWorklistStore(),
   now: Date.now,
 }));

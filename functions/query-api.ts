@@ -1,8 +1,10 @@
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
+import type { QualityStore } from '#core/quality/quality-store.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
 import type { RunFiles } from '#core/runs/run-files.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
+import type { WorklistStore } from '#core/worklist/worklist-store.ts';
 import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
@@ -10,6 +12,7 @@ import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
 import { rankingsRoutes } from './http/routes/rankings.ts';
 import { runsReadRoutes } from './http/routes/runs.ts';
+import { worklistReadRoutes } from './http/routes/worklist.ts';
 import type { RouteKeyOf } from './routes.ts';
 
 /** What the read-only routes need; tests pass their own, Lambda builds them from the environment. */
@@ -23,6 +26,8 @@ export interface QueryDeps {
   objects: Pick<ObjectStore, 'presignGet'>;
   /** Run files (the current run's places, for the model preview). */
   files: Pick<RunFiles, 'get'>;
+  worklist: Pick<WorklistStore, 'getHead' | 'getPages' | 'actionsSince' | 'getConfig'>;
+  quality: Pick<QualityStore, 'getReport' | 'getFailures'>;
   now: () => number;
 }
 
@@ -34,6 +39,7 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...runsReadRoutes(deps),
     ...modelReadRoutes(deps),
     ...importsReadRoutes(deps),
+    ...worklistReadRoutes(deps),
   };
 }
 
@@ -55,5 +61,7 @@ export const handler = createHandler(() => ({
   imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
   files: dependencies.runFiles(),
+  worklist: dependencies.apiWorklistStore(),
+  quality: dependencies.apiQualityStore(),
   now: Date.now,
 }));

@@ -13,6 +13,7 @@ import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { logger, metrics } from '#core/observability.ts';
+import { checkQuality, type QualityRunDeps } from '#core/quality/quality-run.ts';
 import {
   beginRun,
   failRun,
@@ -33,12 +34,22 @@ import {
 } from '#core/runs/rescore-run.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
 import type { RunRequester } from '#core/runs/run-requester.ts';
+import {
+  planWorklist,
+  switchWorklist,
+  type WorklistRunDeps,
+  worklistOutboxPart,
+  worklistPages,
+  worklistSlice,
+} from '#core/worklist/worklist-run.ts';
 import * as dependencies from './dependencies.ts';
 import { durableHandler } from './durable.ts';
 
 /** What the rescore function needs; tests pass their own. */
 export interface RescoreDeps extends RescoreRunDeps {
   requester: RunRequester;
+  worklist: WorklistRunDeps['worklist'];
+  quality: QualityRunDeps['quality'];
 }
 
 const scheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), time: z.string() });
@@ -133,15 +144,28 @@ async function runWorkflow(
   await fanOut('pages', writers, (writer) => writePages(deps(), plan, writer));
   await ctx.step('movers', () => writeMovers(deps(), plan), { retryStrategy });
   await ctx.step('search', () => writeSearchIndex(deps(), plan), { retryStrategy });
+  // The worklist and the data-quality report, from the run's own files (docs/worklist.md).
+  const worklistPlan = await ctx.step('worklist-plan', () => planWorklist(deps(), plan), { retryStrategy });
+  const opened = await fanOut('worklist', slices, (slice) =>
+    worklistSlice(deps(), plan, worklistPlan, slice),
+  );
+  await ctx.step('worklist-pages', () => worklistPages(deps(), plan, worklistPlan), { retryStrategy });
+  await ctx.step('quality', () => checkQuality(deps(), plan, worklistPlan), { retryStrategy });
   const switched = await ctx.step('switch', () => switchRun(deps(), plan), { retryStrategy });
-  // Earlier runs' outboxes left unpublished go out first (events in run order, none dropped).
+  await ctx.step('worklist-switch', () => switchWorklist(deps(), plan), { retryStrategy });
+  // Earlier runs' outboxes left unpublished go out first (events in run order, none dropped): every
+  // part a run can have, tier changes and worklist events alike (a part that does not exist is skipped).
+  const allParts = [...slices, ...slices.map(worklistOutboxPart)];
   const leftovers = await ctx.step('leftovers', () => leftoverOutboxes(deps(), plan), { retryStrategy });
   for (const [i, leftover] of leftovers.entries()) {
-    await fanOut(`leftover-${i}`, slices, (slice) => publishSlice(deps(), leftover.runId, slice));
+    await fanOut(`leftover-${i}`, allParts, (part) => publishSlice(deps(), leftover.runId, part));
     await ctx.step(`leftover-${i}-completed`, () => publishCompleted(deps(), leftover), { retryStrategy });
   }
-  // Only slices with tier changes have an outbox part.
-  const outboxes = slices.filter((slice) => (tierChanges[slice] ?? 0) > 0);
+  // Only slices with tier changes have an outbox part; worklist events have parts of their own.
+  const outboxes = [
+    ...slices.filter((slice) => (tierChanges[slice] ?? 0) > 0),
+    ...slices.filter((slice) => (opened[slice] ?? 0) > 0).map(worklistOutboxPart),
+  ];
   await fanOut('publish', outboxes, (slice) => publishSlice(deps(), plan.runId, slice));
   await ctx.step(
     'publish-completed',
@@ -256,5 +280,7 @@ export const handler = createHandler(() => ({
   events: dependencies.eventSink(),
   files: dependencies.runFiles(),
   requester: dependencies.rescoreRequester(),
+  worklist: dependencies.worklistStore(),
+  quality: dependencies.qualityStore(),
   now: Date.now,
 }));

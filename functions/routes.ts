@@ -47,6 +47,17 @@ export const ROUTES = [
   { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/imports', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/imports/{importId}', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/worklist', function: 'query-api', scope: 'partners/read' },
+  { method: 'GET', path: '/worklist/config', function: 'query-api', scope: 'partners/read' },
+  { method: 'PUT', path: '/worklist/config', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'POST', path: '/worklist/{itemId}/actions', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/quality/latest', function: 'query-api', scope: 'partners/read' },
+  {
+    method: 'GET',
+    path: '/quality/{runId}/checks/{check}/failures',
+    function: 'query-api',
+    scope: 'partners/read',
+  },
   { method: 'GET', path: '/', function: 'web-console', scope: null },
   { method: 'GET', path: '/assets/{file}', function: 'web-console', scope: null },
 ] as const satisfies readonly RouteSpec[];

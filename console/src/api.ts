@@ -50,6 +50,12 @@ export type ModelMetric = Model['metrics'][number];
 export type ActiveModel = ApiSchemas['ActiveModel'];
 export type Preview = ApiSchemas['ModelPreview'];
 export type ImportStatus = ApiSchemas['ImportStatus'];
+export type WorklistItem = ApiSchemas['WorklistItem'];
+export type WorklistPage = ApiSchemas['WorklistPage'];
+export type QualityReport = ApiSchemas['QualityReport'];
+export type QualityCheck = QualityReport['checks'][number];
+export type QualityFailures = ApiSchemas['QualityFailures'];
+export type WorklistFilter = { reason?: string | undefined; severity?: string | undefined };
 
 const JSON_TYPE = 'application/json';
 
@@ -152,6 +158,38 @@ export const api = {
   importStatus: (importId: string) =>
     call(client.GET('/imports/{importId}', { params: { path: { importId } } })),
   imports: (limit = 20) => call(client.GET('/imports', { params: { query: { limit: text(limit) } } })),
+  worklist: (filter: WorklistFilter, limit = 500, includeSnoozed = false, cursor?: string) =>
+    call(
+      client.GET('/worklist', {
+        params: {
+          query: {
+            ...(filter.reason ? { reason: filter.reason as WorklistItem['reason'] } : {}),
+            ...(filter.severity ? { severity: filter.severity as WorklistItem['severity'] } : {}),
+            ...(includeSnoozed ? { includeSnoozed: 'true' as const } : {}),
+            limit: text(limit),
+            cursor,
+          },
+        },
+      }),
+    ),
+  /** `snooze` (until a date, or until the severity rises), `dismiss`, or `done`. */
+  actOnItem: (itemId: string, action: 'snooze' | 'dismiss' | 'done', until?: string) =>
+    call(
+      client.POST('/worklist/{itemId}/actions', {
+        params: { path: { itemId } },
+        body: { action, ...(until ? { until } : {}) },
+      }),
+    ),
+  qualityLatest: () => call(client.GET('/quality/latest')),
+  qualityFailures: (runId: string, check: QualityCheck['check'], metric: string | null, limit = 100) =>
+    call(
+      client.GET('/quality/{runId}/checks/{check}/failures', {
+        params: {
+          path: { runId, check },
+          query: { ...(metric ? { metric } : {}), limit: text(limit) },
+        },
+      }),
+    ),
 };
 
 /** PUTs a file to a presigned URL, reporting upload progress (fetch cannot report it; XHR can). */

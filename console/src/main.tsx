@@ -5,15 +5,19 @@ import { api, type Run } from './api.ts';
 import { signIn } from './auth.ts';
 import { ErrorNote, useAsync } from './components.tsx';
 import { href, useRoute } from './route.ts';
+import { DataQuality } from './views/data-quality.tsx';
 import { Imports } from './views/imports.tsx';
 import { Leaderboard } from './views/leaderboard.tsx';
 import { ModelView } from './views/model.tsx';
 import { Movers } from './views/movers.tsx';
 import { Runs } from './views/runs.tsx';
 import { Scorecard } from './views/scorecard.tsx';
+import { ThisWeek, useWorklistCount } from './views/this-week.tsx';
 
 const VIEWS = [
   ['leaderboard', 'Leaderboard'],
+  ['this-week', 'This week'],
+  ['quality', 'Data quality'],
   ['movers', 'Movers'],
   ['model', 'Model'],
   ['imports', 'Imports'],
@@ -62,6 +66,8 @@ function App() {
   const [theme, setTheme] = useTheme();
   const [latestRun, refreshRun] = useLatestRun();
   const model = useAsync(() => api.model(), [latestRun?.modelVersion]);
+  const [worklistTick, setWorklistTick] = useState(0);
+  const worklistCount = useWorklistCount(`${latestRun?.runId}:${latestRun?.status}:${worklistTick}`);
   const current = route.view === 'partner' ? 'leaderboard' : route.view;
   const title =
     route.view === 'partner'
@@ -81,6 +87,9 @@ function App() {
     view = <ModelView route={route} model={model.value} onActivated={refreshRun} />;
   else if (route.view === 'imports') view = <Imports route={route} />;
   else if (route.view === 'runs') view = <Runs latestRun={latestRun} onStarted={refreshRun} />;
+  else if (route.view === 'this-week')
+    view = <ThisWeek route={route} onChanged={() => setWorklistTick((value) => value + 1)} />;
+  else if (route.view === 'quality') view = <DataQuality route={route} />;
   else
     view = (
       <p>
@@ -105,6 +114,12 @@ function App() {
           {VIEWS.map(([view, label]) => (
             <a key={view} href={href(view)} aria-current={current === view ? 'page' : undefined}>
               {label}
+              {view === 'this-week' && worklistCount ? (
+                <span class="nav-badge" data-testid="worklist-badge">
+                  {worklistCount}
+                  <span class="sr-only"> open items of high or medium severity</span>
+                </span>
+              ) : null}
             </a>
           ))}
         </nav>

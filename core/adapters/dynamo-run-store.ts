@@ -403,6 +403,9 @@ function toRun(item: Item): RunRecord {
     tierChanges: (item.tierChanges as number | null | undefined) ?? null,
     ...(item.error ? { error: String(item.error) } : {}),
     ...(item.lists ? { lists: item.lists as Record<string, number> } : {}),
+    ...(typeof item.quality === 'string'
+      ? { quality: item.quality as NonNullable<RunRecord['quality']> }
+      : {}),
   };
 }
 

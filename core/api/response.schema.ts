@@ -137,6 +137,11 @@ export const runSchema = z.object({
   tiers: z.optional(
     z.record(z.string(), z.number()).check(z.describe('A completed run’s partners per tier.')),
   ),
+  quality: z.optional(
+    z
+      .enum(['pass', 'warn', 'fail'])
+      .check(z.describe('The overall status of the run’s data-quality report (GET /quality/latest).')),
+  ),
 });
 
 export const runListSchema = z.object({ items: z.array(runSchema) });
@@ -233,4 +238,66 @@ export const openApiDocumentSchema = z.looseObject({
   openapi: z.string(),
   info: z.looseObject({ title: z.string(), version: z.string() }),
   paths: z.record(z.string(), z.unknown()),
+});
+
+const worklistReason = z.enum(['TIER_AT_RISK', 'NEAR_NEXT_TIER', 'DROPPING', 'STALE']);
+const worklistSeverity = z.enum(['high', 'medium', 'low']);
+
+/** One worklist item (contract §3.2). */
+export const worklistItemSchema = z.object({
+  itemId: z.string(),
+  partnerId: z.string(),
+  name: z.string(),
+  tier: nullableString,
+  score: nullableNumber,
+  reason: worklistReason,
+  severity: worklistSeverity,
+  openedAt: isoTime,
+  detail: z
+    .record(z.string(), z.union([z.number(), z.string()]))
+    .check(
+      z.describe(
+        'Why: TIER_AT_RISK {tier, minScore, margin}; NEAR_NEXT_TIER {nextTier, pointsNeeded}; DROPPING {change, scoreThen, runsBack}; STALE {days}.',
+      ),
+    ),
+  state: z
+    .enum(['open', 'snoozed', 'dismissed', 'done'])
+    .check(z.describe('`done` only in the answer to a done action.')),
+  snoozedUntil: z.nullable(isoTime),
+});
+
+export const worklistPageSchema = z.object({
+  runId: nullableString,
+  items: z.array(worklistItemSchema),
+  nextCursor: nullableString,
+});
+
+export const qualityReportSchema = z.object({
+  runId: z.string(),
+  status: z.enum(['pass', 'warn', 'fail']),
+  checks: z.array(
+    z.object({
+      check: z.enum(['completeness', 'freshness', 'outliers', 'duplicates', 'drift']),
+      metric: nullableString,
+      severity: z.enum(['warn', 'fail']).check(z.describe('The status the check gives when it fails.')),
+      observed: nullableNumber,
+      threshold: z.number(),
+      status: z.enum(['pass', 'warn', 'fail']),
+      failing: z.number().check(z.describe('How many partners fail the check.')),
+      listed: z.number().check(z.describe('How many of them the failures route lists (at most 100,000).')),
+    }),
+  ),
+});
+
+export const qualityFailuresSchema = z.object({
+  items: z.array(
+    z.object({
+      partnerId: z.string(),
+      name: z.string(),
+      value: z
+        .union([z.number(), z.string(), z.null()])
+        .check(z.describe('The failing value: null when missing, the age in days, or the matched name.')),
+    }),
+  ),
+  nextCursor: nullableString,
 });

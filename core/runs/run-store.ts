@@ -23,6 +23,8 @@ export interface RunRecord {
    * at completion.
    */
   lists?: Record<string, number>;
+  /** The overall status of the run's data-quality report (set by its quality step; a fail does not stop it). */
+  quality?: 'pass' | 'warn' | 'fail';
 }
 
 /** What `META/CURRENT_RUN` names: the run `/rankings` serves, with what a page header needs. */

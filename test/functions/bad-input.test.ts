@@ -49,7 +49,16 @@ beforeAll(async () => {
   const bucket = await servers.createBucket();
   const imports = new DynamoImportStore(h.client, h.table);
   const objects = new S3ObjectStore(servers.s3Client, bucket);
-  const common = { partners: h.partners, models: h.models, runs: h.runs, imports, objects, now: Date.now };
+  const common = {
+    partners: h.partners,
+    models: h.models,
+    runs: h.runs,
+    imports,
+    objects,
+    worklist: h.worklist,
+    quality: h.quality,
+    now: Date.now,
+  };
   ingest = createIngestHandler(() => ({ ...common, requester: h.requester }));
   query = createQueryHandler(() => ({
     ...common,

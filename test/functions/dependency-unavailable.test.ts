@@ -172,6 +172,7 @@ describe('Lambda throttled when POST /rescore starts a run', () => {
       runs: h.runs,
       imports: new DynamoImportStore(servers.documentClient, h.table),
       objects: new S3ObjectStore(servers.s3Client, 'unused-bucket'),
+      worklist: h.worklist,
       requester: new RunRequester({
         runs: h.runs,
         models: h.models,

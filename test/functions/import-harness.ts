@@ -3,8 +3,10 @@ import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoQualityStore } from '#core/adapters/dynamo-quality-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { DynamoWorklistStore } from '#core/adapters/dynamo-worklist-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { ImportOptions, ImportOutcome } from '#core/imports/csv-import.ts';
@@ -61,7 +63,17 @@ export async function importHarness(
   };
   const handler = createHandler(() => deps);
   const runs = new DynamoRunStore(client, table);
-  const http = { partners, models, runs, imports, objects, requester: rescore, now: Date.now };
+  const http = {
+    partners,
+    models,
+    runs,
+    imports,
+    objects,
+    requester: rescore,
+    worklist: new DynamoWorklistStore(client, table),
+    quality: new DynamoQualityStore(client, table),
+    now: Date.now,
+  };
   const ingest = createIngestHandler(() => http);
   const query = createQueryHandler(() => ({
     ...http,

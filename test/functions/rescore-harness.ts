@@ -6,8 +6,10 @@ import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoQualityStore } from '#core/adapters/dynamo-quality-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
+import { DynamoWorklistStore } from '#core/adapters/dynamo-worklist-store.ts';
 import type { DeliveredEvent } from '#core/adapters/ndjson-event-sink.ts';
 import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
@@ -59,11 +61,33 @@ export async function createHarness(
   const events = new NdjsonEventSink(eventsFile);
   // Mutable, so a test can swap a dependency for a faulty one.
   const files = new S3RunFiles(servers.s3Client, bucket);
-  const rescoreDeps: RescoreDeps = { partners, models, runs, rankings, events, files, requester, now };
+  const worklist = new DynamoWorklistStore(client, table);
+  const quality = new DynamoQualityStore(client, table);
+  const rescoreDeps: RescoreDeps = {
+    partners,
+    models,
+    runs,
+    rankings,
+    events,
+    files,
+    requester,
+    worklist,
+    quality,
+    now,
+  };
 
   const imports = new DynamoImportStore(client, table, { now });
   const objects = new S3ObjectStore(servers.s3Client, bucket);
-  const ingest = createIngestHandler(() => ({ partners, models, runs, imports, objects, requester, now }));
+  const ingest = createIngestHandler(() => ({
+    partners,
+    models,
+    runs,
+    imports,
+    objects,
+    requester,
+    worklist,
+    now,
+  }));
   const query = createQueryHandler(() => ({
     partners,
     models,
@@ -73,6 +97,8 @@ export async function createHarness(
     imports,
     objects,
     files,
+    worklist,
+    quality,
     now,
   }));
   // Steps retried as on AWS, but 1 s apart rather than 2–18 s.
@@ -105,6 +131,8 @@ export async function createHarness(
     requester,
     rescoreDeps,
     files,
+    worklist,
+    quality,
     /** The rescore function's durable handler (run it with `runDurable`). */
     rescoreHandler: rescore,
     /** Runs the rescore function's durable execution for `event` to its end; throws if it failed. */

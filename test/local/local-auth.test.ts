@@ -40,6 +40,12 @@ const ACCESS: Record<string, 'open' | 'read' | 'write'> = {
   'POST /imports': 'write',
   'GET /imports': 'read',
   'GET /imports/{importId}': 'read',
+  'GET /worklist': 'read',
+  'GET /worklist/config': 'read',
+  'PUT /worklist/config': 'write',
+  'POST /worklist/{itemId}/actions': 'write',
+  'GET /quality/latest': 'read',
+  'GET /quality/{runId}/checks/{check}/failures': 'read',
 };
 
 type Identity =

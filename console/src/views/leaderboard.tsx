@@ -12,6 +12,7 @@ import {
 import { ErrorNote, Panel, RankChange, ScoreBar, TierBadge, useAsync } from '../components.tsx';
 import { fmt } from '../format.ts';
 import { href, navigate, type Route } from '../route.ts';
+import { QualityNotice } from './data-quality.tsx';
 import { TierDistribution } from './tier-distribution.tsx';
 
 const PAGE_SIZE = 50;
@@ -88,6 +89,7 @@ export function Leaderboard({ route, model, latestRun }: Props) {
 
   return (
     <div class="stack">
+      <QualityNotice latestRun={latestRun} />
       <RunLine page={page} latestRun={latestRun} />
       <div class="grid-2">
         <Panel title="Filters" id="filters">

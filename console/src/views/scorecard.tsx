@@ -3,6 +3,7 @@ import { type ActiveModel, api, type HistoryPoint, type Partner } from '../api.t
 import { ErrorNote, Panel, Stat, TierBadge, useAsync } from '../components.tsx';
 import { fmt } from '../format.ts';
 import { href } from '../route.ts';
+import { ScorecardWorklistNote } from './this-week.tsx';
 
 export function Scorecard({ id, model }: { id: string; model: ActiveModel | undefined }) {
   const partner = useAsync(() => api.partner(id), [id]);
@@ -46,6 +47,7 @@ export function Scorecard({ id, model }: { id: string; model: ActiveModel | unde
           ) : null}
         </div>
       </header>
+      <ScorecardWorklistNote partnerId={p.id} />
       <dl class="stats">
         <Stat label="Score" value={fmt.score(score.value)} hint={`model v${score.modelVersion}`} />
         <Stat label="Rank" value={score.rank === null ? '—' : `#${fmt.int(score.rank)}`} />

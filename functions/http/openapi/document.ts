@@ -22,6 +22,8 @@ const TAGS: Record<Tag, string> = {
   Runs: 'Rescore runs: start one, follow it.',
   Model: 'The scoring model: read, activate, preview.',
   Imports: 'CSV imports through presigned S3 upload URLs.',
+  Worklist:
+    'Whom to call this week (the worklist) and whether the data can be trusted (the data-quality report).',
 };
 
 const authHeaders = {

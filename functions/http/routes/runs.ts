@@ -66,6 +66,7 @@ function toBody(run: RunRecord) {
     modelVersion,
     tierChanges,
     ...(tiers ? { tiers } : {}),
+    ...(run.quality ? { quality: run.quality } : {}),
   };
 }
 
