@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
+import { eventId } from '#core/runs/run-ids.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
 
@@ -229,6 +230,7 @@ describe('the worklist and the data-quality report, built by runs', () => {
       reason: 'TIER_AT_RISK',
       severity: 'medium',
       runId: put.body.runId,
+      eventId: eventId(put.body.runId, 'WorklistItemOpened', ids['held/TIER_AT_RISK']),
     });
   });
 
