@@ -255,10 +255,16 @@ describe('import-csv: CSV rules (contract §4)', () => {
     expect(h.rescoreRequests).toEqual([]);
   });
 
-  it('derives the import id of a plain upload from its key', async () => {
+  it('derives the import id of a plain upload from its key, and of any other key from its exact spelling', async () => {
     const h = await importHarness(servers);
+    await h.importFile('imports/partners-2024.csv', 'id,sales\nk,1\n');
+    expect(await h.imports.get('partners-2024')).toMatchObject({ status: 'completed', rowsImported: 1 });
     await h.importFile('imports/May 2024 (final).csv', 'id,sales\nk,1\n');
-    expect(await h.imports.get('May_2024__final_')).toMatchObject({ status: 'completed', rowsImported: 1 });
+    const importId = importIdFromKey('imports/May 2024 (final).csv');
+    expect(importId).toMatch(/^May_2024__final_~[0-9a-f]{20}$/);
+    expect(await h.imports.get(importId)).toMatchObject({ status: 'completed', rowsImported: 1 });
+    const { status, body } = await h.call('GET /imports/{importId}', { pathParameters: { importId } });
+    expect([status, body.importId]).toEqual([200, importId]);
   });
 });
 
@@ -329,6 +335,7 @@ describe('import-csv: one import per object version, in order (contract §4, §7
     const olderStart = startOf(older);
     // The newer upload arrives, and is imported, while the older import is between two chunks.
     const steps: WorkflowSteps = {
+      executionId: 'older-execution',
       step: async (name, run) => {
         if (name === 'rows-1') {
           expect((await h.importFile('imports/takeover.csv', 'id,sales\nz,1\n')).status).toBe('SUCCEEDED');
@@ -343,6 +350,50 @@ describe('import-csv: one import per object version, in order (contract §4, §7
       rowsImported: 1,
     });
   });
+});
+
+describe('import-csv: two object keys are two imports, whatever their spelling (contract §7)', () => {
+  // Over 200 characters, differing only after them (in folders: s3rver stores a key as a path).
+  const long = `${'d'.repeat(100)}/${'e'.repeat(110)}`;
+  const pairs: [string, string][] = [
+    ['imports/x.csv', 'imports/x.CSV'],
+    ['imports/a b.csv', 'imports/a_b.csv'],
+    [`imports/${long}/first.csv`, `imports/${long}/second.csv`],
+  ];
+  const file = (prefix: string) =>
+    `id,sales\n${Array.from({ length: 50 }, (_, i) => `${prefix}${i},${i}`).join('\n')}\n`;
+
+  it.each(pairs)(
+    '%s and its look-alike, uploaded while the first is mid-file, both complete with every row',
+    async (first, second) => {
+      const h = await importHarness(servers, { options: { stepRows: 10, writeRows: 10 } });
+      expect(importIdFromKey(first)).not.toBe(importIdFromKey(second));
+      const firstEvent = await h.upload(first, file('one-'));
+      // The second key is uploaded, and imported, while the first import is between two chunks.
+      const steps: WorkflowSteps = {
+        executionId: 'first-execution',
+        step: async (name, run) => {
+          if (name === 'rows-2') expect((await h.importFile(second, file('two-'))).status).toBe('SUCCEEDED');
+          return run();
+        },
+      };
+      expect(await runImportWorkflow(startOf(firstEvent), steps, h.deps)).toBe('completed');
+      for (const key of [first, second]) {
+        expect(await h.imports.get(importIdFromKey(key))).toMatchObject({
+          status: 'completed',
+          key,
+          rowsTotal: 50,
+          rowsImported: 50,
+        });
+      }
+      const ids = new Set((await allPartners(h.partners)).map((p) => p.id));
+      expect(ids.size).toBe(100);
+      const { body } = await h.call<{ items: { importId: string; status: string }[] }>('GET /imports');
+      expect(body.items.map((item) => item.importId).sort()).toEqual(
+        [importIdFromKey(first), importIdFromKey(second)].sort(),
+      );
+    },
+  );
 });
 
 describe('import-csv: a durable workflow (steps, retries, replay, resume)', () => {
@@ -424,7 +475,11 @@ describe('import-csv: a durable workflow (steps, retries, replay, resume)', () =
     const event = await h.upload('imports/died.csv', csv);
     // The process dies in chunk 1 after two of its four writes (no error, no cleanup).
     counting.hangAfterCalls = 6;
-    void runImportWorkflow(startOf(event), { step: (_, run) => run() }, h.deps);
+    void runImportWorkflow(
+      startOf(event),
+      { executionId: 'died-execution', step: (_, run) => run() },
+      h.deps,
+    );
     await until(async () => counting.calls > 6);
     counting.hangAfterCalls = null;
     const record = await h.imports.get('died');

@@ -74,7 +74,11 @@ export function importsReadRoutes(
       const importId = pathParameters.importId ?? '';
       if (!isImportId(importId)) {
         throw new ValidationError([
-          { path: '/path/importId', message: 'an import id has 1–200 letters, digits, ".", "_" or "-"' },
+          {
+            path: '/path/importId',
+            message:
+              'an import id has 1–200 letters, digits, ".", "_" or "-", or ends in "~" and 20 hex digits',
+          },
         ]);
       }
       const record = await deps.imports.get(importId);
