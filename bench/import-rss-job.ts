@@ -54,7 +54,7 @@ const outcome = await runImportWorkflow(
       asOf: new Date().toISOString(),
     },
   },
-  { step: (_, run) => run() },
+  { executionId: 'bench-rss', step: (_, run) => run() },
   {
     partners: discard,
     imports: new DynamoImportStore(client, job.table),

@@ -70,7 +70,9 @@ export function createHandler(deps: () => ImportFunctionDeps) {
     for (const [i, start] of starts.entries()) {
       logger.appendKeys({ importId: start.source.importId });
       // S3 sends one record per event; the prefix keeps step names apart if it ever sends more.
+      const execution = ctx.executionContext.durableExecutionArn;
       const steps: WorkflowSteps = {
+        executionId: i === 0 ? execution : `${execution}#${i}`,
         step: (name, run) => ctx.step(`${i === 0 ? '' : `${i}:`}${name}`, () => run(), { retryStrategy }),
       };
       outcomes.push(await runImportWorkflow(start, steps, d));

@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { type CsvError, type Options as CsvOptions, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -61,6 +60,12 @@ const DEFAULT_OPTIONS: ImportOptions = { stepRows: 10_000, writeRows: 2_000 };
  * A step's result must be plain JSON.
  */
 export interface WorkflowSteps {
+  /**
+   * The execution's own identity (the durable execution's ARN), the same in every replay and step
+   * retry: the import's owner token. Never drawn inside a step: a claim whose write landed but
+   * whose step failed after it must find its own claim when the step runs again.
+   */
+  executionId: string;
   step<T>(name: string, run: () => Promise<T>): Promise<T>;
 }
 
@@ -111,8 +116,9 @@ interface ParseSkip extends ImportRowError {
 
 /**
  * Imports one CSV object version (contract §4) as a durable workflow of steps:
- * 1. `claim`: one conditional write decides whether this execution owns the upload (a redelivered
- *    event for the same version, or an older version's late event, ends here and does nothing);
+ * 1. `claim`: one conditional write decides whether this execution (`steps.executionId`) owns the
+ *    upload (a redelivered event for the same version, or an older version's late event, ends here
+ *    and does nothing; a retry of this step finds its own claim and goes on);
  * 2. `rows-N`: each step streams the next `stepRows` rows from the last checkpoint (byte offset and
  *    line), applies the row rules, writes good rows through the partner store, writes the rejected
  *    ones as an error-report part, and commits counts, first errors, warnings and the next offset
@@ -131,7 +137,7 @@ export async function runImportWorkflow(
   const options = { ...DEFAULT_OPTIONS, ...deps.options };
   const { source } = start;
   const claimed = await steps.step('claim', async () => {
-    const claim = await deps.imports.claim(source, randomUUID(), start.resumeOf);
+    const claim = await deps.imports.claim(source, steps.executionId, start.resumeOf);
     if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
     const { record } = claim;
     const state: ImportState = {

@@ -3,10 +3,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { MetadataBearer } from '@smithy/types';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
-import { PARTNER_SHARDS } from '#core/keys.ts';
+import { keys, PARTNER_SHARDS } from '#core/keys.ts';
 import type { PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
+import { faultyClient } from '#test/support/dynamo-faults.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -161,4 +163,35 @@ it('a retryable write error (throttling) fails the step attempt, and the step re
     rowsRejected: 0,
   });
   expect((await h.partners.get('b'))?.metrics).toEqual({ sales: 2 });
+});
+
+it('a claim whose write landed but whose step failed after it finds its own claim on the retry: the import completes', async () => {
+  // The claim's record write succeeds, then the log entry write fails once (a connection lost
+  // before the SDK could retry it): the claim step fails after its conditional put.
+  let failed = 0;
+  const h = await importHarness(servers, {
+    imports: (_, table) =>
+      new DynamoImportStore(
+        faultyClient(servers, (command, input) => {
+          if (
+            command === 'PutItemCommand' &&
+            JSON.stringify(input).includes(keys.importLogPk) &&
+            failed === 0
+          ) {
+            failed++;
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          }
+        }),
+        table,
+      ),
+  });
+  const rows = Array.from({ length: 30 }, (_, i) => `c${i},${i}`);
+  const { runner } = await h.importFile('imports/claimed.csv', `id,sales\n${rows.join('\n')}\n`);
+  expect(failed).toBe(1);
+  expect(runner.getOperation('claim').getStepDetails()?.attempt).toBe(2);
+  expect(await h.imports.get('claimed')).toMatchObject({ status: 'completed', rowsImported: 30 });
+  expect(h.rescoreRequests).toEqual(['import']);
+  // The retry wrote the log entry the first attempt lost: GET /imports lists the import.
+  const { body } = await h.call<{ items: { importId: string }[] }>('GET /imports');
+  expect(body.items.map((item) => item.importId)).toEqual(['claimed']);
 });
