@@ -288,10 +288,14 @@ class SegmentImporter {
     let columns = resumeAt?.header.length ?? 1;
     if (resumeAt) {
       dialect = { delimiter: resumeAt.delimiter, recordDelimiter: resumeAt.recordDelimiter } as CsvDialect;
-      const model = (await deps.models.getActive()).model;
-      const mapped = mapHeader(resumeAt.header, model);
-      if ('error' in mapped) return this.fail(1, mapped.error);
-      header = mapped;
+      if (resumeAt.mapping) {
+        // Mapped once, when the import began: a model activated since does not change it.
+        header = { fields: resumeAt.header, ...resumeAt.mapping, warnings: [] };
+      } else {
+        const mapped = mapHeader(resumeAt.header, (await deps.models.getActive()).model);
+        if ('error' in mapped) return this.fail(1, mapped.error);
+        header = mapped;
+      }
     } else {
       let line: string | null = null;
       let ended = false;
@@ -400,7 +404,8 @@ class SegmentImporter {
           this.reject(error, []);
         }
         if (header === null) {
-          const model = (await deps.models.getActive()).model;
+          // The model active now, not a warm container's cached one: the mapping holds for every chunk.
+          const model = (await deps.models.getActive({ fresh: true })).model;
           const mapped = mapHeader(record.fields, model);
           if ('error' in mapped) return this.fail(1, mapped.error);
           header = mapped;
@@ -567,13 +572,17 @@ class SegmentImporter {
   }
 }
 
-/** Where a retry or a continuation resumes: the next row's byte offset and line, with the file's header and dialect. */
+/**
+ * Where a retry or a continuation resumes: the next row's byte offset and line, with the file's
+ * header, dialect and the header's mapping (made once, with the model active when the import began).
+ */
 function checkpointAt(
   header: HeaderMap,
   dialect: CsvDialect,
   position: { offset: number; line: number },
   reportParts: number,
 ): ImportCheckpoint {
+  const { id, name, type, region, asOf, metrics } = header;
   return {
     offset: position.offset,
     line: position.line,
@@ -581,6 +590,7 @@ function checkpointAt(
     delimiter: dialect.delimiter,
     recordDelimiter: dialect.recordDelimiter,
     reportParts,
+    mapping: { id, name, type, region, asOf, metrics },
   };
 }
 

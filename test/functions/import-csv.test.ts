@@ -5,6 +5,7 @@ import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { type ImportStart, runImportWorkflow, type WorkflowSteps } from '#core/imports/csv-import.ts';
 import { importIdFromKey } from '#core/imports/import-keys.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
 import { type ImportEvent, unfinishedImports } from '#functions/import-csv.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
@@ -508,6 +509,38 @@ describe('import-csv: a durable workflow (steps, retries, replay, resume)', () =
     await h.invoke(found[0]?.payload as ImportEvent);
     expect(await h.imports.get('unnotified')).toMatchObject({ status: 'completed', rowsImported: 1 });
     expect(await unfinishedImports(h.deps, h.bucket)).toEqual([]);
+  });
+
+  it('maps the header once, with the model active when the import began: a model change mid-file changes nothing', async () => {
+    const h = await importHarness(servers, { options: { stepRows: 10, writeRows: 10 } });
+    const rows = Array.from({ length: 35 }, (_, i) => `m${i},${i},${i + 100}`);
+    const event = await h.upload('imports/remodel.csv', `id,sales,loyalty\n${rows.join('\n')}\n`);
+    // Between chunks 1 and 2 a model without `sales` and with `loyalty` becomes active.
+    const { metrics, ...rest } = DEFAULT_MODEL;
+    const remodelled = {
+      ...rest,
+      metrics: [
+        ...metrics.filter((m) => m.name !== 'sales'),
+        { ...(metrics[0] as (typeof metrics)[0]), name: 'loyalty' },
+      ],
+    };
+    const steps: WorkflowSteps = {
+      executionId: 'remodel-execution',
+      step: async (name, run) => {
+        if (name === 'rows-2') await h.models.activate(remodelled);
+        return run();
+      },
+    };
+    expect(await runImportWorkflow(startOf(event), steps, h.deps)).toBe('completed');
+    expect(await h.imports.get('remodel')).toMatchObject({
+      status: 'completed',
+      rowsImported: 35,
+      chunks: 4,
+      warnings: ['column "loyalty" is not a partner field or a metric of the active model and was ignored'],
+    });
+    const stored = new Map((await allPartners(h.partners)).map((p) => [p.id, p.metrics]));
+    expect(stored.size).toBe(35);
+    for (const [i] of rows.entries()) expect(stored.get(`m${i}`)).toEqual({ sales: i });
   });
 
   it('keeps exact counts and line numbers across many small steps', async () => {
