@@ -195,3 +195,32 @@ it('a claim whose write landed but whose step failed after it finds its own clai
   const { body } = await h.call<{ items: { importId: string }[] }>('GET /imports');
   expect(body.items.map((item) => item.importId)).toEqual(['claimed']);
 });
+
+it('an error retrying cannot cure fails the import at once, with the reason in its record', async () => {
+  // DynamoDB refuses the chunk's commit for good (the record over 400 KB, say): no step retry.
+  const h = await importHarness(servers, {
+    imports: (_, table) =>
+      new DynamoImportStore(
+        faultyClient(servers, (command, input) => {
+          const commit = String(input.ConditionExpression ?? '').includes('chunks = :chunk');
+          if (command === 'UpdateItemCommand' && commit) {
+            throw serviceError('ValidationException', 'Item size has exceeded the maximum allowed size');
+          }
+        }),
+        table,
+      ),
+    retry: { maxAttempts: 10 },
+  });
+  const started = Date.now();
+  const error = await h.importFile('imports/refused-commit.csv', 'id,sales\na,1\nb,2\n').catch((e) => e);
+  expect(String(error)).toMatch(/FAILED: Item size has exceeded/);
+  // One attempt, not ten a second apart.
+  expect(Date.now() - started).toBeLessThan(5_000);
+  const record = await h.imports.get('refused-commit');
+  expect(record?.status).toBe('failed');
+  expect(record?.errors[0]).toEqual({
+    line: 1,
+    column: null,
+    message: expect.stringMatching(/^the import stopped at this line .*Item size has exceeded the maximum/),
+  });
+});
