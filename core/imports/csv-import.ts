@@ -50,9 +50,15 @@ export interface ImportOptions {
   stepRows: number;
   /** Rows parsed before their writes are sent (concurrently, by the partner store). */
   writeRows: number;
+  /** Largest file imported (tests use a small one); a larger file ends the import `failed`. */
+  maxBytes: number;
 }
 
-const DEFAULT_OPTIONS: ImportOptions = { stepRows: 10_000, writeRows: 2_000 };
+const DEFAULT_OPTIONS: ImportOptions = {
+  stepRows: 10_000,
+  writeRows: 2_000,
+  maxBytes: IMPORT_LIMITS.maxBytes,
+};
 
 /**
  * The durable steps an import runs in: the durable execution SDK's `context.step` in the Lambda
@@ -276,9 +282,15 @@ class SegmentImporter {
       if (error instanceof NotFoundError) return this.fail(0, error.message);
       throw error;
     }
-    if (!resumeAt && opened.size > IMPORT_LIMITS.maxBytes) {
-      opened.body.resume();
-      return this.fail(0, `the file is ${opened.size} bytes; the limit is ${IMPORT_LIMITS.maxBytes}`);
+    // Whatever way the file came (a presigned PUT URL carries no size limit, nor does an upload
+    // straight to the bucket), no byte of a file over the limit is read.
+    const { maxBytes } = this.options;
+    if (!resumeAt && opened.size > maxBytes) {
+      (opened.body as Readable).destroy();
+      return this.fail(
+        0,
+        `the file is ${opened.size} bytes; the limit is ${maxBytes} bytes: split it into smaller files`,
+      );
     }
     const chunks = (opened.body as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
 

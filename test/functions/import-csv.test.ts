@@ -9,6 +9,7 @@ import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
 import { type ImportEvent, unfinishedImports } from '#functions/import-csv.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
+import { s3Event } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -266,6 +267,41 @@ describe('import-csv: CSV rules (contract §4)', () => {
     expect(await h.imports.get(importId)).toMatchObject({ status: 'completed', rowsImported: 1 });
     const { status, body } = await h.call('GET /imports/{importId}', { pathParameters: { importId } });
     expect([status, body.importId]).toEqual([200, importId]);
+  });
+});
+
+describe('import-csv: the file size limit, however the file arrives', () => {
+  it('a file over the limit, through the upload URL or straight into the bucket, ends failed with the reason and imports nothing', async () => {
+    const h = await importHarness(servers, { options: { maxBytes: 1024 } });
+    const big = `id,sales\n${Array.from({ length: 200 }, (_, i) => `big${i},${i}`).join('\n')}\n`;
+    const reason = `the file is ${Buffer.byteLength(big)} bytes; the limit is 1024 bytes: split it into smaller files`;
+
+    const created = await h.call<{ importId: string; uploadUrl: string; expiresAt: string }>('POST /imports');
+    const { importId, uploadUrl, expiresAt } = created.body;
+    // The upload URL is valid 5 minutes.
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(5 * 60_000);
+    const upload = await fetch(uploadUrl, { method: 'PUT', body: big });
+    expect(upload.status).toBe(200);
+    const eTag = (upload.headers.get('etag') ?? '').replaceAll('"', '');
+    await h.invoke(s3Event({ bucket: h.bucket, key: `imports/${importId}.csv`, eTag }));
+    await h.importFile('imports/straight-in.csv', big);
+
+    for (const id of [importId, 'straight-in']) {
+      const { body } = await h.call('GET /imports/{importId}', { pathParameters: { importId: id } });
+      expect(body).toMatchObject({
+        status: 'failed',
+        rowsTotal: 0,
+        rowsImported: 0,
+        errors: [{ line: 0, column: null, message: reason }],
+      });
+    }
+    expect(await h.partners.get('big0')).toBeNull();
+    expect(h.rescoreRequests).toEqual([]);
+    // At the limit, a file is imported.
+    const small = 'id,sales\nsmall,1\n';
+    const limited = await importHarness(servers, { options: { maxBytes: Buffer.byteLength(small) } });
+    await limited.importFile('imports/small.csv', small);
+    expect(await limited.imports.get('small')).toMatchObject({ status: 'completed', rowsImported: 1 });
   });
 });
 
