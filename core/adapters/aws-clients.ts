@@ -40,7 +40,8 @@ export class UnmeteredRetryStrategy implements RetryStrategyV2 {
   async refreshRetryTokenForRetry(token: RetryToken, errorInfo: RetryErrorInfo): Promise<RetryToken> {
     const retry = token.getRetryCount() + 1;
     const retryable = errorInfo.errorType === 'THROTTLING' || errorInfo.errorType === 'TRANSIENT';
-    if (!retryable || retry >= this.maxAttempts) throw new Error('no retry: not retryable, or attempts spent');
+    if (!retryable || retry >= this.maxAttempts)
+      throw new Error('no retry: not retryable, or attempts spent');
     const cap = Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** retry);
     return retryToken(retry, Math.random() * cap);
   }
