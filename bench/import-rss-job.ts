@@ -56,7 +56,7 @@ const outcome = await runImportWorkflow(
       asOf: new Date().toISOString(),
     },
   },
-  { step: (_, run) => run() },
+  { executionId: 'bench-rss', step: (_, run) => run() },
   {
     partners: discard,
     imports: new DynamoImportStore(client, job.table),

@@ -133,8 +133,24 @@ export interface ImportCheckpoint {
   recordDelimiter: string;
   /** Error-report parts written so far (one per chunk that had rejected rows). */
   reportParts: number;
+  /**
+   * Which column holds what, mapped once from the header with the model active when the import
+   * began: every chunk applies it, whatever model is active by then. Absent in checkpoints written
+   * before it was kept (those map the header again).
+   */
+  mapping?: ImportHeaderMapping;
   /** Set when the file was read to its end here, or to a row that ends the import (`failure`). */
   end?: { failure: ImportRowError | null };
+}
+
+/** Columns (0-based) of the partner fields and of the metrics, as an import mapped its header. */
+export interface ImportHeaderMapping {
+  id: number;
+  name: number | null;
+  type: number | null;
+  region: number | null;
+  asOf: number | null;
+  metrics: { index: number; metric: string }[];
 }
 
 /** A CSV import as stored (contract §3 `GET /imports/{importId}` plus the workflow's state). */

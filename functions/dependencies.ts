@@ -37,7 +37,8 @@ export const env = lazy((): Env => readEnv());
 export const tableName = lazy(() => required(env(), 'TABLE_NAME'));
 export const bucketName = lazy(() => required(env(), 'BUCKET_NAME'));
 
-export const documentClient = lazy(() => createDocumentClient());
+/** The workers' client (imports, runs): retries without the SDK's retry quota, so throttling is waited out. */
+export const documentClient = lazy(() => createDocumentClient({ unmetered: true }));
 /**
  * Attempts of the HTTP functions' DynamoDB calls. A call throttled on every attempt gives up after at
  * most 1 + 2 + 4 s of the SDK's throttling backoff, so the caller gets its 503 well inside API

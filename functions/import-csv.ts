@@ -1,9 +1,6 @@
-import {
-  createRetryStrategy,
-  type DurableExecutionInvocationInput,
-  type DurableExecutionInvocationOutput,
-  JitterStrategy,
-  type RetryStrategyConfig,
+import type {
+  DurableExecutionInvocationInput,
+  DurableExecutionInvocationOutput,
 } from '@aws/durable-execution-sdk-js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -21,6 +18,7 @@ import { logger } from '#core/observability.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import * as dependencies from './dependencies.ts';
 import { durableHandler } from './durable.ts';
+import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';
 
 /** What the import function needs; tests pass their own, Lambda builds them from the environment. */
 export interface ImportFunctionDeps {
@@ -31,8 +29,8 @@ export interface ImportFunctionDeps {
   rescore: RescoreRequester;
   /** Overrides of the rows per step and per write batch (tests use tiny ones). */
   options?: Partial<ImportOptions>;
-  /** Overrides of the step retries (tests use fewer). */
-  stepRetry?: Partial<RetryStrategyConfig>;
+  /** Overrides of the step retry policy {@link STEP_RETRY} (tests wait seconds, not minutes). */
+  stepRetry?: Partial<StepRetryPolicy>;
 }
 
 /** An unfinished import taken over by a new execution (the local stack after a restart). */
@@ -41,19 +39,6 @@ export interface ImportResume {
 }
 
 export type ImportEvent = S3Event | ImportResume;
-
-/**
- * Retries of one step (a chunk of rows, the claim, the finish): a throttled or unreachable table or
- * bucket past the SDK client's own retries gets four more attempts, 1 s to 16 s apart; then the
- * import ends `failed` with the reason.
- */
-const STEP_RETRY: RetryStrategyConfig = {
-  maxAttempts: 5,
-  initialDelay: { seconds: 1 },
-  maxDelay: { seconds: 16 },
-  backoffRate: 2,
-  jitter: JitterStrategy.HALF,
-};
 
 /**
  * The S3 trigger for CSV uploads under `imports/`, a durable function: each created object version
@@ -65,12 +50,14 @@ export function createHandler(deps: () => ImportFunctionDeps) {
   const workflow = durableHandler<ImportEvent, ImportOutcome[]>(async (event, ctx) => {
     const starts = 'importResume' in event ? [event.importResume] : startsOf(event);
     const d = deps();
-    const retryStrategy = createRetryStrategy({ ...STEP_RETRY, ...d.stepRetry });
+    const retryStrategy = stepRetryStrategy({ ...STEP_RETRY, ...d.stepRetry });
     const outcomes: ImportOutcome[] = [];
     for (const [i, start] of starts.entries()) {
       logger.appendKeys({ importId: start.source.importId });
       // S3 sends one record per event; the prefix keeps step names apart if it ever sends more.
+      const execution = ctx.executionContext.durableExecutionArn;
       const steps: WorkflowSteps = {
+        executionId: i === 0 ? execution : `${execution}#${i}`,
         step: (name, run) => ctx.step(`${i === 0 ? '' : `${i}:`}${name}`, () => run(), { retryStrategy }),
       };
       outcomes.push(await runImportWorkflow(start, steps, d));

@@ -1,10 +1,8 @@
-import {
-  createRetryStrategy,
-  type DurableContext,
-  type DurableExecutionInvocationInput,
-  type DurableExecutionInvocationOutput,
-  type RetryDecision,
-  type RetryStrategyConfig,
+import type {
+  DurableContext,
+  DurableExecutionInvocationInput,
+  DurableExecutionInvocationOutput,
+  RetryDecision,
 } from '@aws/durable-execution-sdk-js';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -44,6 +42,7 @@ import {
 } from '#core/worklist/worklist-run.ts';
 import * as dependencies from './dependencies.ts';
 import { durableHandler } from './durable.ts';
+import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';
 
 /** What the rescore function needs; tests pass their own. */
 export interface RescoreDeps extends RescoreRunDeps {
@@ -63,21 +62,6 @@ export interface RescoreResult {
 /** Slices read or written at once (each holds one shard's partners in memory). */
 const SLICE_CONCURRENCY = 8;
 
-/** How a failed step is retried: 4 attempts, 2 s, 6 s, 18 s apart. */
-export const STEP_RETRY: RetryStrategyConfig = {
-  maxAttempts: 4,
-  initialDelay: { seconds: 2 },
-  maxDelay: { seconds: 60 },
-  backoffRate: 3,
-};
-
-/** Transient faults (throttling past the SDK's retries, a timeout) are retried; an aborted run is not. */
-function retryStrategyOf(config: RetryStrategyConfig) {
-  const base = createRetryStrategy(config);
-  return (error: Error, attempt: number): RetryDecision =>
-    error.name === 'RunAbortedError' ? { shouldRetry: false } : base(error, attempt);
-}
-
 /**
  * The rescore function, a durable function. Its execution is the run's workflow: begin → read the
  * partners in slices (fan out) → score centrally → write score records and page entries in slices
@@ -86,8 +70,9 @@ function retryStrategyOf(config: RetryStrategyConfig) {
  * requester starts the execution named after the run, which already holds single flight), or the
  * nightly EventBridge schedule (the run id comes from the slot, so a redelivery finds its run).
  */
-export function createHandler(deps: () => RescoreDeps, retry: RetryStrategyConfig = STEP_RETRY) {
-  const retryStrategy = retryStrategyOf(retry);
+export function createHandler(deps: () => RescoreDeps, retry: Partial<StepRetryPolicy> = {}) {
+  // The one step retry policy of both workflows; an aborted run, like any permanent error, is not retried.
+  const retryStrategy = stepRetryStrategy({ ...STEP_RETRY, ...retry });
   const workflow = durableHandler<unknown, RescoreResult>(async (event, ctx) => {
     const request = runRequestOf(event);
     // The execution's own identity (the same on every retry and replay), never a step's randomness.

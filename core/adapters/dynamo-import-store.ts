@@ -7,6 +7,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { ImportKeyMismatchError } from '../imports/import-keys.ts';
 import { compareSequencers } from '../imports/sequencer.ts';
 import { keys } from '../keys.ts';
 import type {
@@ -32,7 +33,8 @@ export interface DynamoImportStoreOptions {
 
 /**
  * {@link ImportStore} on the single table (`keys.importRecord`), one record per key. A claim reads
- * the record, decides (same version: resume by its owner or nothing; older sequencer: nothing; a new
+ * the record, checks that it is the same object key (sequencers compare only events of one key),
+ * decides (same version: resume by its owner or nothing; older sequencer: nothing; a new
  * version or a pending upload: start over) and writes it back on the condition that its `version`
  * did not move, so of concurrent deliveries exactly one wins. Commits and the final state are
  * conditional on the owner (and for commits on the chunk number).
@@ -88,7 +90,12 @@ export class DynamoImportStore implements ImportStore {
   async claim(source: ImportSource, owner: string, resumeOf?: string): Promise<ImportClaim> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.read(source.importId);
-      if (current?.owner === owner) return { outcome: 'claimed', record: toPublic(current) };
+      if (current && current.key !== source.key) throw new ImportKeyMismatchError(source, current.key);
+      if (current?.owner === owner) {
+        // Claimed by this owner before (the step ran again after its write): log it, if that was lost.
+        await this.putLogEntry(current.createdAt, source.importId);
+        return { outcome: 'claimed', record: toPublic(current) };
+      }
       if (current && current.status !== 'pending') {
         if (current.etag === source.etag) {
           // This object version is imported already, or by another execution; a resumed one takes over.

@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { randomUUID } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { type CsvError, type Options as CsvOptions, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -51,9 +50,15 @@ export interface ImportOptions {
   stepRows: number;
   /** Rows parsed before their writes are sent (concurrently, by the partner store). */
   writeRows: number;
+  /** Largest file imported (tests use a small one); a larger file ends the import `failed`. */
+  maxBytes: number;
 }
 
-const DEFAULT_OPTIONS: ImportOptions = { stepRows: 10_000, writeRows: 2_000 };
+const DEFAULT_OPTIONS: ImportOptions = {
+  stepRows: 10_000,
+  writeRows: 2_000,
+  maxBytes: IMPORT_LIMITS.maxBytes,
+};
 
 /**
  * The durable steps an import runs in: the durable execution SDK's `context.step` in the Lambda
@@ -61,6 +66,12 @@ const DEFAULT_OPTIONS: ImportOptions = { stepRows: 10_000, writeRows: 2_000 };
  * A step's result must be plain JSON.
  */
 export interface WorkflowSteps {
+  /**
+   * The execution's own identity (the durable execution's ARN), the same in every replay and step
+   * retry: the import's owner token. Never drawn inside a step: a claim whose write landed but
+   * whose step failed after it must find its own claim when the step runs again.
+   */
+  executionId: string;
   step<T>(name: string, run: () => Promise<T>): Promise<T>;
 }
 
@@ -111,8 +122,9 @@ interface ParseSkip extends ImportRowError {
 
 /**
  * Imports one CSV object version (contract §4) as a durable workflow of steps:
- * 1. `claim`: one conditional write decides whether this execution owns the upload (a redelivered
- *    event for the same version, or an older version's late event, ends here and does nothing);
+ * 1. `claim`: one conditional write decides whether this execution (`steps.executionId`) owns the
+ *    upload (a redelivered event for the same version, or an older version's late event, ends here
+ *    and does nothing; a retry of this step finds its own claim and goes on);
  * 2. `rows-N`: each step streams the next `stepRows` rows from the last checkpoint (byte offset and
  *    line), applies the row rules, writes good rows through the partner store, writes the rejected
  *    ones as an error-report part, and commits counts, first errors, warnings and the next offset
@@ -131,7 +143,7 @@ export async function runImportWorkflow(
   const options = { ...DEFAULT_OPTIONS, ...deps.options };
   const { source } = start;
   const claimed = await steps.step('claim', async () => {
-    const claim = await deps.imports.claim(source, randomUUID(), start.resumeOf);
+    const claim = await deps.imports.claim(source, steps.executionId, start.resumeOf);
     if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
     const { record } = claim;
     const state: ImportState = {
@@ -270,9 +282,15 @@ class SegmentImporter {
       if (error instanceof NotFoundError) return this.fail(0, error.message);
       throw error;
     }
-    if (!resumeAt && opened.size > IMPORT_LIMITS.maxBytes) {
-      opened.body.resume();
-      return this.fail(0, `the file is ${opened.size} bytes; the limit is ${IMPORT_LIMITS.maxBytes}`);
+    // Whatever way the file came (a presigned PUT URL carries no size limit, nor does an upload
+    // straight to the bucket), no byte of a file over the limit is read.
+    const { maxBytes } = this.options;
+    if (!resumeAt && opened.size > maxBytes) {
+      (opened.body as Readable).destroy();
+      return this.fail(
+        0,
+        `the file is ${opened.size} bytes; the limit is ${maxBytes} bytes: split it into smaller files`,
+      );
     }
     const chunks = (opened.body as Readable)[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
 
@@ -282,10 +300,14 @@ class SegmentImporter {
     let columns = resumeAt?.header.length ?? 1;
     if (resumeAt) {
       dialect = { delimiter: resumeAt.delimiter, recordDelimiter: resumeAt.recordDelimiter } as CsvDialect;
-      const model = (await deps.models.getActive()).model;
-      const mapped = mapHeader(resumeAt.header, model);
-      if ('error' in mapped) return this.fail(1, mapped.error);
-      header = mapped;
+      if (resumeAt.mapping) {
+        // Mapped once, when the import began: a model activated since does not change it.
+        header = { fields: resumeAt.header, ...resumeAt.mapping, warnings: [] };
+      } else {
+        const mapped = mapHeader(resumeAt.header, (await deps.models.getActive()).model);
+        if ('error' in mapped) return this.fail(1, mapped.error);
+        header = mapped;
+      }
     } else {
       let line: string | null = null;
       let ended = false;
@@ -394,7 +416,8 @@ class SegmentImporter {
           this.reject(error, []);
         }
         if (header === null) {
-          const model = (await deps.models.getActive()).model;
+          // The model active now, not a warm container's cached one: the mapping holds for every chunk.
+          const model = (await deps.models.getActive({ fresh: true })).model;
           const mapped = mapHeader(record.fields, model);
           if ('error' in mapped) return this.fail(1, mapped.error);
           header = mapped;
@@ -561,13 +584,17 @@ class SegmentImporter {
   }
 }
 
-/** Where a retry or a continuation resumes: the next row's byte offset and line, with the file's header and dialect. */
+/**
+ * Where a retry or a continuation resumes: the next row's byte offset and line, with the file's
+ * header, dialect and the header's mapping (made once, with the model active when the import began).
+ */
 function checkpointAt(
   header: HeaderMap,
   dialect: CsvDialect,
   position: { offset: number; line: number },
   reportParts: number,
 ): ImportCheckpoint {
+  const { id, name, type, region, asOf, metrics } = header;
   return {
     offset: position.offset,
     line: position.line,
@@ -575,6 +602,7 @@ function checkpointAt(
     delimiter: dialect.delimiter,
     recordDelimiter: dialect.recordDelimiter,
     reportParts,
+    mapping: { id, name, type, region, asOf, metrics },
   };
 }
 

@@ -643,7 +643,16 @@ describe('runs and imports: unknown ids', () => {
       }),
       404,
     );
-    for (const importId of ['', 'x'.repeat(201), 'a/b', '../x', 'a\u0000', '%00', 'a b']) {
+    // An id of a key not plainly spelled ends in ~ and 20 hex digits of its hash: a well-formed one is a 404.
+    const hashed = `May_2024~${'0123456789abcdef0123'}`;
+    expectProblem(await call('GET /imports/{importId}', { pathParameters: { importId: hashed } }), 404);
+    const badHashed = [
+      'x~abc',
+      `x~${'0'.repeat(21)}`,
+      `x~${'G'.repeat(20)}`,
+      `${'a'.repeat(180)}~${'0'.repeat(20)}`,
+    ];
+    for (const importId of ['', 'x'.repeat(201), 'a/b', '../x', 'a\u0000', '%00', 'a b', '~', ...badHashed]) {
       expect(
         expectProblem(await call('GET /imports/{importId}', { pathParameters: { importId } }), 400),
       ).toEqual(['/path/importId']);

@@ -5,9 +5,11 @@ import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { type ImportStart, runImportWorkflow, type WorkflowSteps } from '#core/imports/csv-import.ts';
 import { importIdFromKey } from '#core/imports/import-keys.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
+import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
 import { type ImportEvent, unfinishedImports } from '#functions/import-csv.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
+import { s3Event } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -255,10 +257,51 @@ describe('import-csv: CSV rules (contract §4)', () => {
     expect(h.rescoreRequests).toEqual([]);
   });
 
-  it('derives the import id of a plain upload from its key', async () => {
+  it('derives the import id of a plain upload from its key, and of any other key from its exact spelling', async () => {
     const h = await importHarness(servers);
+    await h.importFile('imports/partners-2024.csv', 'id,sales\nk,1\n');
+    expect(await h.imports.get('partners-2024')).toMatchObject({ status: 'completed', rowsImported: 1 });
     await h.importFile('imports/May 2024 (final).csv', 'id,sales\nk,1\n');
-    expect(await h.imports.get('May_2024__final_')).toMatchObject({ status: 'completed', rowsImported: 1 });
+    const importId = importIdFromKey('imports/May 2024 (final).csv');
+    expect(importId).toMatch(/^May_2024__final_~[0-9a-f]{20}$/);
+    expect(await h.imports.get(importId)).toMatchObject({ status: 'completed', rowsImported: 1 });
+    const { status, body } = await h.call('GET /imports/{importId}', { pathParameters: { importId } });
+    expect([status, body.importId]).toEqual([200, importId]);
+  });
+});
+
+describe('import-csv: the file size limit, however the file arrives', () => {
+  it('a file over the limit, through the upload URL or straight into the bucket, ends failed with the reason and imports nothing', async () => {
+    const h = await importHarness(servers, { options: { maxBytes: 1024 } });
+    const big = `id,sales\n${Array.from({ length: 200 }, (_, i) => `big${i},${i}`).join('\n')}\n`;
+    const reason = `the file is ${Buffer.byteLength(big)} bytes; the limit is 1024 bytes: split it into smaller files`;
+
+    const created = await h.call<{ importId: string; uploadUrl: string; expiresAt: string }>('POST /imports');
+    const { importId, uploadUrl, expiresAt } = created.body;
+    // The upload URL is valid 5 minutes.
+    expect(Date.parse(expiresAt) - Date.now()).toBeLessThanOrEqual(5 * 60_000);
+    const upload = await fetch(uploadUrl, { method: 'PUT', body: big });
+    expect(upload.status).toBe(200);
+    const eTag = (upload.headers.get('etag') ?? '').replaceAll('"', '');
+    await h.invoke(s3Event({ bucket: h.bucket, key: `imports/${importId}.csv`, eTag }));
+    await h.importFile('imports/straight-in.csv', big);
+
+    for (const id of [importId, 'straight-in']) {
+      const { body } = await h.call('GET /imports/{importId}', { pathParameters: { importId: id } });
+      expect(body).toMatchObject({
+        status: 'failed',
+        rowsTotal: 0,
+        rowsImported: 0,
+        errors: [{ line: 0, column: null, message: reason }],
+      });
+    }
+    expect(await h.partners.get('big0')).toBeNull();
+    expect(h.rescoreRequests).toEqual([]);
+    // At the limit, a file is imported.
+    const small = 'id,sales\nsmall,1\n';
+    const limited = await importHarness(servers, { options: { maxBytes: Buffer.byteLength(small) } });
+    await limited.importFile('imports/small.csv', small);
+    expect(await limited.imports.get('small')).toMatchObject({ status: 'completed', rowsImported: 1 });
   });
 });
 
@@ -329,6 +372,7 @@ describe('import-csv: one import per object version, in order (contract §4, §7
     const olderStart = startOf(older);
     // The newer upload arrives, and is imported, while the older import is between two chunks.
     const steps: WorkflowSteps = {
+      executionId: 'older-execution',
       step: async (name, run) => {
         if (name === 'rows-1') {
           expect((await h.importFile('imports/takeover.csv', 'id,sales\nz,1\n')).status).toBe('SUCCEEDED');
@@ -343,6 +387,50 @@ describe('import-csv: one import per object version, in order (contract §4, §7
       rowsImported: 1,
     });
   });
+});
+
+describe('import-csv: two object keys are two imports, whatever their spelling (contract §7)', () => {
+  // Over 200 characters, differing only after them (in folders: s3rver stores a key as a path).
+  const long = `${'d'.repeat(100)}/${'e'.repeat(110)}`;
+  const pairs: [string, string][] = [
+    ['imports/x.csv', 'imports/x.CSV'],
+    ['imports/a b.csv', 'imports/a_b.csv'],
+    [`imports/${long}/first.csv`, `imports/${long}/second.csv`],
+  ];
+  const file = (prefix: string) =>
+    `id,sales\n${Array.from({ length: 50 }, (_, i) => `${prefix}${i},${i}`).join('\n')}\n`;
+
+  it.each(pairs)(
+    '%s and its look-alike, uploaded while the first is mid-file, both complete with every row',
+    async (first, second) => {
+      const h = await importHarness(servers, { options: { stepRows: 10, writeRows: 10 } });
+      expect(importIdFromKey(first)).not.toBe(importIdFromKey(second));
+      const firstEvent = await h.upload(first, file('one-'));
+      // The second key is uploaded, and imported, while the first import is between two chunks.
+      const steps: WorkflowSteps = {
+        executionId: 'first-execution',
+        step: async (name, run) => {
+          if (name === 'rows-2') expect((await h.importFile(second, file('two-'))).status).toBe('SUCCEEDED');
+          return run();
+        },
+      };
+      expect(await runImportWorkflow(startOf(firstEvent), steps, h.deps)).toBe('completed');
+      for (const key of [first, second]) {
+        expect(await h.imports.get(importIdFromKey(key))).toMatchObject({
+          status: 'completed',
+          key,
+          rowsTotal: 50,
+          rowsImported: 50,
+        });
+      }
+      const ids = new Set((await allPartners(h.partners)).map((p) => p.id));
+      expect(ids.size).toBe(100);
+      const { body } = await h.call<{ items: { importId: string; status: string }[] }>('GET /imports');
+      expect(body.items.map((item) => item.importId).sort()).toEqual(
+        [importIdFromKey(first), importIdFromKey(second)].sort(),
+      );
+    },
+  );
 });
 
 describe('import-csv: a durable workflow (steps, retries, replay, resume)', () => {
@@ -424,7 +512,11 @@ describe('import-csv: a durable workflow (steps, retries, replay, resume)', () =
     const event = await h.upload('imports/died.csv', csv);
     // The process dies in chunk 1 after two of its four writes (no error, no cleanup).
     counting.hangAfterCalls = 6;
-    void runImportWorkflow(startOf(event), { step: (_, run) => run() }, h.deps);
+    void runImportWorkflow(
+      startOf(event),
+      { executionId: 'died-execution', step: (_, run) => run() },
+      h.deps,
+    );
     await until(async () => counting.calls > 6);
     counting.hangAfterCalls = null;
     const record = await h.imports.get('died');
@@ -453,6 +545,38 @@ describe('import-csv: a durable workflow (steps, retries, replay, resume)', () =
     await h.invoke(found[0]?.payload as ImportEvent);
     expect(await h.imports.get('unnotified')).toMatchObject({ status: 'completed', rowsImported: 1 });
     expect(await unfinishedImports(h.deps, h.bucket)).toEqual([]);
+  });
+
+  it('maps the header once, with the model active when the import began: a model change mid-file changes nothing', async () => {
+    const h = await importHarness(servers, { options: { stepRows: 10, writeRows: 10 } });
+    const rows = Array.from({ length: 35 }, (_, i) => `m${i},${i},${i + 100}`);
+    const event = await h.upload('imports/remodel.csv', `id,sales,loyalty\n${rows.join('\n')}\n`);
+    // Between chunks 1 and 2 a model without `sales` and with `loyalty` becomes active.
+    const { metrics, ...rest } = DEFAULT_MODEL;
+    const remodelled = {
+      ...rest,
+      metrics: [
+        ...metrics.filter((m) => m.name !== 'sales'),
+        { ...(metrics[0] as (typeof metrics)[0]), name: 'loyalty' },
+      ],
+    };
+    const steps: WorkflowSteps = {
+      executionId: 'remodel-execution',
+      step: async (name, run) => {
+        if (name === 'rows-2') await h.models.activate(remodelled);
+        return run();
+      },
+    };
+    expect(await runImportWorkflow(startOf(event), steps, h.deps)).toBe('completed');
+    expect(await h.imports.get('remodel')).toMatchObject({
+      status: 'completed',
+      rowsImported: 35,
+      chunks: 4,
+      warnings: ['column "loyalty" is not a partner field or a metric of the active model and was ignored'],
+    });
+    const stored = new Map((await allPartners(h.partners)).map((p) => [p.id, p.metrics]));
+    expect(stored.size).toBe(35);
+    for (const [i] of rows.entries()) expect(stored.get(`m${i}`)).toEqual({ sales: i });
   });
 
   it('keeps exact counts and line numbers across many small steps', async () => {

@@ -3,10 +3,12 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import type { MetadataBearer } from '@smithy/types';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
-import { PARTNER_SHARDS } from '#core/keys.ts';
+import { keys, PARTNER_SHARDS } from '#core/keys.ts';
 import type { PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
+import { faultyClient } from '#test/support/dynamo-faults.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from './import-harness.ts';
 
@@ -161,4 +163,64 @@ it('a retryable write error (throttling) fails the step attempt, and the step re
     rowsRejected: 0,
   });
   expect((await h.partners.get('b'))?.metrics).toEqual({ sales: 2 });
+});
+
+it('a claim whose write landed but whose step failed after it finds its own claim on the retry: the import completes', async () => {
+  // The claim's record write succeeds, then the log entry write fails once (a connection lost
+  // before the SDK could retry it): the claim step fails after its conditional put.
+  let failed = 0;
+  const h = await importHarness(servers, {
+    imports: (_, table) =>
+      new DynamoImportStore(
+        faultyClient(servers, (command, input) => {
+          if (
+            command === 'PutItemCommand' &&
+            JSON.stringify(input).includes(keys.importLogPk) &&
+            failed === 0
+          ) {
+            failed++;
+            throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          }
+        }),
+        table,
+      ),
+  });
+  const rows = Array.from({ length: 30 }, (_, i) => `c${i},${i}`);
+  const { runner } = await h.importFile('imports/claimed.csv', `id,sales\n${rows.join('\n')}\n`);
+  expect(failed).toBe(1);
+  expect(runner.getOperation('claim').getStepDetails()?.attempt).toBe(2);
+  expect(await h.imports.get('claimed')).toMatchObject({ status: 'completed', rowsImported: 30 });
+  expect(h.rescoreRequests).toEqual(['import']);
+  // The retry wrote the log entry the first attempt lost: GET /imports lists the import.
+  const { body } = await h.call<{ items: { importId: string }[] }>('GET /imports');
+  expect(body.items.map((item) => item.importId)).toEqual(['claimed']);
+});
+
+it('an error retrying cannot cure fails the import at once, with the reason in its record', async () => {
+  // DynamoDB refuses the chunk's commit for good (the record over 400 KB, say): no step retry.
+  const h = await importHarness(servers, {
+    imports: (_, table) =>
+      new DynamoImportStore(
+        faultyClient(servers, (command, input) => {
+          const commit = String(input.ConditionExpression ?? '').includes('chunks = :chunk');
+          if (command === 'UpdateItemCommand' && commit) {
+            throw serviceError('ValidationException', 'Item size has exceeded the maximum allowed size');
+          }
+        }),
+        table,
+      ),
+    retry: { maxAttempts: 10 },
+  });
+  const started = Date.now();
+  const error = await h.importFile('imports/refused-commit.csv', 'id,sales\na,1\nb,2\n').catch((e) => e);
+  expect(String(error)).toMatch(/FAILED: Item size has exceeded/);
+  // One attempt, not ten a second apart.
+  expect(Date.now() - started).toBeLessThan(5_000);
+  const record = await h.imports.get('refused-commit');
+  expect(record?.status).toBe('failed');
+  expect(record?.errors[0]).toEqual({
+    line: 1,
+    column: null,
+    message: expect.stringMatching(/^the import stopped at this line .*Item size has exceeded the maximum/),
+  });
 });

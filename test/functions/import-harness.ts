@@ -36,13 +36,15 @@ export async function importHarness(
     retry?: ImportFunctionDeps['stepRetry'];
     /** Builds the partner store (tests wrap the real one to count or fail writes). */
     partners?: (client: LocalServers['documentClient'], table: string) => DynamoPartnerStore;
+    /** Builds the import store (tests give it a client that injects faults). */
+    imports?: (client: LocalServers['documentClient'], table: string) => DynamoImportStore;
   } = {},
 ) {
   const table = await servers.createTable();
   const bucket = await servers.createBucket();
   const client = servers.documentClient;
   const partners = overrides.partners?.(client, table) ?? new DynamoPartnerStore(client, table);
-  const imports = new DynamoImportStore(client, table);
+  const imports = overrides.imports?.(client, table) ?? new DynamoImportStore(client, table);
   const objects = new S3ObjectStore(servers.s3Client, bucket);
   const models = new DynamoModelStore(client, table);
   const rescoreRequests: RescoreReason[] = [];
@@ -59,7 +61,8 @@ export async function importHarness(
     models,
     rescore,
     ...(overrides.options ? { options: overrides.options } : {}),
-    ...(overrides.retry ? { stepRetry: overrides.retry } : {}),
+    // The production policy's backoff, 1 s apart instead of 5 s to 5 minutes.
+    stepRetry: { maxAttempts: 5, initialDelay: { seconds: 1 }, backoffRate: 1, ...overrides.retry },
   };
   const handler = createHandler(() => deps);
   const runs = new DynamoRunStore(client, table);

@@ -37,6 +37,15 @@ async function get<T>(route: string): Promise<{ status: number; body: T }> {
   return { status: response.status, body: (await response.json()) as T };
 }
 
+/** Waits until the upload's import is `processing` (its notification handled, rows being written). */
+async function untilProcessing(): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await get<ImportBody>('/imports/kill')).body.status !== 'processing') {
+    if (Date.now() > deadline) throw new Error('the import did not start processing within 60 s');
+    await sleep(100);
+  }
+}
+
 interface ImportBody {
   status: string;
   rowsTotal: number;
@@ -61,14 +70,27 @@ it(`imports ${ROWS} rows exactly once through ${KILLS} SIGKILLs of npm start (se
   s3.destroy();
 
   const killedAt: string[] = [];
+  let killedMidImport = 0;
   for (let kill = 0; kill < KILLS; kill++) {
-    // Anywhere from right after the upload (its notification maybe not handled yet) to well into the file.
-    await sleep(Math.floor(random() * 8_000));
+    if (kill === 0) {
+      // Anywhere from right after the upload (its notification maybe not handled yet) into the file.
+      await sleep(Math.floor(random() * 3_000));
+    } else {
+      // A seeded random moment while the import is being processed (its rows being written).
+      await untilProcessing();
+      await sleep(Math.floor(random() * 2_000));
+    }
     const seen = await get<ImportBody>('/imports/kill');
     killedAt.push(`${seen.body.status ?? 'no record'} at ${seen.body.rowsTotal ?? 0} rows`);
     await stack.kill();
     stack = await startStackProcess(dataDir, env);
+    // The kill landed mid-import when the import was processing before it and is not done after it.
+    const after = await get<ImportBody>('/imports/kill');
+    if (after.body.status === 'completed') break;
+    if (seen.body.status === 'processing') killedMidImport++;
   }
+  // Not a test of restarts alone: at least one SIGKILL cut the import off while it was processing.
+  expect(killedMidImport, `killed: ${killedAt.join('; ')}`).toBeGreaterThan(0);
 
   let record: ImportBody | undefined;
   const deadline = Date.now() + 240_000;

@@ -6,8 +6,12 @@ import type { ImportRecord, ImportStore, ObjectStore } from '#core/ports.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 
-/** How long an upload URL and an error-report URL stay valid. */
-const UPLOAD_URL_SECONDS = 15 * 60;
+/**
+ * How long an upload URL and an error-report URL stay valid. An upload URL can be used more than once
+ * while valid (each PUT a new version of the file, imported again), so it is short: enough to start
+ * the upload (S3 checks the expiry when a request starts, not when a long one ends).
+ */
+export const UPLOAD_URL_SECONDS = 5 * 60;
 const REPORT_URL_SECONDS = 60 * 60;
 
 export interface ImportsWriteDeps {
@@ -74,7 +78,11 @@ export function importsReadRoutes(
       const importId = pathParameters.importId ?? '';
       if (!isImportId(importId)) {
         throw new ValidationError([
-          { path: '/path/importId', message: 'an import id has 1–200 letters, digits, ".", "_" or "-"' },
+          {
+            path: '/path/importId',
+            message:
+              'an import id has 1–200 letters, digits, ".", "_" or "-", or ends in "~" and 20 hex digits',
+          },
         ]);
       }
       const record = await deps.imports.get(importId);

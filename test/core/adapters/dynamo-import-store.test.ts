@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { ImportKeyMismatchError } from '#core/imports/import-keys.ts';
 import type { ImportProgress, ImportSource } from '#core/ports.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
@@ -85,6 +86,14 @@ describe('DynamoImportStore claims (contract §4, §7: one import per object ver
     expect(await store.finish(source.importId, 'exec-2', 'completed', progress, null)).toBe(true);
     // A repeated finish by the same owner (a re-run step) is fine.
     expect(await store.finish(source.importId, 'exec-2', 'completed', progress, null)).toBe(true);
+  });
+
+  it('never mixes two object keys in one record: a claim for another key under the same id is refused', async () => {
+    const store = new DynamoImportStore(servers.documentClient, await servers.createTable());
+    expect((await store.claim(source, 'exec-1')).outcome).toBe('claimed');
+    const other = { ...source, key: 'imports/ONCE.csv', etag: 'etag-9', sequencer: 'FFFFFFFFFFFFFFFF' };
+    await expect(store.claim(other, 'exec-2')).rejects.toThrow(ImportKeyMismatchError);
+    expect(await store.get(source.importId)).toMatchObject({ key: source.key, owner: 'exec-1' });
   });
 });
 
