@@ -1,3 +1,4 @@
+import type { AuditStore } from '#core/audit/audit-log.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
@@ -5,6 +6,7 @@ import type { RunFiles } from '#core/runs/run-files.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
+import { auditRoutes } from './http/routes/audit.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
@@ -23,6 +25,8 @@ export interface QueryDeps {
   objects: Pick<ObjectStore, 'presignGet'>;
   /** Run files (the current run's places, for the model preview). */
   files: Pick<RunFiles, 'get'>;
+  /** The audit trail (`GET /audit`). */
+  audit: Pick<AuditStore, 'list'>;
   now: () => number;
 }
 
@@ -34,12 +38,13 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...runsReadRoutes(deps),
     ...modelReadRoutes(deps),
     ...importsReadRoutes(deps),
+    ...auditRoutes(deps),
   };
 }
 
 /**
  * The read-only HTTP function (contract §3): health, rankings, partner reads and history, runs,
- * the model and its preview. `deps` is built on the first request, so a cold start that only
+ * the model and its preview, the audit trail. `deps` is built on the first request, so a cold start that only
  * serves `/health` touches nothing.
  */
 export function createHandler(deps: () => QueryDeps) {
@@ -55,5 +60,6 @@ export const handler = createHandler(() => ({
   imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
   files: dependencies.runFiles(),
+  audit: dependencies.apiAuditStore(),
   now: Date.now,
 }));

@@ -47,6 +47,14 @@ export const ROUTES = [
   { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/imports', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/imports/{importId}', function: 'query-api', scope: 'partners/read' },
+  {
+    method: 'GET',
+    path: '/audit',
+    function: 'query-api',
+    scope: 'partners/read',
+    summary:
+      'The write log, newest first: who (token subject and client) upserted, deleted, changed the model, requested a run or imported, kept 400 days; filter by action and/or target, page with nextCursor.',
+  },
   { method: 'GET', path: '/', function: 'web-console', scope: null },
   { method: 'GET', path: '/assets/{file}', function: 'web-console', scope: null },
 ] as const satisfies readonly RouteSpec[];

@@ -48,7 +48,15 @@ beforeAll(async () => {
   const bucket = await servers.createBucket();
   const imports = new DynamoImportStore(h.client, h.table);
   const objects = new S3ObjectStore(servers.s3Client, bucket);
-  const common = { partners: h.partners, models: h.models, runs: h.runs, imports, objects, now: Date.now };
+  const common = {
+    partners: h.partners,
+    models: h.models,
+    runs: h.runs,
+    imports,
+    objects,
+    audit: h.audit,
+    now: Date.now,
+  };
   ingest = createIngestHandler(() => ({ ...common, requester: h.requester }));
   query = createQueryHandler(() => ({
     ...common,

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
@@ -61,7 +62,8 @@ export async function importHarness(
   };
   const handler = createHandler(() => deps);
   const runs = new DynamoRunStore(client, table);
-  const http = { partners, models, runs, imports, objects, requester: rescore, now: Date.now };
+  const audit = new DynamoAuditStore(client, table);
+  const http = { partners, models, runs, imports, objects, requester: rescore, audit, now: Date.now };
   const ingest = createIngestHandler(() => http);
   const query = createQueryHandler(() => ({
     ...http,
@@ -87,6 +89,7 @@ export async function importHarness(
     imports,
     objects,
     models,
+    audit,
     deps,
     rescoreRequests,
     /** Uploads `content` under `key` and returns the S3 event for it (not yet delivered). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
@@ -63,7 +64,17 @@ export async function createHarness(
 
   const imports = new DynamoImportStore(client, table, { now });
   const objects = new S3ObjectStore(servers.s3Client, bucket);
-  const ingest = createIngestHandler(() => ({ partners, models, runs, imports, objects, requester, now }));
+  const audit = new DynamoAuditStore(client, table);
+  const ingest = createIngestHandler(() => ({
+    partners,
+    models,
+    runs,
+    imports,
+    objects,
+    requester,
+    audit,
+    now,
+  }));
   const query = createQueryHandler(() => ({
     partners,
     models,
@@ -73,6 +84,7 @@ export async function createHarness(
     imports,
     objects,
     files,
+    audit,
     now,
   }));
   // Steps retried as on AWS, but 1 s apart rather than 2–18 s.
@@ -105,6 +117,7 @@ export async function createHarness(
     requester,
     rescoreDeps,
     files,
+    audit,
     /** The rescore function's durable handler (run it with `runDurable`). */
     rescoreHandler: rescore,
     /** Runs the rescore function's durable execution for `event` to its end; throws if it failed. */

@@ -22,6 +22,7 @@ const TAGS: Record<Tag, string> = {
   Runs: 'Rescore runs: start one, follow it.',
   Model: 'The scoring model: read, activate, preview.',
   Imports: 'CSV imports through presigned S3 upload URLs.',
+  Audit: 'Who wrote what: every write with the token’s subject and client, kept 400 days.',
 };
 
 const authHeaders = {

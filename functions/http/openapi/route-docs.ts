@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import {
   activeModelSchema,
+  auditPageSchema,
   healthSchema,
   historySchema,
   importCreatedSchema,
@@ -27,13 +28,14 @@ import {
 import { scoringModelSchema } from '#core/model/scoring-model.ts';
 import { partnerRequestSchema } from '#core/partners/partner.schema.ts';
 import type { HttpFunctionName, RouteKeyOf } from '../../routes.ts';
+import { auditQuery, MAX_AUDIT_LIMIT } from '../routes/audit.ts';
 import { importsQuery } from '../routes/imports.ts';
 import { modelVersionsQuery, previewQuery } from '../routes/model.ts';
 import { historyQuery, partnersSearchQuery } from '../routes/partners-read.ts';
 import { rankingsQuery } from '../routes/rankings.ts';
 import { moversQuery, runsQuery } from '../routes/runs.ts';
 
-export type Tag = 'Service' | 'Partners' | 'Rankings' | 'Runs' | 'Model' | 'Imports';
+export type Tag = 'Service' | 'Partners' | 'Rankings' | 'Runs' | 'Model' | 'Imports' | 'Audit';
 
 export interface ResponseDoc {
   description: string;
@@ -300,6 +302,13 @@ export const ROUTE_DOCS: Record<DescribedRoute, RouteDoc> = {
     },
     responses: { 200: { description: 'The import.', schema: importStatusSchema } },
     problems: { 404: 'No import with this id.' },
+  },
+  'GET /audit': {
+    tag: 'Audit',
+    summary: 'The write log: who changed what',
+    description: `Every write, newest first, with the caller: \`subject\` and \`clientId\` are the token's \`sub\` and \`client_id\` (an S3 upload's principal for a file written straight to the bucket). Actions: \`partner.upsert\` (one item per request; target \`partner/<id>\`, or \`partners\` with the ids, at most 20, in \`detail\`), \`partner.delete\`, \`model.update\`, \`model.activate\`, \`run.request\`, \`import.create\`, \`import.upload\`. \`action\` and \`target\` filter (exact match, both together allowed); \`limit\` 1–${MAX_AUDIT_LIMIT} (default 50). A page may hold fewer than \`limit\` items: follow \`nextCursor\` until it is null. A cursor only continues the query (filters) it came from. Items are kept 400 days.`,
+    query: auditQuery,
+    responses: { 200: { description: 'A page of the write log.', schema: auditPageSchema } },
   },
   'GET /': {
     tag: 'Service',
