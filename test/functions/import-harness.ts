@@ -51,18 +51,19 @@ export async function importHarness(
       return { runId: 'run-1', status: 'running' };
     },
   };
+  const audit = new DynamoAuditStore(client, table);
   const deps: ImportFunctionDeps = {
     partners,
     imports,
     objects,
     models,
     rescore,
+    audit,
     ...(overrides.options ? { options: overrides.options } : {}),
     ...(overrides.retry ? { stepRetry: overrides.retry } : {}),
   };
   const handler = createHandler(() => deps);
   const runs = new DynamoRunStore(client, table);
-  const audit = new DynamoAuditStore(client, table);
   const http = { partners, models, runs, imports, objects, requester: rescore, audit, now: Date.now };
   const ingest = createIngestHandler(() => http);
   const query = createQueryHandler(() => ({
