@@ -237,6 +237,58 @@ describe('npm start: the README walkthrough over HTTP', () => {
     expect(partner).toMatchObject({ name: 'Partner E', metrics: { sales: 12345 } });
   });
 
+  it('records who wrote (`local` without LOCAL_AUTH) in GET /audit and in DATA_DIR/access.ndjson', async () => {
+    expect((await call('GET', '/health')).status).toBe(200);
+    expect((await call('POST', '/partners', { id: 'audit-local-1', metrics: { sales: 1 } })).status).toBe(
+      200,
+    );
+    expect((await call('POST', '/imports')).status).toBe(201);
+    const s3 = createS3Client({
+      endpoint: stack.s3Endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'partner-scoring-local',
+        Key: 'imports/audit-local.csv',
+        Body: 'id,sales\nx,1\n',
+      }),
+    );
+    s3.destroy();
+    const uploads = await until(
+      '/audit?action=import.upload&target=import%2Faudit-local',
+      (body) => Array.isArray(body.items) && body.items.length === 1,
+    );
+    expect(uploads.items).toEqual([expect.objectContaining({ subject: 'local', clientId: null })]);
+    const audit = await call('GET', '/audit?limit=3');
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({ action: 'import.upload' }),
+      expect.objectContaining({ action: 'import.create', subject: 'local', clientId: 'local' }),
+      expect.objectContaining({
+        action: 'partner.upsert',
+        target: 'partner/audit-local-1',
+        subject: 'local',
+        clientId: 'local',
+      }),
+    ]);
+    // The gateway writes a line once the answer is sent; the answers above are long received.
+    const lines = (await readFile(path.join(dataDir, 'access.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((line) => line.routeKey === 'POST /imports')).toMatchObject({
+      status: 201,
+      subject: 'local',
+      clientId: 'local',
+    });
+    expect(lines.find((line) => line.routeKey === 'GET /health')).toMatchObject({
+      status: 200,
+      subject: null,
+    });
+  });
+
   it('starts a rescore on demand through the Lambda Invoke endpoint', async () => {
     const started = await call('POST', '/rescore');
     expect(started.status).toBe(202);
