@@ -75,15 +75,15 @@ export class ServiceResources extends Construct {
       .useEventBus(this.eventBus);
     rescore.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const importCsv = new ServiceFunction(this, 'ImportCsv', { name: 'import-csv' })
-      .useTable(props.table, 'readWrite')
+      .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);
     importCsv.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const ingestApi = new ServiceFunction(this, 'IngestApi', { name: 'ingest-api' })
-      .useTable(props.table, 'readWrite')
+      .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)
       .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const queryApi = new ServiceFunction(this, 'QueryApi', { name: 'query-api' })
-      .useTable(props.table, 'read')
+      .useTable(props.table, 'read', 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
       // The model preview reads the current run's places (tiers), never its other files.
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
