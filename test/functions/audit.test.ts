@@ -241,6 +241,31 @@ describe('an import started by an upload straight to the bucket', () => {
   });
 });
 
+describe('a write that fails with a 5xx after it may have written part of its work', () => {
+  it('is recorded with detail.failed, then answers its 5xx', async () => {
+    const ingest = createIngestHandler(() => ({
+      partners: h.partners,
+      models: h.models,
+      runs: new DynamoRunStore(servers.documentClient, h.table),
+      imports: h.imports,
+      objects: h.objects,
+      requester: {
+        request: async () => {
+          throw new Error('the run store broke midway');
+        },
+      },
+      audit: h.audit,
+      now: Date.now,
+    }));
+    const response = parseResponse(
+      (await ingest(httpEvent('POST /rescore', { claims: bob }), lambdaContext())) ?? undefined,
+    );
+    expect(response.status).toBe(500);
+    const [item] = (await audit({ action: 'run.request', limit: '1' })).body.items;
+    expect(item).toMatchObject({ target: 'run', subject: 'bob-sub', detail: { failed: 'Error' } });
+  });
+});
+
 describe('an audit write that fails', () => {
   it('does not fail the write it describes: the answer is the write’s, the record goes to the error log', async () => {
     const failing: AuditStore = {
