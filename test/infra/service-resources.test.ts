@@ -470,6 +470,17 @@ describe('alarms', () => {
     });
   });
 
+  it('fires when a write’s audit record could not be stored', () => {
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'AuditWriteFailed',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
+    });
+  });
+
   it('lets CloudWatch publish to the TLS-only alarm topic', () => {
     service.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: {
