@@ -64,7 +64,9 @@ export async function createHarness(
 
   const imports = new DynamoImportStore(client, table, { now });
   const objects = new S3ObjectStore(servers.s3Client, bucket);
-  const audit = new DynamoAuditStore(client, table);
+  // The audit trail on the servers' own client: a test that injects faults into `client` counts the
+  // calls of the writes it faults (test/functions/audit.test.ts covers a failing audit write).
+  const audit = new DynamoAuditStore(servers.documentClient, table);
   const ingest = createIngestHandler(() => ({
     partners,
     models,
