@@ -61,14 +61,17 @@ const STEP_RETRY: RetryStrategyConfig = {
 /**
  * The S3 trigger for CSV uploads under `imports/`, a durable function: each created object version
  * is imported by {@link runImportWorkflow}, its chunks of rows as durable steps (error reports,
- * `*.errors.csv`, are skipped). After a crash Lambda replays the execution: completed steps return
+ * `*.errors.csv`, are skipped), after a first step that records the upload in the audit trail. After
+ * a crash Lambda replays the execution: completed steps return
  * their checkpointed results and the import goes on from its last completed chunk.
  */
 export function createHandler(deps: () => ImportFunctionDeps) {
   const workflow = durableHandler<ImportEvent, ImportOutcome[]>(async (event, ctx) => {
     const starts = 'importResume' in event ? [event.importResume] : startsOf(event);
     const d = deps();
-    if (!('importResume' in event)) await ctx.step('audit-upload', () => recordUploads(d.audit, event));
+    if (!('importResume' in event) && starts.length > 0) {
+      await ctx.step('audit-upload', () => recordUploads(d.audit, event));
+    }
     const retryStrategy = createRetryStrategy({ ...STEP_RETRY, ...d.stepRetry });
     const outcomes: ImportOutcome[] = [];
     for (const [i, start] of starts.entries()) {
