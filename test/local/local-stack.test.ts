@@ -239,9 +239,10 @@ describe('npm start: the README walkthrough over HTTP', () => {
 
   it('records who wrote (`local` without LOCAL_AUTH) in GET /audit and in DATA_DIR/access.ndjson', async () => {
     expect((await call('GET', '/health')).status).toBe(200);
-    expect((await call('POST', '/partners', { id: 'audit-local-1', metrics: { sales: 1 } })).status).toBe(
-      200,
-    );
+    // Writes that change no partner (the walkthrough counts them): an upsert older than the stored
+    // data (stale) and a file whose only row is rejected.
+    const stale = { id: 'PartnerE', metrics: { sales: 1 }, asOf: '2000-01-01T00:00:00Z' };
+    expect((await call('POST', '/partners', stale)).status).toBe(200);
     expect((await call('POST', '/imports')).status).toBe(201);
     const s3 = createS3Client({
       endpoint: stack.s3Endpoint,
@@ -253,7 +254,7 @@ describe('npm start: the README walkthrough over HTTP', () => {
       new PutObjectCommand({
         Bucket: 'partner-scoring-local',
         Key: 'imports/audit-local.csv',
-        Body: 'id,sales\nx,1\n',
+        Body: 'id,sales\n,1\n',
       }),
     );
     s3.destroy();
@@ -268,7 +269,7 @@ describe('npm start: the README walkthrough over HTTP', () => {
       expect.objectContaining({ action: 'import.create', subject: 'local', clientId: 'local' }),
       expect.objectContaining({
         action: 'partner.upsert',
-        target: 'partner/audit-local-1',
+        target: 'partner/PartnerE',
         subject: 'local',
         clientId: 'local',
       }),
