@@ -29,6 +29,7 @@ import { CreateBucketCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import S3rver from 's3rver';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore, METRIC_ATTRIBUTE_PREFIX } from '#core/adapters/dynamo-partner-store.ts';
@@ -77,6 +78,7 @@ export async function run(): Promise<Record<string, number>> {
       objects: new S3ObjectStore(s3, bucket),
       models: new DynamoModelStore(client, importTable),
       rescore,
+      audit: new DynamoAuditStore(client, importTable),
     }));
     units.write = 0;
     const importStart = performance.now();

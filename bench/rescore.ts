@@ -8,6 +8,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import S3rver from 's3rver';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
@@ -187,6 +188,7 @@ export async function run(): Promise<Record<string, number>> {
       files,
       worklist,
       quality,
+      audit: new DynamoAuditStore(client, table),
       now: Date.now,
     }));
     const top50 = async () => {

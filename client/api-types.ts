@@ -530,6 +530,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The write log: who changed what
+         * @description Every write, newest first, with the caller: `subject` and `clientId` are the token's `sub` and `client_id` (an S3 upload's principal for a file written straight to the bucket). Actions: `partner.upsert` (one item per request; target `partner/<id>`, or `partners` with the ids, at most 20, in `detail`), `partner.delete`, `model.update`, `model.activate`, `run.request`, `import.create`, `import.upload`. `action` and `target` filter (exact match, both together allowed); `limit` 1–200 (default 50). A page may hold fewer than `limit` items: follow `nextCursor` until it is null. A cursor only continues the query (filters) it came from. Items are kept 400 days.
+         *
+         *     Needs the scope `partners/read`.
+         */
+        get: operations["getAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -617,6 +639,23 @@ export interface components {
             /** @default 0 */
             tierHysteresis: number;
             version: number;
+        };
+        AuditPage: {
+            items: {
+                /** @description ISO-8601 date-time */
+                at: string;
+                /** @description What was done: partner.upsert, partner.delete, model.update, … */
+                action: string;
+                /** @description What was written: partner/<id>, partners, model/<version>, … */
+                target: string;
+                /** @description The token's sub (`local` locally without LOCAL_AUTH) */
+                subject: string;
+                clientId: string | null;
+                detail: {
+                    [key: string]: unknown;
+                };
+            }[];
+            nextCursor: string | null;
         };
         AuthError: {
             message: string;
@@ -2062,6 +2101,38 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAudit: {
+        parameters: {
+            query?: {
+                action?: "partner.upsert" | "partner.delete" | "model.update" | "model.activate" | "run.request" | "import.create" | "import.upload" | "worklist.action" | "worklist.config";
+                target?: string;
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the write log. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];

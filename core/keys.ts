@@ -21,6 +21,9 @@
  * | quality report          | `RUN#<runId>`                 | `QUALITY`                   |
  * | quality failures page   | `QUALITY#<runId>#<check>#<metric>` | `PAGE#<page, 6 digits>` |
  * | change journal entry    | `CHANGES#<part>`              | `<written ISO>#<token>`     |
+ * | audit item              | `AUDIT#<yyyy-mm>`             | `<at ISO>#<write id>`       |
+ * | … its copy by action    | `AUDIT#<yyyy-mm>#A#<action>`  | the same                    |
+ * | … its copy by target    | `AUDIT#<yyyy-mm>#T#<target>`  | the same                    |
  *
  * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
  * queries that touch only partner items (a table Scan would also read every history record), and so
@@ -43,6 +46,9 @@ export const CHANGE_JOURNAL_KEYS = 8;
 
 /** Number of partner partitions. Part of the key scheme: changing it needs a data migration. */
 export const PARTNER_SHARDS = 32;
+
+/** What every audit item's partition key starts with (and no other item's). */
+export const AUDIT_PK_PREFIX = 'AUDIT#';
 
 export interface ItemKey {
   pk: string;
@@ -124,6 +130,16 @@ export const keys = {
     pk: `QUALITY#${runId}#${check}#${metric}`,
     sk: `PAGE#${String(page).padStart(6, '0')}`,
   }),
+  /**
+   * The audit trail (`core/audit/`): one partition per month, newest last by time, so a listing is a
+   * descending Query per month; the copies by action and by target make `?action=` and `?target=`
+   * Queries of their own partitions rather than filters over every write. Every audit key starts
+   * with {@link AUDIT_PK_PREFIX} (IAM grants on audit items match it).
+   */
+  auditLogPk: (month: string): string => `${AUDIT_PK_PREFIX}${month}`,
+  auditByActionPk: (month: string, action: string): string => `${AUDIT_PK_PREFIX}${month}#A#${action}`,
+  auditByTargetPk: (month: string, target: string): string => `${AUDIT_PK_PREFIX}${month}#T#${target}`,
+  auditSk: (at: string, id: string): string => `${at}#${id}`,
 
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,

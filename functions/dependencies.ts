@@ -1,6 +1,7 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
 import { HmacCursorSigner, secretsManagerKey } from '#core/adapters/cursor-signer.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
@@ -81,6 +82,10 @@ export const apiImportStore = /* @__PURE__ */ lazy(
 export const apiRunStore = /* @__PURE__ */ lazy(() => new DynamoRunStore(apiDocumentClient(), tableName()));
 export const apiRankingStore = /* @__PURE__ */ lazy(
   () => new DynamoRankingStore(apiDocumentClient(), tableName()),
+);
+export const auditStore = /* @__PURE__ */ lazy(() => new DynamoAuditStore(documentClient(), tableName()));
+export const apiAuditStore = /* @__PURE__ */ lazy(
+  () => new DynamoAuditStore(apiDocumentClient(), tableName()),
 );
 export const eventSink = /* @__PURE__ */ lazy((): EventSink => {
   const file = env().EVENTS_FILE;

@@ -5,6 +5,7 @@ import type {
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
+import { type AuditStore, recordAudit } from '#core/audit/audit-log.ts';
 import {
   type ImportOptions,
   type ImportOutcome,
@@ -27,6 +28,8 @@ export interface ImportFunctionDeps {
   objects: ObjectStore;
   models: ModelStore;
   rescore: RescoreRequester;
+  /** Where each upload is recorded with its S3 principal (contract §7). */
+  audit: AuditStore;
   /** Overrides of the rows per step and per write batch (tests use tiny ones). */
   options?: Partial<ImportOptions>;
   /** Overrides of the step retry policy {@link STEP_RETRY} (tests wait seconds, not minutes). */
@@ -43,13 +46,17 @@ export type ImportEvent = S3Event | ImportResume;
 /**
  * The S3 trigger for CSV uploads under `imports/`, a durable function: each created object version
  * is imported by {@link runImportWorkflow}, its chunks of rows as durable steps (error reports,
- * `*.errors.csv`, are skipped). After a crash Lambda replays the execution: completed steps return
+ * `*.errors.csv`, are skipped), after a first step that records the upload in the audit trail. After
+ * a crash Lambda replays the execution: completed steps return
  * their checkpointed results and the import goes on from its last completed chunk.
  */
 export function createHandler(deps: () => ImportFunctionDeps) {
   const workflow = durableHandler<ImportEvent, ImportOutcome[]>(async (event, ctx) => {
     const starts = 'importResume' in event ? [event.importResume] : startsOf(event);
     const d = deps();
+    if (!('importResume' in event) && starts.length > 0) {
+      await ctx.step('audit-upload', () => recordUploads(d.audit, event));
+    }
     const retryStrategy = stepRetryStrategy({ ...STEP_RETRY, ...d.stepRetry });
     const outcomes: ImportOutcome[] = [];
     for (const [i, start] of starts.entries()) {
@@ -93,6 +100,34 @@ function startsOf(event: S3Event): ImportStart[] {
       },
     ];
   });
+}
+
+/**
+ * Records each upload of an S3 event in the audit trail (action `import.upload`), as the S3 principal
+ * that wrote the object (`userIdentity.principalId`: the IAM principal of a straight upload, the
+ * role that signed an upload URL; `s3` when the event has none). Keyed by the object version, so a
+ * redelivered event records nothing new. Never fails the import (see `recordAudit`).
+ */
+async function recordUploads(audit: AuditStore, event: S3Event): Promise<null> {
+  for (const record of event.Records ?? []) {
+    const start = startsOf({ Records: [record] })[0];
+    if (!start) continue;
+    const { importId, key, etag, sequencer } = start.source;
+    await recordAudit(
+      audit,
+      {
+        principal: { subject: record.userIdentity?.principalId || 's3', clientId: null },
+        at: Date.parse(start.source.asOf),
+        id: `s3:${importId}:${sequencer ?? etag}`,
+      },
+      {
+        action: 'import.upload',
+        target: `import/${importId}`,
+        detail: { key, etag, bytes: record.s3.object.size, bucket: start.source.bucket },
+      },
+    );
+  }
+  return null;
 }
 
 /**
@@ -172,6 +207,7 @@ export const handler = createHandler(() => ({
   objects: dependencies.objectStore(),
   models: dependencies.modelStore(),
   rescore: dependencies.rescoreRequester(),
+  audit: dependencies.auditStore(),
 }));
 
 /** For the local stack's resume at start (see `infra/local/function-runner.ts`). */

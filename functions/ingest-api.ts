@@ -1,7 +1,9 @@
+import type { AuditStore } from '#core/audit/audit-log.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import type { WorklistStore } from '#core/worklist/worklist-store.ts';
 import * as dependencies from './dependencies.ts';
+import { auditedRoutes, INGEST_AUDIT } from './http/audit-routes.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsWriteRoutes } from './http/routes/imports.ts';
 import { modelWriteRoutes } from './http/routes/model.ts';
@@ -19,22 +21,26 @@ export interface IngestDeps {
   objects: ObjectStore;
   requester: RescoreRequester;
   worklist: Pick<WorklistStore, 'getItem' | 'act' | 'getConfig' | 'putConfig'>;
+  /** Where every write is recorded with its caller (contract §7). */
+  audit: AuditStore;
   now: () => number;
 }
 
-function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, RouteHandler>> {
-  return {
+function routes(deps: IngestDeps): Record<RouteKeyOf<'ingest-api'>, RouteHandler> {
+  const writes = {
     ...partnersWriteRoutes(deps),
     ...importsWriteRoutes(deps),
     ...rescoreRoutes(deps.requester),
     ...modelWriteRoutes(deps),
     ...worklistWriteRoutes(deps),
   };
+  // Every route of this function is a write: each records its audit item (contract §7).
+  return auditedRoutes(deps.audit, writes, INGEST_AUDIT);
 }
 
 /**
  * The write HTTP function (contract §3): partner upserts and deletes, CSV upload URLs, rescore
- * requests and model activation. `deps` is built on the first request.
+ * requests and model activation, each recorded in the audit trail. `deps` is built on the first request.
  */
 export function createHandler(deps: () => IngestDeps) {
   return createRouteTableHandler('ingest-api', () => routes(deps()));
@@ -48,5 +54,6 @@ export const handler = createHandler(() => ({
   objects: dependencies.objectStore(),
   requester: dependencies.apiRescoreRequester(),
   worklist: dependencies.apiWorklistStore(),
+  audit: dependencies.apiAuditStore(),
   now: Date.now,
 }));

@@ -1,3 +1,4 @@
+import type { AuditStore } from '#core/audit/audit-log.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { QualityStore } from '#core/quality/quality-store.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
@@ -7,6 +8,7 @@ import type { RunStore } from '#core/runs/run-store.ts';
 import type { WorklistStore } from '#core/worklist/worklist-store.ts';
 import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
+import { auditRoutes } from './http/routes/audit.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
@@ -28,6 +30,8 @@ export interface QueryDeps {
   files: Pick<RunFiles, 'get'>;
   worklist: Pick<WorklistStore, 'getHead' | 'getPages' | 'actionsSince' | 'getConfig'>;
   quality: Pick<QualityStore, 'getReport' | 'getFailures'>;
+  /** The audit trail (`GET /audit`). */
+  audit: Pick<AuditStore, 'list'>;
   now: () => number;
 }
 
@@ -40,12 +44,13 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...modelReadRoutes(deps),
     ...importsReadRoutes(deps),
     ...worklistReadRoutes(deps),
+    ...auditRoutes(deps),
   };
 }
 
 /**
  * The read-only HTTP function (contract §3): health, rankings, partner reads and history, runs,
- * the model and its preview. `deps` is built on the first request, so a cold start that only
+ * the model and its preview, the audit trail. `deps` is built on the first request, so a cold start that only
  * serves `/health` touches nothing.
  */
 export function createHandler(deps: () => QueryDeps) {
@@ -63,5 +68,6 @@ export const handler = createHandler(() => ({
   files: dependencies.runFiles(),
   worklist: dependencies.apiWorklistStore(),
   quality: dependencies.apiQualityStore(),
+  audit: dependencies.apiAuditStore(),
   now: Date.now,
 }));

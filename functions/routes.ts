@@ -58,6 +58,14 @@ export const ROUTES = [
     function: 'query-api',
     scope: 'partners/read',
   },
+  {
+    method: 'GET',
+    path: '/audit',
+    function: 'query-api',
+    scope: 'partners/read',
+    summary:
+      'The write log, newest first: who (token subject and client) upserted, deleted, changed the model, requested a run or imported, kept 400 days; filter by action and/or target, page with nextCursor.',
+  },
   { method: 'GET', path: '/', function: 'web-console', scope: null },
   { method: 'GET', path: '/assets/{file}', function: 'web-console', scope: null },
 ] as const satisfies readonly RouteSpec[];

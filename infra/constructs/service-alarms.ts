@@ -66,6 +66,24 @@ export class ServiceAlarms extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
     );
+
+    // A write whose audit record could not be stored (`recordAudit`): the record is in the function's
+    // error log; docs/audit.md says how to find it.
+    this.notify(
+      new cloudwatch.Metric({
+        namespace: props.metricsNamespace,
+        metricName: 'AuditWriteFailed',
+        dimensionsMap: { service: props.serviceName },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.minutes(5),
+      }).createAlarm(this, 'AuditWriteFailed', {
+        alarmDescription: 'A write was made but its audit record was not stored: see docs/audit.md.',
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        threshold: 1,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      }),
+    );
   }
 
   /** Alarms on any error or throttle of the function in five minutes. */

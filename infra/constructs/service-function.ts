@@ -9,6 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Env } from '#core/config.ts';
+import { AUDIT_PK_PREFIX } from '#core/keys.ts';
 import {
   BUNDLE_OPTIONS,
   DURABLE_ALIAS,
@@ -55,6 +56,26 @@ export interface ServiceFunctionProps {
 }
 
 type EnvName = keyof Env;
+
+/**
+ * What a function may do with the audit items of the table (`AUDIT#…` partition keys): nothing,
+ * `append` new ones (PutItem only: the write functions), or `read` them (the query function).
+ */
+export type AuditAccess = 'none' | 'append' | 'read';
+
+/** Item actions on audit keys denied to every function: audit items are never changed nor deleted (TTL expires them). */
+const AUDIT_NEVER = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const AUDIT_READS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
+const AUDIT_DENIED: Record<AuditAccess, string[]> = {
+  none: [...AUDIT_NEVER, 'dynamodb:PutItem', ...AUDIT_READS],
+  append: [...AUDIT_NEVER, ...AUDIT_READS],
+  read: [...AUDIT_NEVER, 'dynamodb:PutItem'],
+};
 
 /**
  * One of the service's Lambda functions: `functions/<name>.ts` bundled by esbuild (ESM, minified,
@@ -190,11 +211,34 @@ export class ServiceFunction extends NodejsFunction {
     });
   }
 
-  /** `TABLE_NAME`, and read (GetItem, Query, …) or read/write data access to the table. */
-  useTable(table: ITableV2, access: 'read' | 'readWrite'): this {
+  /**
+   * `TABLE_NAME`, and read (GetItem, Query, …) or read/write data access to the table, except on the
+   * audit items, where `audit` decides (a Deny on the `dynamodb:LeadingKeys` of `AUDIT#…`, which
+   * no Allow overrides). Scan is denied outright: no function scans, and a Scan has no leading key
+   * the audit condition could match.
+   */
+  useTable(table: ITableV2, access: 'read' | 'readWrite', audit: AuditAccess = 'none'): this {
     this.addEnvironment('TABLE_NAME' satisfies EnvName, table.tableName);
     if (access === 'read') table.grantReadData(this);
     else table.grantReadWriteData(this);
+    const resources = [table.tableArn, `${table.tableArn}/index/*`];
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: `AuditItems${audit === 'none' ? 'NoAccess' : audit === 'append' ? 'AppendOnly' : 'ReadOnly'}`,
+        effect: iam.Effect.DENY,
+        actions: AUDIT_DENIED[audit],
+        resources,
+        conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_PK_PREFIX}*`] } },
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'NoTableScan',
+        effect: iam.Effect.DENY,
+        actions: ['dynamodb:Scan'],
+        resources,
+      }),
+    );
     return this;
   }
 

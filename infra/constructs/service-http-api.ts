@@ -22,6 +22,9 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     integrationLatencyMs: '$context.integrationLatency',
     integrationError: '$context.integrationErrorMessage',
     authorizerError: '$context.authorizer.error',
+    // Who called: the verified token's subject and app client (as the audit trail records them).
+    subject: '$context.authorizer.claims.sub',
+    clientId: '$context.authorizer.claims.client_id',
   }),
 );
 

@@ -95,18 +95,18 @@ export class ServiceResources extends Construct {
       name: 'import-csv',
       ...(reserved.importCsv === undefined ? {} : { reservedConcurrency: reserved.importCsv }),
     })
-      .useTable(props.table, 'readWrite')
+      .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);
     importCsv.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const ingestApi = new ServiceFunction(this, 'IngestApi', { name: 'ingest-api' })
-      .useTable(props.table, 'readWrite')
+      .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)
       .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
     const queryApi = new ServiceFunction(this, 'QueryApi', {
       name: 'query-api',
       ...(reserved.queryApi === undefined ? {} : { reservedConcurrency: reserved.queryApi }),
     })
-      .useTable(props.table, 'read')
+      .useTable(props.table, 'read', 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
       // The model preview reads the current run's snapshot parts and places (tiers), never its other files.
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)

@@ -15,7 +15,9 @@ import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
 import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
 import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
+import { routeKey } from '#functions/routes.ts';
 import { buildConsole } from '../build-console.ts';
+import { type AccessLog, authorizerContext, createAccessLog, LOCAL_PRINCIPAL_CLAIMS } from './access-log.ts';
 import { makePutsAtomic } from './atomic-s3rver.ts';
 import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
@@ -111,7 +113,8 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   const issuer = settings.localAuth ? await startLocalIssuer(settings.host, settings.issuerPort) : undefined;
   const authorize =
     issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: [issuer.clientId], keys: issuer.keys });
-  const api = createApiServer(runner, log, settings.corsAllowedOrigins, authorize);
+  const accessLog = createAccessLog(path.join(settings.dataDir, 'access.ndjson'));
+  const api = createApiServer(runner, log, settings.corsAllowedOrigins, accessLog, authorize);
   await listen(api, settings.port, settings.host);
   const apiPort = (api.address() as AddressInfo).port;
   await allowConsoleUploads(settings, endpoints, [
@@ -144,6 +147,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
         api.closeAllConnections();
         lambda.closeAllConnections();
         await Promise.all([apiClosed, close(lambda), issuer?.stop()]);
+        await accessLog.close();
         await s3rver.close();
         // dynalite closes its LevelDB store when its server closes.
         const dynamoCalls = await dynamo.close();
@@ -165,9 +169,11 @@ function createApiServer(
   runner: FunctionRunner,
   log: LocalStackLog,
   corsOrigins: string[],
+  accessLog: AccessLog,
   authorize?: JwtAuthorizer,
 ): Server {
   const server = createServer(async (request, response) => {
+    const access = accessLog.track(request, response);
     try {
       if (applyCors(request, response, corsOrigins)) return;
       const url = new URL(request.url ?? '/', 'http://localhost');
@@ -182,10 +188,20 @@ function createApiServer(
         );
         return;
       }
-      // As API Gateway: a route with a scope is behind the JWT authorizer, which answers 401 / 403 itself.
-      if (authorize && match.route.scope) {
-        const decision = await authorize(request.headers.authorization, [match.route.scope]);
-        if (!decision.allowed) {
+      access.routeKey = routeKey(match.route);
+      // As API Gateway: a route with a scope is behind the JWT authorizer, which answers 401 / 403 itself
+      // and hands the token's claims to the function; without LOCAL_AUTH the caller is `local`.
+      let authorizer: ReturnType<typeof authorizerContext> | undefined;
+      if (match.route.scope) {
+        const decision = authorize
+          ? await authorize(request.headers.authorization, [match.route.scope])
+          : { allowed: true as const, claims: LOCAL_PRINCIPAL_CLAIMS };
+        if (decision.allowed) {
+          authorizer = authorizerContext(decision.claims, authorize ? [match.route.scope] : []);
+          access.subject = authorizer.jwt.claims.sub ?? null;
+          access.clientId = authorizer.jwt.claims.client_id ?? authorizer.jwt.claims.aud ?? null;
+        } else {
+          access.authorizerError = decision.headers['www-authenticate'] ?? null;
           request.resume();
           response.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
           response.end(JSON.stringify(decision.body));
@@ -193,7 +209,10 @@ function createApiServer(
         }
       }
       const body = await readBody(request);
-      const invocation = runner.invoke(match.route.function, toHttpApiEvent(request, match, body));
+      const event = toHttpApiEvent(request, match, body);
+      access.requestId = event.requestContext.requestId;
+      if (authorizer) Object.assign(event.requestContext, { authorizer });
+      const invocation = runner.invoke(match.route.function, event);
       // API Gateway stops waiting after 30 s; the invocation itself runs on, as Lambda's would.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<typeof TIMED_OUT>((resolve) => {

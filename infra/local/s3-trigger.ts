@@ -49,7 +49,8 @@ export function toS3Event(record: S3rverRecord, region: string, sourceIp = '127.
         awsRegion: region,
         eventTime: record.eventTime,
         eventName: record.eventName,
-        userIdentity: { principalId: `AWS:${hex(10)}` },
+        // The local bucket takes one set of credentials (printed by `npm start`): one principal.
+        userIdentity: { principalId: 'local' },
         requestParameters: { sourceIPAddress: sourceIp },
         responseElements: { 'x-amz-request-id': hex(8), 'x-amz-id-2': randomBytes(48).toString('base64') },
         s3: {

@@ -57,6 +57,7 @@ beforeAll(async () => {
     objects,
     worklist: h.worklist,
     quality: h.quality,
+    audit: h.audit,
     now: Date.now,
   };
   ingest = createIngestHandler(() => ({ ...common, requester: h.requester }));
@@ -908,6 +909,62 @@ describe('PUT /model and POST /model/preview: every invalid model shape, with pa
   });
 });
 
+describe('GET /audit: limits, filters and cursors', () => {
+  for (const limit of ['0', '201', 'abc', '1.5', '-1', '', '1e1', '50,50']) {
+    it(`limit=${JSON.stringify(limit)} is a 400 at /query/limit`, async () => {
+      expect(expectProblem(await call('GET /audit', { query: { limit } }), 400)).toEqual(['/query/limit']);
+    });
+  }
+
+  for (const action of ['', 'delete', 'PARTNER.UPSERT', 'partner.upsert ', 'x'.repeat(5000)]) {
+    it(`action=${JSON.stringify(action.slice(0, 20))} is a 400 at /query/action that lists the actions`, async () => {
+      const response = await call('GET /audit', { query: { action } });
+      expect(expectProblem(response, 400)).toEqual(['/query/action']);
+      expect(JSON.stringify(response.body)).toContain('partner.upsert, partner.delete');
+    });
+  }
+
+  for (const target of ['', 'partner/\u0000', 'x'.repeat(301)]) {
+    it(`target=${JSON.stringify(target.slice(0, 20))} is a 400 at /query/target`, async () => {
+      expect(expectProblem(await call('GET /audit', { query: { target } }), 400)).toEqual(['/query/target']);
+    });
+  }
+
+  it('limit 1 and 200, a known action and any target are fine', async () => {
+    for (const query of [
+      { limit: '1' },
+      { limit: '200' },
+      { action: 'model.update' },
+      { target: 'partner/ü €' },
+    ] as Record<string, string>[]) {
+      expect((await call('GET /audit', { query })).status).toBe(200);
+    }
+  });
+
+  const garbage = ['', 'garbage', 'a.b', '....', 'x'.repeat(5000), '\u0000.\u0000'];
+  for (const cursor of garbage) {
+    it(`cursor ${JSON.stringify(cursor.slice(0, 20))} is a 400 at /query/cursor`, async () => {
+      expect(expectProblem(await call('GET /audit', { query: { cursor } }), 400)).toEqual(['/query/cursor']);
+    });
+  }
+
+  it('a ranking cursor, or an audit cursor signed with another key, is a 400 at /query/cursor', async () => {
+    const ranking = await call<{ nextCursor: string }>('GET /rankings', { query: { limit: '1' } });
+    expect(
+      expectProblem(await call('GET /audit', { query: { cursor: ranking.body.nextCursor } }), 400),
+    ).toEqual(['/query/cursor']);
+    const payload = Buffer.from(JSON.stringify(['audit', '2026-01', '~', null, null])).toString('base64url');
+    const tag = createHmac('sha256', 'another-secret')
+      .update(payload)
+      .digest()
+      .subarray(0, 16)
+      .toString('base64url');
+    expect(expectProblem(await call('GET /audit', { query: { cursor: `${payload}.${tag}` } }), 400)).toEqual([
+      '/query/cursor',
+    ]);
+  });
+});
+
 describe('routes and bodies that do not belong', () => {
   it('an unknown route is a 404 problem, in either function', async () => {
     const event = httpEvent('PATCH /partners/{id}', { pathParameters: { id: 'x' } });
@@ -950,6 +1007,9 @@ describe('after all of the above', () => {
     expect(page.body.items.map((i) => i.id)).toEqual(expect.arrayContaining(['p-0', 'p-11']));
     for (const id of ['f', 'huge', 'almost', 'deep', 'wrong-type', 'k0', 'last0', 'batch-ok']) {
       expect(await h.partners.get(id)).toBeNull();
+      // A rejected request wrote nothing, so it left no audit item either.
+      const audit = await call<{ items: unknown[] }>('GET /audit', { query: { target: `partner/${id}` } });
+      expect(audit.body.items).toEqual([]);
     }
   });
 });

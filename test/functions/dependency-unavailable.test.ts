@@ -185,6 +185,7 @@ describe('Lambda throttled when POST /rescore starts a run', () => {
         rescoreFunctionName: 'rescore',
         now: Date.now,
       }),
+      audit: h.audit,
       now: Date.now,
     }));
     const call = async () =>

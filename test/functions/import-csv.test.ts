@@ -436,11 +436,14 @@ describe('import-csv: two object keys are two imports, whatever their spelling (
 describe('import-csv: a durable workflow (steps, retries, replay, resume)', () => {
   const csv = `id,sales\n${Array.from({ length: 50 }, (_, i) => `r${i},${i}`).join('\n')}\nbad,zz\n`;
 
-  it('runs claim, one step per chunk of rows, the run request and finish, each once', async () => {
+  it('runs the upload’s audit record, claim, one step per chunk of rows, the run request and finish, each once', async () => {
     const h = await importHarness(servers, { options: { stepRows: 20, writeRows: 7 } });
     const { result } = await h.importFile('imports/steps.csv', csv);
     expect(result.getOperations().map((op) => [op.getName(), op.getStatus()])).toEqual(
-      ['claim', 'rows-0', 'rows-1', 'rows-2', 'request-run', 'finish'].map((name) => [name, 'SUCCEEDED']),
+      ['audit-upload', 'claim', 'rows-0', 'rows-1', 'rows-2', 'request-run', 'finish'].map((name) => [
+        name,
+        'SUCCEEDED',
+      ]),
     );
     expect(await h.imports.get('steps')).toMatchObject({
       status: 'completed',

@@ -1,5 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
@@ -54,18 +55,21 @@ export async function importHarness(
       return { runId: 'run-1', status: 'running' };
     },
   };
+  const audit = new DynamoAuditStore(client, table);
   const deps: ImportFunctionDeps = {
     partners,
     imports,
     objects,
     models,
     rescore,
+    audit,
     ...(overrides.options ? { options: overrides.options } : {}),
     // The production policy's backoff, 1 s apart instead of 5 s to 5 minutes.
     stepRetry: { maxAttempts: 5, initialDelay: { seconds: 1 }, backoffRate: 1, ...overrides.retry },
   };
   const handler = createHandler(() => deps);
   const runs = new DynamoRunStore(client, table);
+  const worklist = new DynamoWorklistStore(client, table);
   const http = {
     partners,
     models,
@@ -73,8 +77,9 @@ export async function importHarness(
     imports,
     objects,
     requester: rescore,
-    worklist: new DynamoWorklistStore(client, table),
+    worklist,
     quality: new DynamoQualityStore(client, table),
+    audit,
     now: Date.now,
   };
   const ingest = createIngestHandler(() => http);
@@ -102,6 +107,8 @@ export async function importHarness(
     imports,
     objects,
     models,
+    audit,
+    worklist,
     deps,
     rescoreRequests,
     /** Uploads `content` under `key` and returns the S3 event for it (not yet delivered). */

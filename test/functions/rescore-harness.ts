@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
@@ -78,6 +79,9 @@ export async function createHarness(
 
   const imports = new DynamoImportStore(client, table, { now });
   const objects = new S3ObjectStore(servers.s3Client, bucket);
+  // The audit trail on the servers' own client: a test that injects faults into `client` counts the
+  // calls of the writes it faults (test/functions/audit.test.ts covers a failing audit write).
+  const audit = new DynamoAuditStore(servers.documentClient, table);
   const ingest = createIngestHandler(() => ({
     partners,
     models,
@@ -86,6 +90,7 @@ export async function createHarness(
     objects,
     requester,
     worklist,
+    audit,
     now,
   }));
   const query = createQueryHandler(() => ({
@@ -99,6 +104,7 @@ export async function createHarness(
     files,
     worklist,
     quality,
+    audit,
     now,
   }));
   // Steps retried as on AWS, but 1 s apart rather than 2–18 s.
@@ -133,6 +139,7 @@ export async function createHarness(
     files,
     worklist,
     quality,
+    audit,
     /** The rescore function's durable handler (run it with `runDurable`). */
     rescoreHandler: rescore,
     /** Runs the rescore function's durable execution for `event` to its end; throws if it failed. */

@@ -17,6 +17,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -323,7 +324,40 @@ describe('HTTP API', () => {
     });
   });
 
-  it('throttles the default stage and writes access logs', () => {
+  it('audit items: only the write functions append (PutItem), only query-api reads, nobody changes or deletes one', () => {
+    const auditDenied = (name: ServiceFunctionName) => {
+      const denies = statementsOf(name).filter(
+        (statement) =>
+          statement.Effect === 'Deny' &&
+          [statement.Condition?.['ForAnyValue:StringLike']?.['dynamodb:LeadingKeys']].flat().join() ===
+            'AUDIT#*',
+      );
+      expect(denies, name).toHaveLength(1);
+      return [denies[0]?.Action].flat();
+    };
+    const never = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+    const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+    for (const name of ['ingest-api', 'import-csv'] as const) {
+      const denied = auditDenied(name);
+      expect(denied, name).toEqual(expect.arrayContaining([...never, ...reads]));
+      expect(denied, name).not.toContain('dynamodb:PutItem');
+    }
+    const query = auditDenied('query-api');
+    expect(query).toEqual(expect.arrayContaining([...never, 'dynamodb:PutItem']));
+    for (const read of reads) expect(query).not.toContain(read);
+    expect(auditDenied('rescore')).toEqual(expect.arrayContaining([...never, 'dynamodb:PutItem', ...reads]));
+    // A Scan has no leading key for the condition to match: no function may scan.
+    for (const name of ['ingest-api', 'import-csv', 'query-api', 'rescore'] as const) {
+      expect(
+        statementsOf(name).some(
+          (statement) => statement.Effect === 'Deny' && statement.Action === 'dynamodb:Scan',
+        ),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('throttles the default stage and writes access logs with the caller', () => {
     service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
@@ -331,6 +365,13 @@ describe('HTTP API', () => {
       AccessLogSettings: {
         DestinationArn: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] },
         Format: Match.stringLikeRegexp('\\$context\\.requestId'),
+      },
+    });
+    service.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      AccessLogSettings: {
+        Format: Match.stringLikeRegexp(
+          '"subject":"\\$context\\.authorizer\\.claims\\.sub","clientId":"\\$context\\.authorizer\\.claims\\.client_id"',
+        ),
       },
     });
   });
@@ -427,6 +468,17 @@ describe('alarms', () => {
       ComparisonOperator: 'LessThanThreshold',
       Threshold: 1,
       TreatMissingData: 'breaching',
+    });
+  });
+
+  it('fires when a write’s audit record could not be stored', () => {
+    service.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE,
+      MetricName: 'AuditWriteFailed',
+      Dimensions: [{ Name: 'service', Value: SERVICE_NAME }],
+      Statistic: 'Sum',
+      Threshold: 1,
+      AlarmActions: Match.anyValue(),
     });
   });
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateKeyPair, SignJWT } from 'jose';
@@ -46,6 +46,7 @@ const ACCESS: Record<string, 'open' | 'read' | 'write'> = {
   'POST /worklist/{itemId}/actions': 'write',
   'GET /quality/latest': 'read',
   'GET /quality/{runId}/checks/{check}/failures': 'read',
+  'GET /audit': 'read',
 };
 
 type Identity =
@@ -195,6 +196,70 @@ describe('LOCAL_AUTH=1: every route × every identity, as API Gateway’s JWT au
     }
   });
 });
+
+describe('LOCAL_AUTH=1: who wrote is the token’s subject and client', () => {
+  it('in the audit trail and in the access log; a refused request is logged with the authorizer’s reason', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await issuer.sign({
+      sub: 'alice-0001',
+      token_use: 'access',
+      scope: 'partners/read partners/write',
+      client_id: issuer.clientId,
+      iss: issuer.issuer,
+      iat: now,
+      exp: now + 600,
+    });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const upsert = await fetch(`${stack.apiUrl}/partners`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ id: 'audited-1', metrics: { sales: 1 } }),
+    });
+    expect(upsert.status).toBe(200);
+    const audit = await fetch(`${stack.apiUrl}/audit?target=partner%2Faudited-1`, { headers });
+    expect(audit.status).toBe(200);
+    const page = (await audit.json()) as { items: unknown[] };
+    expect(page.items).toEqual([
+      expect.objectContaining({ action: 'partner.upsert', subject: 'alice-0001', clientId: issuer.clientId }),
+    ]);
+    const refused = await fetch(`${stack.apiUrl}/audit`);
+    expect(refused.status).toBe(401);
+
+    // The gateway writes a request's line once its answer is sent: wait for both lines.
+    const lines = await accessLines(
+      (all) =>
+        all.some((line) => line.routeKey === 'POST /partners' && line.subject === 'alice-0001') &&
+        all.some((line) => line.routeKey === 'GET /audit' && line.status === 401),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        routeKey: 'POST /partners',
+        status: 200,
+        subject: 'alice-0001',
+        clientId: issuer.clientId,
+      }),
+    );
+    expect(lines.findLast((line) => line.routeKey === 'GET /audit' && line.status === 401)).toMatchObject({
+      subject: null,
+      authorizerError: expect.stringContaining('invalid_token'),
+    });
+  });
+});
+
+/** The lines of the gateway's access log, once `ready` holds for them (or after 5 s). */
+async function accessLines(ready: (lines: Record<string, unknown>[]) => boolean) {
+  let lines: Record<string, unknown>[] = [];
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const text = await readFile(path.join(dataDir, 'access.ndjson'), 'utf8').catch(() => '');
+    lines = text
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    if (ready(lines)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return lines;
+}
 
 describe('the local issuer', () => {
   it('publishes its discovery document and the JWKS whose key signs its tokens', async () => {

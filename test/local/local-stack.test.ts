@@ -237,6 +237,59 @@ describe('npm start: the README walkthrough over HTTP', () => {
     expect(partner).toMatchObject({ name: 'Partner E', metrics: { sales: 12345 } });
   });
 
+  it('records who wrote (`local` without LOCAL_AUTH) in GET /audit and in DATA_DIR/access.ndjson', async () => {
+    expect((await call('GET', '/health')).status).toBe(200);
+    // Writes that change no partner (the walkthrough counts them): an upsert older than the stored
+    // data (stale) and a file whose only row is rejected.
+    const stale = { id: 'PartnerE', metrics: { sales: 1 }, asOf: '2000-01-01T00:00:00Z' };
+    expect((await call('POST', '/partners', stale)).status).toBe(200);
+    expect((await call('POST', '/imports')).status).toBe(201);
+    const s3 = createS3Client({
+      endpoint: stack.s3Endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      forcePathStyle: true,
+    });
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'partner-scoring-local',
+        Key: 'imports/audit-local.csv',
+        Body: 'id,sales\n,1\n',
+      }),
+    );
+    s3.destroy();
+    const uploads = await until(
+      '/audit?action=import.upload&target=import%2Faudit-local',
+      (body) => Array.isArray(body.items) && body.items.length === 1,
+    );
+    expect(uploads.items).toEqual([expect.objectContaining({ subject: 'local', clientId: null })]);
+    const audit = await call('GET', '/audit?limit=3');
+    expect(audit.body.items).toEqual([
+      expect.objectContaining({ action: 'import.upload' }),
+      expect.objectContaining({ action: 'import.create', subject: 'local', clientId: 'local' }),
+      expect.objectContaining({
+        action: 'partner.upsert',
+        target: 'partner/PartnerE',
+        subject: 'local',
+        clientId: 'local',
+      }),
+    ]);
+    // The gateway writes a line once the answer is sent; the answers above are long received.
+    const lines = (await readFile(path.join(dataDir, 'access.ndjson'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.find((line) => line.routeKey === 'POST /imports')).toMatchObject({
+      status: 201,
+      subject: 'local',
+      clientId: 'local',
+    });
+    expect(lines.find((line) => line.routeKey === 'GET /health')).toMatchObject({
+      status: 200,
+      subject: null,
+    });
+  });
+
   it('starts a rescore on demand through the Lambda Invoke endpoint', async () => {
     const started = await call('POST', '/rescore');
     expect(started.status).toBe(202);

@@ -12,6 +12,8 @@ export interface HttpEventOptions {
   /** An object is sent as JSON; a string as it is. */
   body?: unknown;
   headers?: Record<string, string>;
+  /** The JWT authorizer's claims (`sub`, `client_id`, …), as API Gateway passes a verified token's. */
+  claims?: Record<string, string>;
 }
 
 /** The route and the request, in one object. */
@@ -67,6 +69,7 @@ export function httpEvent(
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
+      ...(options.claims ? { authorizer: { jwt: { claims: options.claims, scopes: null } } } : {}),
     },
     ...(body !== undefined ? { body } : {}),
     isBase64Encoded: false,

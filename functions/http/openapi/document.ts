@@ -24,6 +24,7 @@ const TAGS: Record<Tag, string> = {
   Imports: 'CSV imports through presigned S3 upload URLs.',
   Worklist:
     'Whom to call this week (the worklist) and whether the data can be trusted (the data-quality report).',
+  Audit: 'Who wrote what: every write with the token’s subject and client, kept 400 days.',
 };
 
 const authHeaders = {

@@ -6,6 +6,7 @@
 import * as z from 'zod/mini';
 import {
   activeModelSchema,
+  auditPageSchema,
   healthSchema,
   historySchema,
   importCreatedSchema,
@@ -33,6 +34,7 @@ import { partnerRequestSchema } from '#core/partners/partner.schema.ts';
 import { actionBodySchema } from '#core/worklist/read-worklist.ts';
 import { worklistConfigResponseSchema, worklistConfigSchema } from '#core/worklist/worklist-config.ts';
 import type { HttpFunctionName, RouteKeyOf } from '../../routes.ts';
+import { auditQuery, MAX_AUDIT_LIMIT } from '../routes/audit.ts';
 import { importsQuery } from '../routes/imports.ts';
 import { modelVersionsQuery, previewQuery } from '../routes/model.ts';
 import { historyQuery, partnersSearchQuery } from '../routes/partners-read.ts';
@@ -40,7 +42,7 @@ import { rankingsQuery } from '../routes/rankings.ts';
 import { moversQuery, runsQuery } from '../routes/runs.ts';
 import { failuresQuery, worklistQuery } from '../routes/worklist.ts';
 
-export type Tag = 'Service' | 'Partners' | 'Rankings' | 'Runs' | 'Model' | 'Imports' | 'Worklist';
+export type Tag = 'Service' | 'Partners' | 'Rankings' | 'Runs' | 'Model' | 'Imports' | 'Worklist' | 'Audit';
 
 export interface ResponseDoc {
   description: string;
@@ -376,6 +378,13 @@ export const ROUTE_DOCS: Record<DescribedRoute, RouteDoc> = {
     query: failuresQuery,
     responses: { 200: { description: 'A page of failing partners.', schema: qualityFailuresSchema } },
     problems: { 404: 'No report for this run.' },
+  },
+  'GET /audit': {
+    tag: 'Audit',
+    summary: 'The write log: who changed what',
+    description: `Every write, newest first, with the caller: \`subject\` and \`clientId\` are the token's \`sub\` and \`client_id\` (an S3 upload's principal for a file written straight to the bucket). Actions: \`partner.upsert\` (one item per request; target \`partner/<id>\`, or \`partners\` with the ids, at most 20, in \`detail\`), \`partner.delete\`, \`model.update\`, \`model.activate\`, \`run.request\`, \`import.create\`, \`import.upload\`. \`action\` and \`target\` filter (exact match, both together allowed); \`limit\` 1–${MAX_AUDIT_LIMIT} (default 50). A page may hold fewer than \`limit\` items: follow \`nextCursor\` until it is null. A cursor only continues the query (filters) it came from. Items are kept 400 days.`,
+    query: auditQuery,
+    responses: { 200: { description: 'A page of the write log.', schema: auditPageSchema } },
   },
   'GET /': {
     tag: 'Service',
