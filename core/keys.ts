@@ -14,6 +14,9 @@
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
+ * | partner user (membership) | `USER#<userId>`             | `USER`                      |
+ * | partner's user entry    | `PARTNER_USERS#<partnerId>`   | `<userId>`                  |
+ * | email claim             | `USER_EMAIL#<email>`          | `EMAIL`                     |
  * | singletons (pointers)   | `META`                        | `CURRENT_RUN` (+ run single flight) · `ACTIVE_MODEL` · `CHANGED` |
  *
  * Partners are spread over {@link PARTNER_SHARDS} partitions so that a full read is N parallel
@@ -92,6 +95,17 @@ export const keys = {
     sk: `${createdAt}#${importId}`,
   }),
   importLogPk: 'IMPORTS',
+
+  /** A partner user's membership, looked up by the token's `sub` on every `/me` request. */
+  partnerUser: (userId: string): ItemKey => ({ pk: `USER#${userId}`, sk: 'USER' }),
+  /** The same membership in its partner's list (one Query lists a partner's users). */
+  partnerUserEntry: (partnerId: string, userId: string): ItemKey => ({
+    pk: `PARTNER_USERS#${partnerId}`,
+    sk: userId,
+  }),
+  partnerUsersPk: (partnerId: string): string => `PARTNER_USERS#${partnerId}`,
+  /** Which partner an email address belongs to (lowercased): one address, one partner. */
+  userEmail: (email: string): ItemKey => ({ pk: `USER_EMAIL#${email}`, sk: 'EMAIL' }),
 
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,

@@ -1,3 +1,4 @@
+import type { PartnerUserStore } from '#core/portal/partner-users.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
@@ -8,6 +9,7 @@ import { createRouteTableHandler, type RouteHandler } from './http/http-handler.
 import { importsReadRoutes } from './http/routes/imports.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
+import { portalReadRoutes } from './http/routes/portal.ts';
 import { rankingsRoutes } from './http/routes/rankings.ts';
 import { runsReadRoutes } from './http/routes/runs.ts';
 import type { RouteKeyOf } from './routes.ts';
@@ -23,6 +25,8 @@ export interface QueryDeps {
   objects: Pick<ObjectStore, 'presignGet'>;
   /** Run files (the current run's places, for the model preview). */
   files: Pick<RunFiles, 'get'>;
+  /** Partner users' memberships (the portal's routes answer only where they are given). */
+  users?: Pick<PartnerUserStore, 'get' | 'list'>;
   now: () => number;
 }
 
@@ -34,12 +38,13 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...runsReadRoutes(deps),
     ...modelReadRoutes(deps),
     ...importsReadRoutes(deps),
+    ...(deps.users ? portalReadRoutes({ ...deps, users: deps.users }) : {}),
   };
 }
 
 /**
  * The read-only HTTP function (contract §3): health, rankings, partner reads and history, runs,
- * the model and its preview. `deps` is built on the first request, so a cold start that only
+ * the model and its preview, the partner portal's reads (§3.1). `deps` is built on the first request, so a cold start that only
  * serves `/health` touches nothing.
  */
 export function createHandler(deps: () => QueryDeps) {
@@ -55,5 +60,6 @@ export const handler = createHandler(() => ({
   imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
   files: dependencies.runFiles(),
+  users: dependencies.apiPartnerUserStore(),
   now: Date.now,
 }));

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
+import type { JWTPayload } from 'jose';
 import S3rver from 's3rver';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
@@ -30,11 +31,13 @@ import {
 } from './http-gateway.ts';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
-import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
+import { LOCAL_CHANNEL_USER, type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
 import { isImportUpload, toS3Event } from './s3-trigger.ts';
 import {
   consoleDir,
+  ensureChannelUser,
   handlerEnvironment,
+  issuerEnvironment,
   LOCAL_CREDENTIALS,
   type LocalEndpoints,
   type LocalSettings,
@@ -46,6 +49,8 @@ export interface LocalStack {
   endpoints: LocalEndpoints;
   /** The local issuer whose tokens the gateway checks, with `LOCAL_AUTH=1`. */
   issuer?: LocalIssuer;
+  /** The channel team's console user of the local issuer, with `LOCAL_AUTH=1`. */
+  channelUser?: { email: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -93,10 +98,17 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   };
   await ensureTable(settings, endpoints);
   await ensureBucket(settings, endpoints);
-  Object.assign(
-    process.env,
-    handlerEnvironment(settings, endpoints, await loadCursorSecret(settings.dataDir)),
-  );
+  // The issuer first: the handlers' environment names it (the user directory, the console's sign-in).
+  const issuer = settings.localAuth
+    ? await startLocalIssuer(settings.host, settings.issuerPort, {
+        dataDir: path.join(settings.dataDir, 'issuer'),
+      })
+    : undefined;
+  const channelPassword = issuer ? await ensureChannelUser(issuer, settings.dataDir) : undefined;
+  Object.assign(process.env, {
+    ...handlerEnvironment(settings, endpoints, await loadCursorSecret(settings.dataDir)),
+    ...(issuer ? issuerEnvironment(issuer, endpoints) : {}),
+  });
   await buildConsole(consoleDir(settings));
   await runner.loadAll();
 
@@ -108,9 +120,8 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     }
   });
 
-  const issuer = settings.localAuth ? await startLocalIssuer(settings.host, settings.issuerPort) : undefined;
   const authorize =
-    issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: [issuer.clientId], keys: issuer.keys });
+    issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: issuer.audiences, keys: issuer.keys });
   const api = createApiServer(runner, log, settings.corsAllowedOrigins, authorize);
   await listen(api, settings.port, settings.host);
   const apiPort = (api.address() as AddressInfo).port;
@@ -134,6 +145,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     apiUrl: `http://localhost:${apiPort}`,
     endpoints,
     ...(issuer ? { issuer } : {}),
+    ...(channelPassword ? { channelUser: { email: LOCAL_CHANNEL_USER, password: channelPassword } } : {}),
     stop() {
       stopping ??= (async () => {
         schedule.stop();
@@ -182,18 +194,27 @@ function createApiServer(
         );
         return;
       }
-      // As API Gateway: a route with a scope is behind the JWT authorizer, which answers 401 / 403 itself.
-      if (authorize && match.route.scope) {
-        const decision = await authorize(request.headers.authorization, [match.route.scope]);
+      // As API Gateway: a route with a scope, or a partner user's route, is behind the JWT authorizer,
+      // which answers 401 / 403 itself and hands the verified claims to the function.
+      let claims: JWTPayload | undefined;
+      if (authorize && (match.route.scope || match.route.partner)) {
+        const decision = await authorize(
+          request.headers.authorization,
+          match.route.scope ? [match.route.scope] : [],
+        );
         if (!decision.allowed) {
           request.resume();
           response.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
           response.end(JSON.stringify(decision.body));
           return;
         }
+        claims = decision.claims;
       }
       const body = await readBody(request);
-      const invocation = runner.invoke(match.route.function, toHttpApiEvent(request, match, body));
+      const invocation = runner.invoke(
+        match.route.function,
+        toHttpApiEvent(request, match, body, new Date(), claims),
+      );
       // API Gateway stops waiting after 30 s; the invocation itself runs on, as Lambda's would.
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
