@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { type ConsoleSignIn, ServiceResources } from './constructs/service-resources.ts';
+import { type ConsoleSignIn, type PartnerPortal, ServiceResources } from './constructs/service-resources.ts';
 import { StatefulResources } from './constructs/stateful-resources.ts';
 
 export interface PartnerScoringStackProps extends StackProps {
@@ -10,6 +10,7 @@ export interface PartnerScoringStackProps extends StackProps {
   importRetentionDays: number;
   corsAllowedOrigins: string[];
   consoleSignIn?: ConsoleSignIn;
+  partnerPortal?: PartnerPortal;
 }
 
 /**
@@ -34,6 +35,7 @@ export class PartnerScoringStack extends Stack {
       corsAllowedOrigins: props.corsAllowedOrigins,
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(props.consoleSignIn ? { consoleSignIn: props.consoleSignIn } : {}),
+      ...(props.partnerPortal ? { partnerPortal: props.partnerPortal } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -46,5 +48,11 @@ export class PartnerScoringStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.service.eventBus.eventBusName });
+    if (this.service.portalClientId) {
+      new CfnOutput(this, 'PortalClientId', {
+        value: this.service.portalClientId,
+        description: 'App client of the partner portal (authorization code with PKCE)',
+      });
+    }
   }
 }
