@@ -50,6 +50,9 @@ export type ModelMetric = Model['metrics'][number];
 export type ActiveModel = ApiSchemas['ActiveModel'];
 export type Preview = ApiSchemas['ModelPreview'];
 export type ImportStatus = ApiSchemas['ImportStatus'];
+export type Me = ApiSchemas['Me'];
+export type OwnScorecard = ApiSchemas['Scorecard'];
+export type OwnHistory = ApiSchemas['ScorecardHistory'];
 
 const JSON_TYPE = 'application/json';
 
@@ -152,6 +155,11 @@ export const api = {
   importStatus: (importId: string) =>
     call(client.GET('/imports/{importId}', { params: { path: { importId } } })),
   imports: (limit = 20) => call(client.GET('/imports', { params: { query: { limit: text(limit) } } })),
+  // The partner portal (a partner user's own data; its partner comes from its token alone).
+  me: () => call(client.GET('/me')),
+  myScorecard: () => call(client.GET('/me/scorecard')),
+  myHistory: (limit = 30) =>
+    call(client.GET('/me/scorecard/history', { params: { query: { limit: text(limit) } } })),
 };
 
 /** PUTs a file to a presigned URL, reporting upload progress (fetch cannot report it; XHR can). */
