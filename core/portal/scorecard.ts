@@ -4,7 +4,7 @@ import type { ScoringModel } from '../model/scoring-model.ts';
 import type { ModelStore, PartnerStore } from '../ports.ts';
 import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
 import { type PartnerScoreDeps, scoreView } from '../ranking/partner-score.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
 
 /**
  * A partner's own scorecard (contract §3.1). Built from the partner's own score alone: never another
@@ -76,15 +76,15 @@ export interface ScorecardDeps extends PartnerScoreDeps {
  * run's statistics (for the band's partner count) are cached per run by the store.
  */
 export async function readScorecard(deps: ScorecardDeps, partnerId: string): Promise<Scorecard> {
-  const [partner, active, current] = await Promise.all([
-    deps.partners.get(partnerId),
-    deps.models.getActive(),
-    deps.runs.getCurrent(),
-  ]);
+  const [active, current] = await Promise.all([deps.models.getActive(), currentRun(deps.runs)]);
+  // The partner and its score record of the current run in one round trip.
+  const record = current ? deps.runs.getScoreRecord(partnerId, current.scoredAt, current.runId) : null;
+  const [partner] = await Promise.all([deps.partners.get(partnerId), record]);
   if (!partner) {
     throw new NotFoundError('Your partner has no data in the service yet; the channel team loads it.');
   }
-  const view = await scoreView(deps, partner, active, current);
+  const runs = { ...deps.runs, getScoreRecord: async () => (record ? await record : null) };
+  const view = await scoreView({ ...deps, runs }, partner, active, current);
   const score = view.score;
   const model = active.model;
   const stats = current && score.value !== null ? await deps.runs.getStatistics(current.runId) : null;
@@ -112,6 +112,23 @@ export async function readScorecard(deps: ScorecardDeps, partnerId: string): Pro
     workOn,
     dataAsOf: partner.asOf,
   };
+}
+
+/** How long a container reuses the current-run pointer for scorecards (as the model store caches the model). */
+export const CURRENT_RUN_CACHE_MS = 5000;
+const currentRuns = new WeakMap<object, { value: Promise<CurrentRunPointer | null>; until: number }>();
+
+/**
+ * The current run pointer, kept for {@link CURRENT_RUN_CACHE_MS}: a scorecard may show the previous
+ * run for a few seconds after a switch, and saves a read and a round trip on every other request.
+ */
+function currentRun(runs: Pick<RunStore, 'getCurrent'>): Promise<CurrentRunPointer | null> {
+  const cached = currentRuns.get(runs);
+  if (cached && cached.until > Date.now()) return cached.value;
+  const value = runs.getCurrent();
+  currentRuns.set(runs, { value, until: Date.now() + CURRENT_RUN_CACHE_MS });
+  value.catch(() => currentRuns.delete(runs));
+  return value;
 }
 
 /** score − (held tier's minScore − tierHysteresis), floored to 0.1; null without a tier or score. */
