@@ -12,6 +12,7 @@ import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoPartnerUserStore } from '#core/adapters/dynamo-partner-user-store.ts';
 import { DynamoQualityStore } from '#core/adapters/dynamo-quality-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
@@ -236,6 +237,69 @@ export async function run(): Promise<Record<string, number>> {
     const getMedian = median(getTimes);
     console.log(`  top-50 median ${pageMedian.toFixed(3)} ms, GetItem median ${getMedian.toFixed(3)} ms`);
 
+    // A partner user's GET /me/scorecard, its membership check included, through the same function.
+    const users = new DynamoPartnerUserStore(client, table);
+    const member = sample[Math.floor(sample.length / 2)]?.id ?? '';
+    await users.claimEmail('bench@partner.example', member);
+    await users.put({
+      userId: 'bench-user',
+      email: 'bench@partner.example',
+      partnerId: member,
+      role: 'viewer',
+      status: 'active',
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
+    });
+    const portal = createQueryHandler(() => ({
+      partners,
+      models,
+      runs,
+      rankings,
+      signer: new HmacCursorSigner(async () => 'bench-cursor-secret-0123456789'),
+      imports: new DynamoImportStore(client, table),
+      objects: new S3ObjectStore(createS3Client({ region, credentials }), 'unused'),
+      files,
+      worklist,
+      quality,
+      audit: new DynamoAuditStore(client, table),
+      users,
+      now: Date.now,
+    }));
+    const scorecardEvent = httpEvent({ routeKey: 'GET /me/scorecard' });
+    Object.assign(scorecardEvent.requestContext, {
+      authorizer: {
+        jwt: {
+          claims: {
+            sub: 'bench-user',
+            token_use: 'access',
+            client_id: 'portal',
+            'cognito:groups': '[partner-users]',
+          },
+          scopes: null,
+        },
+      },
+    });
+    const scorecard = async () => {
+      const response = await portal(scorecardEvent, lambdaContext('query-api'));
+      if (response.statusCode !== 200)
+        throw new Error(`GET /me/scorecard: ${response.statusCode} ${response.body}`);
+    };
+    for (let i = 0; i < 50; i++) await scorecard();
+    units.read = 0;
+    await scorecard();
+    const scorecardRru = units.read;
+    const scorecardTimes: number[] = [];
+    const scorecardGetTimes: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      scorecardTimes.push(await time(scorecard));
+      scorecardGetTimes.push(await time(getItem));
+    }
+    const scorecardMedian = median(scorecardTimes);
+    const scorecardGetMedian = median(scorecardGetTimes);
+    console.log(
+      `  /me/scorecard median ${scorecardMedian.toFixed(3)} ms (${scorecardRru} read units), GetItem median ${scorecardGetMedian.toFixed(3)} ms`,
+    );
+
     const scale =
       process.env.BENCH_RESCORE_SCALE === '0' ? {} : await atScale(runUnits, pageUnits, allUnits, runCpuMs);
     return {
@@ -252,6 +316,9 @@ export async function run(): Promise<Record<string, number>> {
       'rank.getItem.ms': getMedian,
       'rank.page50.vsGetItem': pageMedian / getMedian,
       'rank.page50.rru': pageRru,
+      'portal.scorecard.ms': scorecardMedian,
+      'portal.scorecard.vsGetItem': scorecardMedian / scorecardGetMedian,
+      'portal.scorecard.rru': scorecardRru,
     };
   } finally {
     client.destroy();

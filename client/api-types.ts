@@ -71,7 +71,7 @@ export interface paths {
          * Find partners by the start of their id or name
          * @description Partners of the current run whose id or name starts with `search` (case-insensitive), paged like rankings: `limit` 1–500 (default 50), `nextCursor` for the next page. Without `search`, every partner in id order.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getPartners"];
         put?: never;
@@ -79,7 +79,7 @@ export interface paths {
          * Upsert one partner or a batch
          * @description One partner object, or `{"partners": [...]}` with at most 1,000. Every item is validated first; nothing is written if one is invalid (400 with a path per problem, e.g. `/partners/3/metrics/sales`). Upsert merges: given metrics overwrite, `null` removes a value, missing ones stay. An item whose `asOf` is older than the stored one is not applied and comes back `stale`.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         post: operations["postPartners"];
         delete?: never;
@@ -99,7 +99,7 @@ export interface paths {
          * A partner and its explained score
          * @description The partner, its metrics under the model names and its score: value, tier, rank, percentile, coverage, the next tier and the points needed, and the breakdown per metric. Between runs a changed partner’s score is provisional.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getPartnersById"];
         put?: never;
@@ -108,7 +108,7 @@ export interface paths {
          * Delete a partner
          * @description The partner leaves the rankings with the next completed run. A later upsert whose `asOf` is not newer than the delete (nor than the partner’s own `asOf`, when that was dated ahead) is stale; a newer one creates it again.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         delete: operations["deletePartnersById"];
         options?: never;
@@ -127,7 +127,7 @@ export interface paths {
          * A partner’s score, rank and tier per run
          * @description Newest first; `limit` 1–1000 (default 100).
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getPartnersByIdHistory"];
         put?: never;
@@ -149,7 +149,7 @@ export interface paths {
          * One page of the current ranking
          * @description Filters keep each partner’s global rank. `limit` 1–500 (default 50). The cursor is opaque and bound to its query: a tampered cursor, or one used with other filters, is a 400. Before the first run: `runId` null and no items. `stale` is true when partners changed after the run.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getRankings"];
         put?: never;
@@ -173,7 +173,7 @@ export interface paths {
          * Start a rescore run
          * @description Starts a run, or returns the one already running (which then starts one follow-up run, since data may have changed after it began).
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         post: operations["postRescore"];
         delete?: never;
@@ -193,7 +193,7 @@ export interface paths {
          * Recent runs
          * @description Newest first; `limit` 1–100 (default 20). A completed run carries `tiers`: its partners per tier.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getRuns"];
         put?: never;
@@ -215,7 +215,7 @@ export interface paths {
          * The latest run
          * @description The most recently started run, whatever its status.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getRunsLatest"];
         put?: never;
@@ -237,7 +237,7 @@ export interface paths {
          * A run by id
          * @description A run’s status, times, partner count, model version and number of tier changes.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getRunsByRunId"];
         put?: never;
@@ -259,7 +259,7 @@ export interface paths {
          * Who moved in a run
          * @description Partners whose rank or tier changed between that run and the run before it, largest move first; `limit` (default 100).
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getRunsByRunIdMovers"];
         put?: never;
@@ -281,14 +281,14 @@ export interface paths {
          * The active scoring model
          * @description With every default filled in and its `version`.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getModel"];
         /**
          * Activate a new scoring model version
          * @description Validates the model (400 with a path per problem, e.g. `/metrics/2/weight`), stores it as the next version, makes it active and starts a run that scores every partner with it.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         put: operations["putModel"];
         post?: never;
@@ -309,7 +309,7 @@ export interface paths {
          * Stored model versions
          * @description Newest first, ending with the built-in version 1; `limit` 1–100 (default 50). Activate an earlier one again with `POST /model/versions/{version}/activate`.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getModelVersions"];
         put?: never;
@@ -333,7 +333,7 @@ export interface paths {
          * Activate a stored model version again
          * @description The stored version’s model becomes the next version and is made active, and a run starts, as with `PUT /model`. No body.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         post: operations["postModelVersionsByVersionActivate"];
         delete?: never;
@@ -355,7 +355,7 @@ export interface paths {
          * Dry run of a candidate model
          * @description Scores the current partners under the candidate (hysteresis against the current run’s tiers) and lists every partner whose rank or tier changes, largest rank move first, at most `limit` (default 100). Nothing is stored. The body is the model itself, or `{model, limit}`; `?limit=` wins. Errors in a wrapped model point into it (`/model/metrics/0/weight`).
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         post: operations["postModelPreview"];
         delete?: never;
@@ -375,7 +375,7 @@ export interface paths {
          * Recent imports
          * @description Newest first, each as `GET /imports/{importId}` shows it; `limit` 1–100 (default 20).
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getImports"];
         put?: never;
@@ -383,7 +383,7 @@ export interface paths {
          * Get an upload URL for one CSV file
          * @description Creates a pending import and returns a presigned S3 PUT URL; upload the CSV to it with content-type `text/csv` and follow `GET /imports/{importId}`. The body is optional.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         post: operations["postImports"];
         delete?: never;
@@ -403,7 +403,7 @@ export interface paths {
          * An import’s progress and row errors
          * @description Status, row counts, warnings, the first 100 rejected rows (1-based line, column, message) and a presigned URL of the full error report (or null).
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getImportsByImportId"];
         put?: never;
@@ -425,7 +425,7 @@ export interface paths {
          * Whom to call this week: the open items of the latest run
          * @description Items built by the latest completed run (docs/worklist.md): `TIER_AT_RISK`, `NEAR_NEXT_TIER`, `DROPPING`, `STALE`, one per partner and reason, severity `high` before `medium` before `low`, then score descending. Filter by `reason` and `severity`; snoozed and dismissed items only with `includeSnoozed=true`. `limit` 1–500 (default 50); `nextCursor` continues the same query. Before the first run: `runId: null`, no items.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getWorklist"];
         put?: never;
@@ -447,14 +447,14 @@ export interface paths {
          * The worklist settings
          * @description The thresholds of the worklist reasons and of the freshness check (the defaults until changed).
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getWorklistConfig"];
         /**
          * Change the worklist settings
          * @description Any of the fields; those left out keep their value. `staleErrorDays` must stay greater than `staleWarnDays`. A change applies from the next run that starts after it.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         put: operations["putWorklistConfig"];
         post?: never;
@@ -477,7 +477,7 @@ export interface paths {
          * Snooze, dismiss or finish a worklist item
          * @description `snooze` hides the item until `until` (or, without it, until its severity rises); `dismiss` hides it until it resolves; `done` resolves it now (a recurrence later opens a new item). The answer is the item with its new state; its score, tier and detail are as of its last change of severity.
          *
-         *     Needs the scope `partners/write`.
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
          */
         post: operations["postWorklistByItemIdActions"];
         delete?: never;
@@ -497,7 +497,7 @@ export interface paths {
          * Can the data be trusted: the latest run’s data-quality report
          * @description The checks of the run `/rankings` serves (docs/worklist.md): `completeness` per metric (fail below 0.9), `freshness` (warn past `staleWarnDays`, fail past `staleErrorDays`), `outliers` per metric (modified z-score over 3.5), `duplicates` (names equal after name matching), `drift` per metric (median moved by more than 50 %). The overall status is the worst check’s; a fail never stops a run.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getQualityLatest"];
         put?: never;
@@ -519,7 +519,7 @@ export interface paths {
          * The partners that fail a data-quality check
          * @description In pages: `limit` 1–500 (default 100), `nextCursor` for the next. `metric` is required for `completeness` and `outliers` (name matching applies) and refused for the others. `drift` lists no partner.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getQualityByRunIdChecksByCheckFailures"];
         put?: never;
@@ -541,12 +541,178 @@ export interface paths {
          * The write log: who changed what
          * @description Every write, newest first, with the caller: `subject` and `clientId` are the token's `sub` and `client_id` (an S3 upload's principal for a file written straight to the bucket). Actions: `partner.upsert` (one item per request; target `partner/<id>`, or `partners` with the ids, at most 20, in `detail`), `partner.delete`, `model.update`, `model.activate`, `run.request`, `import.create`, `import.upload`. `action` and `target` filter (exact match, both together allowed); `limit` 1–200 (default 50). A page may hold fewer than `limit` items: follow `nextCursor` until it is null. A cursor only continues the query (filters) it came from. Items are kept 400 days.
          *
-         *     Needs the scope `partners/read`.
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
          */
         get: operations["getAudit"];
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/{id}/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A partner’s users
+         * @description Active and revoked users of the partner, oldest first.
+         *
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
+         */
+        get: operations["getPartnersByIdUsers"];
+        put?: never;
+        /**
+         * Invite a user of a partner
+         * @description Creates the sign-in user (in the partner-users group, invited by email on AWS) and its membership of the partner. An email belongs to one partner. On the local stack the answer carries `localPassword` for the local issuer.
+         *
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
+         */
+        post: operations["postPartnersByIdUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/partners/{id}/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a user of a partner
+         * @description The membership is revoked first (the user’s next request is a 403, whatever its token’s expiry), then the sign-in user is disabled and signed out everywhere. Revoking a revoked user again is a 204.
+         *
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
+         */
+        delete: operations["deletePartnersByIdUsersByUserId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed-in partner user
+         * @description Who the token belongs to and its partner, from the user’s membership.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/scorecard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner’s own scorecard
+         * @description Tier and score, points needed for the next tier, the margin before demotion (the hysteresis band), per metric its own value with points out of the most it could give (rounded to 0.1), where the most points are left, a percentile band (null under 20 partners), the data’s date and whether the score is provisional. Never another partner’s data, the exact rank, the number of partners, normalised values or population statistics.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        get: operations["getMeScorecard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/scorecard/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The partner’s own score and tier per run
+         * @description Newest first; `limit` 1–100 (default 30), `nextCursor` for the next page. A cursor holds a position only: the partner is always the caller’s.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        get: operations["getMeScorecardHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The users of the caller’s partner
+         * @description For a partner admin; a viewer gets a 403.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        get: operations["getMeUsers"];
+        put?: never;
+        /**
+         * Invite a user of the caller’s partner
+         * @description For a partner admin (a viewer gets a 403), as `POST /partners/{id}/users` for its own partner.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        post: operations["postMeUsers"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/users/{userId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a user of the caller’s partner
+         * @description For a partner admin (a viewer gets a 403); another partner’s user is a 404; oneself a 409.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        delete: operations["deleteMeUsersByUserId"];
         options?: never;
         head?: never;
         patch?: never;
@@ -708,6 +874,29 @@ export interface components {
             /** @description ISO-8601 date-time */
             updatedAt: string;
         };
+        InvitedUser: {
+            /** @description The user’s `sub` in the sign-in directory */
+            userId: string;
+            email: string;
+            partnerId: string;
+            /** @enum {string} */
+            role: "viewer" | "admin";
+            /** @enum {string} */
+            status: "active" | "revoked";
+            /** @description ISO-8601 date-time */
+            createdAt: string;
+            revokedAt: string | null;
+            /** @description Local stack only: the password for the local issuer’s sign-in and password grant */
+            localPassword?: string;
+        };
+        Me: {
+            userId: string;
+            email: string;
+            partnerId: string;
+            partnerName: string;
+            /** @enum {string} */
+            role: "viewer" | "admin";
+        };
         ModelActivated: {
             version: number;
             runId: string;
@@ -778,6 +967,22 @@ export interface components {
                 region: string | null;
             }[];
             nextCursor: string | null;
+        };
+        PartnerUserList: {
+            items: components["schemas"]["PartnerUser"][];
+        };
+        PartnerUser: {
+            /** @description The user’s `sub` in the sign-in directory */
+            userId: string;
+            email: string;
+            partnerId: string;
+            /** @enum {string} */
+            role: "viewer" | "admin";
+            /** @enum {string} */
+            status: "active" | "revoked";
+            /** @description ISO-8601 date-time */
+            createdAt: string;
+            revokedAt: string | null;
         };
         PartnerView: {
             id: string;
@@ -905,6 +1110,49 @@ export interface components {
             /** @enum {string} */
             status: "running" | "completed" | "failed";
         };
+        ScorecardHistory: {
+            items: {
+                runId: string;
+                /** @description ISO-8601 date-time */
+                scoredAt: string;
+                score: number;
+                tier: string | null;
+                percentileBand: string | null;
+            }[];
+            nextCursor: string | null;
+        };
+        Scorecard: {
+            partnerId: string;
+            name: string;
+            tier: string | null;
+            score: number | null;
+            runId: string | null;
+            scoredAt: string | null;
+            modelVersion: number;
+            provisional: boolean;
+            percentileBand: string | null;
+            nextTier: {
+                name: string;
+                /** @description Rounded to 0.1 */
+                pointsNeeded: number;
+            } | null;
+            marginToDemotion: number | null;
+            metrics: {
+                metric: string;
+                group: string;
+                value: number | null;
+                /** @description Rounded to 0.1 */
+                points: number;
+                maxPoints: number | null;
+            }[];
+            workOn: {
+                metric: string;
+                /** @description Rounded to 0.1 */
+                pointsAvailable: number;
+            }[];
+            /** @description ISO-8601 date-time */
+            dataAsOf: string;
+        };
         UpsertResults: {
             results: {
                 id: string;
@@ -1031,6 +1279,11 @@ export interface components {
             until?: string;
             note?: string;
         };
+        PartnerUserInvitation: {
+            email: string;
+            /** @enum {string} */
+            role: "viewer" | "admin";
+        };
     };
     responses: {
         /** @description Bad input (a parameter, the body, or a body that is not valid JSON): `errors[].path` is a JSON pointer to each failing field (`/query/limit`, `/path/id`, `/partners/3/metrics/sales`). */
@@ -1042,7 +1295,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No token, or one that is not valid: expired, from another issuer, for another audience, badly signed (API Gateway’s JWT authorizer). */
+        /** @description No token, or one that is not valid: expired, from another issuer, for another audience, badly signed (API Gateway’s JWT authorizer, `application/json`); on a `/me` route, no partner user’s access token (the function, problem+json). */
         Unauthorized: {
             headers: {
                 /** @description Bearer, with `error` and, on 403, the `scope` needed. */
@@ -1051,9 +1304,10 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["AuthError"];
+                "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The token lacks the route’s scope (API Gateway’s JWT authorizer). */
+        /** @description The token lacks the route’s scope (API Gateway’s JWT authorizer, `application/json`), or the identity may not use the route (the function, problem+json): a partner user on a vendor route, the vendor on a `/me` route, a revoked partner user, a partner viewer on a route for partner admins. */
         Forbidden: {
             headers: {
                 /** @description Bearer, with `error` and, on 403, the `scope` needed. */
@@ -1062,6 +1316,7 @@ export interface components {
             };
             content: {
                 "application/json": components["schemas"]["AuthError"];
+                "application/problem+json": components["schemas"]["Problem"];
             };
         };
         /** @description The body is over 6 MB. */
@@ -2110,7 +2365,7 @@ export interface operations {
     getAudit: {
         parameters: {
             query?: {
-                action?: "partner.upsert" | "partner.delete" | "model.update" | "model.activate" | "run.request" | "import.create" | "import.upload" | "worklist.action" | "worklist.config";
+                action?: "partner.upsert" | "partner.delete" | "model.update" | "model.activate" | "run.request" | "import.create" | "import.upload" | "worklist.action" | "worklist.config" | "user.invite" | "user.revoke";
                 target?: string;
                 limit?: string;
                 cursor?: string;
@@ -2133,6 +2388,353 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getPartnersByIdUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Partner id: 1–128 characters, no control characters (URL-encoded in the path). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerUserList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No partner with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postPartnersByIdUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Partner id: 1–128 characters, no control characters (URL-encoded in the path). */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description `{email, role}`. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerUserInvitation"];
+            };
+        };
+        responses: {
+            /** @description The invited user. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitedUser"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No partner with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The email belongs to a user of another partner, or already to this one (or no user pool is set up). */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deletePartnersByIdUsersByUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Partner id: 1–128 characters, no control characters (URL-encoded in the path). */
+                id: string;
+                /** @description The user’s id (`sub`). */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such user of this partner. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No user pool is set up. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMeScorecard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The scorecard. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scorecard"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The partner has no data in the service yet. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMeScorecardHistory: {
+        parameters: {
+            query?: {
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the history. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScorecardHistory"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMeUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The users. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PartnerUserList"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postMeUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description `{email, role}`. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PartnerUserInvitation"];
+            };
+        };
+        responses: {
+            /** @description The invited user. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitedUser"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description The email belongs to a user of another partner, or already to this one. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deleteMeUsersByUserId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user’s id (`sub`). */
+                userId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such user of your partner. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description You cannot revoke yourself. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             413: components["responses"]["ContentTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             500: components["responses"]["InternalServerError"];

@@ -23,6 +23,12 @@ export const envSchema = z.object({
   CURSOR_SECRET_ARN: z.optional(name),
   /** `true` against S3-compatible servers that need path-style URLs (s3rver). */
   S3_FORCE_PATH_STYLE: z.optional(z.enum(['true', 'false'], 'must be "true" or "false"')),
+  /** The Cognito user pool of partner users (the local issuer plays it locally); unset: no portal users. */
+  USER_POOL_ID: z.optional(name),
+  /** App client ids of the partner portal, comma-separated: their tokens are partner users'. */
+  PORTAL_CLIENT_IDS: z.optional(z.string()),
+  /** `1` on the local stack only: invitations make a password and return it as `localPassword`. */
+  LOCAL_USER_PASSWORDS: z.optional(z.enum(['0', '1'], 'must be 1 or 0')),
 });
 
 export type Env = z.output<typeof envSchema>;

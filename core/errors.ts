@@ -20,6 +20,16 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
+/** The request has no identity this route can act for (no token, or none the route accepts); maps to 401. */
+export class UnauthorizedError extends Error {
+  override readonly name = 'UnauthorizedError';
+}
+
+/** The caller's identity may not use this route or this resource; maps to 403. */
+export class ForbiddenError extends Error {
+  override readonly name = 'ForbiddenError';
+}
+
 /** The request conflicts with the current state (for example a run already holding the lease); maps to 409. */
 export class ConflictError extends Error {
   override readonly name = 'ConflictError';
@@ -38,6 +48,8 @@ export class UnsupportedMediaTypeError extends Error {
 /** Domain errors that callers may show to a user; anything else is an internal error. */
 export type DomainError =
   | ValidationError
+  | UnauthorizedError
+  | ForbiddenError
   | NotFoundError
   | ConflictError
   | PayloadTooLargeError

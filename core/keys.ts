@@ -14,6 +14,9 @@
  * | model version           | `MODEL`                       | `V#<version, 9 digits>`     |
  * | import                  | `IMPORT#<importId>`           | `IMPORT`                    |
  * | import log entry        | `IMPORTS`                     | `<createdAt ISO>#<importId>` |
+ * | partner user (membership) | `USER#<userId>`             | `USER`                      |
+ * | partner's user entry    | `PARTNER_USERS#<partnerId>`   | `<userId>`                  |
+ * | email claim             | `USER_EMAIL#<email>`          | `EMAIL`                     |
  * | singletons (pointers)   | `META`                        | `CURRENT_RUN` (+ run single flight) · `ACTIVE_MODEL` · `CHANGED` · `WORKLIST` · `WORKLIST_CONFIG` |
  * | worklist page           | `WORKLIST#<runId>#<list>#<page mod 8>` | `PAGE#<page, 6 digits>` |
  * | worklist item           | `WLITEM#<itemId>`             | `ITEM`                      |
@@ -140,6 +143,16 @@ export const keys = {
   auditByActionPk: (month: string, action: string): string => `${AUDIT_PK_PREFIX}${month}#A#${action}`,
   auditByTargetPk: (month: string, target: string): string => `${AUDIT_PK_PREFIX}${month}#T#${target}`,
   auditSk: (at: string, id: string): string => `${at}#${id}`,
+  /** A partner user's membership, looked up by the token's `sub` on every `/me` request. */
+  partnerUser: (userId: string): ItemKey => ({ pk: `USER#${userId}`, sk: 'USER' }),
+  /** The same membership in its partner's list (one Query lists a partner's users). */
+  partnerUserEntry: (partnerId: string, userId: string): ItemKey => ({
+    pk: `PARTNER_USERS#${partnerId}`,
+    sk: userId,
+  }),
+  partnerUsersPk: (partnerId: string): string => `PARTNER_USERS#${partnerId}`,
+  /** Which partner an email address belongs to (lowercased): one address, one partner. */
+  userEmail: (email: string): ItemKey => ({ pk: `USER_EMAIL#${email}`, sk: 'EMAIL' }),
 
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,

@@ -1,10 +1,13 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
+import { CognitoUserDirectory } from '#core/adapters/cognito-user-directory.ts';
 import { HmacCursorSigner, secretsManagerKey } from '#core/adapters/cursor-signer.ts';
 import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoPartnerUserStore } from '#core/adapters/dynamo-partner-user-store.ts';
 import { DynamoQualityStore } from '#core/adapters/dynamo-quality-store.ts';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
@@ -15,6 +18,8 @@ import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { type Env, readEnv, required } from '#core/config.ts';
+import { ConflictError } from '#core/errors.ts';
+import type { UserDirectory } from '#core/portal/partner-users.ts';
 import type { EventSink } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 
@@ -87,6 +92,28 @@ export const auditStore = /* @__PURE__ */ lazy(() => new DynamoAuditStore(docume
 export const apiAuditStore = /* @__PURE__ */ lazy(
   () => new DynamoAuditStore(apiDocumentClient(), tableName()),
 );
+export const apiPartnerUserStore = /* @__PURE__ */ lazy(
+  () => new DynamoPartnerUserStore(apiDocumentClient(), tableName()),
+);
+/**
+ * The user pool of partner users (`USER_POOL_ID`; locally the local issuer answers its API). Without
+ * one, inviting or revoking a user is a 409 that says how to set the portal up.
+ */
+export const userDirectory = /* @__PURE__ */ lazy((): UserDirectory => {
+  const poolId = env().USER_POOL_ID;
+  if (!poolId) {
+    const missing = async (): Promise<never> => {
+      throw new ConflictError(
+        'Partner users need a user pool: deploy with -c userPoolId=… (docs/partner-access.md), or run npm start with LOCAL_AUTH=1.',
+      );
+    };
+    return { createUser: missing, disableUser: missing };
+  }
+  return new CognitoUserDirectory(
+    new CognitoIdentityProviderClient({ maxAttempts: API_MAX_ATTEMPTS }),
+    poolId,
+  );
+});
 export const eventSink = /* @__PURE__ */ lazy((): EventSink => {
   const file = env().EVENTS_FILE;
   if (file) return new NdjsonEventSink(file);

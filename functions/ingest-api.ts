@@ -1,4 +1,5 @@
 import type { AuditStore } from '#core/audit/audit-log.ts';
+import type { PartnerUsersDeps } from '#core/portal/partner-users.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
 import type { WorklistStore } from '#core/worklist/worklist-store.ts';
@@ -8,6 +9,7 @@ import { createRouteTableHandler, type RouteHandler } from './http/http-handler.
 import { importsWriteRoutes } from './http/routes/imports.ts';
 import { modelWriteRoutes } from './http/routes/model.ts';
 import { partnersWriteRoutes } from './http/routes/partners-write.ts';
+import { portalWriteRoutes } from './http/routes/portal.ts';
 import { rescoreRoutes } from './http/routes/runs.ts';
 import { worklistWriteRoutes } from './http/routes/worklist.ts';
 import type { RouteKeyOf } from './routes.ts';
@@ -23,16 +25,19 @@ export interface IngestDeps {
   worklist: Pick<WorklistStore, 'getItem' | 'act' | 'getConfig' | 'putConfig'>;
   /** Where every write is recorded with its caller (contract §7). */
   audit: AuditStore;
+  /** Partner users: memberships and the sign-in directory (the portal's routes answer only where given). */
+  portal?: Pick<PartnerUsersDeps, 'users' | 'directory' | 'localPasswords'>;
   now: () => number;
 }
 
-function routes(deps: IngestDeps): Record<RouteKeyOf<'ingest-api'>, RouteHandler> {
+function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, RouteHandler>> {
   const writes = {
     ...partnersWriteRoutes(deps),
     ...importsWriteRoutes(deps),
     ...rescoreRoutes(deps.requester),
     ...modelWriteRoutes(deps),
     ...worklistWriteRoutes(deps),
+    ...(deps.portal ? portalWriteRoutes({ ...deps.portal, partners: deps.partners, now: deps.now }) : {}),
   };
   // Every route of this function is a write: each records its audit item (contract §7).
   return auditedRoutes(deps.audit, writes, INGEST_AUDIT);
@@ -40,7 +45,9 @@ function routes(deps: IngestDeps): Record<RouteKeyOf<'ingest-api'>, RouteHandler
 
 /**
  * The write HTTP function (contract §3): partner upserts and deletes, CSV upload URLs, rescore
- * requests and model activation, each recorded in the audit trail. `deps` is built on the first request.
+ * requests and model activation, and partner users' invitations and revocations (§3.1), the only
+ * function that may create or disable sign-in users; each write is recorded in the audit trail. `deps`
+ * is built on the first request.
  */
 export function createHandler(deps: () => IngestDeps) {
   return createRouteTableHandler('ingest-api', () => routes(deps()));
@@ -55,5 +62,10 @@ export const handler = createHandler(() => ({
   requester: dependencies.apiRescoreRequester(),
   worklist: dependencies.apiWorklistStore(),
   audit: dependencies.apiAuditStore(),
+  portal: {
+    users: dependencies.apiPartnerUserStore(),
+    directory: dependencies.userDirectory(),
+    localPasswords: dependencies.env().LOCAL_USER_PASSWORDS === '1',
+  },
   now: Date.now,
 }));

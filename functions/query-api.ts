@@ -1,4 +1,5 @@
 import type { AuditStore } from '#core/audit/audit-log.ts';
+import type { PartnerUserStore } from '#core/portal/partner-users.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { QualityStore } from '#core/quality/quality-store.ts';
 import type { CursorSigner } from '#core/ranking/cursor.ts';
@@ -12,6 +13,7 @@ import { auditRoutes } from './http/routes/audit.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
+import { portalReadRoutes } from './http/routes/portal.ts';
 import { rankingsRoutes } from './http/routes/rankings.ts';
 import { runsReadRoutes } from './http/routes/runs.ts';
 import { worklistReadRoutes } from './http/routes/worklist.ts';
@@ -32,6 +34,8 @@ export interface QueryDeps {
   quality: Pick<QualityStore, 'getReport' | 'getFailures'>;
   /** The audit trail (`GET /audit`). */
   audit: Pick<AuditStore, 'list'>;
+  /** Partner users' memberships (the portal's routes answer only where they are given). */
+  users?: Pick<PartnerUserStore, 'get' | 'list'>;
   now: () => number;
 }
 
@@ -45,12 +49,13 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...importsReadRoutes(deps),
     ...worklistReadRoutes(deps),
     ...auditRoutes(deps),
+    ...(deps.users ? portalReadRoutes({ ...deps, users: deps.users }) : {}),
   };
 }
 
 /**
  * The read-only HTTP function (contract §3): health, rankings, partner reads and history, runs,
- * the model and its preview, the audit trail. `deps` is built on the first request, so a cold start that only
+ * the model and its preview, the audit trail, the partner portal's reads (§3.1). `deps` is built on the first request, so a cold start that only
  * serves `/health` touches nothing.
  */
 export function createHandler(deps: () => QueryDeps) {
@@ -69,5 +74,6 @@ export const handler = createHandler(() => ({
   worklist: dependencies.apiWorklistStore(),
   quality: dependencies.apiQualityStore(),
   audit: dependencies.apiAuditStore(),
+  users: dependencies.apiPartnerUserStore(),
   now: Date.now,
 }));

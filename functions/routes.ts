@@ -13,6 +13,12 @@ export interface RouteSpec {
   function: HttpFunctionName;
   /** JWT scope required on AWS; `null` for the open routes: health check, API description, the console's static files. */
   scope: Scope | null;
+  /**
+   * A partner user's route (`/me…`, contract §3.1): behind the JWT authorizer without a scope, the
+   * function admits partner users only and takes their partner from their membership
+   * (`functions/http/access.ts`).
+   */
+  partner?: true;
   /** What the route does, where its path alone does not say it (for the OpenAPI document). */
   summary?: string;
 }
@@ -65,6 +71,71 @@ export const ROUTES = [
     scope: 'partners/read',
     summary:
       'The write log, newest first: who (token subject and client) upserted, deleted, changed the model, requested a run or imported, kept 400 days; filter by action and/or target, page with nextCursor.',
+  },
+  {
+    method: 'POST',
+    path: '/partners/{id}/users',
+    function: 'ingest-api',
+    scope: 'partners/write',
+    summary:
+      'Invites a user of the partner {email, role: viewer|admin}: 201 with the user; 404 unknown partner; 409 when the email belongs to another partner or already to this one. On the local stack the 201 carries localPassword.',
+  },
+  { method: 'GET', path: '/partners/{id}/users', function: 'query-api', scope: 'partners/read' },
+  {
+    method: 'DELETE',
+    path: '/partners/{id}/users/{userId}',
+    function: 'ingest-api',
+    scope: 'partners/write',
+    summary: 'Revokes a user of the partner: 204; its next request is a 403, whatever its token’s expiry.',
+  },
+  {
+    method: 'GET',
+    path: '/me',
+    function: 'query-api',
+    scope: null,
+    partner: true,
+    summary: 'The signed-in partner user and its partner.',
+  },
+  {
+    method: 'GET',
+    path: '/me/scorecard',
+    function: 'query-api',
+    scope: null,
+    partner: true,
+    summary:
+      'The partner’s own scorecard: tier, score, points per metric out of their maximum, what to work on.',
+  },
+  {
+    method: 'GET',
+    path: '/me/scorecard/history',
+    function: 'query-api',
+    scope: null,
+    partner: true,
+    summary: 'The partner’s own score, tier and percentile band per completed run, newest first.',
+  },
+  {
+    method: 'GET',
+    path: '/me/users',
+    function: 'query-api',
+    scope: null,
+    partner: true,
+    summary: 'The users of the caller’s partner (partner admins only).',
+  },
+  {
+    method: 'POST',
+    path: '/me/users',
+    function: 'ingest-api',
+    scope: null,
+    partner: true,
+    summary: 'Invites a user of the caller’s partner (partner admins only), as POST /partners/{id}/users.',
+  },
+  {
+    method: 'DELETE',
+    path: '/me/users/{userId}',
+    function: 'ingest-api',
+    scope: null,
+    partner: true,
+    summary: 'Revokes a user of the caller’s partner (partner admins only); 404 for anyone else’s user.',
   },
   { method: 'GET', path: '/', function: 'web-console', scope: null },
   { method: 'GET', path: '/assets/{file}', function: 'web-console', scope: null },

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import {
   type ConsoleSignIn,
+  type PartnerPortal,
   type ReservedConcurrency,
   ServiceResources,
 } from './constructs/service-resources.ts';
@@ -16,6 +17,7 @@ export interface PartnerScoringStackProps extends StackProps {
   consoleSignIn?: ConsoleSignIn;
   /** Reserved concurrency per function (none reserved where unset). */
   reservedConcurrency?: ReservedConcurrency;
+  partnerPortal?: PartnerPortal;
 }
 
 /**
@@ -41,6 +43,7 @@ export class PartnerScoringStack extends Stack {
       ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
       ...(props.consoleSignIn ? { consoleSignIn: props.consoleSignIn } : {}),
       ...(props.reservedConcurrency ? { reservedConcurrency: props.reservedConcurrency } : {}),
+      ...(props.partnerPortal ? { partnerPortal: props.partnerPortal } : {}),
     });
 
     new CfnOutput(this, 'ApiUrl', {
@@ -53,5 +56,11 @@ export class PartnerScoringStack extends Stack {
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
     new CfnOutput(this, 'EventBusName', { value: this.service.eventBus.eventBusName });
+    if (this.service.portalClientId) {
+      new CfnOutput(this, 'PortalClientId', {
+        value: this.service.portalClientId,
+        description: 'App client of the partner portal (authorization code with PKCE)',
+      });
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { Annotations, type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
-import type { ConsoleSignIn, ReservedConcurrency } from './constructs/service-resources.ts';
+import type { ConsoleSignIn, PartnerPortal, ReservedConcurrency } from './constructs/service-resources.ts';
 import { PartnerScoringStack } from './partner-scoring-stack.ts';
 
 /** Used when the `jwtIssuer` / `jwtAudience` context is not set: synth works, no token validates. */
@@ -43,6 +43,8 @@ export const DEPLOY_CONTEXT_KEYS = [
   'rescoreReservedConcurrency',
   'importReservedConcurrency',
   'queryReservedConcurrency',
+  'userPoolId',
+  'portalCallbackUrls',
 ] as const;
 
 /**
@@ -88,6 +90,8 @@ export interface DeployContext {
   /** From `consoleClientId` + `consoleAuthDomain`: the console's hosted sign-in (none when unset). */
   consoleSignIn?: ConsoleSignIn;
   reservedConcurrency: ReservedConcurrency;
+  /** From `userPoolId` + `portalCallbackUrls`: partner users and the portal's app client (none when unset). */
+  partnerPortal?: PartnerPortal;
   usesPlaceholderJwt: boolean;
 }
 
@@ -146,6 +150,25 @@ export function readDeployContext(app: App): DeployContext {
     }
     reservedConcurrency[name] = count;
   }
+  const userPoolId = get('userPoolId');
+  let partnerPortal: PartnerPortal | undefined;
+  if (typeof userPoolId === 'string' && userPoolId !== '') {
+    if (!/^[\w-]+_[0-9a-zA-Z]+$/.test(userPoolId)) {
+      throw new Error(
+        `Context userPoolId must be a Cognito user pool id such as eu-west-1_AbC123, got ${userPoolId}`,
+      );
+    }
+    const callbackUrls = list(get('portalCallbackUrls'));
+    if (
+      !callbackUrls ||
+      callbackUrls.some((url) => !/^https:\/\/[^\s]+$|^http:\/\/localhost(:\d+)?\//.test(url))
+    ) {
+      throw new Error(
+        `Context portalCallbackUrls must list the console's https URLs (comma-separated, e.g. https://api.example.com/) when userPoolId is set, got ${get('portalCallbackUrls')}`,
+      );
+    }
+    partnerPortal = { userPoolId, callbackUrls };
+  }
   // The console's tokens carry its app client id, so the API accepts that audience too.
   const audiences =
     audience && consoleSignIn ? [...new Set([...audience, consoleSignIn.clientId])] : audience;
@@ -157,6 +180,7 @@ export function readDeployContext(app: App): DeployContext {
     corsAllowedOrigins: list(get('corsAllowedOrigins')) ?? ['*'],
     ...(consoleSignIn ? { consoleSignIn } : {}),
     reservedConcurrency,
+    ...(partnerPortal ? { partnerPortal } : {}),
     usesPlaceholderJwt: typeof issuer !== 'string' || issuer === '' || audience === undefined,
   };
 }
@@ -178,6 +202,7 @@ export function buildServiceApp(app: App): PartnerScoringStack {
     corsAllowedOrigins: context.corsAllowedOrigins,
     ...(context.consoleSignIn ? { consoleSignIn: context.consoleSignIn } : {}),
     reservedConcurrency: context.reservedConcurrency,
+    ...(context.partnerPortal ? { partnerPortal: context.partnerPortal } : {}),
   });
   if (context.usesPlaceholderJwt) {
     Annotations.of(stack).addWarningV2(

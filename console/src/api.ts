@@ -56,6 +56,9 @@ export type QualityReport = ApiSchemas['QualityReport'];
 export type QualityCheck = QualityReport['checks'][number];
 export type QualityFailures = ApiSchemas['QualityFailures'];
 export type WorklistFilter = { reason?: string | undefined; severity?: string | undefined };
+export type Me = ApiSchemas['Me'];
+export type OwnScorecard = ApiSchemas['Scorecard'];
+export type OwnHistory = ApiSchemas['ScorecardHistory'];
 
 const JSON_TYPE = 'application/json';
 
@@ -190,6 +193,11 @@ export const api = {
         },
       }),
     ),
+  // The partner portal (a partner user's own data; its partner comes from its token alone).
+  me: () => call(client.GET('/me')),
+  myScorecard: () => call(client.GET('/me/scorecard')),
+  myHistory: (limit = 30) =>
+    call(client.GET('/me/scorecard/history', { params: { query: { limit: text(limit) } } })),
 };
 
 /** PUTs a file to a presigned URL, reporting upload progress (fetch cannot report it; XHR can). */

@@ -2,7 +2,7 @@ import './styles.css';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, type Run } from './api.ts';
-import { signIn } from './auth.ts';
+import { canSignOut, portalAvailable, signedInAs, signIn, signOut, startSignIn } from './auth.ts';
 import { ErrorNote, useAsync } from './components.tsx';
 import { href, useRoute } from './route.ts';
 import { DataQuality } from './views/data-quality.tsx';
@@ -10,6 +10,7 @@ import { Imports } from './views/imports.tsx';
 import { Leaderboard } from './views/leaderboard.tsx';
 import { ModelView } from './views/model.tsx';
 import { Movers } from './views/movers.tsx';
+import { PartnerPortal } from './views/partner-portal.tsx';
 import { Runs } from './views/runs.tsx';
 import { Scorecard } from './views/scorecard.tsx';
 import { ThisWeek, useWorklistCount } from './views/this-week.tsx';
@@ -129,6 +130,11 @@ function App() {
               <span class="spinner" aria-hidden="true" /> being scored
             </span>
           ) : null}
+          {canSignOut() ? (
+            <button type="button" onClick={() => void signOut()}>
+              Sign out
+            </button>
+          ) : null}
           <label class="theme">
             <span class="sr-only">Theme</span>
             <select value={theme} onChange={(event) => setTheme(event.currentTarget.value as Theme)}>
@@ -148,7 +154,32 @@ function App() {
   );
 }
 
+/** Before any token: the channel team and partner users sign in through their own app clients. */
+function SignInChoice() {
+  useEffect(() => {
+    document.title = 'Sign in · Partner scoring';
+  }, []);
+  return (
+    <main id="main" class="sign-in">
+      <h1>Sign in</h1>
+      <p>Choose how you sign in.</p>
+      <div class="sign-in-choices">
+        <button type="button" onClick={() => void startSignIn('vendor')}>
+          Channel team
+        </button>
+        {portalAvailable() ? (
+          <button type="button" onClick={() => void startSignIn('partner')}>
+            Partner
+          </button>
+        ) : null}
+      </div>
+    </main>
+  );
+}
+
+const root = document.getElementById('app') as HTMLElement;
 signIn().then(
-  () => render(<App />, document.getElementById('app') as HTMLElement),
-  (error: unknown) => render(<ErrorNote error={error} />, document.getElementById('app') as HTMLElement),
+  (signedIn) =>
+    render(signedIn ? signedInAs() === 'partner' ? <PartnerPortal /> : <App /> : <SignInChoice />, root),
+  (error: unknown) => render(<ErrorNote error={error} />, root),
 );

@@ -13,6 +13,7 @@ import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
 import type {
   ClaimOutcome,
   CurrentRunPointer,
+  HistoryPosition,
   RunClaim,
   RunRecord,
   RunStore,
@@ -331,21 +332,28 @@ export class DynamoRunStore implements RunStore {
     return item ? toScoreRecord(id, item) : null;
   }
 
-  async history(id: string, limit: number): Promise<ScoreRecord[]> {
+  async history(
+    id: string,
+    limit: number,
+    options: { before?: HistoryPosition } = {},
+  ): Promise<ScoreRecord[]> {
     const claim = await this.getClaim();
     const current = await this.getCurrent();
     if (!current) return [];
     const failed = new Set(claim?.failedRuns ?? []);
     // Records after the current run's belong to a run still running (or one that failed).
     const newest = keys.scoreRecord(id, current.scoredAt, current.runId).sk;
+    const before = options.before && keys.scoreRecord(id, options.before.scoredAt, options.before.runId).sk;
+    const bound =
+      before !== undefined && before <= newest ? { op: '<', sk: before } : { op: '<=', sk: newest };
     const records: ScoreRecord[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const output = await this.client.send(
         new QueryCommand({
           TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND sk <= :newest',
-          ExpressionAttributeValues: { ':pk': keys.historyPk(id), ':newest': newest },
+          KeyConditionExpression: `pk = :pk AND sk ${bound.op} :bound`,
+          ExpressionAttributeValues: { ':pk': keys.historyPk(id), ':bound': bound.sk },
           ScanIndexForward: false,
           Limit: limit + failed.size,
           ExclusiveStartKey: startKey,

@@ -316,3 +316,78 @@ export const qualityFailuresSchema = z.object({
   ),
   nextCursor: nullableString,
 });
+
+/** A partner user (contract §3.1). */
+export const partnerUserSchema = z.object({
+  userId: z.string().check(z.describe('The user’s `sub` in the sign-in directory')),
+  email: z.string(),
+  partnerId: z.string(),
+  role: z.enum(['viewer', 'admin']),
+  status: z.enum(['active', 'revoked']),
+  createdAt: isoTime,
+  revokedAt: z.nullable(isoTime),
+});
+
+export const partnerUserListSchema = z.object({ items: z.array(partnerUserSchema) });
+
+/** The 201 of an invitation; `localPassword` only on the local stack (never on AWS). */
+export const invitedUserSchema = z.object({
+  ...partnerUserSchema.shape,
+  localPassword: z.optional(
+    z
+      .string()
+      .check(z.describe('Local stack only: the password for the local issuer’s sign-in and password grant')),
+  ),
+});
+
+export const meSchema = z.object({
+  userId: z.string(),
+  email: z.string(),
+  partnerId: z.string(),
+  partnerName: z.string(),
+  role: z.enum(['viewer', 'admin']),
+});
+
+const tenths = z.number().check(z.describe('Rounded to 0.1'));
+
+export const scorecardSchema = z.object({
+  partnerId: z.string(),
+  name: z.string(),
+  tier: nullableString,
+  score: z.nullable(z.number().check(z.describe('The own score, floored to 0.1; null before any run'))),
+  runId: nullableString,
+  scoredAt: z.nullable(isoTime),
+  modelVersion: z.number(),
+  provisional: z.boolean(),
+  percentileBand: z.nullable(
+    z.string().check(z.describe('`top 10%`, `top 25%`, `top 50%` or `bottom 50%`; null under 20 partners')),
+  ),
+  nextTier: z.nullable(z.object({ name: z.string(), pointsNeeded: tenths })),
+  marginToDemotion: z.nullable(
+    z.number().check(z.describe('score − (held tier’s minScore − tierHysteresis), floored to 0.1')),
+  ),
+  metrics: z.array(
+    z.object({
+      metric: z.string(),
+      group: z.string(),
+      value: nullableNumber,
+      points: tenths,
+      maxPoints: z.nullable(tenths),
+    }),
+  ),
+  workOn: z.array(z.object({ metric: z.string(), pointsAvailable: tenths })),
+  dataAsOf: isoTime,
+});
+
+export const scorecardHistorySchema = z.object({
+  items: z.array(
+    z.object({
+      runId: z.string(),
+      scoredAt: isoTime,
+      score: z.number(),
+      tier: nullableString,
+      percentileBand: nullableString,
+    }),
+  ),
+  nextCursor: nullableString,
+});

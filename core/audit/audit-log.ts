@@ -37,6 +37,10 @@ export const AUDIT_ACTIONS = [
   'worklist.action',
   /** `PUT /worklist/config`: the worklist settings changed. */
   'worklist.config',
+  /** `POST /partners/{id}/users` or `POST /me/users`: a partner user invited; target `user/<userId>`. */
+  'user.invite',
+  /** `DELETE /partners/{id}/users/{userId}` or `DELETE /me/users/{userId}`: a partner user revoked. */
+  'user.revoke',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -76,7 +76,11 @@ export async function readPartner(
   return { view: await scoreView(deps, partner, active, current), etag };
 }
 
-async function scoreView(
+/**
+ * A stored partner with its score against the active model and the current run (the second half
+ * of {@link readPartner}, for callers that already read those three).
+ */
+export async function scoreView(
   deps: PartnerScoreDeps,
   partner: PartnerRecord,
   active: Awaited<ReturnType<ModelStore['getActive']>>,

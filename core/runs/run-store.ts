@@ -66,6 +66,12 @@ export interface RunClaim {
   unpublishedRuns: string[];
 }
 
+/** Where a page of history continues: the record it starts after. */
+export interface HistoryPosition {
+  scoredAt: string;
+  runId: string;
+}
+
 /** One partner's result in one run: the history record, also the exact source of its breakdown. */
 export interface ScoreRecord {
   id: string;
@@ -139,8 +145,11 @@ export interface RunStore {
   /** Writes score records (history) with TTL; retries unprocessed items. */
   putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void>;
   getScoreRecord(id: string, scoredAt: string, runId: string): Promise<ScoreRecord | null>;
-  /** A partner's score records, newest first, of completed runs only. */
-  history(id: string, limit: number): Promise<ScoreRecord[]>;
+  /**
+   * A partner's score records, newest first, of completed runs only; with `before`, only records
+   * older than that one (`{scoredAt, runId}` of the last record of the previous page).
+   */
+  history(id: string, limit: number, options?: { before?: HistoryPosition }): Promise<ScoreRecord[]>;
 }
 
 const TIER_LIST_PREFIX = lists.tier('');

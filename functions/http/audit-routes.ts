@@ -32,12 +32,13 @@ export const AUDIT_MAX_IDS = 20;
  */
 export function auditedRoutes<K extends string>(
   audit: AuditStore,
-  routes: Record<K, RouteHandler>,
+  routes: Partial<Record<K, RouteHandler>>,
   describers: Record<K, AuditDescriber>,
-): Record<K, RouteHandler> {
-  const wrapped = {} as Record<K, RouteHandler>;
+): Partial<Record<K, RouteHandler>> {
+  const wrapped: Partial<Record<K, RouteHandler>> = {};
   for (const key of Object.keys(routes) as K[]) {
     const route = routes[key];
+    if (!route) continue;
     const describe = describers[key];
     wrapped[key] = async (request) => {
       let result: HttpResult;
@@ -160,12 +161,37 @@ export const INGEST_AUDIT: Record<RouteKeyOf<'ingest-api'>, AuditDescriber> = {
       },
     };
   },
+  'POST /partners/{id}/users': (_request, result) => invited(result),
+  'POST /me/users': (_request, result) => invited(result),
+  'DELETE /partners/{id}/users/{userId}': (request) => ({
+    action: 'user.revoke',
+    target: `user/${request.pathParameters.userId ?? ''}`,
+    detail: { partnerId: request.pathParameters.id ?? null },
+  }),
+  'DELETE /me/users/{userId}': (request) => ({
+    action: 'user.revoke',
+    target: `user/${request.pathParameters.userId ?? ''}`,
+  }),
   'PUT /worklist/config': (request) => ({
     action: 'worklist.config',
     target: 'worklist/config',
     detail: typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {},
   }),
 };
+
+/** An invitation's item: the user, its partner and role (never the local stack's password). */
+function invited(result: HttpResult | null): AuditEntry {
+  const body = bodyOf(result);
+  return {
+    action: 'user.invite',
+    target: text(body.userId) ? `user/${body.userId}` : 'user',
+    detail: {
+      ...(text(body.partnerId) ? { partnerId: body.partnerId } : {}),
+      ...(text(body.email) ? { email: body.email } : {}),
+      ...(text(body.role) ? { role: body.role } : {}),
+    },
+  };
+}
 
 /** One partner's target, or the collection's when the request wrote several (or none is known). */
 function targetOfIds(ids: string[]): string {

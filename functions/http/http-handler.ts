@@ -5,7 +5,8 @@ import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { NotFoundError, PayloadTooLargeError } from '#core/errors.ts';
 import { logger } from '#core/observability.ts';
-import { type HttpFunctionName, ROUTES, type RouteKeyOf, routeKey } from '../routes.ts';
+import { type HttpFunctionName, ROUTES, type RouteKeyOf, type RouteSpec, routeKey } from '../routes.ts';
+import { checkAccess, type Identity, identityOf, routeAccess } from './access.ts';
 import { problem, problemFromError, problemResponse } from './problem.ts';
 
 /** Largest request body accepted (contract §3): Lambda's own synchronous payload limit. */
@@ -22,6 +23,8 @@ export interface HttpRequest {
   pathParameters: Record<string, string>;
   query: Record<string, string>;
   context: Context;
+  /** The caller, from the authorizer's claims; already admitted to the route's class (`access.ts`). */
+  identity: Identity;
 }
 
 /** What a route handler returns; `body` is serialised as JSON unless it is a string. */
@@ -70,7 +73,14 @@ export function createHttpHandler(routes: Partial<Record<string, RouteHandler>>)
           problem(404, `No route ${event.routeKey}. The routes are listed in docs/api.md.`),
         );
       }
+      const spec = (ROUTES as readonly RouteSpec[]).find(
+        (candidate) => routeKey(candidate) === event.routeKey,
+      );
+      const identity = identityOf(event);
+      // A route of no table (a test's own) is for the vendor, like every route with a scope.
+      checkAccess(spec ? routeAccess(spec) : 'vendor', identity);
       const result = await route({
+        identity,
         event,
         body: event.body === '' ? undefined : (event.body as unknown),
         pathParameters: (event.pathParameters ?? {}) as Record<string, string>,

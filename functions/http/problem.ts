@@ -33,6 +33,8 @@ export const RETRY_AFTER_SECONDS = 2;
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
@@ -44,6 +46,8 @@ const TITLES: Record<number, string> = {
 
 const STATUS_BY_ERROR_NAME: Record<string, number> = {
   ValidationError: 400,
+  UnauthorizedError: 401,
+  ForbiddenError: 403,
   NotFoundError: 404,
   ConflictError: 409,
   PayloadTooLargeError: 413,

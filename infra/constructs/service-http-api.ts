@@ -7,7 +7,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { CORS_POLICY } from '#functions/http/cors.ts';
-import { type HttpFunctionName, ROUTES } from '#functions/routes.ts';
+import { type HttpFunctionName, ROUTES, type RouteSpec } from '#functions/routes.ts';
 
 /** One JSON line per request; `requestId` is what API Gateway requires in every access log format. */
 const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
@@ -41,7 +41,7 @@ export interface ServiceHttpApiProps {
 
 /**
  * The HTTP API: one route per entry of `ROUTES` (no second list), each behind the JWT authorizer
- * with its scope, except the open routes (health check, API description); default-stage throttling and JSON access logs.
+ * with its scope (partner users' routes without one), except the open routes (health check, API description); default-stage throttling and JSON access logs.
  */
 export class ServiceHttpApi extends Construct {
   readonly api: apigw.HttpApi;
@@ -90,9 +90,15 @@ export class ServiceHttpApi extends Construct {
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
         integration,
-        ...(route.scope ? { authorizer, authorizationScopes: [route.scope] } : {}),
+        // A partner user's route (`/me…`) is behind the authorizer without a scope: the function
+        // admits partner users only (functions/http/access.ts).
+        ...(route.scope
+          ? { authorizer, authorizationScopes: [route.scope] }
+          : (route as RouteSpec).partner
+            ? { authorizer }
+            : {}),
       });
-      if (!route.scope) {
+      if (!route.scope && !(route as RouteSpec).partner) {
         for (const open of added) {
           Validations.of(open).acknowledge({
             id: 'AwsSolutions-APIG4',

@@ -11,6 +11,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, type IConstruct } from 'constructs';
 import { IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
 import { RUNS_PREFIX } from '#core/runs/run-files.ts';
+import { PartnerPortalResources } from './partner-portal.ts';
 import { ServiceAlarms } from './service-alarms.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, ServiceFunction } from './service-function.ts';
 import { ServiceHttpApi } from './service-http-api.ts';
@@ -27,6 +28,8 @@ export interface ServiceResourcesProps {
   consoleSignIn?: ConsoleSignIn;
   /** Reserved concurrency per function (none reserved where unset). */
   reservedConcurrency?: ReservedConcurrency;
+  /** Partner users (contract §3.1): the user pool they live in and the portal's callback URLs. */
+  partnerPortal?: PartnerPortal;
 }
 
 /**
@@ -38,6 +41,13 @@ export interface ReservedConcurrency {
   rescore?: number;
   importCsv?: number;
   queryApi?: number;
+}
+
+export interface PartnerPortal {
+  /** The existing user pool (the one `jwtIssuer` names) that partner users are created in. */
+  userPoolId: string;
+  /** Where the hosted sign-in sends partner users back: the console's origin (`https://…/`). */
+  callbackUrls: string[];
 }
 
 export interface ConsoleSignIn {
@@ -65,6 +75,8 @@ export class ServiceResources extends Construct {
   >;
   readonly http: ServiceHttpApi;
   readonly eventBus: events.EventBus;
+  /** The partner portal's app client id, when partner users are set up. */
+  readonly portalClientId: string | undefined;
 
   constructor(scope: Construct, id: string, props: ServiceResourcesProps) {
     super(scope, id);
@@ -119,19 +131,29 @@ export class ServiceResources extends Construct {
       afterBundling: (outputDir) => [`npx tsx infra/build-console.ts "${outputDir}/console"`],
     });
     const connectSrc = [`https://${props.bucket.bucketRegionalDomainName}`];
+    if (props.consoleSignIn) connectSrc.push(props.consoleSignIn.domain);
+    webConsole.addEnvironment('CONSOLE_CONNECT_SRC', connectSrc.join(' '));
+    const portal = props.partnerPortal
+      ? new PartnerPortalResources(this, 'Portal', props.partnerPortal)
+      : undefined;
+    if (portal) {
+      portal.allowUserManagement(ingestApi);
+      for (const fn of [ingestApi, queryApi])
+        fn.addEnvironment('PORTAL_CLIENT_IDS', portal.client.userPoolClientId);
+    }
     if (props.consoleSignIn) {
-      connectSrc.push(props.consoleSignIn.domain);
       webConsole.addEnvironment(
         'CONSOLE_AUTH',
         JSON.stringify({
           issuer: props.jwtIssuer,
           domain: props.consoleSignIn.domain,
           clientId: props.consoleSignIn.clientId,
+          ...(portal ? { portalClientId: portal.client.userPoolClientId } : {}),
           scopes: props.consoleSignIn.scopes,
         }),
       );
     }
-    webConsole.addEnvironment('CONSOLE_CONNECT_SRC', connectSrc.join(' '));
+    this.portalClientId = portal?.client.userPoolClientId;
     this.functions = { ingestApi, queryApi, importCsv, rescore, webConsole };
     for (const fn of [ingestApi, queryApi, webConsole]) {
       Validations.of(fn).acknowledge({
@@ -223,7 +245,8 @@ export class ServiceResources extends Construct {
     this.http = new ServiceHttpApi(this, 'Http', {
       functions: { 'ingest-api': ingestApi, 'query-api': queryApi, 'web-console': webConsole },
       jwtIssuer: props.jwtIssuer,
-      jwtAudience: props.jwtAudience,
+      // The portal's tokens carry its app client id: the API accepts that audience too.
+      jwtAudience: portal ? [...props.jwtAudience, portal.client.userPoolClientId] : props.jwtAudience,
       throttle: { rateLimit: 100, burstLimit: 200 },
       corsAllowedOrigins: props.corsAllowedOrigins,
     });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { JWTPayload } from 'jose';
 
 /** The principal and route of one request, filled in as the gateway learns them. */
 export interface AccessEntry {
@@ -15,23 +14,6 @@ export interface AccessEntry {
 
 /** The caller `LOCAL_AUTH=0` stands in for: what the audit trail and the access log name. */
 export const LOCAL_PRINCIPAL_CLAIMS = { sub: 'local', client_id: 'local' } as const;
-
-/**
- * The authorizer's claims as API Gateway hands them to Lambda in payload format 2.0: every value a
- * string (a list as `[a b]`), at `requestContext.authorizer.jwt.claims`.
- */
-export function authorizerContext(claims: JWTPayload | Record<string, string>, scopes: readonly string[]) {
-  const strings: Record<string, string> = {};
-  for (const [name, value] of Object.entries(claims)) {
-    if (value === undefined || value === null) continue;
-    strings[name] = Array.isArray(value)
-      ? `[${value.join(' ')}]`
-      : typeof value === 'object'
-        ? JSON.stringify(value)
-        : String(value);
-  }
-  return { jwt: { claims: strings, scopes: scopes.length > 0 ? [...scopes] : null } };
-}
 
 /**
  * The local gateway's access log: one JSON line per request in `file` (`DATA_DIR/access.ndjson`),

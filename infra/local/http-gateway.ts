@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { JWTPayload } from 'jose';
 import { corsHeaders } from '#functions/http/cors.ts';
 import { MAX_BODY_BYTES } from '#functions/http/http-handler.ts';
 import { ROUTES, type RouteSpec, routeKey } from '#functions/routes.ts';
@@ -70,6 +71,7 @@ export function toHttpApiEvent(
   match: RouteMatch,
   body: Buffer,
   now = new Date(),
+  claims?: JWTPayload,
 ): APIGatewayProxyEventV2 {
   const url = new URL(request.url ?? '/', 'http://localhost');
   const rawQueryIndex = (request.url ?? '').indexOf('?');
@@ -126,8 +128,26 @@ export function toHttpApiEvent(
       stage: '$default',
       time: formatRequestTime(now),
       timeEpoch: now.getTime(),
+      ...(claims ? { authorizer: { jwt: { claims: claimStrings(claims), scopes: null } } } : {}),
     },
-  };
+  } as APIGatewayProxyEventV2;
+}
+
+/**
+ * Claims as API Gateway hands them to Lambda (payload 2.0): every value a string, an array as
+ * `"[a b]"` (so the functions parse what they will get on AWS).
+ */
+export function claimStrings(claims: JWTPayload): Record<string, string> {
+  const strings: Record<string, string> = {};
+  for (const [name, value] of Object.entries(claims)) {
+    if (value === undefined || value === null) continue;
+    strings[name] = Array.isArray(value)
+      ? `[${value.join(' ')}]`
+      : typeof value === 'object'
+        ? JSON.stringify(value)
+        : String(value);
+  }
+  return strings;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
+import type { JWTPayload } from 'jose';
 import S3rver from 's3rver';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
@@ -17,7 +18,7 @@ import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
 import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
 import { routeKey } from '#functions/routes.ts';
 import { buildConsole } from '../build-console.ts';
-import { type AccessLog, authorizerContext, createAccessLog, LOCAL_PRINCIPAL_CLAIMS } from './access-log.ts';
+import { type AccessLog, createAccessLog, LOCAL_PRINCIPAL_CLAIMS } from './access-log.ts';
 import { makePutsAtomic } from './atomic-s3rver.ts';
 import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
@@ -32,11 +33,13 @@ import {
 } from './http-gateway.ts';
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
-import { type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
+import { LOCAL_CHANNEL_USER, type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
 import { isImportUpload, toS3Event } from './s3-trigger.ts';
 import {
   consoleDir,
+  ensureChannelUser,
   handlerEnvironment,
+  issuerEnvironment,
   LOCAL_CREDENTIALS,
   type LocalEndpoints,
   type LocalSettings,
@@ -48,6 +51,8 @@ export interface LocalStack {
   endpoints: LocalEndpoints;
   /** The local issuer whose tokens the gateway checks, with `LOCAL_AUTH=1`. */
   issuer?: LocalIssuer;
+  /** The channel team's console user of the local issuer, with `LOCAL_AUTH=1`. */
+  channelUser?: { email: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -95,10 +100,17 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   };
   await ensureTable(settings, endpoints);
   await ensureBucket(settings, endpoints);
-  Object.assign(
-    process.env,
-    handlerEnvironment(settings, endpoints, await loadCursorSecret(settings.dataDir)),
-  );
+  // The issuer first: the handlers' environment names it (the user directory, the console's sign-in).
+  const issuer = settings.localAuth
+    ? await startLocalIssuer(settings.host, settings.issuerPort, {
+        dataDir: path.join(settings.dataDir, 'issuer'),
+      })
+    : undefined;
+  const channelPassword = issuer ? await ensureChannelUser(issuer, settings.dataDir) : undefined;
+  Object.assign(process.env, {
+    ...handlerEnvironment(settings, endpoints, await loadCursorSecret(settings.dataDir)),
+    ...(issuer ? issuerEnvironment(issuer, endpoints) : {}),
+  });
   await buildConsole(consoleDir(settings));
   await runner.loadAll();
 
@@ -110,9 +122,8 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     }
   });
 
-  const issuer = settings.localAuth ? await startLocalIssuer(settings.host, settings.issuerPort) : undefined;
   const authorize =
-    issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: [issuer.clientId], keys: issuer.keys });
+    issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: issuer.audiences, keys: issuer.keys });
   const accessLog = createAccessLog(path.join(settings.dataDir, 'access.ndjson'));
   const api = createApiServer(runner, log, settings.corsAllowedOrigins, accessLog, authorize);
   await listen(api, settings.port, settings.host);
@@ -137,6 +148,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     apiUrl: `http://localhost:${apiPort}`,
     endpoints,
     ...(issuer ? { issuer } : {}),
+    ...(channelPassword ? { channelUser: { email: LOCAL_CHANNEL_USER, password: channelPassword } } : {}),
     stop() {
       stopping ??= (async () => {
         schedule.stop();
@@ -189,29 +201,34 @@ function createApiServer(
         return;
       }
       access.routeKey = routeKey(match.route);
-      // As API Gateway: a route with a scope is behind the JWT authorizer, which answers 401 / 403 itself
-      // and hands the token's claims to the function; without LOCAL_AUTH the caller is `local`.
-      let authorizer: ReturnType<typeof authorizerContext> | undefined;
-      if (match.route.scope) {
-        const decision = authorize
-          ? await authorize(request.headers.authorization, [match.route.scope])
-          : { allowed: true as const, claims: LOCAL_PRINCIPAL_CLAIMS };
-        if (decision.allowed) {
-          authorizer = authorizerContext(decision.claims, authorize ? [match.route.scope] : []);
-          access.subject = authorizer.jwt.claims.sub ?? null;
-          access.clientId = authorizer.jwt.claims.client_id ?? authorizer.jwt.claims.aud ?? null;
-        } else {
+      // As API Gateway: a route with a scope, or a partner user's route, is behind the JWT authorizer,
+      // which answers 401 / 403 itself and hands the verified claims to the function. Without
+      // LOCAL_AUTH a vendor route's caller is `local`; a partner route then has no identity (401).
+      let claims: JWTPayload | undefined;
+      if (authorize && (match.route.scope || match.route.partner)) {
+        const decision = await authorize(
+          request.headers.authorization,
+          match.route.scope ? [match.route.scope] : [],
+        );
+        if (!decision.allowed) {
           access.authorizerError = decision.headers['www-authenticate'] ?? null;
           request.resume();
           response.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
           response.end(JSON.stringify(decision.body));
           return;
         }
+        claims = decision.claims;
+      } else if (!authorize && match.route.scope) {
+        claims = LOCAL_PRINCIPAL_CLAIMS;
+      }
+      if (claims) {
+        access.subject = typeof claims.sub === 'string' ? claims.sub : null;
+        const client = claims.client_id ?? claims.aud;
+        access.clientId = client === undefined ? null : String(client);
       }
       const body = await readBody(request);
-      const event = toHttpApiEvent(request, match, body);
+      const event = toHttpApiEvent(request, match, body, new Date(), claims);
       access.requestId = event.requestContext.requestId;
-      if (authorizer) Object.assign(event.requestContext, { authorizer });
       const invocation = runner.invoke(match.route.function, event);
       // API Gateway stops waiting after 30 s; the invocation itself runs on, as Lambda's would.
       let timer: NodeJS.Timeout | undefined;

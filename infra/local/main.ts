@@ -73,6 +73,9 @@ const auth = stack.issuer
     ${write}
   Use:  API_TOKEN=<a token> npm run cli -- rank   or   curl -H "Authorization: Bearer <a token>" …
         npm run cli -- login --token-url ${issuer.tokenUrl} --client-id ${issuer.clientId} --client-secret ${issuer.clientSecret}
+  Console sign-in  ${stack.channelUser?.email ?? ''}   password ${stack.channelUser?.password ?? ''}   (the channel team; open ${stack.apiUrl})
+  Portal client    ${issuer.portalClientId}   partner users: invite with POST /partners/{id}/users (the 201 has localPassword),
+                   then sign in at ${stack.apiUrl} or: curl -d grant_type=password -d client_id=${issuer.portalClientId} -d username=EMAIL -d password=… ${issuer.tokenUrl}
 `;
     })(stack.issuer)
   : '';

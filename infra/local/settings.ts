@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Cron } from 'croner';
 import * as z from 'zod/mini';
+import { LOCAL_CHANNEL_USER, type LocalIssuer } from './local-issuer.ts';
 
 const port = z.pipe(
   z.string().check(z.regex(/^\d{1,5}$/, 'must be a port number (0 picks a free one)')),
@@ -174,6 +175,48 @@ export function handlerEnvironment(
     CONSOLE_ASSETS_DIR: consoleDir(settings),
     CONSOLE_CONNECT_SRC: endpoints.s3,
   };
+}
+
+/**
+ * The handlers' environment with `LOCAL_AUTH=1`: the local issuer plays the user pool (its admin API
+ * under the SDK's Cognito endpoint variable), invitations return a local password, the portal's
+ * client marks partner users, and the console signs in through the issuer's page.
+ */
+export function issuerEnvironment(issuer: LocalIssuer, endpoints: LocalEndpoints): Record<string, string> {
+  return {
+    USER_POOL_ID: 'local',
+    PORTAL_CLIENT_IDS: issuer.portalClientId,
+    LOCAL_USER_PASSWORDS: '1',
+    AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: issuer.issuer,
+    CONSOLE_AUTH: JSON.stringify({
+      issuer: issuer.issuer,
+      domain: issuer.issuer,
+      clientId: issuer.consoleClientId,
+      portalClientId: issuer.portalClientId,
+      scopes: 'openid partners/read partners/write',
+    }),
+    CONSOLE_CONNECT_SRC: `${endpoints.s3} ${issuer.issuer}`,
+  };
+}
+
+/**
+ * The channel team's console user of the local issuer, made on the first start with `LOCAL_AUTH=1`;
+ * its password is kept in `DATA_DIR/issuer/channel-password` (the issuer keeps only a hash) and printed.
+ */
+export async function ensureChannelUser(issuer: LocalIssuer, dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'issuer', 'channel-password');
+  const saved = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (saved && issuer.users.byEmail(LOCAL_CHANNEL_USER)) return saved;
+  const password = randomBytes(12).toString('base64url');
+  const existing = issuer.users.byEmail(LOCAL_CHANNEL_USER);
+  if (existing)
+    throw new Error(
+      `${file} is missing: delete ${path.join(dataDir, 'issuer')} to start the local users afresh.`,
+    );
+  await issuer.users.create(LOCAL_CHANNEL_USER, password);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return password;
 }
 
 /** Where `npm start` builds the web console (served by the web-console function). */

@@ -1,6 +1,6 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { ROUTES } from '#functions/routes.ts';
+import { ROUTES, type RouteSpec } from '#functions/routes.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME, SERVICE_RUNTIME } from '#infra/constructs/service-function.ts';
 import { PLACEHOLDER_JWT_AUDIENCE, PLACEHOLDER_JWT_ISSUER } from '#infra/service-app.ts';
 import {
@@ -287,14 +287,20 @@ describe('durable functions', () => {
 describe('HTTP API', () => {
   const resources = service.toJSON().Resources as Record<string, Resource>;
 
-  it('has exactly the routes of ROUTES, each with its scope; /health is open', () => {
+  it('has exactly the routes of ROUTES, each with its scope (partner routes behind the authorizer without one); /health is open', () => {
     service.resourceCountIs('AWS::ApiGatewayV2::Route', ROUTES.length);
-    for (const route of ROUTES) {
+    for (const route of ROUTES as readonly RouteSpec[]) {
       service.hasResourceProperties('AWS::ApiGatewayV2::Route', {
         RouteKey: `${route.method} ${route.path}`,
         ...(route.scope
           ? { AuthorizationType: 'JWT', AuthorizationScopes: [route.scope], AuthorizerId: Match.anyValue() }
-          : { AuthorizationType: 'NONE', AuthorizationScopes: Match.absent() }),
+          : route.partner
+            ? {
+                AuthorizationType: 'JWT',
+                AuthorizationScopes: Match.absent(),
+                AuthorizerId: Match.anyValue(),
+              }
+            : { AuthorizationType: 'NONE', AuthorizationScopes: Match.absent() }),
       });
     }
   });

@@ -13,9 +13,11 @@ import { assertDocumentedResponse } from '#test/support/api-document.ts';
 
 /**
  * Who may call each route, stated here on its own: a route added to `ROUTES` without its row here
- * fails, and a row that disagrees with the route table's scope fails on the responses.
+ * fails, and a row that disagrees with the route table's scope fails on the responses. `partner`:
+ * any partner user; `partner admin`: a partner user with the admin role.
  */
-const ACCESS: Record<string, 'open' | 'read' | 'write'> = {
+type Access = 'open' | 'read' | 'write' | 'partner' | 'partner admin';
+const ACCESS: Record<string, Access> = {
   'GET /health': 'open',
   'GET /openapi.json': 'open',
   'GET /docs': 'open',
@@ -47,6 +49,15 @@ const ACCESS: Record<string, 'open' | 'read' | 'write'> = {
   'GET /quality/latest': 'read',
   'GET /quality/{runId}/checks/{check}/failures': 'read',
   'GET /audit': 'read',
+  'POST /partners/{id}/users': 'write',
+  'GET /partners/{id}/users': 'read',
+  'DELETE /partners/{id}/users/{userId}': 'write',
+  'GET /me': 'partner',
+  'GET /me/scorecard': 'partner',
+  'GET /me/scorecard/history': 'partner',
+  'GET /me/users': 'partner admin',
+  'POST /me/users': 'partner admin',
+  'DELETE /me/users/{userId}': 'partner admin',
 };
 
 type Identity =
@@ -57,7 +68,12 @@ type Identity =
   | 'ID token'
   | 'read'
   | 'write only'
-  | 'write';
+  | 'write'
+  | 'partner viewer'
+  | 'partner admin'
+  | 'revoked partner user'
+  | 'partner via vendor client'
+  | 'other partner user';
 const IDENTITIES: Identity[] = [
   'none',
   'expired',
@@ -67,18 +83,51 @@ const IDENTITIES: Identity[] = [
   'read',
   'write only',
   'write',
+  'partner viewer',
+  'partner admin',
+  'revoked partner user',
+  'partner via vendor client',
+  'other partner user',
+];
+const VENDOR: Identity[] = ['read', 'write only', 'write'];
+/** The partner users invited with the admin role (the others are viewers, or revoked). */
+const PARTNER_ADMINS: Identity[] = ['partner admin', 'partner via vendor client', 'other partner user'];
+/** Partner users whose tokens come from the portal's app client: no vendor scope at all. */
+const PORTAL_USERS: Identity[] = [
+  'partner viewer',
+  'partner admin',
+  'revoked partner user',
+  'other partner user',
 ];
 
-/** What API Gateway's JWT authorizer answers for an identity on a route, or `pass` to the function. */
-function expected(access: 'open' | 'read' | 'write', identity: Identity): 401 | 403 | 'pass' {
+/**
+ * Who answers an identity on a route: API Gateway's JWT authorizer (`401` / `403` with its own body),
+ * the function's authorisation (`fn 401` / `fn 403`, problem+json), or `pass` to the route's handler.
+ */
+function expected(access: Access, identity: Identity): 401 | 403 | 'fn 401' | 'fn 403' | 'pass' {
   if (access === 'open') return 'pass';
   if (['none', 'expired', 'wrong issuer', 'other key'].includes(identity)) return 401;
-  // An ID token is valid (its aud is the app client), but carries no scope.
-  if (identity === 'ID token') return 403;
+  if (access === 'partner' || access === 'partner admin') {
+    // Behind the authorizer without a scope: the function admits partner users with an active membership.
+    if (identity === 'ID token') return 'fn 401';
+    if (VENDOR.includes(identity)) return 'fn 403';
+    if (identity === 'revoked partner user') return 'fn 403';
+    if (access === 'partner admin' && !PARTNER_ADMINS.includes(identity)) return 'fn 403';
+    return 'pass';
+  }
+  // An ID token is valid (its aud is the app client), but carries no scope; so do portal tokens.
+  if (identity === 'ID token' || PORTAL_USERS.includes(identity)) return 403;
+  // Scopes belong to the app client: the vendor's client gave this partner user the vendor's
+  // scopes, and the function turns it away.
+  if (identity === 'partner via vendor client') return 'fn 403';
   if (identity === 'write') return 'pass';
   if (identity === 'read') return access === 'read' ? 'pass' : 403;
   return access === 'write' ? 'pass' : 403;
 }
+
+/** A partner no partner user may ever see anything of: its id, name and score are searched for in every answer. */
+const CANARY = { id: 'CANARY-7Q2', name: 'Canary Quokka Holdings' };
+let canaryScore = '';
 
 let dataDir: string;
 let stack: LocalStack;
@@ -139,7 +188,80 @@ beforeAll(async () => {
   tokens.set('read', await issuer.accessToken(['partners/read']));
   tokens.set('write only', await issuer.accessToken(['partners/write']));
   tokens.set('write', await issuer.accessToken(['partners/read', 'partners/write']));
+  await setUpPartnerUsers();
 });
+
+/** Partners (the canary among them), a completed run, and partner users signed in by the password grant. */
+async function setUpPartnerUsers() {
+  const write = tokens.get('write') as string;
+  const call = async (method: string, route: string, body?: unknown) => {
+    const response = await fetch(`${stack.apiUrl}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${write}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${route}: ${response.status} ${text}`);
+    return (text ? JSON.parse(text) : undefined) as Record<string, unknown>;
+  };
+  const metrics = (i: number) => ({
+    sales: 10 + i * 7,
+    transactions: i * 3,
+    reputation: 40 + (i % 4),
+    commonCustomers: i,
+  });
+  await call('POST', '/partners', {
+    partners: [
+      {
+        id: CANARY.id,
+        name: CANARY.name,
+        metrics: { sales: 57.3, transactions: 11.1, reputation: 41.7, commonCustomers: 7.3 },
+      },
+      { id: 'OWN', name: 'Own Partner', metrics: metrics(3) },
+      { id: 'OTHER', name: 'Other Partner', metrics: metrics(5) },
+      ...Array.from({ length: 20 }, (_, i) => ({ id: `filler-${i}`, metrics: metrics(i) })),
+    ],
+  });
+  const { runId } = await call('POST', '/rescore');
+  for (;;) {
+    const run = await call('GET', `/runs/${runId}`);
+    if (run.status === 'completed') break;
+    if (run.status === 'failed') throw new Error(`run failed: ${JSON.stringify(run)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const canary = (await call('GET', `/partners/${CANARY.id}`)) as { score: { value: number } };
+  canaryScore = String(canary.score.value);
+  // Long enough that no other number of an answer holds it by chance.
+  if (!/\.\d{5,}/.test(canaryScore))
+    throw new Error(`pick canary metrics with a less round score than ${canaryScore}`);
+  const signIn = async (partner: string, email: string, role: string, clientId = issuer.portalClientId) => {
+    const user = await call('POST', `/partners/${partner}/users`, { email, role });
+    const response = await fetch(issuer.tokenUrl, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        username: email,
+        password: String(user.localPassword),
+        client_id: clientId,
+      }),
+    });
+    if (!response.ok) throw new Error(`password grant for ${email}: ${response.status}`);
+    return {
+      userId: String(user.userId),
+      token: ((await response.json()) as { access_token: string }).access_token,
+    };
+  };
+  tokens.set('partner viewer', (await signIn('OWN', 'viewer@own.example', 'viewer')).token);
+  tokens.set('partner admin', (await signIn('OWN', 'admin@own.example', 'admin')).token);
+  tokens.set(
+    'partner via vendor client',
+    (await signIn('OWN', 'side-door@own.example', 'admin', issuer.consoleClientId)).token,
+  );
+  tokens.set('other partner user', (await signIn('OTHER', 'admin@other.example', 'admin')).token);
+  const revoked = await signIn('OWN', 'gone@own.example', 'admin');
+  tokens.set('revoked partner user', revoked.token);
+  await call('DELETE', `/partners/OWN/users/${revoked.userId}`);
+}
 
 afterAll(async () => {
   await stack?.stop();
@@ -172,9 +294,11 @@ describe('LOCAL_AUTH=1: every route × every identity, as API Gateway’s JWT au
     for (const route of ROUTES as readonly RouteSpec[]) {
       const access = ACCESS[routeKey(route)];
       expect(access, `add ${routeKey(route)} to ACCESS`).toBeDefined();
+      const partnerRoute = access === 'partner' || access === 'partner admin';
       expect(route.scope, routeKey(route)).toBe(
-        access === 'open' ? null : access === 'read' ? 'partners/read' : 'partners/write',
+        access === 'open' || partnerRoute ? null : access === 'read' ? 'partners/read' : 'partners/write',
       );
+      expect('partner' in route && route.partner === true, routeKey(route)).toBe(partnerRoute);
     }
   });
 
@@ -184,14 +308,23 @@ describe('LOCAL_AUTH=1: every route × every identity, as API Gateway’s JWT au
     for (const identity of IDENTITIES) {
       const response = await request(route, identity);
       const outcome = expected(access, identity);
+      const cell = `${key} as ${identity}`;
       if (outcome === 'pass') {
-        expect([401, 403], `${key} as ${identity}: ${JSON.stringify(response.body)}`).not.toContain(
-          response.status,
+        expect([401, 403], `${cell}: ${JSON.stringify(response.body)}`).not.toContain(response.status);
+      } else if (outcome === 'fn 401' || outcome === 'fn 403') {
+        expect(response.status, `${cell}: ${JSON.stringify(response.body)}`).toBe(
+          outcome === 'fn 401' ? 401 : 403,
         );
+        expect(response.headers['content-type'], cell).toBe('application/problem+json');
       } else {
-        expect(response.status, `${key} as ${identity}`).toBe(outcome);
+        expect(response.status, cell).toBe(outcome);
         expect(response.body).toEqual({ message: outcome === 401 ? 'Unauthorized' : 'Forbidden' });
         if (outcome === 403) expect(response.headers['www-authenticate']).toContain(`scope="${route.scope}"`);
+      }
+      // The vendor sees every partner; nobody else ever sees anything of the canary.
+      if (!VENDOR.includes(identity)) {
+        const text = typeof response.body === 'string' ? response.body : JSON.stringify(response.body ?? '');
+        for (const secret of [CANARY.id, CANARY.name, canaryScore]) expect(text, cell).not.toContain(secret);
       }
     }
   });

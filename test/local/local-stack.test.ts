@@ -115,6 +115,15 @@ describe('npm start: the README walkthrough over HTTP', () => {
     expect(big.headers.get('content-type')).toBe('application/problem+json');
   });
 
+  it('has no partner identity without LOCAL_AUTH: /me routes answer 401', async () => {
+    for (const route of ['/me', '/me/scorecard', '/me/scorecard/history', '/me/users']) {
+      expect(await call('GET', route), route).toMatchObject({
+        status: 401,
+        contentType: 'application/problem+json',
+      });
+    }
+  });
+
   it('answers CORS preflights itself and adds CORS headers for another origin, as API Gateway does', async () => {
     const origin = 'https://crm.example.org';
     const preflight = await fetch(`${stack.apiUrl}/partners`, {

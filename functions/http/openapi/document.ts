@@ -25,6 +25,8 @@ const TAGS: Record<Tag, string> = {
   Worklist:
     'Whom to call this week (the worklist) and whether the data can be trusted (the data-quality report).',
   Audit: 'Who wrote what: every write with the token’s subject and client, kept 400 days.',
+  Portal:
+    'Partner users: the vendor invites and revokes them; a partner user reads its own partner’s scorecard under `/me` (docs/partner-access.md).',
 };
 
 const authHeaders = {
@@ -44,12 +46,13 @@ const COMMON_RESPONSES = {
   Unauthorized: {
     status: 401,
     description:
-      'No token, or one that is not valid: expired, from another issuer, for another audience, badly signed (API Gateway’s JWT authorizer).',
+      'No token, or one that is not valid: expired, from another issuer, for another audience, badly signed (API Gateway’s JWT authorizer, `application/json`); on a `/me` route, no partner user’s access token (the function, problem+json).',
     auth: true,
   },
   Forbidden: {
     status: 403,
-    description: 'The token lacks the route’s scope (API Gateway’s JWT authorizer).',
+    description:
+      'The token lacks the route’s scope (API Gateway’s JWT authorizer, `application/json`), or the identity may not use the route (the function, problem+json): a partner user on a vendor route, the vendor on a `/me` route, a revoked partner user, a partner viewer on a route for partner admins.',
     auth: true,
   },
   ContentTooLarge: { status: 413, description: 'The body is over 6 MB.' },
@@ -75,7 +78,10 @@ function commonResponses(): Record<string, unknown> {
         ? {
             description: response.description,
             headers: authHeaders,
-            content: { 'application/json': { schema: { $ref: '#/components/schemas/AuthError' } } },
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/AuthError' } },
+              'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
+            },
           }
         : problemResponse(response.description, 'headers' in response ? { headers: response.headers } : {}),
     ]),
@@ -209,7 +215,7 @@ function operation(
   const common: (keyof typeof COMMON_RESPONSES)[] = doc.staticFile
     ? []
     : ['BadRequest', 'ContentTooLarge', 'UnsupportedMediaType'];
-  if (route.scope) common.push('Unauthorized', 'Forbidden');
+  if (route.scope || route.partner) common.push('Unauthorized', 'Forbidden');
   common.push('InternalServerError');
   if (doc.readsData !== false) common.push('ServiceUnavailable');
   for (const name of common)
@@ -222,8 +228,16 @@ function operation(
     operationId: operationId(route),
     tags: [doc.tag],
     summary: doc.summary,
-    description: route.scope ? `${doc.description}\n\nNeeds the scope \`${route.scope}\`.` : doc.description,
-    security: route.scope ? [{ [SECURITY_SCHEME]: [route.scope] }] : [],
+    description: route.scope
+      ? `${doc.description}\n\nNeeds the scope \`${route.scope}\`; a partner user’s token gets a 403.`
+      : route.partner
+        ? `${doc.description}\n\nFor partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.`
+        : doc.description,
+    security: route.scope
+      ? [{ [SECURITY_SCHEME]: [route.scope] }]
+      : route.partner
+        ? [{ [SECURITY_SCHEME]: [] }]
+        : [],
     ...(parameters.length > 0 ? { parameters } : {}),
     ...(doc.body
       ? {
@@ -269,7 +283,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
       title: 'Partner scoring API',
       version,
       description:
-        'Weighted scoring, tiers and rankings of channel partners. Errors are RFC 9457 problem+json; validation errors list `errors[].path` JSON pointers. Every route but the open ones needs a JWT access token (`Authorization: Bearer …`) with the scope the route names: `partners/read` to read, `partners/write` to write.',
+        'Weighted scoring, tiers and rankings of channel partners. Errors are RFC 9457 problem+json; validation errors list `errors[].path` JSON pointers. Every route but the open ones needs a JWT access token (`Authorization: Bearer …`) with the scope the route names: `partners/read` to read, `partners/write` to write. Partner users (contract §3.1) use only the `/me` routes, with their own access token.',
     },
     servers: [{ url: 'http://localhost:3000', description: '`npm start` (local stack)' }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
