@@ -13,7 +13,7 @@ export interface AccessEntry {
 }
 
 /** The caller `LOCAL_AUTH=0` stands in for: what the audit trail and the access log name. */
-export const LOCAL_PRINCIPAL_CLAIMS = { sub: 'local', client_id: 'local' } as const;
+export const LOCAL_PRINCIPAL_CLAIMS = { sub: 'local', client_id: 'local', token_use: 'access' } as const;
 
 /**
  * The local gateway's access log: one JSON line per request in `file` (`DATA_DIR/access.ndjson`),

@@ -30,8 +30,8 @@ interface Problem {
   errors?: { path: string; message: string }[];
 }
 
-const alice = { sub: 'alice-sub', client_id: 'crm-sync-client' };
-const bob = { sub: 'bob-sub', client_id: 'console-client' };
+const alice = { sub: 'alice-sub', client_id: 'crm-sync-client', token_use: 'access' };
+const bob = { sub: 'bob-sub', client_id: 'console-client', token_use: 'access' };
 
 let servers: LocalServers;
 let h: Awaited<ReturnType<typeof importHarness>>;
