@@ -27,6 +27,10 @@ const ELSEWHERE: readonly { command: RegExp; why: string }[] = [
     command: /^curl .*http:\/\/localhost:4570\/oauth2\/token/,
     why: "test/local/local-auth.test.ts gets a token from the local issuer's client-credentials endpoint",
   },
+  {
+    command: /^curl -s localhost:4570\/oauth2\/token -d grant_type=password /,
+    why: "test/local/partner-portal.test.ts signs a partner user in with the local issuer's password grant",
+  },
   { command: /^aws s3 cp \S+ s3:\/\/\$BUCKET\/imports\//, why: 'AWS only (deploy walkthrough)' },
   {
     command: /^aws cognito-idp (create|describe|delete|admin-create)-/,
