@@ -86,7 +86,7 @@ describe('DELETE /partners/{id} keeps a tombstone', () => {
     const imports = await importHarness(servers);
     await imports.partners.upsert([{ id: 'c1', metrics: { sales: 1 }, asOf: iso(Date.now() - 5 * DAY) }]);
     expect(await imports.partners.delete('c1')).toBe(true);
-    await imports.importFile('imports/old.CSV', `id,sales,asOf\nc1,7,${iso(Date.now() - DAY)}\n`);
+    await imports.importFile('imports/old.csv', `id,sales,asOf\nc1,7,${iso(Date.now() - DAY)}\n`);
     expect(await imports.partners.get('c1')).toBeNull();
     const old = await imports.imports.get('old');
     expect(old).toMatchObject({ status: 'completed', rowsImported: 0, rowsRejected: 1 });

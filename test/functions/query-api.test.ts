@@ -82,6 +82,7 @@ describe('query-api: model, preview, runs', () => {
         'finishedAt',
         'modelVersion',
         'partners',
+        'quality',
         'runId',
         'startedAt',
         'status',

@@ -8,6 +8,7 @@ import {
   DEPLOY_CONTEXT_KEYS,
   PLACEHOLDER_JWT_AUDIENCE,
   PLACEHOLDER_JWT_ISSUER,
+  RESERVED_CONCURRENCY_CONTEXT,
   readDeployContext,
   readDeployContextFile,
 } from '#infra/service-app.ts';
@@ -160,7 +161,10 @@ describe('deploy context file (deploy.context.json)', () => {
 
   it('knows every key readDeployContext reads', async () => {
     const source = await import('node:fs/promises').then((fs) => fs.readFile('infra/service-app.ts', 'utf8'));
-    const read = [...source.matchAll(/get\('(\w+)'\)/g)].map((match) => match[1]);
+    const read = [
+      ...[...source.matchAll(/get\('(\w+)'\)/g)].map((match) => match[1]),
+      ...Object.values(RESERVED_CONCURRENCY_CONTEXT),
+    ];
     expect(new Set(read)).toEqual(new Set(DEPLOY_CONTEXT_KEYS));
   });
 });
