@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
@@ -187,12 +187,24 @@ describe('npm start killed during a run', () => {
     const expected = Array.from(scored.order, (i) => columns.ids[i] as string);
     expect(served.items.map((item) => item.id)).toEqual(expected);
 
-    // Events: every tier change of the run once, and one RescoreCompleted.
-    const events = (await readFile(path.join(dataDir, 'events.ndjson'), 'utf8'))
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as { 'detail-type': string; detail: { runId: string; id?: string } });
-    const ofRun = events.filter((event) => event.detail.runId === runId);
+    // Events: every tier change of the run once, and one RescoreCompleted. They are published after
+    // the switch that completed the run, so wait for its RescoreCompleted, the last one out.
+    const eventsOfRun = async () =>
+      (await readFile(path.join(dataDir, 'events.ndjson'), 'utf8'))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { 'detail-type': string; detail: { runId: string; id?: string } })
+        .filter((event) => event.detail.runId === runId);
+    const ofRun = await vi.waitFor(
+      async () => {
+        const events = await eventsOfRun();
+        if (!events.some((event) => event['detail-type'] === 'RescoreCompleted')) {
+          throw new Error(`no RescoreCompleted of ${runId} yet`);
+        }
+        return events;
+      },
+      { timeout: 60_000, interval: 500 },
+    );
     const changes = ofRun.filter((event) => event['detail-type'] === 'PartnerTierChanged');
     const after = new Map(served.items.map((item) => [item.id, item.tier]));
     const expectedChanges = [...before].filter(([id, tier]) => tier !== null && after.get(id) !== tier);
