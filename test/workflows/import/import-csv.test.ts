@@ -7,7 +7,7 @@ import { importIdFromKey } from '#core/imports/import-keys.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
-import { type ImportEvent, unfinishedImports } from '#functions/import-csv.ts';
+import { type ImportEvent, unfinishedImports } from '#functions/import-csv/handler.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
 import { s3Event } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';

@@ -17,9 +17,9 @@ import { encodeEventKey, IMPORT_PREFIX, importIdFromKey, isImportKey } from '#co
 import { localSequencer } from '#core/imports/sequencer.ts';
 import { logger } from '#core/observability.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
-import * as dependencies from './dependencies.ts';
-import { durableHandler } from './durable.ts';
-import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';
+import * as dependencies from '../dependencies.ts';
+import { durableHandler } from '../durable.ts';
+import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from '../step-retry.ts';
 
 /** What the import function needs; tests pass their own, Lambda builds them from the environment. */
 export interface ImportFunctionDeps {

@@ -12,7 +12,7 @@ import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { ImportOptions, ImportOutcome } from '#core/imports/csv-import.ts';
 import type { RescoreReason, RescoreRequester } from '#core/ports.ts';
-import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv.ts';
+import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv/handler.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
 import { assertDocumentedResponse } from '#test/support/api-document.ts';

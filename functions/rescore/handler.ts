@@ -40,9 +40,9 @@ import {
   worklistPages,
   worklistSlice,
 } from '#core/worklist/worklist-run.ts';
-import * as dependencies from './dependencies.ts';
-import { durableHandler } from './durable.ts';
-import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';
+import * as dependencies from '../dependencies.ts';
+import { durableHandler } from '../durable.ts';
+import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from '../step-retry.ts';
 
 /** What the rescore function needs; tests pass their own. */
 export interface RescoreDeps extends RescoreRunDeps {
