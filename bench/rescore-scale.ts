@@ -57,7 +57,6 @@ export async function scoreAtScale(partners: number) {
       startedAt: '2026-11-30T02:00:00.000Z',
       modelVersion: 1,
       previousRunId: null,
-      resumed: false,
     };
     const { DEFAULT_MODEL } = await import('#core/model/presets.ts');
     let readMs = 0;

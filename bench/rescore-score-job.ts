@@ -24,7 +24,6 @@ const summary = await scoreRun(deps, {
   startedAt: '2026-11-30T02:00:00.000Z',
   modelVersion: 1,
   previousRunId: null,
-  resumed: false,
 });
 const ms = performance.now() - t0;
 console.log(

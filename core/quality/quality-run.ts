@@ -25,10 +25,6 @@ export async function checkQuality(
   plan: RunPlan,
   worklistPlan: WorklistPlan,
 ): Promise<QualityStatus> {
-  if (plan.resumed) {
-    const existing = await deps.quality.getReport(plan.runId);
-    if (existing) return existing.status;
-  }
   const model = await deps.models.getVersion(plan.modelVersion);
   if (!model) throw new Error(`model version ${plan.modelVersion} of the run is not stored`);
   const parts = await mapWithConcurrency(

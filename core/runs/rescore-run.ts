@@ -65,12 +65,6 @@ export interface RunPlan {
   modelVersion: number;
   /** The run `/rankings` served when this one started (hysteresis, previous ranks, the switch). */
   previousRunId: string | null;
-  /**
-   * A new execution of a run that had begun in an execution now lost (the local runner's state died
-   * with `npm start`): each phase first looks for the files it would write and reuses them. Within
-   * one execution the durable checkpoints say what is done, so no phase looks.
-   */
-  resumed: boolean;
 }
 
 /** What the scoring phase found (a step result; the bulk stays in S3). */
@@ -88,14 +82,10 @@ export class RunAbortedError extends Error {
 
 /**
  * Step 1: the plan of a run that holds single flight, or `null` when there is nothing to do (the
- * run is unknown or finished: a redelivered invoke, or an execution resumed after its run ended).
+ * run is unknown or finished: a redelivered invoke, or an execution started after its run ended).
  * A run that lost single flight before starting is failed.
  */
-export async function beginRun(
-  deps: RescoreRunDeps,
-  runId: string,
-  resumed = false,
-): Promise<RunPlan | null> {
+export async function beginRun(deps: RescoreRunDeps, runId: string): Promise<RunPlan | null> {
   const run = await deps.runs.getRun(runId);
   if (run?.status !== 'running') return null;
   const claim = await deps.runs.getClaim();
@@ -108,7 +98,6 @@ export async function beginRun(
     startedAt: run.startedAt,
     modelVersion: run.modelVersion,
     previousRunId: claim.currentRunId,
-    resumed,
   };
 }
 
@@ -126,12 +115,11 @@ interface SnapshotMeta {
  * Step 2 (one per slice, fanned out): reads the partners of one shard into columns and writes them
  * as the slice's snapshot part (numbers, ids, dictionary-coded region/type/previous tier, each
  * entry's encoded size) plus its labels (names), with the previous run's tier and rank of each
- * partner. A part that exists is reused: a run scores one snapshot, whatever a re-run step reads.
+ * partner. A re-run of the step (cut off, or retried) reads the shard again and writes the part again,
+ * whole: the scoring step reads the part the step's last attempt wrote.
  */
 export async function readSlice(deps: RescoreRunDeps, plan: RunPlan, slice: number): Promise<number> {
   const key = runFileKeys.snapshot(plan.runId, slice);
-  const existing = plan.resumed ? await deps.files.get(key) : null;
-  if (existing) return decodeColumnFile<SnapshotMeta>(existing).meta.ids.length;
   const model = await modelOf(deps, plan);
   const builder = new ColumnsBuilder(model, 4096);
   const names: string[] = [];
@@ -218,16 +206,11 @@ interface SummaryFile extends ScoreSummary {
  * Step 3: the central scoring. Loads every snapshot part, scores the whole population with the
  * columnar core (exact global statistics, ranks, percentiles; hysteresis against the previous
  * tiers), plans every ranking page (page and offset of each entry, from the entries' exact sizes)
- * and writes one scored part per slice, the run's statistics and a summary. Reuses the summary when
- * it exists.
+ * and writes one scored part per slice, the run's statistics and a summary. A re-run of the step
+ * computes and writes the same files again (the snapshot parts it completed hold the same places).
  */
 export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<ScoreSummary> {
   const summaryKey = runFileKeys.scoreSummary(plan.runId);
-  const existing = plan.resumed ? await deps.files.get(summaryKey) : null;
-  if (existing) {
-    const { partners, tierChanges, pageWriters } = jsonFile.decode<SummaryFile>(existing);
-    return { partners, tierChanges, pageWriters };
-  }
   const model = await modelOf(deps, plan);
   const population = await loadSnapshot(deps.files, plan.runId);
   if (!population.previousFound && plan.previousRunId) {
@@ -397,11 +380,6 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
  * (the publish phase visits only slices that have some).
  */
 export async function writeSlice(deps: RescoreRunDeps, plan: RunPlan, slice: number): Promise<number> {
-  // The places file is written last: when it exists, the slice is done.
-  const done = runFileKeys.places(plan.runId, slice);
-  if (plan.resumed && (await deps.files.get(done))) {
-    return (await deps.files.get(runFileKeys.outbox(plan.runId, slice))) ? 1 : 0;
-  }
   const [snapshotData, scoredData] = await Promise.all([
     required(deps.files, runFileKeys.snapshot(plan.runId, slice)),
     required(deps.files, runFileKeys.scored(plan.runId, slice)),
@@ -508,8 +486,9 @@ export async function writeSlice(deps: RescoreRunDeps, plan: RunPlan, slice: num
   await deps.files.put(runFileKeys.movers(plan.runId, slice), jsonFile.encode(movers.result()));
   // No tier change, no outbox part (the publish phase runs after every slice is done).
   if (events.length > 0) await deps.files.put(runFileKeys.outbox(plan.runId, slice), jsonFile.encode(events));
+  // The places file last: what the next run's hysteresis and worklist read.
   await deps.files.put(
-    done,
+    runFileKeys.places(plan.runId, slice),
     encodeColumnFile({
       meta: { ids, tiers: placesTier.values },
       columns: {
@@ -527,8 +506,6 @@ export async function writeSlice(deps: RescoreRunDeps, plan: RunPlan, slice: num
  * slice's entries and writes them (the same items on a re-run).
  */
 export async function writePages(deps: RescoreRunDeps, plan: RunPlan, writer: number): Promise<void> {
-  const done = runFileKeys.pagesWritten(plan.runId, writer);
-  if (plan.resumed && (await deps.files.get(done))) return;
   const byPage = new Map<string, { list: string; page: number; entries: [number, string][] }>();
   const parts = await mapWithConcurrency(
     Array.from({ length: RUN_SLICES }, (_, slice) => slice),
@@ -559,7 +536,6 @@ export async function writePages(deps: RescoreRunDeps, plan: RunPlan, writer: nu
   }));
   const pageExpiry = Math.floor(Date.parse(plan.startedAt) / 1000) + PAGE_TTL_DAYS * 86_400;
   await deps.rankings.putPages(header(plan), pages, pageExpiry);
-  if (plan.resumed) await deps.files.put(done, new Uint8Array());
 }
 
 /**

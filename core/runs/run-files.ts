@@ -124,5 +124,4 @@ export const runFileKeys = {
   outbox: (runId: string, slice: number) => `runs/${runId}/outbox/${slice}.json`,
   movers: (runId: string, slice: number) => `runs/${runId}/movers/${slice}.json`,
   published: (runId: string, part: string) => `runs/${runId}/published/${part}`,
-  pagesWritten: (runId: string, writer: number) => `runs/${runId}/written/pages/${writer}`,
 };

@@ -74,8 +74,6 @@ export function worklistOutboxPart(slice: number): number {
  */
 export async function planWorklist(deps: WorklistRunDeps, plan: RunPlan): Promise<WorklistPlan> {
   const planKey = worklistFileKeys.plan(plan.runId);
-  const existing = plan.resumed ? await deps.files.get(planKey) : null;
-  if (existing) return jsonFile.decode<WorklistPlan>(existing);
   const config = configForRun(await deps.worklist.getConfig(), plan.startedAt);
   const earlier = (await deps.runs.listRuns(config.dropRuns + 20)).filter(
     (run) => run.status === 'completed' && run.runId !== plan.runId && run.startedAt < plan.startedAt,
@@ -109,10 +107,6 @@ export async function worklistSlice(
 ): Promise<number> {
   const stateKey = worklistFileKeys.state(plan.runId, slice);
   const outboxKey = runFileKeys.outbox(plan.runId, worklistOutboxPart(slice));
-  if (plan.resumed && (await deps.files.get(stateKey))) {
-    const outbox = await deps.files.get(outboxKey);
-    return outbox ? jsonFile.decode<unknown[]>(outbox).length : 0;
-  }
   const model = await deps.models.getVersion(plan.modelVersion);
   if (!model) throw new Error(`model version ${plan.modelVersion} of the run is not stored`);
   const [snapshotData, scoredData, previousState, actionsData, dropPlaces] = await Promise.all([
@@ -231,7 +225,6 @@ export async function worklistPages(
   worklistPlan: WorklistPlan,
 ): Promise<void> {
   const headKey = worklistFileKeys.head(plan.runId);
-  if (plan.resumed && (await deps.files.get(headKey))) return;
   const parts = await mapWithConcurrency(
     Array.from({ length: RUN_SLICES }, (_, slice) => slice),
     8,

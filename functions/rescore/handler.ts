@@ -52,7 +52,7 @@ export interface RescoreDeps extends RescoreRunDeps {
 }
 
 const scheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), time: z.string() });
-const runEvent = z.object({ runId: z.string().check(z.minLength(1)), resumed: z.optional(z.boolean()) });
+const runEvent = z.object({ runId: z.string().check(z.minLength(1)) });
 
 export interface RescoreResult {
   runId: string;
@@ -185,15 +185,13 @@ async function runWorkflow(
 }
 
 /** What an event asks for: the run of a schedule slot, or a run a requester started. */
-type RunRequest = { kind: 'schedule'; runId: string } | { kind: 'run'; runId: string; resumed: boolean };
+type RunRequest = { kind: 'schedule' | 'run'; runId: string };
 
 function runRequestOf(event: unknown): RunRequest {
   const scheduled = z.safeParse(scheduledEvent, event);
   if (scheduled.success) return { kind: 'schedule', runId: scheduledRunId(scheduled.data.time) };
   const requested = z.safeParse(runEvent, event);
-  if (requested.success) {
-    return { kind: 'run', runId: requested.data.runId, resumed: requested.data.resumed === true };
-  }
+  if (requested.success) return { kind: 'run', runId: requested.data.runId };
   throw new Error('The rescore function takes { runId } or an EventBridge scheduled event.');
 }
 
@@ -204,7 +202,7 @@ function runRequestOf(event: unknown): RunRequest {
  * finds them as another's and does nothing.
  */
 async function begin(deps: RescoreDeps, request: RunRequest, owner: string): Promise<RunPlan | null> {
-  if (request.kind === 'run') return beginRun(deps, request.runId, request.resumed);
+  if (request.kind === 'run') return beginRun(deps, request.runId);
   if (await deps.runs.getRun(request.runId)) {
     return (await ownsClaim(deps, request.runId, owner)) ? beginRun(deps, request.runId) : null;
   }
@@ -247,7 +245,7 @@ export async function resumableRuns(
   const claim = await deps.runs.getClaim();
   if (!claim?.holder) return [];
   const run = await deps.runs.getRun(claim.holder);
-  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId, resumed: true } }];
+  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId } }];
   if (run) await releaseRun(deps, run.runId);
   return [];
 }
