@@ -4,7 +4,8 @@
  * function's memory must hold). Run by `bench/rescore.ts`.
  */
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
-import { type RescoreRunDeps, scoreRun } from '#core/runs/rescore-run.ts';
+import type { RescoreRunDeps } from '#core/runs/run-plan.ts';
+import { scoreRun } from '#functions/rescore/steps/score.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
 
 const [dir, runId] = process.argv.slice(2);
