@@ -35,7 +35,7 @@ export interface ImportFunctionDeps {
   audit: AuditStore;
   /** Overrides of the rows per step and per write batch (tests use tiny ones). */
   options?: ImportDeps['options'];
-  /** Overrides of the step retry policy {@link IMPORT_RETRY} (tests wait seconds, not minutes). */
+  /** Overrides of the step retry policy `IMPORT_RETRY` of `retry.ts` (tests wait seconds, not minutes). */
   stepRetry?: Partial<StepRetryPolicy>;
 }
 

@@ -12,8 +12,7 @@ import * as z from 'zod/mini';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { logger, metrics } from '#core/observability.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
-import type { RescoreRunDeps, RunPlan } from '#core/runs/run-plan.ts';
-import { RUN_SLICES } from '#core/runs/run-plan.ts';
+import { type RescoreRunDeps, RUN_SLICES, type RunPlan } from '#core/runs/run-plan.ts';
 import type { RunRequester } from '#core/runs/run-requester.ts';
 import { type WorklistRunDeps, worklistOutboxPart } from '#core/worklist/worklist-run.ts';
 import * as dependencies from '../dependencies.ts';
@@ -50,6 +49,7 @@ export interface RescoreDeps extends RescoreRunDeps {
 const scheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), time: z.string() });
 const runEvent = z.object({ runId: z.string().check(z.minLength(1)) });
 
+/** What an execution returns: its run, or `skipped` when there was nothing to run. */
 export interface RescoreResult {
   runId: string;
   status: 'completed' | 'skipped';
