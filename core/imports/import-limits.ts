@@ -20,6 +20,7 @@ export const IMPORT_LIMITS = {
   maxWarnings: 100,
 } as const;
 
+/** How an import reads and writes a file (the defaults: {@link DEFAULT_IMPORT_OPTIONS}). */
 export interface ImportOptions {
   /** Rows per durable step: the most work a crash can make the import do again. */
   stepRows: number;
