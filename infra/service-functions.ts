@@ -73,9 +73,15 @@ export const DURABLE_ALIAS = 'live';
 /** The repository root (this file lives in `infra/`). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
-/** The entry file of a function: `functions/<name>.ts`, exporting `handler`. */
+/**
+ * The entry file of a function, exporting `handler`: a durable function's is the `handler.ts` of its
+ * workflow folder, `functions/<name>/handler.ts` (beside its `steps/` and `retry.ts`); any other
+ * function's is `functions/<name>.ts`.
+ */
 export function functionEntry(name: ServiceFunctionName): string {
-  return path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
+  return SERVICE_FUNCTIONS[name].durable
+    ? path.join(PROJECT_ROOT, 'functions', name, 'handler.ts')
+    : path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
 }
 
 /** Node.js major version of the Lambda runtime; the CDK construct picks the matching `Runtime`. */
