@@ -5,7 +5,7 @@ import type {
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
-import { type AuditStore, recordAudit } from '#core/audit/audit-log.ts';
+import { recordAudit } from '#core/audit/audit-log.ts';
 import {
   type ImportOptions,
   type ImportOutcome,
@@ -16,7 +16,14 @@ import {
 import { encodeEventKey, IMPORT_PREFIX, importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
 import { localSequencer } from '#core/imports/sequencer.ts';
 import { logger } from '#core/observability.ts';
-import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
+import type {
+  AuditStore,
+  ImportStore,
+  ModelStore,
+  ObjectStore,
+  PartnerStore,
+  RescoreRequester,
+} from '#core/ports.ts';
 import * as dependencies from './dependencies.ts';
 import { durableHandler } from './durable.ts';
 import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';

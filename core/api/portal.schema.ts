@@ -54,7 +54,13 @@ export const scorecardMetricSchema = z.object({
 });
 export type ScorecardMetric = z.infer<typeof scorecardMetricSchema>;
 
-/** `GET /me/scorecard`: a partner's own scorecard. */
+/**
+ * A partner's own scorecard (contract §3.1). Built from the partner's own score alone: never another
+ * partner's id, name, score or tier, the exact rank, the number of partners, a normalised value or a
+ * population statistic. Points are rounded to 0.1 and the score floored to 0.1, so that a partner
+ * who knows its raw values cannot solve the population's minimum and maximum from them (what can
+ * still be inferred is in docs/partner-access.md).
+ */
 export const scorecardSchema = z.object({
   partnerId: z.string(),
   name: z.string(),

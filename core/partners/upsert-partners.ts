@@ -1,6 +1,5 @@
 import { mapWithConcurrency } from '../concurrency.ts';
-import type { ModelStore, PartnerStore, UpsertStatus } from '../ports.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { ModelStore, PartnerStore, RunStore, UpsertStatus } from '../ports.ts';
 import { provisionalScore } from '../scoring/explain.ts';
 import { parsePartnerRequest } from './partner.schema.ts';
 

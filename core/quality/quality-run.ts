@@ -1,10 +1,9 @@
 import { mapWithConcurrency } from '../concurrency.ts';
-import type { ModelStore } from '../ports.ts';
+import type { ModelStore, QualityFailuresPage, QualityStore, RunFiles } from '../ports.ts';
 import { HISTORY_TTL_DAYS, PAGE_TTL_DAYS, RUN_SLICES, type RunPlan } from '../runs/rescore-run.ts';
-import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
+import { decodeColumnFile, runFileKeys } from '../runs/run-files.ts';
 import type { WorklistPlan } from '../worklist/worklist-run.ts';
 import { type QualityStatus, runQualityChecks } from './quality-checks.ts';
-import type { QualityFailuresPage, QualityStore } from './quality-store.ts';
 
 /** Failing partners per stored page. */
 export const FAILURES_PAGE_SIZE = 500;

@@ -1,11 +1,11 @@
 import * as z from 'zod/mini';
+import type { QualityFailure } from '../api/quality.schema.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { normalizeName } from '../names.ts';
-import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
-import type { RunStore } from '../runs/run-store.ts';
-import { QUALITY_CHECKS, type QualityCheckName, type QualityFailure } from './quality-checks.ts';
+import type { CursorSigner, QualityReport, QualityStore, RunStore } from '../ports.ts';
+import { openFields, signFields } from '../ranking/cursor.ts';
+import { QUALITY_CHECKS, type QualityCheckName } from './quality-checks.ts';
 import { FAILURES_PAGE_SIZE } from './quality-run.ts';
-import type { QualityReport, QualityStore } from './quality-store.ts';
 
 export interface ReadQualityDeps {
   runs: Pick<RunStore, 'getCurrent'>;

@@ -1,29 +1,39 @@
+import type { Mover } from '../api/rankings.schema.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { PARTNER_SHARDS } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { buildSearchPages } from '../partners/search-index.ts';
-import type { DomainEvent, EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
+import type {
+  DomainEvent,
+  EventSink,
+  ListPage,
+  ModelStore,
+  PartnerStore,
+  RankingStore,
+  RescoreRequester,
+  RunFiles,
+  RunRecord,
+  RunStore,
+  ScoreRecord,
+} from '../ports.ts';
 import { isListed, planFilterLists, unlistedSizes } from '../ranking/filter-lists.ts';
 import {
   decodeEntries,
   encodeEntries,
   encodeEntry,
   HEAD_MAX_BYTES,
-  type ListPage,
   lists,
   PAGE_SIZE,
-  type RankingStore,
   type RunPlace,
   readRunPlaces,
 } from '../ranking/ranking-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
 import { coverageColumn } from '../scoring/coverage.ts';
 import { scorePopulation } from '../scoring/score-population.ts';
-import { type Mover, MoversCollector } from './movers.ts';
+import { MoversCollector } from './movers.ts';
 import { PagePlanner } from './page-planner.ts';
-import { decodeColumnFile, encodeColumnFile, jsonFile, type RunFiles, runFileKeys } from './run-files.ts';
+import { decodeColumnFile, encodeColumnFile, jsonFile, runFileKeys } from './run-files.ts';
 import { eventId } from './run-ids.ts';
-import type { RunRecord, RunStore, ScoreRecord } from './run-store.ts';
 
 /** Score records are history for 400 days (contract §6). */
 export const HISTORY_TTL_DAYS = 400;

@@ -1,6 +1,13 @@
-import type { FunctionInvoker, ModelStore, RescoreReason, RescoreRequester } from '../ports.ts';
+import type {
+  FunctionInvoker,
+  ModelStore,
+  RescoreReason,
+  RescoreRequester,
+  RunRecord,
+  RunStatus,
+  RunStore,
+} from '../ports.ts';
 import { newRunId } from './run-ids.ts';
-import type { RunRecord, RunStatus, RunStore } from './run-store.ts';
 
 /**
  * The rescore function's durable execution timeout. A run's execution ends by then, whatever happens

@@ -1,9 +1,19 @@
+import type { WorklistItemView } from '../api/worklist.schema.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
-import type { DomainEvent, ModelStore } from '../ports.ts';
+import type {
+  DomainEvent,
+  ModelStore,
+  RunFiles,
+  RunStore,
+  WorklistHead,
+  WorklistItemRecord,
+  WorklistListMeta,
+  WorklistPage,
+  WorklistStore,
+} from '../ports.ts';
 import { PAGE_TTL_DAYS, RUN_SLICES, type RunPlan, readSlicePlaces } from '../runs/rescore-run.ts';
-import { decodeColumnFile, jsonFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
+import { decodeColumnFile, jsonFile, runFileKeys } from '../runs/run-files.ts';
 import { eventId } from '../runs/run-ids.ts';
-import type { RunStore } from '../runs/run-store.ts';
 import { configForRun, type WorklistConfig } from './worklist-config.ts';
 import {
   applyAction,
@@ -14,16 +24,8 @@ import {
   type OpenItem,
   REASONS,
   SEVERITIES,
-  type WorklistItemView,
 } from './worklist-items.ts';
-import {
-  type WorklistHead,
-  type WorklistItemRecord,
-  type WorklistListMeta,
-  type WorklistPage,
-  type WorklistStore,
-  worklistLists,
-} from './worklist-store.ts';
+import { worklistLists } from './worklist-store.ts';
 
 /**
  * Actions are folded into a run's worklist from this long before the previous worklist was built,

@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
 import { NotFoundError } from '#core/errors.ts';
-import type { RescoreRequester } from '#core/ports.ts';
+import type { RescoreRequester, RunRecord, RunStore } from '#core/ports.ts';
 import { MOVERS_MAX, type ReadMoversDeps, readMovers } from '#core/runs/movers.ts';
-import { type RunRecord, type RunStore, tierCounts } from '#core/runs/run-store.ts';
+import { tierCounts } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 

@@ -1,13 +1,13 @@
-import type { QualityCheck, QualityCheckName, QualityFailure, QualityStatus } from './quality-checks.ts';
+/** Ports of data-quality reports. */
+import type * as z from 'zod/mini';
+import type { QualityFailure, qualityReportSchema } from '../api/quality.schema.ts';
+import type { QualityCheckName } from '../quality/quality-checks.ts';
 
-/** A run's data-quality report as stored and served by `GET /quality/latest`. */
-export interface QualityReport {
-  runId: string;
-  status: QualityStatus;
-  checks: QualityCheck[];
+/** A run's data-quality report as stored: what `GET /quality/latest` serves, plus the medians. */
+export type QualityReport = z.infer<typeof qualityReportSchema> & {
   /** Each metric's median (the next run's drift check compares against it). */
   medians: Record<string, number | null>;
-}
+};
 
 /** A stored page of a check's failing partners. */
 export interface QualityFailuresPage {
