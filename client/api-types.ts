@@ -1164,15 +1164,16 @@ export interface components {
             type: string | null;
             region: string | null;
         };
+        UpsertResult: {
+            id: string;
+            /** @enum {string} */
+            status: "created" | "updated" | "unchanged" | "stale";
+            score: number | null;
+            tier: string | null;
+            provisional: boolean;
+        };
         UpsertResults: {
-            results: {
-                id: string;
-                /** @enum {string} */
-                status: "created" | "updated" | "unchanged" | "stale";
-                score: number | null;
-                tier: string | null;
-                provisional: boolean;
-            }[];
+            results: components["schemas"]["UpsertResult"][];
         };
         WorklistItem: {
             itemId: string;

@@ -2,17 +2,18 @@
 import * as z from 'zod/mini';
 import { isoTime, nullableNumber, nullableString } from './fields.ts';
 
-export const upsertResultsSchema = z.object({
-  results: z.array(
-    z.object({
-      id: z.string(),
-      status: z.enum(['created', 'updated', 'unchanged', 'stale']),
-      score: nullableNumber,
-      tier: nullableString,
-      provisional: z.boolean(),
-    }),
-  ),
+/** One partner of a `POST /partners` answer: what its write did, and its provisional score. */
+export const upsertResultSchema = z.object({
+  id: z.string(),
+  status: z.enum(['created', 'updated', 'unchanged', 'stale']),
+  /** Provisional score against the current run's statistics; null before any run or when stale. */
+  score: nullableNumber,
+  tier: nullableString,
+  provisional: z.boolean(),
 });
+export type UpsertResult = z.infer<typeof upsertResultSchema>;
+
+export const upsertResultsSchema = z.object({ results: z.array(upsertResultSchema) });
 
 /** The `score` object of `GET /partners/{id}`: the score with what explains it. */
 export const partnerScoreSchema = z.object({

@@ -31,6 +31,7 @@ export const qualityReportSchema = z.object({
   status: qualityStatus,
   checks: z.array(qualityCheckSchema),
 });
+export type QualityReportBody = z.infer<typeof qualityReportSchema>;
 
 /** A failing partner: its id, name and the value that failed. */
 export const qualityFailureSchema = z.object({
@@ -46,3 +47,4 @@ export const qualityFailuresSchema = z.object({
   items: z.array(qualityFailureSchema),
   nextCursor: nullableString,
 });
+export type QualityFailures = z.infer<typeof qualityFailuresSchema>;

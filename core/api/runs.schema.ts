@@ -4,7 +4,9 @@ import { isoTime, nullableNumber } from './fields.ts';
 
 const runStatus = z.enum(['running', 'completed', 'failed']);
 
+/** `POST /rescore`: the run started, or the one already running. */
 export const runStartedSchema = z.object({ runId: z.string(), status: runStatus });
+export type RunStarted = z.infer<typeof runStartedSchema>;
 
 export const runSchema = z.object({
   runId: z.string(),

@@ -1,4 +1,5 @@
 /** Ports of partner data. */
+import type { UpsertResult } from '../api/partners.schema.ts';
 import type { ScorablePartner } from '../scoring/columns.ts';
 
 /** A partner as stored. Metric keys are normalised names (`communicationfrequency`). */
@@ -26,7 +27,7 @@ export interface PartnerUpsert {
   source?: string;
 }
 
-export type UpsertStatus = 'created' | 'updated' | 'unchanged' | 'stale';
+export type UpsertStatus = UpsertResult['status'];
 
 export interface UpsertOutcome {
   id: string;

@@ -1,10 +1,9 @@
 /** Ports of data-quality reports. */
-import type * as z from 'zod/mini';
-import type { QualityFailure, qualityReportSchema } from '../api/quality.schema.ts';
+import type { QualityFailure, QualityReportBody } from '../api/quality.schema.ts';
 import type { QualityCheckName } from '../quality/quality-checks.ts';
 
 /** A run's data-quality report as stored: what `GET /quality/latest` serves, plus the medians. */
-export type QualityReport = z.infer<typeof qualityReportSchema> & {
+export type QualityReport = QualityReportBody & {
   /** Each metric's median (the next run's drift check compares against it). */
   medians: Record<string, number | null>;
 };

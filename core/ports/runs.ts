@@ -1,15 +1,16 @@
 /** Ports of rescore runs: requests, records, single flight, history. */
 import type { RankingEntry } from '../api/rankings.schema.ts';
+import type { RunStarted } from '../api/runs.schema.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
 
 export type RescoreReason = 'schedule' | 'manual' | 'import' | 'model';
 
 /** Starts a rescore run, or returns the one already running. */
 export interface RescoreRequester {
-  request(reason: RescoreReason): Promise<{ runId: string; status: 'running' | 'completed' | 'failed' }>;
+  request(reason: RescoreReason): Promise<RunStarted>;
 }
 
-export type RunStatus = 'running' | 'completed' | 'failed';
+export type RunStatus = RunStarted['status'];
 
 /** A rescore run as stored and returned by `GET /runs/{runId}` (plus internal fields). */
 export interface RunRecord {

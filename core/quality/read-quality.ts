@@ -1,8 +1,8 @@
 import * as z from 'zod/mini';
-import type { QualityFailure } from '../api/quality.schema.ts';
+import type { QualityFailure, QualityFailures, QualityReportBody } from '../api/quality.schema.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { normalizeName } from '../names.ts';
-import type { CursorSigner, QualityReport, QualityStore, RunStore } from '../ports.ts';
+import type { CursorSigner, QualityStore, RunStore } from '../ports.ts';
 import { openFields, signFields } from '../ranking/cursor.ts';
 import { QUALITY_CHECKS, type QualityCheckName } from './quality-checks.ts';
 import { FAILURES_PAGE_SIZE } from './quality-run.ts';
@@ -14,7 +14,7 @@ export interface ReadQualityDeps {
 }
 
 /** `GET /quality/latest`: the report of the run `/rankings` serves, without its internal medians. */
-export async function latestQuality(deps: ReadQualityDeps): Promise<Omit<QualityReport, 'medians'>> {
+export async function latestQuality(deps: ReadQualityDeps): Promise<QualityReportBody> {
   const current = await deps.runs.getCurrent();
   const report = current ? await deps.quality.getReport(current.runId) : null;
   if (!report) {
@@ -42,7 +42,7 @@ export async function readFailures(
   runId: string,
   check: string,
   query: { metric?: string; limit: number; cursor?: string },
-): Promise<{ items: QualityFailure[]; nextCursor: string | null }> {
+): Promise<QualityFailures> {
   if (!(QUALITY_CHECKS as readonly string[]).includes(check)) {
     throw new ValidationError([
       { path: '/path/check', message: `must be one of ${QUALITY_CHECKS.join(', ')}` },

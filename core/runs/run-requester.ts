@@ -1,3 +1,4 @@
+import type { RunStarted } from '../api/runs.schema.ts';
 import type {
   FunctionInvoker,
   ModelStore,
@@ -49,7 +50,7 @@ export class RunRequester implements RescoreRequester {
   constructor(private readonly deps: RunRequesterDeps) {}
 
   /** Starts a run and its durable execution, or returns the run already running. */
-  async request(reason: RescoreReason): Promise<{ runId: string; status: RunStatus }> {
+  async request(reason: RescoreReason): Promise<RunStarted> {
     const outcome = await this.start(newRunId(this.deps.now()), reason);
     if (!outcome.started) return { runId: outcome.runId, status: outcome.status };
     try {
