@@ -855,6 +855,11 @@ export interface components {
         ImportList: {
             items: components["schemas"]["ImportStatus"][];
         };
+        ImportRowError: {
+            line: number;
+            column: string | null;
+            message: string;
+        };
         ImportStatus: {
             importId: string;
             /** @enum {string} */
@@ -863,11 +868,7 @@ export interface components {
             rowsImported: number;
             rowsRejected: number;
             warnings: string[];
-            errors: {
-                line: number;
-                column: string | null;
-                message: string;
-            }[];
+            errors: components["schemas"]["ImportRowError"][];
             errorReport: string | null;
             /** @description ISO-8601 date-time */
             createdAt: string;

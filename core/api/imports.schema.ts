@@ -8,6 +8,14 @@ export const importCreatedSchema = z.object({
   expiresAt: isoTime,
 });
 
+/** One rejected CSV row (or file-level problem): 1-based physical line where the row starts. */
+export const importRowErrorSchema = z.object({
+  line: z.number(),
+  column: nullableString,
+  message: z.string(),
+});
+export type ImportRowError = z.infer<typeof importRowErrorSchema>;
+
 export const importStatusSchema = z.object({
   importId: z.string(),
   status: z.enum(['pending', 'processing', 'completed', 'failed']),
@@ -15,7 +23,7 @@ export const importStatusSchema = z.object({
   rowsImported: z.number(),
   rowsRejected: z.number(),
   warnings: z.array(z.string()),
-  errors: z.array(z.object({ line: z.number(), column: nullableString, message: z.string() })),
+  errors: z.array(importRowErrorSchema),
   errorReport: z.nullable(z.string().check(z.describe('presigned GET URL of the CSV of every rejected row'))),
   createdAt: isoTime,
   updatedAt: isoTime,

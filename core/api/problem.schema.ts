@@ -18,6 +18,7 @@ export const problemSchema = z.object({
     z.number().check(z.describe('how many errors past the first 100 are not listed (absent when none)')),
   ),
 });
+export type Problem = z.infer<typeof problemSchema>;
 
 /** What API Gateway's JWT authorizer answers on 401 and 403 (it cannot send problem+json). */
 export const authErrorSchema = z.object({ message: z.string() });

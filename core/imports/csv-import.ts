@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { pipeline, Readable } from 'node:stream';
 import { type CsvError, type Options as CsvOptions, parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
+import type { ImportRowError } from '../api/imports.schema.ts';
 import { type CsvDialect, detectDialect, headerLineOf } from '../csv/dialect.ts';
 import { reportHeader, reportRow } from '../csv/error-report.ts';
 import { type HeaderMap, mapHeader } from '../csv/header-map.ts';
@@ -11,7 +12,6 @@ import { logger } from '../observability.ts';
 import type {
   ImportCheckpoint,
   ImportProgress,
-  ImportRowError,
   ImportSource,
   ImportStore,
   ModelStore,

@@ -1,13 +1,7 @@
 /** Ports of CSV imports. */
+import type { ImportRowError } from '../api/imports.schema.ts';
 
 export type ImportStatus = 'pending' | 'processing' | 'completed' | 'failed';
-
-/** One rejected CSV row (or file-level problem): 1-based physical line where the row starts. */
-export interface ImportRowError {
-  line: number;
-  column: string | null;
-  message: string;
-}
 
 /** Where a partly processed file resumes: the next row's byte offset and line, the header's dialect. */
 export interface ImportCheckpoint {
