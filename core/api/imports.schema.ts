@@ -29,4 +29,6 @@ export const importStatusSchema = z.object({
   updatedAt: isoTime,
 });
 
+export type ImportStatusBody = z.infer<typeof importStatusSchema>;
+
 export const importListSchema = z.object({ items: z.array(importStatusSchema) });

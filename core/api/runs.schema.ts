@@ -26,4 +26,6 @@ export const runSchema = z.object({
   ),
 });
 
+export type RunBody = z.infer<typeof runSchema>;
+
 export const runListSchema = z.object({ items: z.array(runSchema) });

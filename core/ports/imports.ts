@@ -1,7 +1,7 @@
 /** Ports of CSV imports. */
-import type { ImportRowError } from '../api/imports.schema.ts';
+import type { ImportRowError, ImportStatusBody } from '../api/imports.schema.ts';
 
-export type ImportStatus = 'pending' | 'processing' | 'completed' | 'failed';
+export type ImportStatus = ImportStatusBody['status'];
 
 /** Where a partly processed file resumes: the next row's byte offset and line, the header's dialect. */
 export interface ImportCheckpoint {

@@ -1,4 +1,5 @@
 /** Ports of rescore runs: requests, records, single flight, history. */
+import type { QualityReportBody } from '../api/quality.schema.ts';
 import type { RankingEntry } from '../api/rankings.schema.ts';
 import type { RunStarted } from '../api/runs.schema.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
@@ -32,7 +33,7 @@ export interface RunRecord {
    */
   lists?: Record<string, number>;
   /** The overall status of the run's data-quality report (set by its quality step; a fail does not stop it). */
-  quality?: 'pass' | 'warn' | 'fail';
+  quality?: QualityReportBody['status'];
 }
 
 /** What `META/CURRENT_RUN` names: the run `/rankings` serves, with what a page header needs. */
