@@ -1,19 +1,25 @@
+import type { CurrentPreview } from '../api/models.schema.ts';
 import { PARTNER_SHARDS, partnerShard } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
-import type { ModelStore, PartnerStore } from '../ports.ts';
+import type {
+  CurrentRunPointer,
+  ModelStore,
+  PartnerStore,
+  RankingStore,
+  RunFiles,
+  RunStore,
+} from '../ports.ts';
 import {
   decodeColumnFile,
   type PlacesMeta,
-  type RunFiles,
   readSlicePlaces,
   runFileKeys,
   type SnapshotMeta,
 } from '../runs/run-files.ts';
-import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
-import { type ModelPreview, previewModel } from '../scoring/preview.ts';
-import { type RankingStore, readRunPlaces } from './ranking-store.ts';
+import { previewModel } from '../scoring/preview.ts';
+import { readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
   partners: Pick<PartnerStore, 'readScorable' | 'changedSince' | 'readScorableByIds'>;
@@ -32,25 +38,6 @@ export interface PreviewDeps {
  * snapshot may already hold them: harmless, and few.
  */
 export const JOURNAL_MARGIN_MS = 20 * 60_000;
-
-/** What a preview was computed from (added to the contract's answer). */
-export interface PreviewBasis {
-  /**
-   * `snapshot`: the current run's columnar snapshot of every partner, with the partners written
-   * since read afresh; `partners`: every partner read from the partner store (no run yet, the
-   * snapshot expired, or a model names a metric the snapshot lacks).
-   */
-  source: 'snapshot' | 'partners';
-  /** The run whose tiers the hysteresis holds (and, for `snapshot`, whose snapshot); null before any run. */
-  runId: string | null;
-  /**
-   * For `snapshot`: partners written after the run started (or up to {@link JOURNAL_MARGIN_MS}
-   * before), read afresh on top of the snapshot: created, updated and deleted ones. Null otherwise.
-   */
-  changedPartners: number | null;
-}
-
-export type CurrentPreview = ModelPreview & { basis: PreviewBasis };
 
 /**
  * `POST /model/preview`: scores the current partners under the active and the candidate model, with

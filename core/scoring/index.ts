@@ -1,3 +1,4 @@
+export type { PreviewMover } from '../api/models.schema.ts';
 export {
   ColumnsBuilder,
   type PartnerColumns,
@@ -14,7 +15,7 @@ export {
   type ScoreExplanation,
 } from './explain.ts';
 export { normalCdf } from './normal-cdf.ts';
-export { type ModelPreview, type PreviewMover, type PreviewOptions, previewModel } from './preview.ts';
+export { type ModelPreview, type PreviewOptions, previewModel } from './preview.ts';
 export {
   type MetricStatistics,
   type PopulationScores,

@@ -1,26 +1,12 @@
+import type { CurrentPreview, PreviewMover } from '../api/models.schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import { type PartnerColumns, projectColumns, type ScorablePartner, toColumns } from './columns.ts';
 import { scorePopulation } from './score-population.ts';
 
-/** A partner whose rank or tier differs between the active and the candidate model. */
-export interface PreviewMover {
-  id: string;
-  rank: number;
-  previewRank: number;
-  score: number;
-  previewScore: number;
-  tier: string | null;
-  previewTier: string | null;
-}
-
-export interface ModelPreview {
-  partners: number;
-  /** Partners whose tier under the candidate differs from their tier under the active model. */
-  tierChanges: number;
-  movers: PreviewMover[];
-}
+/** A preview's answer before it says what it was computed from (`CurrentPreview` adds that). */
+export type ModelPreview = Omit<CurrentPreview, 'basis'>;
 
 export interface PreviewOptions {
   /** Time the preview scores at (decay), epoch ms. */
