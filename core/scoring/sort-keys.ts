@@ -119,3 +119,55 @@ export function sortNumbers(values: Float64Array, descending = false, into?: Sor
   if (idx !== order) order.set(idx.subarray(0, n));
   return { order, sorted };
 }
+
+/**
+ * Merges consecutive sorted runs of `source` (run r on `[bounds[r], bounds[r + 1])`, each sorted by
+ * {@link sortNumbers} in the same direction) into `into`, stably: equal values come from the earlier
+ * run first. Runs sorted stably over consecutive ranges and merged so give exactly what one
+ * `sortNumbers` over the whole array gives (values are compared by the same key map, so −0, NaN and
+ * equal values fall where the radix sort puts them).
+ */
+export function mergeSortedRuns(
+  source: SortedNumbers,
+  bounds: readonly number[],
+  descending: boolean,
+  into: SortedNumbers,
+): void {
+  const runs = bounds.length - 1;
+  const words = new Uint32Array(source.sorted.buffer, source.sorted.byteOffset, source.sorted.length * 2);
+  const next = Uint32Array.from(bounds.slice(0, runs));
+  const ends = Uint32Array.from(bounds.slice(1));
+  const keyHi = new Uint32Array(runs);
+  const keyLo = new Uint32Array(runs);
+  const flip = descending ? 0xffffffff : 0;
+  const load = (r: number) => {
+    const k = next[r] as number;
+    let h = words[2 * k + 1] as number;
+    let l = words[2 * k] as number;
+    if (h & SIGN) {
+      h = ~h;
+      l = ~l;
+    } else h |= SIGN;
+    keyHi[r] = (h ^ flip) >>> 0;
+    keyLo[r] = (l ^ flip) >>> 0;
+  };
+  for (let r = 0; r < runs; r++) if ((next[r] as number) < (ends[r] as number)) load(r);
+  const total = bounds[runs] as number;
+  for (let out = bounds[0] as number; out < total; out++) {
+    let best = -1;
+    for (let r = 0; r < runs; r++) {
+      if ((next[r] as number) >= (ends[r] as number)) continue;
+      if (
+        best === -1 ||
+        (keyHi[r] as number) < (keyHi[best] as number) ||
+        ((keyHi[r] as number) === (keyHi[best] as number) && (keyLo[r] as number) < (keyLo[best] as number))
+      )
+        best = r;
+    }
+    const k = next[best] as number;
+    into.order[out] = source.order[k] as number;
+    into.sorted[out] = source.sorted[k] as number;
+    next[best] = k + 1;
+    if (k + 1 < (ends[best] as number)) load(best);
+  }
+}
