@@ -6,7 +6,7 @@ import { readSlicePlaces } from '../runs/rescore-run.ts';
 import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
 import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
-import { type ModelPreview, previewModel } from '../scoring/preview.ts';
+import { type ModelPreview, previewModelThreaded } from '../scoring/preview.ts';
 import { type RankingStore, readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
@@ -80,7 +80,7 @@ export async function previewCandidate(
   };
   const fromSnapshot = current ? await snapshotPopulation(deps, current, union) : null;
   const population = fromSnapshot ?? (await storePopulation(deps, current, union));
-  const preview = previewModel(population.columns, active.model, candidate, {
+  const preview = await previewModelThreaded(population.columns, active.model, candidate, {
     runTimeMs: deps.now(),
     currentTiers: population.tiers,
     limit,
@@ -185,8 +185,10 @@ async function snapshotPopulation(
 
   const capacity = total + fresh.length;
   const ids: string[] = [];
-  const asOfMs = new Float64Array(capacity);
-  const values = metricNames.map(() => new Float64Array(capacity));
+  // Shared memory: the scoring threads read these columns where they are, without a copy.
+  const column = () => new Float64Array(new SharedArrayBuffer(8 * capacity));
+  const asOfMs = column();
+  const values = metricNames.map(column);
   const tiers: (string | null)[] = [];
   const runTierOf = new Map<string, string | null>();
   let n = 0;

@@ -18,7 +18,7 @@ import {
 } from '../ranking/ranking-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
 import { coverageColumn } from '../scoring/coverage.ts';
-import { scorePopulation } from '../scoring/score-population.ts';
+import { scorePopulationThreaded } from '../scoring/score-population.ts';
 import { type Mover, MoversCollector } from './movers.ts';
 import { PagePlanner } from './page-planner.ts';
 import { decodeColumnFile, encodeColumnFile, jsonFile, type RunFiles, runFileKeys } from './run-files.ts';
@@ -250,7 +250,7 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
     const code = population.previousTier[i] as number;
     previousTierIndex[i] = code === NONE ? -1 : (previousIndexOfCode[code] as number);
   }
-  const result = scorePopulation(model, columns, { runTimeMs, previousTierIndex });
+  const result = await scorePopulationThreaded(model, columns, { runTimeMs, previousTierIndex });
   checkStorable(result.scores, columns.ids);
   const coverage = coverageColumn(model, columns);
 

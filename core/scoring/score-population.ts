@@ -4,7 +4,7 @@ import { type PartnerColumns, projectColumns } from './columns.ts';
 import { type BlockStats, type KernelName, STATS_BLOCK } from './kernels.ts';
 import { decayAndCap, logValue } from './metric-values.ts';
 import { sketchOfSorted } from './quantile-sketch.ts';
-import { runKernelTask, scoringPool, scoringThreads } from './scoring-pool.ts';
+import { type KernelTask, runKernelTask, scoringPool, scoringThreads } from './scoring-pool.ts';
 import { mergeSortedRuns, type SortedNumbers } from './sort-keys.ts';
 
 /** Population statistics of one metric at the run's time, over the present values after decay and cap. */
@@ -191,7 +191,7 @@ export async function scorePopulationThreaded(
   if (threads === 1) return scorePopulation(model, input, options);
   const blockSize = options.blockSize ?? STATS_BLOCK;
   const run = threadedQueue.then(async () => {
-    const pool = scoringPool(threads);
+    const pool = scoringPool(threads - 1);
     const steps = scoreSteps(model, input, options, SHARED);
     let step = steps.next();
     while (!step.done) {
@@ -213,7 +213,9 @@ export async function scorePopulationThreaded(
             ? blockRanges(from, edges[w + 1] as number, blockSize, n)
             : [[from, edges[w + 1] as number] as [number, number]],
       }));
-      const results = await pool.run(tasks);
+      // The calling thread takes the first part itself while the workers do the others.
+      const others = pool.run(tasks.slice(1));
+      const results = [runKernelTask(tasks[0] as KernelTask), ...(await others)];
       step = steps.next(split === 'blocks' ? results.flat() : edges);
     }
     return step.value;

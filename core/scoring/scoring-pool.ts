@@ -125,15 +125,16 @@ export class ScoringPool {
   }
 }
 
-let shared: ScoringPool | undefined;
+const pools = new Map<number, ScoringPool>();
 
-/** The process's pool of `threads` workers (a new pool when the size changes). */
+/** The process's pool of `threads` workers, started on first use and kept. */
 export function scoringPool(threads: number): ScoringPool {
-  if (shared === undefined || shared.size !== threads) {
-    void shared?.close();
-    shared = new ScoringPool(threads);
+  let pool = pools.get(threads);
+  if (pool === undefined) {
+    pool = new ScoringPool(threads);
+    pools.set(threads, pool);
   }
-  return shared;
+  return pool;
 }
 
 // In a worker started by the pool: answer kernel tasks until the pool terminates this thread.
