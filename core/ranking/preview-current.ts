@@ -7,6 +7,7 @@ import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.
 import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
 import { type ModelPreview, previewModelThreaded } from '../scoring/preview.ts';
+import { startScoringThreads } from '../scoring/score-population.ts';
 import { type RankingStore, readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
@@ -163,6 +164,8 @@ async function snapshotPopulation(
   const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
   const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);
   if (changedIds.length > total / 4) return null;
+  // The scoring threads start while the changed partners are read and the columns built.
+  startScoringThreads(total + changedIds.length);
   for (const { snapshot, places } of parts) {
     // Every metric of both models must be in the snapshot (it holds those of the run's model).
     if (metricNames.some((name) => !snapshot.meta.metrics.includes(name))) return null;

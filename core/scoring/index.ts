@@ -29,6 +29,7 @@ export {
   type ScoringThreadsOptions,
   scorePopulation,
   scorePopulationThreaded,
+  startScoringThreads,
   THREADED_MIN_PARTNERS,
   threadsFor,
 } from './score-population.ts';

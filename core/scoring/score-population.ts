@@ -224,6 +224,15 @@ export async function scorePopulationThreaded(
   return run;
 }
 
+/**
+ * Starts the workers {@link scorePopulationThreaded} will use for `partners` partners, if any, so
+ * that they load while the caller still reads its data (a worker takes a few hundred ms to start).
+ */
+export function startScoringThreads(partners: number, threading: ScoringThreadsOptions = {}): void {
+  const threads = threadsFor(partners, threading);
+  if (threads > 1) scoringPool(threads - 1).start();
+}
+
 /** The threads {@link scorePopulationThreaded} uses for `partners` partners (1 = the calling thread). */
 export function threadsFor(partners: number, threading: ScoringThreadsOptions = {}): number {
   const threads = threading.threads ?? scoringThreads();

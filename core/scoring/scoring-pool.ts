@@ -70,6 +70,16 @@ export class ScoringPool {
     return Promise.all(tasks.map((task, k) => this.send(this.worker(k % this.size), task)));
   }
 
+  /** Workers running now. */
+  get started(): number {
+    return this.workers.filter((worker) => worker !== undefined).length;
+  }
+
+  /** Starts every worker now (each loads its code meanwhile), instead of at its first task. */
+  start(): void {
+    for (let k = 0; k < this.size; k++) this.worker(k);
+  }
+
   /** Stops every worker (tests, and processes that want to exit at once). */
   async close(): Promise<void> {
     const workers = this.workers.splice(0);

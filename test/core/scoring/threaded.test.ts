@@ -9,6 +9,7 @@ import {
   type ScorePopulationOptions,
   scorePopulation,
   scorePopulationThreaded,
+  startScoringThreads,
   threadsFor,
 } from '#core/scoring/score-population.ts';
 import { scoringPool, scoringThreads } from '#core/scoring/scoring-pool.ts';
@@ -158,6 +159,15 @@ describe('scorePopulationThreaded', () => {
     });
     expect(one.movers.length).toBe(500);
     expect(many).toEqual(one);
+  });
+
+  it('starts the workers ahead of the first task only for a population that uses them', async () => {
+    const pool = scoringPool(3);
+    await pool.close();
+    startScoringThreads(1000, { threads: 4 });
+    expect(pool.started).toBe(0);
+    startScoringThreads(1_000_000, { threads: 4 });
+    expect(pool.started).toBe(3);
   });
 
   it('stays on the calling thread below the population threshold or with one thread', () => {
