@@ -102,7 +102,8 @@ interface Scratch {
   present: Uint32Array;
   values: Float64Array;
   runs: SortedNumbers;
-  merged: SortedNumbers;
+  /** Where sorted runs are merged: allocated on the first merge (the one-thread path never merges). */
+  merged?: SortedNumbers;
 }
 
 /** Where the arrays of a computation live: ordinary memory on one thread, shared with the workers. */
@@ -113,6 +114,8 @@ interface Memory {
   share<T extends Float64Array | Int32Array>(array: T): T;
   /** Temporaries of the sorts, reused across calls (at a million partners they are tens of MB). */
   scratch(n: number): Scratch;
+  /** The scratch's merge target, at least `n` long. */
+  merged(n: number): SortedNumbers;
 }
 
 function memoryOf(shared: boolean): Memory {
@@ -131,6 +134,14 @@ function memoryOf(shared: boolean): Memory {
       copy.set(array);
       return copy;
     },
+    merged: (n) => {
+      const current = scratch?.merged;
+      if (current !== undefined && current.order.length >= n) return current;
+      const size = Math.max(n, 1024);
+      const merged = { order: u32(size), sorted: f64(size) };
+      if (scratch) scratch.merged = merged;
+      return merged;
+    },
     scratch: (n) => {
       // Allocating these per call makes V8 run extra full collections (external memory pressure).
       if (scratch === undefined || scratch.present.length < n) {
@@ -139,7 +150,6 @@ function memoryOf(shared: boolean): Memory {
           present: u32(size),
           values: f64(size),
           runs: { order: u32(size), sorted: f64(size) },
-          merged: { order: u32(size), sorted: f64(size) },
         };
       }
       return scratch;
@@ -482,7 +492,7 @@ function* sortSteps(
   memory: Memory,
 ): Generator<Step, SortedNumbers, unknown> {
   const n = values.length;
-  const { runs, merged } = memory.scratch(n);
+  const { runs } = memory.scratch(n);
   const sorted = { order: runs.order.subarray(0, n), sorted: runs.sorted.subarray(0, n) };
   const bounds = (yield {
     split: 'ranges',
@@ -491,6 +501,7 @@ function* sortSteps(
     n,
   }) as number[];
   if (bounds.length <= 2) return sorted;
+  const merged = memory.merged(n);
   const into = { order: merged.order.subarray(0, n), sorted: merged.sorted.subarray(0, n) };
   mergeSortedRuns(sorted, bounds, descending, into);
   return into;
