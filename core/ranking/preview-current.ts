@@ -18,7 +18,8 @@ import {
   type SnapshotMeta,
 } from '../runs/run-files.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
-import { previewModel } from '../scoring/preview.ts';
+import { previewModelThreaded } from '../scoring/preview.ts';
+import { startScoringThreads } from '../scoring/score-population.ts';
 import { readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
@@ -68,7 +69,7 @@ export async function previewCandidate(
   };
   const fromSnapshot = current ? await snapshotPopulation(deps, current, union) : null;
   const population = fromSnapshot ?? (await storePopulation(deps, current, union));
-  const preview = previewModel(population.columns, active.model, candidate, {
+  const preview = await previewModelThreaded(population.columns, active.model, candidate, {
     runTimeMs: deps.now(),
     currentTiers: population.tiers,
     limit,
@@ -151,6 +152,8 @@ async function snapshotPopulation(
   const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
   const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);
   if (changedIds.length > total / 4) return null;
+  // The scoring threads start while the changed partners are read and the columns built.
+  startScoringThreads(total + changedIds.length);
   for (const { snapshot, places } of parts) {
     // Every metric of both models must be in the snapshot (it holds those of the run's model).
     if (metricNames.some((name) => !snapshot.meta.metrics.includes(name))) return null;
@@ -173,8 +176,10 @@ async function snapshotPopulation(
 
   const capacity = total + fresh.length;
   const ids: string[] = [];
-  const asOfMs = new Float64Array(capacity);
-  const values = metricNames.map(() => new Float64Array(capacity));
+  // Shared memory: the scoring threads read these columns where they are, without a copy.
+  const column = () => new Float64Array(new SharedArrayBuffer(8 * capacity));
+  const asOfMs = column();
+  const values = metricNames.map(column);
   const tiers: (string | null)[] = [];
   const runTierOf = new Map<string, string | null>();
   let n = 0;
