@@ -34,7 +34,7 @@ import {
 import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
 import { LOCAL_CHANNEL_USER, type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
-import { isImportUpload, toS3Event } from './s3-trigger.ts';
+import { isImportUpload, S3NotificationQueue, toS3Event } from './s3-trigger.ts';
 import {
   consoleDir,
   ensureChannelUser,
@@ -64,9 +64,10 @@ export interface LocalStackLog {
 
 /**
  * Starts the whole service in this process: dynalite (on its own thread) and s3rver with their data under `DATA_DIR`,
- * the table and bucket, the Lambda Invoke endpoint, then the handlers (after their environment is in
- * `process.env`), the HTTP API, the S3 upload trigger, the durable executions left unfinished by a
- * previous process, and the nightly rescore schedule.
+ * the table and bucket, the Lambda API endpoint, then the handlers (after their environment is in
+ * `process.env`), the durable executions left unfinished by a previous process (replayed by the
+ * durable engine), the S3 upload trigger with the notifications not yet handled, the HTTP API and
+ * the nightly rescore schedule.
  */
 export async function startLocalStack(settings: LocalSettings, log: LocalStackLog): Promise<LocalStack> {
   const dynamo = await startDynamoServer({
@@ -86,6 +87,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
 
   const runner = new FunctionRunner({
     region: settings.region,
+    durableDir: path.join(settings.dataDir, 'durable-executions'),
     load: (name) => import(`../../functions/${name}.ts`),
     onAsyncFailure: (name, error, attempts) =>
       log.error(`${name}: asynchronous invocation failed after ${attempts} attempt(s)`, error),
@@ -114,13 +116,27 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   await buildConsole(consoleDir(settings));
   await runner.loadAll();
 
+  // Durable executions a previous process left unfinished replay from their checkpoints.
+  const resumed = await runner.resumeExecutions();
+  if (resumed > 0) log.info(`resuming ${resumed} unfinished durable execution(s)`);
+  const notifications = new S3NotificationQueue(
+    path.join(settings.dataDir, 's3-notifications'),
+    async (id, event) => {
+      const { outcome } = await runner.invokeDurable('import-csv', event, `s3-${id}`);
+      await outcome;
+    },
+    (id, error) =>
+      log.error(`S3 notification ${id}: not delivered (delivered again at the next start)`, error),
+  );
   s3rver.on('event', (event) => {
     for (const record of event.Records) {
       if (!isImportUpload(record, settings.bucketName)) continue;
       log.info(`upload s3://${record.s3.bucket.name}/${record.s3.object.key}: starting import-csv`);
-      runner.invokeAsync('import-csv', toS3Event(record, settings.region));
+      notifications.enqueue(toS3Event(record, settings.region));
     }
   });
+  const redelivered = await notifications.redeliver();
+  if (redelivered > 0) log.info(`delivering ${redelivered} S3 notification(s) not yet handled`);
 
   const authorize =
     issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: issuer.audiences, keys: issuer.keys });
@@ -133,14 +149,11 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     `http://${settings.host}:${apiPort}`,
   ]);
 
-  // The durable runner's executions died with the previous process: start unfinished work again
-  // from the state the handlers persisted (AWS keeps the executions themselves).
-  const resumed = await runner.resumeUnfinished();
-  if (resumed > 0) log.info(`resuming ${resumed} unfinished durable execution(s)`);
-
   const schedule = new Cron(settings.rescoreCron, { timezone: 'UTC', protect: true }, () => {
     log.info('nightly schedule: starting rescore');
-    runner.invokeAsync('rescore', scheduledEvent(settings.region));
+    runner
+      .invokeAsync('rescore', scheduledEvent(settings.region))
+      .catch((error: unknown) => log.error('nightly schedule: rescore not started', error));
   });
 
   let stopping: Promise<void> | undefined;

@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionRunner } from '#infra/local/function-runner.ts';
@@ -9,6 +11,8 @@ import { createLambdaInvokeServer } from '#infra/local/lambda-invoke-server.ts';
 const invoked: unknown[] = [];
 const runner = new FunctionRunner({
   region: 'us-east-1',
+  // No durable function is invoked here: the engine's directory is never created.
+  durableDir: path.join(tmpdir(), 'lambda-invoke-port-unused'),
   load: async () => ({
     handler: async (event: unknown) => {
       invoked.push(event);
