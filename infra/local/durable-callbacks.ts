@@ -1,5 +1,5 @@
 import type { ErrorObject } from '@aws/durable-execution-sdk-js';
-import type { Execution } from './durable-engine.ts';
+import type { Execution } from './durable-execution.ts';
 import { completeCallback, InvalidParameterValueError } from './durable-operations.ts';
 
 /**

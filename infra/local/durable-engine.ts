@@ -1,46 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  type CheckpointDurableExecutionRequest,
-  type CheckpointDurableExecutionResponse,
   type DurableExecutionClient,
   type DurableExecutionInvocationInput,
   DurableExecutionInvocationInputWithClient,
   type DurableExecutionInvocationOutput,
   type ErrorObject,
-  type GetDurableExecutionStateRequest,
-  type GetDurableExecutionStateResponse,
 } from '@aws/durable-execution-sdk-js';
 import { staleTokenTolerant } from '#functions/durable.ts';
 import { DurableCallbacks } from './durable-callbacks.ts';
 import {
-  applyUpdate,
-  dueAt,
-  fire,
-  InvalidParameterValueError,
-  isTerminal,
-  isWaiting,
-  type StoredOperation,
-  visibleOperations,
-} from './durable-operations.ts';
+  armTimer,
+  checkpoint,
+  current,
+  DurableExecutionAlreadyStartedError,
+  type Execution,
+  type ExecutionOutcome,
+  outcomeOf,
+  parseArn,
+} from './durable-execution.ts';
+import { isTerminal, isWaiting, type StoredOperation, visibleOperations } from './durable-operations.ts';
 import { DurableExecutionStore, type ExecutionHeader, type StoredExecution } from './durable-store.ts';
-
-/** How a durable execution ended (`SUCCEEDED` / `FAILED`), its result or its error. */
-export interface ExecutionOutcome {
-  status: string;
-  result: unknown;
-  error: string | null;
-}
-
-/** The same execution name started again with another payload (Lambda's 409 of that case). */
-export class DurableExecutionAlreadyStartedError extends Error {
-  override readonly name = 'DurableExecutionAlreadyStartedException';
-}
-
-/** A request naming an execution the engine does not know (Lambda's `ResourceNotFoundException`). */
-export class ExecutionNotFoundError extends Error {
-  override readonly name = 'ResourceNotFoundException';
-}
 
 /** What the engine needs from the stack. */
 export interface DurableEngineOptions {
@@ -56,25 +36,6 @@ export interface DurableEngineOptions {
   invocationRetryDelaysMs?: number[];
 }
 
-/** One execution as the engine runs it. */
-export interface Execution {
-  header: ExecutionHeader;
-  executionId: string;
-  operations: Map<string, StoredOperation>;
-  /** Operations changed between invocations (a timer, a callback), not yet seen by the handler. */
-  dirty: Set<string>;
-  /** Operations a timer or a callback changed while the current invocation ran. */
-  changedMeanwhile: Set<string>;
-  /** The checkpoint token of the invocation running now. */
-  token?: string;
-  active: boolean;
-  timer?: NodeJS.Timeout;
-  outcome: Promise<ExecutionOutcome>;
-  settle: (outcome: ExecutionOutcome) => void;
-  finished: boolean;
-}
-
-const MAX_TIMER_MS = 6 * 60 * 60 * 1000;
 const DEFAULT_RETRY_DELAYS_MS = [1_000, 2_000, 4_000];
 
 /**
@@ -104,8 +65,18 @@ export class DurableEngine {
   constructor(private readonly options: DurableEngineOptions) {
     this.store = new DurableExecutionStore(options.dir);
     this.client = staleTokenTolerant({
-      checkpoint: (params) => this.checkpoint(params),
-      getExecutionState: (params) => this.state(params),
+      checkpoint: async (params) => {
+        const execution = current(this.executions, params.DurableExecutionArn, params.CheckpointToken);
+        const { changed, response } = checkpoint(execution, params, (id) =>
+          this.callbacks.idOf(execution.header.arn, id),
+        );
+        if (changed.length > 0) await this.changed(execution, changed, false);
+        return response();
+      },
+      getExecutionState: async (params) => {
+        const execution = current(this.executions, params.DurableExecutionArn, params.CheckpointToken);
+        return { Operations: visibleOperations(execution.operations) };
+      },
     });
     this.callbacks = new DurableCallbacks({
       execution: (arn) => this.executions.get(arn),
@@ -344,94 +315,13 @@ export class DurableEngine {
     if (wake) void this.drive(execution);
   }
 
-  /** Sets the execution's one timer to its earliest due operation. */
+  /** Sets the execution's one timer to its earliest due operation; what falls due wakes it. */
   private arm(execution: Execution): void {
-    clearTimeout(execution.timer);
-    execution.timer = undefined;
-    if (this.stopped || execution.finished) return;
-    const due = [...execution.operations.values()].map(dueAt).filter((at): at is number => at !== undefined);
-    if (due.length === 0) return;
-    const delay = Math.min(Math.max(0, Math.min(...due) - Date.now()), MAX_TIMER_MS);
-    execution.timer = setTimeout(() => {
-      const now = Date.now();
-      const fired: string[] = [];
-      for (const [id, stored] of execution.operations) {
-        const at = dueAt(stored);
-        if (at !== undefined && at <= now) {
-          execution.operations.set(id, fire(stored, now));
-          fired.push(id);
-        }
-      }
-      this.changed(execution, fired, fired.length > 0).catch((error: unknown) => {
+    if (this.stopped) return;
+    armTimer(execution, (fired) =>
+      this.changed(execution, fired, true).catch((error: unknown) => {
         console.error(`durable engine: ${execution.header.arn}: could not keep a timer's change`, error);
-      });
-    }, delay);
+      }),
+    );
   }
-
-  private async checkpoint(
-    params: CheckpointDurableExecutionRequest,
-  ): Promise<CheckpointDurableExecutionResponse> {
-    const execution = this.current(params.DurableExecutionArn, params.CheckpointToken);
-    const now = Date.now();
-    const changed = new Set<string>();
-    for (const original of params.Updates ?? []) {
-      // An EXECUTION update is about the execution itself, whatever id it names.
-      const update = original.Type === 'EXECUTION' ? { ...original, Id: execution.executionId } : original;
-      const id = applyUpdate(execution.operations, update, now, (operationId) =>
-        this.callbacks.idOf(execution.header.arn, operationId),
-      );
-      if (update.Type === 'EXECUTION') {
-        const own = execution.operations.get(id) as StoredOperation;
-        own.end = {
-          ...(update.Payload !== undefined ? { result: update.Payload } : {}),
-          ...(update.Error ? { error: update.Error } : {}),
-        };
-      }
-      changed.add(id);
-    }
-    if (changed.size > 0) await this.changed(execution, [...changed], false);
-    const returned = new Set([...changed, ...execution.dirty]);
-    execution.dirty.clear();
-    return {
-      CheckpointToken: execution.token,
-      NewExecutionState: {
-        Operations: [...returned].flatMap((id) => {
-          const stored = execution.operations.get(id);
-          return stored ? [stored.op] : [];
-        }),
-      },
-    };
-  }
-
-  private async state(params: GetDurableExecutionStateRequest): Promise<GetDurableExecutionStateResponse> {
-    const execution = this.current(params.DurableExecutionArn, params.CheckpointToken);
-    return { Operations: visibleOperations(execution.operations) };
-  }
-
-  /** The execution a checkpoint names, if the token is its running invocation's (else Lambda's error). */
-  private current(arn: string | undefined, token: string | undefined): Execution {
-    const execution = arn ? this.executions.get(arn) : undefined;
-    if (!execution) throw new ExecutionNotFoundError(`No durable execution ${arn}.`);
-    if (execution.finished || token === undefined || token !== execution.token) {
-      throw new InvalidParameterValueError('Invalid checkpoint token');
-    }
-    return execution;
-  }
-}
-
-function outcomeOf(own: StoredOperation): ExecutionOutcome {
-  const status = String(own.op.Status);
-  if (status === 'SUCCEEDED') {
-    const text = own.end?.result;
-    return { status, result: text === undefined || text === '' ? undefined : JSON.parse(text), error: null };
-  }
-  const error = own.end?.error;
-  return { status, result: undefined, error: `${error?.ErrorType ?? 'Error'}: ${error?.ErrorMessage ?? ''}` };
-}
-
-/** The function and execution name of an ARN this engine made. */
-export function parseArn(arn: string): { functionName: string; name: string } | undefined {
-  const match = /^arn:aws:lambda:[^:]*:\d+:function:([^:]+):live\/durable-execution\/(.+)$/.exec(arn);
-  if (!match?.[1] || !match[2]) return undefined;
-  return { functionName: match[1], name: decodeURIComponent(match[2]) };
 }

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DurableExecutionInvocationOutput } from '@aws/durable-execution-sdk-js';
 import type { Context } from 'aws-lambda';
 import { DURABLE_FUNCTION_NAMES } from '../service-functions.ts';
-import { DurableEngine, type ExecutionOutcome } from './durable-engine.ts';
+import { DurableEngine } from './durable-engine.ts';
+import type { ExecutionOutcome } from './durable-execution.ts';
 
 /** The Lambda functions of the service, by the name their entry file has under `functions/`. */
 export const FUNCTION_NAMES = ['ingest-api', 'query-api', 'import-csv', 'rescore', 'web-console'] as const;

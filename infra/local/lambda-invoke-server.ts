@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { DurableExecutionAlreadyStartedError } from './durable-engine.ts';
+import { DurableExecutionAlreadyStartedError } from './durable-execution.ts';
 import { FunctionRunner } from './function-runner.ts';
 import { BodyTooLargeError, readBody } from './http-gateway.ts';
 import { CALLBACK_CONTENT_TYPES, CALLBACK_PATH, handleCallback } from './lambda-callback-routes.ts';

@@ -11,7 +11,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
 import { durableHandler, isStaleCheckpointToken, staleTokenTolerant } from '#functions/durable.ts';
-import { DurableExecutionAlreadyStartedError } from '#infra/local/durable-engine.ts';
+import { DurableExecutionAlreadyStartedError } from '#infra/local/durable-execution.ts';
 import { type FunctionModule, FunctionRunner } from '#infra/local/function-runner.ts';
 import { createLambdaInvokeServer } from '#infra/local/lambda-invoke-server.ts';
 
