@@ -52,7 +52,7 @@ export interface RescoreDeps extends RescoreRunDeps {
 }
 
 const scheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), time: z.string() });
-const runEvent = z.object({ runId: z.string().check(z.minLength(1)), resumed: z.optional(z.boolean()) });
+const runEvent = z.object({ runId: z.string().check(z.minLength(1)) });
 
 export interface RescoreResult {
   runId: string;
@@ -185,15 +185,13 @@ async function runWorkflow(
 }
 
 /** What an event asks for: the run of a schedule slot, or a run a requester started. */
-type RunRequest = { kind: 'schedule'; runId: string } | { kind: 'run'; runId: string; resumed: boolean };
+type RunRequest = { kind: 'schedule' | 'run'; runId: string };
 
 function runRequestOf(event: unknown): RunRequest {
   const scheduled = z.safeParse(scheduledEvent, event);
   if (scheduled.success) return { kind: 'schedule', runId: scheduledRunId(scheduled.data.time) };
   const requested = z.safeParse(runEvent, event);
-  if (requested.success) {
-    return { kind: 'run', runId: requested.data.runId, resumed: requested.data.resumed === true };
-  }
+  if (requested.success) return { kind: 'run', runId: requested.data.runId };
   throw new Error('The rescore function takes { runId } or an EventBridge scheduled event.');
 }
 
@@ -204,7 +202,7 @@ function runRequestOf(event: unknown): RunRequest {
  * finds them as another's and does nothing.
  */
 async function begin(deps: RescoreDeps, request: RunRequest, owner: string): Promise<RunPlan | null> {
-  if (request.kind === 'run') return beginRun(deps, request.runId, request.resumed);
+  if (request.kind === 'run') return beginRun(deps, request.runId);
   if (await deps.runs.getRun(request.runId)) {
     return (await ownsClaim(deps, request.runId, owner)) ? beginRun(deps, request.runId) : null;
   }
@@ -225,31 +223,6 @@ async function ownsClaim(deps: RescoreDeps, runId: string, owner: string): Promi
 async function abandonBegin(deps: RescoreDeps, request: RunRequest, owner: string, reason: string) {
   if (request.kind === 'schedule' && !(await ownsClaim(deps, request.runId, owner))) return;
   await failRun(deps, request.runId, reason);
-}
-
-/**
- * For the local stack: the run that holds single flight and still runs, to start again after a
- * restart of `npm start` (the SDK's local runner lost its execution; every phase resumes from the
- * run's files in S3 and its items in DynamoDB).
- */
-export function unfinishedExecutions(): Promise<{ name: string; payload: unknown }[]> {
-  return resumableRuns({ runs: dependencies.runStore(), requester: dependencies.rescoreRequester() });
-}
-
-/**
- * What {@link unfinishedExecutions} finds: the holder of single flight when it still runs. A holder
- * that had already ended (the stack died between its end and its release) is released now, and the
- * follow-up run a request left on its claim starts, with no user action.
- */
-export async function resumableRuns(
-  deps: Pick<RescoreDeps, 'runs' | 'requester'>,
-): Promise<{ name: string; payload: unknown }[]> {
-  const claim = await deps.runs.getClaim();
-  if (!claim?.holder) return [];
-  const run = await deps.runs.getRun(claim.holder);
-  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId, resumed: true } }];
-  if (run) await releaseRun(deps, run.runId);
-  return [];
 }
 
 // A run must score with the model active when it starts, never a warm container's cached one.
