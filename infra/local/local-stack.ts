@@ -83,7 +83,6 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     directory: path.join(settings.dataDir, 's3'),
   });
   makePutsAtomic(s3rver);
-  const s3Address = await s3rver.run();
 
   const runner = new FunctionRunner({
     region: settings.region,
@@ -92,6 +91,24 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     onAsyncFailure: (name, error, attempts) =>
       log.error(`${name}: asynchronous invocation failed after ${attempts} attempt(s)`, error),
   });
+  const notifications = new S3NotificationQueue(
+    path.join(settings.dataDir, 's3-notifications'),
+    async (id, event) => {
+      const { outcome } = await runner.invokeDurable('import-csv', event, `s3-${id}`);
+      await outcome;
+    },
+    (id, error) =>
+      log.error(`S3 notification ${id}: not delivered (delivered again at the next start)`, error),
+  );
+  // Listening before s3rver serves: every upload it acknowledges has its notification kept.
+  s3rver.on('event', (event) => {
+    for (const record of event.Records) {
+      if (!isImportUpload(record, settings.bucketName)) continue;
+      log.info(`upload s3://${record.s3.bucket.name}/${record.s3.object.key}: starting import-csv`);
+      notifications.enqueue(toS3Event(record, settings.region));
+    }
+  });
+  const s3Address = await s3rver.run();
   const lambda = createLambdaInvokeServer(runner);
   await listen(lambda, settings.lambdaPort, settings.host);
 
@@ -119,23 +136,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   // Durable executions a previous process left unfinished replay from their checkpoints.
   const resumed = await runner.resumeExecutions();
   if (resumed > 0) log.info(`resuming ${resumed} unfinished durable execution(s)`);
-  const notifications = new S3NotificationQueue(
-    path.join(settings.dataDir, 's3-notifications'),
-    async (id, event) => {
-      const { outcome } = await runner.invokeDurable('import-csv', event, `s3-${id}`);
-      await outcome;
-    },
-    (id, error) =>
-      log.error(`S3 notification ${id}: not delivered (delivered again at the next start)`, error),
-  );
-  s3rver.on('event', (event) => {
-    for (const record of event.Records) {
-      if (!isImportUpload(record, settings.bucketName)) continue;
-      log.info(`upload s3://${record.s3.bucket.name}/${record.s3.object.key}: starting import-csv`);
-      notifications.enqueue(toS3Event(record, settings.region));
-    }
-  });
-  const redelivered = await notifications.redeliver();
+  const redelivered = await notifications.start();
   if (redelivered > 0) log.info(`delivering ${redelivered} S3 notification(s) not yet handled`);
 
   const authorize =

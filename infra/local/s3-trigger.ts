@@ -81,8 +81,12 @@ export type NotificationTarget = (id: string, event: S3Event) => Promise<void>;
  * place) before the upload is acknowledged, deleted only once the import function has handled
  * it (its durable execution ended), and delivered again when the stack starts. `id` is time
  * ordered; the target names the execution after it, so a redelivery joins the same execution.
+ * Notifications are kept from the first upload on and delivered once {@link start} was called
+ * (when the function can run).
  */
 export class S3NotificationQueue {
+  private started = false;
+
   constructor(
     private readonly dir: string,
     private readonly target: NotificationTarget,
@@ -100,12 +104,16 @@ export class S3NotificationQueue {
     const temporary = `${file}.partial`;
     writeFileSync(temporary, JSON.stringify(event));
     renameSync(temporary, file);
-    this.deliver(id, event);
+    if (this.started) this.deliver(id, event);
     return id;
   }
 
-  /** Delivers again, in upload order, every notification not yet handled; returns how many. */
-  async redeliver(): Promise<number> {
+  /**
+   * Starts delivering: every notification not yet handled (kept by a previous process, or before
+   * this start), in upload order, then each new one at once; returns how many were waiting.
+   */
+  async start(): Promise<number> {
+    this.started = true;
     const names = (await readdir(this.dir).catch(() => [] as string[])).sort();
     let count = 0;
     for (const name of names) {

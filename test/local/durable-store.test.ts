@@ -79,8 +79,11 @@ describe('the local S3 trigger queue', () => {
       },
       (_, error) => errors.push(error),
     );
+    // An upload before the queue starts (the function not loaded yet) is kept, then delivered.
     const id = first.enqueue(event);
     expect(await readdir(dir)).toEqual([`${id}.json`]);
+    expect(delivered).toEqual([]);
+    expect(await first.start()).toBe(1);
 
     let handled!: () => void;
     const done = new Promise<void>((resolve) => {
@@ -95,7 +98,7 @@ describe('the local S3 trigger queue', () => {
       },
       (_, error) => errors.push(error),
     );
-    expect(await second.redeliver()).toBe(1);
+    expect(await second.start()).toBe(1);
     await done;
     await expect.poll(() => readdir(dir)).toEqual([]);
     expect(delivered).toEqual([id, id]);
