@@ -135,11 +135,20 @@ export function current(
 export function outcomeOf(own: StoredOperation): ExecutionOutcome {
   const status = String(own.op.Status);
   if (status === 'SUCCEEDED') {
-    const text = own.end?.result;
-    return { status, result: text === undefined || text === '' ? undefined : JSON.parse(text), error: null };
+    return { status, result: parseResult(own.end?.result), error: null };
   }
   const error = own.end?.error;
   return { status, result: undefined, error: `${error?.ErrorType ?? 'Error'}: ${error?.ErrorMessage ?? ''}` };
+}
+
+/** A result as the default serdes wrote it (JSON), or its text when a custom serdes did not. */
+function parseResult(text: string | undefined): unknown {
+  if (text === undefined || text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** The function and execution name of an ARN this engine made. */
