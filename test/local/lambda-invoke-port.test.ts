@@ -103,6 +103,18 @@ describe('the local Lambda Invoke port', () => {
     expect(invoked).toEqual([]);
   });
 
+  it('refuses a browser-made callback (a form post to succeed, an Origin on heartbeat)', async () => {
+    const callback = '/2025-12-01/durable-execution-callbacks/YWJj/';
+    const form = await post(
+      `${callback}succeed`,
+      { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded' },
+      'accepted=true',
+    );
+    expect(form.status).toBe(403);
+    const heartbeat = await post(`${callback}heartbeat`, { host: `127.0.0.1:${port}`, origin: 'null' }, '');
+    expect(heartbeat.status).toBe(403);
+  });
+
   it('refuses a Host that is not its loopback address and port (DNS rebinding)', async () => {
     for (const host of ['attacker.example', `attacker.example:${port}`, `127.0.0.1:${port + 1}`]) {
       const response = await post(
