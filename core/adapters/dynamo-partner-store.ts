@@ -4,21 +4,24 @@ import {
   ConditionalCheckFailedException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { CHANGE_JOURNAL_KEYS, keys, partnerShard } from '../keys.ts';
 import { normalizeName } from '../names.ts';
 import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertStatus } from '../ports.ts';
 import type { ScorablePartner } from '../scoring/columns.ts';
-
-/** Prefix of the top-level attribute holding one metric (`m_sales`), keyed by normalised name. */
-export const METRIC_ATTRIBUTE_PREFIX = 'm_';
+import { batchGetAll } from './dynamo-batch-get.ts';
+import {
+  DELETED_AT,
+  fromAttributeValues,
+  isTombstone,
+  METRIC_ATTRIBUTE_PREFIX,
+  merge,
+  metricsOf,
+  numberValue,
+  sameData,
+  toPartnerRecord,
+} from './partner-items.ts';
 
 /** A deleted partner's tombstone is kept this long (as its history is), then expires by TTL. */
 export const TOMBSTONE_TTL_DAYS = 400;
@@ -37,8 +40,6 @@ export interface DynamoPartnerStoreOptions {
   concurrency?: number;
   now?: () => number;
 }
-
-type Item = Record<string, unknown>;
 
 /**
  * {@link PartnerStore} on the single table. Each partner is one item in its shard partition with
@@ -226,26 +227,16 @@ export class DynamoPartnerStore implements PartnerStore {
     for (let start = 0; start < ids.length; start += 100) batches.push(ids.slice(start, start + 100));
     const found: ScorablePartner[] = [];
     await mapWithConcurrency(batches, 16, async (batch) => {
-      let pending: Record<string, unknown>[] = batch.map((id) => ({ ...keys.partner(id) }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.random() * Math.min(2_000, 50 * 2 ** attempt));
-        const output = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: Object.keys(names).join(', '),
-                ExpressionAttributeNames: names,
-              },
-            },
-          }),
-        );
-        for (const item of output.Responses?.[this.tableName] ?? []) {
-          if (isTombstone(item)) continue;
-          found.push({ id: item.id as string, asOf: item.asOf as string, metrics: metricsOf(item) });
-        }
-        pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      const items = await batchGetAll(
+        this.client,
+        this.tableName,
+        batch.map((id) => keys.partner(id)),
+        // Throttled keys are asked again for as long as it takes: a run needs every partner.
+        { consistent: true, attributes: names, baseDelayMs: 50, maxRetries: Number.POSITIVE_INFINITY },
+      );
+      for (const item of items) {
+        if (isTombstone(item)) continue;
+        found.push({ id: item.id as string, asOf: item.asOf as string, metrics: metricsOf(item) });
       }
     });
     return found;
@@ -411,81 +402,4 @@ export class DynamoPartnerStore implements PartnerStore {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Attribute that marks a partner item as a tombstone (a deleted partner). */
-const DELETED_AT = 'deletedAt';
-
-function isTombstone(item: Item): boolean {
-  return item[DELETED_AT] !== undefined;
-}
-
-/** A metric value as a DynamoDB number (what the document client's marshaller sends). */
-function numberValue(value: number): AttributeValue {
-  if (!Number.isFinite(value)) throw new Error(`metric value ${value} is not a finite number`);
-  return { N: value.toString() };
-}
-
-/** The string and number attributes of a low-level item (all a partner item holds that is read). */
-function fromAttributeValues(attributes: Record<string, AttributeValue>): Item {
-  const item: Item = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value.S !== undefined) item[name] = value.S;
-    else if (value.N !== undefined) item[name] = Number(value.N);
-  }
-  return item;
-}
-
-/** A stored partner item as a {@link PartnerRecord}. */
-export function toPartnerRecord(item: Item): PartnerRecord {
-  const metrics = metricsOf(item);
-  return {
-    id: item.id as string,
-    name: (item.name as string | undefined) ?? (item.id as string),
-    type: (item.type as string | undefined) ?? null,
-    region: (item.region as string | undefined) ?? null,
-    metrics,
-    asOf: item.asOf as string,
-    updatedAt: item.updatedAt as string,
-  };
-}
-
-/** The metrics of a stored item (`m_<name>` attributes), by normalised name. */
-function metricsOf(item: Item): Record<string, number> {
-  const metrics: Record<string, number> = {};
-  for (const attribute in item) {
-    const value = item[attribute];
-    if (typeof value === 'number' && attribute.startsWith(METRIC_ATTRIBUTE_PREFIX)) {
-      metrics[attribute.slice(METRIC_ATTRIBUTE_PREFIX.length)] = value;
-    }
-  }
-  return metrics;
-}
-
-function merge(old: PartnerRecord | null, upsert: PartnerUpsert, now: string): PartnerRecord {
-  const metrics = { ...(old?.metrics ?? {}) };
-  for (const [metric, value] of Object.entries(upsert.metrics)) {
-    if (value === null) delete metrics[metric];
-    else metrics[metric] = value;
-  }
-  return {
-    id: upsert.id,
-    name: upsert.name ?? old?.name ?? upsert.id,
-    type: upsert.type === undefined ? (old?.type ?? null) : upsert.type,
-    region: upsert.region === undefined ? (old?.region ?? null) : upsert.region,
-    metrics,
-    asOf: upsert.asOf,
-    updatedAt: now,
-  };
-}
-
-function sameData(a: PartnerRecord, b: PartnerRecord): boolean {
-  if (a.name !== b.name || a.type !== b.type || a.region !== b.region) return false;
-  const aKeys = Object.keys(a.metrics);
-  if (aKeys.length !== Object.keys(b.metrics).length) return false;
-  return aKeys.every((k) => a.metrics[k] === b.metrics[k]);
 }

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -9,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import type { RescoreReason } from '../ports.ts';
-import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
+import { encodeEntries } from '../ranking/ranking-store.ts';
 import type {
   ClaimOutcome,
   CurrentRunPointer,
@@ -20,7 +19,9 @@ import type {
   ScoreRecord,
 } from '../runs/run-store.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
+import { scoreRecordItem, toPointer, toRun, toScoreRecord } from './run-items.ts';
 
 type Item = Record<string, unknown>;
 
@@ -159,7 +160,13 @@ export class DynamoRunStore implements RunStore {
     const runIds = (output.Items ?? []).map((item) => String(item.runId));
     if (runIds.length === 0) return [];
     const byId = new Map(
-      (await this.batchGet(runIds.map((runId) => keys.run(runId)))).map((item) => [String(item.runId), item]),
+      (
+        await batchGetAll(
+          this.client,
+          this.tableName,
+          runIds.map((runId) => keys.run(runId)),
+        )
+      ).map((item) => [String(item.runId), item]),
     );
     return runIds.flatMap((runId) => {
       const item = byId.get(runId);
@@ -246,7 +253,9 @@ export class DynamoRunStore implements RunStore {
   async getCurrentAndChangedAt(
     options: { consistent?: boolean } = {},
   ): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }> {
-    const items = await this.batchGet([keys.currentRun, keys.partnersChanged], options.consistent ?? false);
+    const items = await batchGetAll(this.client, this.tableName, [keys.currentRun, keys.partnersChanged], {
+      consistent: options.consistent ?? false,
+    });
     const current = items.find((item) => item.sk === keys.currentRun.sk);
     const changed = items.find((item) => item.sk === keys.partnersChanged.sk);
     return {
@@ -315,15 +324,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void> {
-    // The numbers travel as one JSON string: exact doubles of any size (the document client refuses
-    // numbers beyond 2^53, which a `none`-normalised score can reach), and a smaller item.
-    const items = records.map((record) => ({
-      ...keys.scoreRecord(record.id, record.scoredAt, record.runId),
-      runId: record.runId,
-      scoredAt: record.scoredAt,
-      result: JSON.stringify([record.score, record.rank, record.tier, record.percentile, record.normalized]),
-      expiresAt: expiresAtSeconds,
-    }));
+    const items = records.map((record) => scoreRecordItem(record, expiresAtSeconds));
     await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
   }
 
@@ -374,20 +375,6 @@ export class DynamoRunStore implements RunStore {
     return output.Item;
   }
 
-  private async batchGet(keyList: { pk: string; sk: string }[], consistent = false): Promise<Item[]> {
-    const output = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: { [this.tableName]: { Keys: keyList, ConsistentRead: consistent } },
-      }),
-    );
-    const items = output.Responses?.[this.tableName] ?? [];
-    const unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys;
-    if (unprocessed && unprocessed.length > 0) {
-      items.push(...(await this.batchGet(unprocessed as { pk: string; sk: string }[], consistent)));
-    }
-    return items;
-  }
-
   private async conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
     try {
       await this.client.send(command as UpdateCommand);
@@ -397,53 +384,4 @@ export class DynamoRunStore implements RunStore {
       throw error;
     }
   }
-}
-
-function toRun(item: Item): RunRecord {
-  return {
-    runId: String(item.runId),
-    status: item.status as RunRecord['status'],
-    reason: item.reason as RunRecord['reason'],
-    startedAt: String(item.startedAt),
-    finishedAt: (item.finishedAt as string | null | undefined) ?? null,
-    partners: (item.partners as number | null | undefined) ?? null,
-    modelVersion: Number(item.modelVersion),
-    tierChanges: (item.tierChanges as number | null | undefined) ?? null,
-    ...(item.error ? { error: String(item.error) } : {}),
-    ...(item.lists ? { lists: item.lists as Record<string, number> } : {}),
-    ...(typeof item.quality === 'string'
-      ? { quality: item.quality as NonNullable<RunRecord['quality']> }
-      : {}),
-  };
-}
-
-/** The pointer item as the current run, or `null` while it only holds single flight (before the first switch). */
-function toPointer(item: Item): CurrentRunPointer | null {
-  if (typeof item.runId !== 'string') return null;
-  return {
-    runId: String(item.runId),
-    modelVersion: Number(item.modelVersion),
-    scoredAt: String(item.scoredAt),
-    ...(typeof item.head === 'string' ? { head: decodeEntries(item.head) } : {}),
-  };
-}
-
-function toScoreRecord(id: string, item: Item): ScoreRecord {
-  const [score, rank, tier, percentile, normalized] = JSON.parse(String(item.result)) as [
-    number,
-    number,
-    string | null,
-    number,
-    Record<string, number | null>,
-  ];
-  return {
-    id,
-    runId: String(item.runId),
-    scoredAt: String(item.scoredAt),
-    score,
-    rank,
-    tier,
-    percentile,
-    normalized,
-  };
 }
