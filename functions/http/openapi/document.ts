@@ -7,7 +7,8 @@
 import * as z from 'zod/mini';
 import * as responseSchemas from '#core/api/response.schema.ts';
 import { ROUTES, type RouteSpec, routeKey } from '../../routes.ts';
-import { type DescribedRoute, ROUTE_DOCS, type RouteDoc, type Tag } from './route-docs.ts';
+import type { DescribedRoute, RouteDoc, Tag } from './route-doc.ts';
+import { ROUTE_DOCS } from './route-docs.ts';
 
 type JsonSchema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
