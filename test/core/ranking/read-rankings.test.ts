@@ -9,12 +9,8 @@ import {
   type RankingEntry,
   type RankingPage,
 } from '#core/ranking/ranking-store.ts';
-import {
-  MAX_PAGES_PER_REQUEST,
-  type ReadRankingsDeps,
-  readRankings,
-  readRankingsCsv,
-} from '#core/ranking/read-rankings.ts';
+import { readRankingsCsv } from '#core/ranking/rankings-csv.ts';
+import { MAX_PAGES_PER_REQUEST, type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 
 const signer = new HmacCursorSigner(async () => 'property-test-secret-0123');
 
