@@ -84,3 +84,61 @@ export function sameData(a: PartnerRecord, b: PartnerRecord): boolean {
   if (aKeys.length !== Object.keys(b.metrics).length) return false;
   return aKeys.every((k) => a.metrics[k] === b.metrics[k]);
 }
+
+/**
+ * The UpdateItem of an upsert, as low-level attribute values: SET the given fields and metrics and
+ * `updatedAt` = `now`, REMOVE nulls and a tombstone's marks (a newer upsert revives a deleted
+ * partner), keep the rest.
+ */
+export function upsertExpression(
+  upsert: PartnerUpsert,
+  now: string,
+): { expression: string; names: Record<string, string>; values: Record<string, AttributeValue> } {
+  const names: Record<string, string> = {
+    '#asOf': 'asOf',
+    '#updatedAt': 'updatedAt',
+    '#id': 'id',
+    '#name': 'name',
+    '#deletedAt': DELETED_AT,
+    '#expiresAt': 'expiresAt',
+  };
+  const values: Record<string, AttributeValue> = {
+    ':asOf': { S: upsert.asOf },
+    ':now': { S: now },
+    ':id': { S: upsert.id },
+  };
+  const set = ['#id = :id', '#asOf = :asOf', '#updatedAt = :now'];
+  // A newer upsert after a delete creates the partner again: the tombstone's marks go.
+  const remove: string[] = ['#deletedAt', '#expiresAt'];
+  if (upsert.name !== undefined) {
+    values[':name'] = { S: upsert.name };
+    set.push('#name = :name');
+  } else set.push('#name = if_not_exists(#name, :id)');
+  for (const field of ['type', 'region'] as const) {
+    const value = upsert[field];
+    if (value === undefined) continue;
+    names[`#${field}`] = field;
+    if (value === null) remove.push(`#${field}`);
+    else {
+      values[`:${field}`] = { S: value };
+      set.push(`#${field} = :${field}`);
+    }
+  }
+  if (upsert.source !== undefined) {
+    names['#source'] = 'source';
+    values[':source'] = { S: upsert.source };
+    set.push('#source = :source');
+  }
+  let n = 0;
+  for (const [metric, value] of Object.entries(upsert.metrics)) {
+    const placeholder = `#m${n}`;
+    names[placeholder] = METRIC_ATTRIBUTE_PREFIX + metric;
+    if (value === null) remove.push(placeholder);
+    else {
+      values[`:m${n}`] = numberValue(value);
+      set.push(`${placeholder} = :m${n}`);
+    }
+    n++;
+  }
+  return { expression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`, names, values };
+}
