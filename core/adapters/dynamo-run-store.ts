@@ -1,19 +1,9 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
-import type { RescoreReason } from '../ports.ts';
 import { encodeEntries } from '../ranking/ranking-store.ts';
 import type {
-  ClaimOutcome,
   CurrentRunPointer,
   HistoryPosition,
-  RunClaim,
   RunRecord,
   RunStore,
   ScoreRecord,
@@ -21,9 +11,8 @@ import type {
 import type { RunStatistics } from '../scoring/score-population.ts';
 import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
+import { DynamoRunClaims } from './dynamo-run-claims.ts';
 import { scoreRecordItem, toPointer, toRun, toScoreRecord } from './run-items.ts';
-
-type Item = Record<string, unknown>;
 
 /**
  * Most failed run ids the pointer item keeps (`RunClaim.failedRuns`), the newest: history hides the
@@ -34,87 +23,20 @@ type Item = Record<string, unknown>;
  */
 export const MAX_FAILED_RUNS = 100;
 
-/** {@link RunStore} on the single DynamoDB table (keys from `keys.ts`). */
-export class DynamoRunStore implements RunStore {
+/**
+ * {@link RunStore} on the single DynamoDB table (keys from `keys.ts`): runs, the current-run pointer,
+ * statistics and score records here, the single-flight claim in {@link DynamoRunClaims}.
+ */
+export class DynamoRunStore extends DynamoRunClaims implements RunStore {
   /** The statistics read last (read-only for callers). */
   private statistics: { runId: string; value: RunStatistics } | null = null;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    client: DynamoDBDocumentClient,
+    tableName: string,
     private readonly writeConcurrency = 8,
-  ) {}
-
-  async takeClaim(runId: string, nowMs: number, deadBeforeMs: number, owner?: string): Promise<ClaimOutcome> {
-    try {
-      const values: Record<string, unknown> = { ':runId': runId, ':now': nowMs, ':deadBefore': deadBeforeMs };
-      if (owner !== undefined) values[':owner'] = owner;
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.currentRun,
-          UpdateExpression:
-            owner === undefined
-              ? 'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId REMOVE pendingReason, claimOwner'
-              : 'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId, claimOwner = :owner REMOVE pendingReason',
-          ConditionExpression: 'attribute_not_exists(claimRunId) OR claimedAt < :deadBefore',
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const old = output.Attributes;
-      return { taken: true, abandoned: typeof old?.claimRunId === 'string' ? old.claimRunId : null };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const claim = await this.getClaim();
-      return { taken: false, holder: claim?.holder ?? null };
-    }
-  }
-
-  async markPending(holder: string, reason: RescoreReason): Promise<boolean> {
-    return this.conditional(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.currentRun,
-        UpdateExpression: 'SET pendingReason = :reason',
-        ConditionExpression: 'claimRunId = :holder',
-        ExpressionAttributeValues: { ':reason': reason, ':holder': holder },
-      }),
-    );
-  }
-
-  async releaseClaim(runId: string): Promise<RescoreReason | null> {
-    try {
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.currentRun,
-          UpdateExpression: 'REMOVE claimRunId, claimedAt, pendingReason, claimOwner',
-          ConditionExpression: 'claimRunId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return (output.Attributes?.pendingReason as RescoreReason | undefined) ?? null;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
-      throw error;
-    }
-  }
-
-  async getClaim(): Promise<RunClaim | null> {
-    const item = await this.get(keys.currentRun, true);
-    if (!item) return null;
-    return {
-      holder: typeof item.claimRunId === 'string' ? item.claimRunId : null,
-      claimedAt: typeof item.claimedAt === 'number' ? item.claimedAt : null,
-      owner: typeof item.claimOwner === 'string' ? item.claimOwner : null,
-      pendingReason: (item.pendingReason as RescoreReason | undefined) ?? null,
-      latestRunId: typeof item.latestRunId === 'string' ? item.latestRunId : null,
-      currentRunId: typeof item.runId === 'string' ? item.runId : null,
-      failedRuns: item.failedRuns instanceof Set ? [...(item.failedRuns as Set<string>)] : [],
-      unpublishedRuns: item.unpublishedRuns instanceof Set ? [...(item.unpublishedRuns as Set<string>)] : [],
-    };
+  ) {
+    super(client, tableName);
   }
 
   async createRun(run: RunRecord): Promise<boolean> {
@@ -366,22 +288,5 @@ export class DynamoRunStore implements RunStore {
       startKey = output.LastEvaluatedKey;
     } while (startKey && records.length < limit);
     return records.slice(0, limit);
-  }
-
-  private async get(key: { pk: string; sk: string }, consistent = false): Promise<Item | undefined> {
-    const output = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
-    );
-    return output.Item;
-  }
-
-  private async conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
-    try {
-      await this.client.send(command as UpdateCommand);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
   }
 }
