@@ -1,4 +1,8 @@
-import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type DynamoDBDocumentClient,
+  type NativeAttributeValue,
+} from '@aws-sdk/lib-dynamodb';
 import type { ItemKey } from '../keys.ts';
 
 /** Keys per BatchGetItem request (the DynamoDB maximum). */
@@ -34,7 +38,7 @@ export async function batchGetAll(
     baseDelayMs = 25,
     maxDelayMs = 2_000,
   }: BatchGetOptions = {},
-): Promise<Record<string, unknown>[]> {
+): Promise<Record<string, NativeAttributeValue>[]> {
   if (keys.length > BATCH_GET_SIZE) {
     throw new Error(`batchGetAll takes at most ${BATCH_GET_SIZE} keys; got ${keys.length}`);
   }
@@ -42,7 +46,7 @@ export async function batchGetAll(
     ProjectionExpression: Object.keys(attributes).join(', '),
     ExpressionAttributeNames: attributes,
   };
-  const items: Record<string, unknown>[] = [];
+  const items: Record<string, NativeAttributeValue>[] = [];
   let pending: Record<string, unknown>[] = keys.map((key) => ({ ...key }));
   for (let attempt = 0; pending.length > 0; attempt++) {
     if (attempt > maxRetries) {

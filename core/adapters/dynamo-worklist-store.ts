@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -17,6 +16,7 @@ import type {
   WorklistPage,
   WorklistStore,
 } from '../worklist/worklist-store.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type ViewTuple = [
@@ -123,18 +123,7 @@ export class DynamoWorklistStore implements WorklistStore {
 
   async getPages(runId: string, list: string, fromPage: number, count: number): Promise<WorklistPage[]> {
     const wanted = Array.from({ length: count }, (_, k) => keys.worklistPage(runId, list, fromPage + k));
-    const output = await this.client.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted } } }),
-    );
-    const items = [...(output.Responses?.[this.tableName] ?? [])];
-    let unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys;
-    while (unprocessed && unprocessed.length > 0) {
-      const again = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unprocessed } } }),
-      );
-      items.push(...(again.Responses?.[this.tableName] ?? []));
-      unprocessed = again.UnprocessedKeys?.[this.tableName]?.Keys;
-    }
+    const items = await batchGetAll(this.client, this.tableName, wanted);
     return items
       .map((item) => ({ list, page: Number(item.page), entries: decodeViews(String(item.entries)) }))
       .sort((a, b) => a.page - b.page);
