@@ -32,7 +32,8 @@ import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients
 import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
-import { DynamoPartnerStore, METRIC_ATTRIBUTE_PREFIX } from '#core/adapters/dynamo-partner-store.ts';
+import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
+import { METRIC_ATTRIBUTE_PREFIX } from '#core/adapters/partner-items.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { mapWithConcurrency } from '#core/concurrency.ts';
 import { keys } from '#core/keys.ts';

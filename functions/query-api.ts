@@ -40,7 +40,7 @@ export interface QueryDeps {
   /** The audit trail (`GET /audit`). */
   audit: Pick<AuditStore, 'list'>;
   /** Partner users' memberships (the portal's routes answer only where they are given). */
-  users?: Pick<PartnerUserStore, 'get' | 'list'>;
+  users?: Pick<PartnerUserStore, 'get' | 'getWithPartner' | 'list'>;
   now: () => number;
 }
 

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -18,6 +17,7 @@ import type {
   ImportSource,
   ImportStore,
 } from '../ports.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
 
 /** Import records are kept this long (TTL). */
 const RETENTION_SECONDS = 90 * 24 * 3600;
@@ -233,16 +233,12 @@ export class DynamoImportStore implements ImportStore {
   /** Records by id (BatchGetItem, at most 100 ids; unprocessed keys retried). */
   private async readMany(importIds: readonly string[]): Promise<Map<string, StoredImport>> {
     const found = new Map<string, StoredImport>();
-    let pending: Record<string, unknown>[] = importIds.map((id) => ({ ...keys.importRecord(id) }));
-    while (pending.length > 0) {
-      const output = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-      );
-      for (const item of output.Responses?.[this.tableName] ?? []) {
-        found.set(String(item.importId), item as StoredImport);
-      }
-      pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      importIds.map((id) => keys.importRecord(id)),
+    );
+    for (const item of items) found.set(String(item.importId), item as StoredImport);
     return found;
   }
 

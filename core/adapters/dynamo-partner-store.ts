@@ -1,44 +1,32 @@
-import { randomUUID } from 'node:crypto';
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  paginateQuery,
-} from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, paginateQuery } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../concurrency.ts';
-import { CHANGE_JOURNAL_KEYS, keys, partnerShard } from '../keys.ts';
+import { keys } from '../keys.ts';
 import { normalizeName } from '../names.ts';
 import type { PartnerRecord, PartnerStore, PartnerUpsert, UpsertOutcome, UpsertStatus } from '../ports.ts';
 import type { ScorablePartner } from '../scoring/columns.ts';
-
-/** Prefix of the top-level attribute holding one metric (`m_sales`), keyed by normalised name. */
-export const METRIC_ATTRIBUTE_PREFIX = 'm_';
+import { batchGetAll } from './dynamo-batch-get.ts';
+import { readChangeJournal, writeChangeJournal } from './partner-change-journal.ts';
+import {
+  DELETED_AT,
+  fromAttributeValues,
+  isTombstone,
+  METRIC_ATTRIBUTE_PREFIX,
+  merge,
+  metricsOf,
+  sameData,
+  toPartnerRecord,
+  upsertExpression,
+} from './partner-items.ts';
 
 /** A deleted partner's tombstone is kept this long (as its history is), then expires by TTL. */
 export const TOMBSTONE_TTL_DAYS = 400;
-
-/**
- * Change journal entries are kept a little longer than a run's files (35 days): the journal only
- * serves to bring a run's snapshot up to date, and a snapshot is gone by then.
- */
-export const CHANGE_JOURNAL_TTL_DAYS = 36;
-
-/** Most bytes of ids in one journal entry (an item holds at most 400 KB). */
-const JOURNAL_ENTRY_BYTES = 300_000;
 
 export interface DynamoPartnerStoreOptions {
   /** UpdateItem requests in flight at once during a batch upsert. */
   concurrency?: number;
   now?: () => number;
 }
-
-type Item = Record<string, unknown>;
 
 /**
  * {@link PartnerStore} on the single table. Each partner is one item in its shard partition with
@@ -192,25 +180,7 @@ export class DynamoPartnerStore implements PartnerStore {
    * reading those afresh is harmless. Strongly consistent.
    */
   async changedSince(since: string): Promise<string[]> {
-    const ids = new Set<string>();
-    await Promise.all(
-      Array.from({ length: CHANGE_JOURNAL_KEYS }, async (_, part) => {
-        const pages = paginateQuery(
-          { client: this.client },
-          {
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND sk >= :since',
-            ProjectionExpression: 'ids',
-            ConsistentRead: true,
-            ExpressionAttributeValues: { ':pk': keys.changeJournalPk(part), ':since': since },
-          },
-        );
-        for await (const page of pages) {
-          for (const item of page.Items ?? []) for (const id of item.ids as string[]) ids.add(id);
-        }
-      }),
-    );
-    return [...ids];
+    return readChangeJournal(this.client, this.tableName, since);
   }
 
   /**
@@ -226,26 +196,16 @@ export class DynamoPartnerStore implements PartnerStore {
     for (let start = 0; start < ids.length; start += 100) batches.push(ids.slice(start, start + 100));
     const found: ScorablePartner[] = [];
     await mapWithConcurrency(batches, 16, async (batch) => {
-      let pending: Record<string, unknown>[] = batch.map((id) => ({ ...keys.partner(id) }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.random() * Math.min(2_000, 50 * 2 ** attempt));
-        const output = await this.client.send(
-          new BatchGetCommand({
-            RequestItems: {
-              [this.tableName]: {
-                Keys: pending,
-                ConsistentRead: true,
-                ProjectionExpression: Object.keys(names).join(', '),
-                ExpressionAttributeNames: names,
-              },
-            },
-          }),
-        );
-        for (const item of output.Responses?.[this.tableName] ?? []) {
-          if (isTombstone(item)) continue;
-          found.push({ id: item.id as string, asOf: item.asOf as string, metrics: metricsOf(item) });
-        }
-        pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      const items = await batchGetAll(
+        this.client,
+        this.tableName,
+        batch.map((id) => keys.partner(id)),
+        // Throttled keys are asked again for as long as it takes: a run needs every partner.
+        { consistent: true, attributes: names, baseDelayMs: 50, maxRetries: Number.POSITIVE_INFINITY },
+      );
+      for (const item of items) {
+        if (isTombstone(item)) continue;
+        found.push({ id: item.id as string, asOf: item.asOf as string, metrics: metricsOf(item) });
       }
     });
     return found;
@@ -263,39 +223,7 @@ export class DynamoPartnerStore implements PartnerStore {
 
   /** Journals the ids a batch is about to write (before writing them; see {@link changedSince}). */
   private async journal(ids: readonly string[]): Promise<void> {
-    const nowMs = this.now();
-    const writtenAt = new Date(nowMs).toISOString();
-    const expiresAt = Math.floor(nowMs / 1000) + CHANGE_JOURNAL_TTL_DAYS * 86_400;
-    const entries: string[][] = [[]];
-    let bytes = 0;
-    for (const id of ids) {
-      const size = Buffer.byteLength(id, 'utf8') + 3;
-      if (bytes + size > JOURNAL_ENTRY_BYTES) {
-        entries.push([]);
-        bytes = 0;
-      }
-      (entries.at(-1) as string[]).push(id);
-      bytes += size;
-    }
-    await Promise.all(
-      entries.map((entry) =>
-        this.client.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: {
-              // Spread over the journal's keys by the first id's shard: small writers do not meet on one key.
-              ...keys.changeJournal(
-                partnerShard(entry[0] as string) % CHANGE_JOURNAL_KEYS,
-                writtenAt,
-                randomUUID(),
-              ),
-              ids: entry,
-              expiresAt,
-            },
-          }),
-        ),
-      ),
-    );
+    await writeChangeJournal(this.client, this.tableName, ids, this.now());
   }
 
   /**
@@ -306,59 +234,14 @@ export class DynamoPartnerStore implements PartnerStore {
    */
   private async upsertOne(upsert: PartnerUpsert): Promise<UpsertOutcome> {
     const now = new Date(this.now()).toISOString();
-    const names: Record<string, string> = {
-      '#asOf': 'asOf',
-      '#updatedAt': 'updatedAt',
-      '#id': 'id',
-      '#name': 'name',
-      '#deletedAt': DELETED_AT,
-      '#expiresAt': 'expiresAt',
-    };
-    const values: Record<string, AttributeValue> = {
-      ':asOf': { S: upsert.asOf },
-      ':now': { S: now },
-      ':id': { S: upsert.id },
-    };
-    const set = ['#id = :id', '#asOf = :asOf', '#updatedAt = :now'];
-    // A newer upsert after a delete creates the partner again: the tombstone's marks go.
-    const remove: string[] = ['#deletedAt', '#expiresAt'];
-    if (upsert.name !== undefined) {
-      values[':name'] = { S: upsert.name };
-      set.push('#name = :name');
-    } else set.push('#name = if_not_exists(#name, :id)');
-    for (const field of ['type', 'region'] as const) {
-      const value = upsert[field];
-      if (value === undefined) continue;
-      names[`#${field}`] = field;
-      if (value === null) remove.push(`#${field}`);
-      else {
-        values[`:${field}`] = { S: value };
-        set.push(`#${field} = :${field}`);
-      }
-    }
-    if (upsert.source !== undefined) {
-      names['#source'] = 'source';
-      values[':source'] = { S: upsert.source };
-      set.push('#source = :source');
-    }
-    let n = 0;
-    for (const [metric, value] of Object.entries(upsert.metrics)) {
-      const placeholder = `#m${n}`;
-      names[placeholder] = METRIC_ATTRIBUTE_PREFIX + metric;
-      if (value === null) remove.push(placeholder);
-      else {
-        values[`:m${n}`] = numberValue(value);
-        set.push(`${placeholder} = :m${n}`);
-      }
-      n++;
-    }
+    const { expression, names, values } = upsertExpression(upsert, now);
     const key = keys.partner(upsert.id);
     try {
       const output = await this.client.send(
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: { pk: { S: key.pk }, sk: { S: key.sk } },
-          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          UpdateExpression: expression,
           // Equal `asOf` re-applies to a partner, but only newer data revives a deleted one.
           ConditionExpression:
             'attribute_not_exists(pk) OR (attribute_not_exists(#deletedAt) AND #asOf <= :asOf) OR #asOf < :asOf',
@@ -411,81 +294,4 @@ export class DynamoPartnerStore implements PartnerStore {
         if (!(error instanceof ConditionalCheckFailedException)) throw error;
       });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Attribute that marks a partner item as a tombstone (a deleted partner). */
-const DELETED_AT = 'deletedAt';
-
-function isTombstone(item: Item): boolean {
-  return item[DELETED_AT] !== undefined;
-}
-
-/** A metric value as a DynamoDB number (what the document client's marshaller sends). */
-function numberValue(value: number): AttributeValue {
-  if (!Number.isFinite(value)) throw new Error(`metric value ${value} is not a finite number`);
-  return { N: value.toString() };
-}
-
-/** The string and number attributes of a low-level item (all a partner item holds that is read). */
-function fromAttributeValues(attributes: Record<string, AttributeValue>): Item {
-  const item: Item = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value.S !== undefined) item[name] = value.S;
-    else if (value.N !== undefined) item[name] = Number(value.N);
-  }
-  return item;
-}
-
-/** A stored partner item as a {@link PartnerRecord}. */
-export function toPartnerRecord(item: Item): PartnerRecord {
-  const metrics = metricsOf(item);
-  return {
-    id: item.id as string,
-    name: (item.name as string | undefined) ?? (item.id as string),
-    type: (item.type as string | undefined) ?? null,
-    region: (item.region as string | undefined) ?? null,
-    metrics,
-    asOf: item.asOf as string,
-    updatedAt: item.updatedAt as string,
-  };
-}
-
-/** The metrics of a stored item (`m_<name>` attributes), by normalised name. */
-function metricsOf(item: Item): Record<string, number> {
-  const metrics: Record<string, number> = {};
-  for (const attribute in item) {
-    const value = item[attribute];
-    if (typeof value === 'number' && attribute.startsWith(METRIC_ATTRIBUTE_PREFIX)) {
-      metrics[attribute.slice(METRIC_ATTRIBUTE_PREFIX.length)] = value;
-    }
-  }
-  return metrics;
-}
-
-function merge(old: PartnerRecord | null, upsert: PartnerUpsert, now: string): PartnerRecord {
-  const metrics = { ...(old?.metrics ?? {}) };
-  for (const [metric, value] of Object.entries(upsert.metrics)) {
-    if (value === null) delete metrics[metric];
-    else metrics[metric] = value;
-  }
-  return {
-    id: upsert.id,
-    name: upsert.name ?? old?.name ?? upsert.id,
-    type: upsert.type === undefined ? (old?.type ?? null) : upsert.type,
-    region: upsert.region === undefined ? (old?.region ?? null) : upsert.region,
-    metrics,
-    asOf: upsert.asOf,
-    updatedAt: now,
-  };
-}
-
-function sameData(a: PartnerRecord, b: PartnerRecord): boolean {
-  if (a.name !== b.name || a.type !== b.type || a.region !== b.region) return false;
-  const aKeys = Object.keys(a.metrics);
-  if (aKeys.length !== Object.keys(b.metrics).length) return false;
-  return aKeys.every((k) => a.metrics[k] === b.metrics[k]);
 }

@@ -7,8 +7,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { PartnerUser } from '../api/portal.schema.ts';
-import { keys } from '../keys.ts';
-import type { PartnerUserStore } from '../ports.ts';
+import { type ItemKey, keys } from '../keys.ts';
+import type { CurrentRunPointer, MembershipWithPartner, PartnerUserStore } from '../ports.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
+import { isTombstone, toPartnerRecord } from './partner-items.ts';
+import { toScoreRecord } from './run-items.ts';
 
 type Item = Record<string, unknown>;
 
@@ -29,6 +32,34 @@ export class DynamoPartnerUserStore implements PartnerUserStore {
       new GetCommand({ TableName: this.tableName, Key: keys.partnerUser(userId), ConsistentRead: true }),
     );
     return output.Item ? toUser(output.Item) : null;
+  }
+
+  async getWithPartner(
+    userId: string,
+    partnerId: string,
+    run: Pick<CurrentRunPointer, 'scoredAt' | 'runId'> | null,
+  ): Promise<MembershipWithPartner> {
+    const userKey = keys.partnerUser(userId);
+    const partnerKey = keys.partner(partnerId);
+    const recordKey = run && keys.scoreRecord(partnerId, run.scoredAt, run.runId);
+    // One strongly consistent BatchGetItem (the membership must be): a read unit per item of ≤ 4 KB.
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      [userKey, partnerKey, ...(recordKey ? [recordKey] : [])],
+      {
+        consistent: true,
+      },
+    );
+    const find = (key: ItemKey) => items.find((item) => item.pk === key.pk && item.sk === key.sk);
+    const user = find(userKey);
+    const partner = find(partnerKey);
+    const record = recordKey && find(recordKey);
+    return {
+      user: user ? toUser(user) : null,
+      partner: partner && !isTombstone(partner) ? toPartnerRecord(partner) : null,
+      record: record ? toScoreRecord(partnerId, record) : null,
+    };
   }
 
   async list(partnerId: string): Promise<PartnerUser[]> {

@@ -1,14 +1,9 @@
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { QualityFailure } from '../api/quality.schema.ts';
 import { keys } from '../keys.ts';
 import type { QualityFailuresPage, QualityReport, QualityStore } from '../ports.ts';
 import type { QualityCheckName } from '../quality/quality-checks.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type FailureTuple = [string, string, number | string | null];
@@ -73,17 +68,13 @@ export class DynamoQualityStore implements QualityStore {
     fromPage: number,
     count: number,
   ): Promise<QualityFailuresPage[]> {
-    let pending: Record<string, unknown>[] = Array.from({ length: count }, (_, k) => ({
-      ...keys.qualityFailuresPage(runId, check, metric ?? '-', fromPage + k),
-    }));
-    const found: Record<string, unknown>[] = [];
-    while (pending.length > 0) {
-      const output = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending } } }),
-      );
-      found.push(...(output.Responses?.[this.tableName] ?? []));
-      pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
+    const found = await batchGetAll(
+      this.client,
+      this.tableName,
+      Array.from({ length: count }, (_, k) =>
+        keys.qualityFailuresPage(runId, check, metric ?? '-', fromPage + k),
+      ),
+    );
     return found
       .map((item) => ({
         page: Number(item.page),

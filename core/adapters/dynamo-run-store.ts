@@ -1,28 +1,12 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
-import type {
-  ClaimOutcome,
-  CurrentRunPointer,
-  HistoryPosition,
-  RescoreReason,
-  RunClaim,
-  RunRecord,
-  RunStore,
-  ScoreRecord,
-} from '../ports.ts';
+import type { CurrentRunPointer, HistoryPosition, RunRecord, RunStore, ScoreRecord } from '../ports.ts';
 import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
-
-type Item = Record<string, unknown>;
+import { DynamoRunClaims } from './dynamo-run-claims.ts';
+import { scoreRecordItem, toPointer, toRun, toScoreRecord } from './run-items.ts';
 
 /**
  * Most failed run ids the pointer item keeps (`RunClaim.failedRuns`), the newest: history hides the
@@ -33,87 +17,20 @@ type Item = Record<string, unknown>;
  */
 export const MAX_FAILED_RUNS = 100;
 
-/** {@link RunStore} on the single DynamoDB table (keys from `keys.ts`). */
-export class DynamoRunStore implements RunStore {
+/**
+ * {@link RunStore} on the single DynamoDB table (keys from `keys.ts`): runs, the current-run pointer,
+ * statistics and score records here, the single-flight claim in {@link DynamoRunClaims}.
+ */
+export class DynamoRunStore extends DynamoRunClaims implements RunStore {
   /** The statistics read last (read-only for callers). */
   private statistics: { runId: string; value: RunStatistics } | null = null;
 
   constructor(
-    private readonly client: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    client: DynamoDBDocumentClient,
+    tableName: string,
     private readonly writeConcurrency = 8,
-  ) {}
-
-  async takeClaim(runId: string, nowMs: number, deadBeforeMs: number, owner?: string): Promise<ClaimOutcome> {
-    try {
-      const values: Record<string, unknown> = { ':runId': runId, ':now': nowMs, ':deadBefore': deadBeforeMs };
-      if (owner !== undefined) values[':owner'] = owner;
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.currentRun,
-          UpdateExpression:
-            owner === undefined
-              ? 'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId REMOVE pendingReason, claimOwner'
-              : 'SET claimRunId = :runId, claimedAt = :now, latestRunId = :runId, claimOwner = :owner REMOVE pendingReason',
-          ConditionExpression: 'attribute_not_exists(claimRunId) OR claimedAt < :deadBefore',
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const old = output.Attributes;
-      return { taken: true, abandoned: typeof old?.claimRunId === 'string' ? old.claimRunId : null };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const claim = await this.getClaim();
-      return { taken: false, holder: claim?.holder ?? null };
-    }
-  }
-
-  async markPending(holder: string, reason: RescoreReason): Promise<boolean> {
-    return this.conditional(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.currentRun,
-        UpdateExpression: 'SET pendingReason = :reason',
-        ConditionExpression: 'claimRunId = :holder',
-        ExpressionAttributeValues: { ':reason': reason, ':holder': holder },
-      }),
-    );
-  }
-
-  async releaseClaim(runId: string): Promise<RescoreReason | null> {
-    try {
-      const output = await this.client.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.currentRun,
-          UpdateExpression: 'REMOVE claimRunId, claimedAt, pendingReason, claimOwner',
-          ConditionExpression: 'claimRunId = :runId',
-          ExpressionAttributeValues: { ':runId': runId },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return (output.Attributes?.pendingReason as RescoreReason | undefined) ?? null;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return null;
-      throw error;
-    }
-  }
-
-  async getClaim(): Promise<RunClaim | null> {
-    const item = await this.get(keys.currentRun, true);
-    if (!item) return null;
-    return {
-      holder: typeof item.claimRunId === 'string' ? item.claimRunId : null,
-      claimedAt: typeof item.claimedAt === 'number' ? item.claimedAt : null,
-      owner: typeof item.claimOwner === 'string' ? item.claimOwner : null,
-      pendingReason: (item.pendingReason as RescoreReason | undefined) ?? null,
-      latestRunId: typeof item.latestRunId === 'string' ? item.latestRunId : null,
-      currentRunId: typeof item.runId === 'string' ? item.runId : null,
-      failedRuns: item.failedRuns instanceof Set ? [...(item.failedRuns as Set<string>)] : [],
-      unpublishedRuns: item.unpublishedRuns instanceof Set ? [...(item.unpublishedRuns as Set<string>)] : [],
-    };
+  ) {
+    super(client, tableName);
   }
 
   async createRun(run: RunRecord): Promise<boolean> {
@@ -159,7 +76,13 @@ export class DynamoRunStore implements RunStore {
     const runIds = (output.Items ?? []).map((item) => String(item.runId));
     if (runIds.length === 0) return [];
     const byId = new Map(
-      (await this.batchGet(runIds.map((runId) => keys.run(runId)))).map((item) => [String(item.runId), item]),
+      (
+        await batchGetAll(
+          this.client,
+          this.tableName,
+          runIds.map((runId) => keys.run(runId)),
+        )
+      ).map((item) => [String(item.runId), item]),
     );
     return runIds.flatMap((runId) => {
       const item = byId.get(runId);
@@ -246,7 +169,9 @@ export class DynamoRunStore implements RunStore {
   async getCurrentAndChangedAt(
     options: { consistent?: boolean } = {},
   ): Promise<{ current: CurrentRunPointer | null; changedAt: string | null }> {
-    const items = await this.batchGet([keys.currentRun, keys.partnersChanged], options.consistent ?? false);
+    const items = await batchGetAll(this.client, this.tableName, [keys.currentRun, keys.partnersChanged], {
+      consistent: options.consistent ?? false,
+    });
     const current = items.find((item) => item.sk === keys.currentRun.sk);
     const changed = items.find((item) => item.sk === keys.partnersChanged.sk);
     return {
@@ -315,15 +240,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async putScoreRecords(records: readonly ScoreRecord[], expiresAtSeconds: number): Promise<void> {
-    // The numbers travel as one JSON string: exact doubles of any size (the document client refuses
-    // numbers beyond 2^53, which a `none`-normalised score can reach), and a smaller item.
-    const items = records.map((record) => ({
-      ...keys.scoreRecord(record.id, record.scoredAt, record.runId),
-      runId: record.runId,
-      scoredAt: record.scoredAt,
-      result: JSON.stringify([record.score, record.rank, record.tier, record.percentile, record.normalized]),
-      expiresAt: expiresAtSeconds,
-    }));
+    const items = records.map((record) => scoreRecordItem(record, expiresAtSeconds));
     await batchPutAll(this.client, this.tableName, items, { concurrency: this.writeConcurrency });
   }
 
@@ -366,84 +283,4 @@ export class DynamoRunStore implements RunStore {
     } while (startKey && records.length < limit);
     return records.slice(0, limit);
   }
-
-  private async get(key: { pk: string; sk: string }, consistent = false): Promise<Item | undefined> {
-    const output = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: consistent }),
-    );
-    return output.Item;
-  }
-
-  private async batchGet(keyList: { pk: string; sk: string }[], consistent = false): Promise<Item[]> {
-    const output = await this.client.send(
-      new BatchGetCommand({
-        RequestItems: { [this.tableName]: { Keys: keyList, ConsistentRead: consistent } },
-      }),
-    );
-    const items = output.Responses?.[this.tableName] ?? [];
-    const unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys;
-    if (unprocessed && unprocessed.length > 0) {
-      items.push(...(await this.batchGet(unprocessed as { pk: string; sk: string }[], consistent)));
-    }
-    return items;
-  }
-
-  private async conditional(command: PutCommand | UpdateCommand): Promise<boolean> {
-    try {
-      await this.client.send(command as UpdateCommand);
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-}
-
-function toRun(item: Item): RunRecord {
-  return {
-    runId: String(item.runId),
-    status: item.status as RunRecord['status'],
-    reason: item.reason as RunRecord['reason'],
-    startedAt: String(item.startedAt),
-    finishedAt: (item.finishedAt as string | null | undefined) ?? null,
-    partners: (item.partners as number | null | undefined) ?? null,
-    modelVersion: Number(item.modelVersion),
-    tierChanges: (item.tierChanges as number | null | undefined) ?? null,
-    ...(item.error ? { error: String(item.error) } : {}),
-    ...(item.lists ? { lists: item.lists as Record<string, number> } : {}),
-    ...(typeof item.quality === 'string'
-      ? { quality: item.quality as NonNullable<RunRecord['quality']> }
-      : {}),
-  };
-}
-
-/** The pointer item as the current run, or `null` while it only holds single flight (before the first switch). */
-function toPointer(item: Item): CurrentRunPointer | null {
-  if (typeof item.runId !== 'string') return null;
-  return {
-    runId: String(item.runId),
-    modelVersion: Number(item.modelVersion),
-    scoredAt: String(item.scoredAt),
-    ...(typeof item.head === 'string' ? { head: decodeEntries(item.head) } : {}),
-  };
-}
-
-function toScoreRecord(id: string, item: Item): ScoreRecord {
-  const [score, rank, tier, percentile, normalized] = JSON.parse(String(item.result)) as [
-    number,
-    number,
-    string | null,
-    number,
-    Record<string, number | null>,
-  ];
-  return {
-    id,
-    runId: String(item.runId),
-    scoredAt: String(item.scoredAt),
-    score,
-    rank,
-    tier,
-    percentile,
-    normalized,
-  };
 }

@@ -1,6 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -13,6 +12,7 @@ import { keys } from '../keys.ts';
 import type { WorklistHead, WorklistItemRecord, WorklistPage, WorklistStore } from '../ports.ts';
 import type { StoredWorklistConfig } from '../worklist/worklist-config.ts';
 import type { ItemAction } from '../worklist/worklist-items.ts';
+import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type ViewTuple = [
@@ -119,18 +119,7 @@ export class DynamoWorklistStore implements WorklistStore {
 
   async getPages(runId: string, list: string, fromPage: number, count: number): Promise<WorklistPage[]> {
     const wanted = Array.from({ length: count }, (_, k) => keys.worklistPage(runId, list, fromPage + k));
-    const output = await this.client.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: wanted } } }),
-    );
-    const items = [...(output.Responses?.[this.tableName] ?? [])];
-    let unprocessed = output.UnprocessedKeys?.[this.tableName]?.Keys;
-    while (unprocessed && unprocessed.length > 0) {
-      const again = await this.client.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: unprocessed } } }),
-      );
-      items.push(...(again.Responses?.[this.tableName] ?? []));
-      unprocessed = again.UnprocessedKeys?.[this.tableName]?.Keys;
-    }
+    const items = await batchGetAll(this.client, this.tableName, wanted);
     return items
       .map((item) => ({ list, page: Number(item.page), entries: decodeViews(String(item.entries)) }))
       .sort((a, b) => a.page - b.page);

@@ -2,7 +2,15 @@ import * as z from 'zod/mini';
 import type { Scorecard, ScorecardHistoryItem, ScorecardMetric } from '../api/portal.schema.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
-import type { CurrentRunPointer, CursorSigner, ModelStore, PartnerStore, RunStore } from '../ports.ts';
+import type {
+  CurrentRunPointer,
+  CursorSigner,
+  ModelStore,
+  PartnerRecord,
+  PartnerStore,
+  RunStore,
+  ScoreRecord,
+} from '../ports.ts';
 import { openFields, signFields } from '../ranking/cursor.ts';
 import { type PartnerScoreDeps, scoreView } from '../ranking/partner-score.ts';
 
@@ -33,20 +41,41 @@ export interface ScorecardDeps extends PartnerScoreDeps {
   runs: PartnerScoreDeps['runs'] & Pick<RunStore, 'getStatistics' | 'history' | 'getRun'>;
 }
 
+/** What one partner's scorecard is built from (besides the cached model and run statistics). */
+export interface ScorecardData {
+  partnerId: string;
+  /** The current run pointer the score record was read for. */
+  current: CurrentRunPointer | null;
+  partner: PartnerRecord | null;
+  /** The partner's score record of `current`. */
+  record: ScoreRecord | null;
+}
+
 /**
- * `GET /me/scorecard` for `partnerId` (from the caller's membership only). Reads the partner, the
- * active model (cached by the store), the current run pointer and the partner's score record; the
- * run's statistics (for the band's partner count) are cached per run by the store.
+ * Reads `partnerId`'s {@link ScorecardData}: the current run pointer (cached, see
+ * {@link scorecardCurrentRun}), then the partner and its score record together, one round trip.
  */
-export async function readScorecard(deps: ScorecardDeps, partnerId: string): Promise<Scorecard> {
-  const [active, current] = await Promise.all([deps.models.getActive(), currentRun(deps.runs)]);
-  // The partner and its score record of the current run in one round trip.
-  const record = current ? deps.runs.getScoreRecord(partnerId, current.scoredAt, current.runId) : null;
-  const [partner] = await Promise.all([deps.partners.get(partnerId), record]);
+export async function readScorecardData(deps: ScorecardDeps, partnerId: string): Promise<ScorecardData> {
+  const current = await scorecardCurrentRun(deps.runs);
+  const [partner, record] = await Promise.all([
+    deps.partners.get(partnerId),
+    current ? deps.runs.getScoreRecord(partnerId, current.scoredAt, current.runId) : null,
+  ]);
+  return { partnerId, current, partner, record };
+}
+
+/**
+ * `GET /me/scorecard` from `data`, read for the partner of the caller's membership only (the
+ * active model is cached by its store, the run's statistics, for the band's partner count, per run).
+ * Throws {@link NotFoundError} when the partner has no data yet.
+ */
+export async function readScorecard(deps: ScorecardDeps, data: ScorecardData): Promise<Scorecard> {
+  const { current, partner, record } = data;
   if (!partner) {
     throw new NotFoundError('Your partner has no data in the service yet; the channel team loads it.');
   }
-  const runs = { ...deps.runs, getScoreRecord: async () => (record ? await record : null) };
+  const active = await deps.models.getActive();
+  const runs = { ...deps.runs, getScoreRecord: async () => record };
   const view = await scoreView({ ...deps, runs }, partner, active, current);
   const score = view.score;
   const model = active.model;
@@ -85,7 +114,7 @@ const currentRuns = new WeakMap<object, { value: Promise<CurrentRunPointer | nul
  * The current run pointer, kept for {@link CURRENT_RUN_CACHE_MS}: a scorecard may show the previous
  * run for a few seconds after a switch, and saves a read and a round trip on every other request.
  */
-function currentRun(runs: Pick<RunStore, 'getCurrent'>): Promise<CurrentRunPointer | null> {
+export function scorecardCurrentRun(runs: Pick<RunStore, 'getCurrent'>): Promise<CurrentRunPointer | null> {
   const cached = currentRuns.get(runs);
   if (cached && cached.until > Date.now()) return cached.value;
   const value = runs.getCurrent();

@@ -1,10 +1,32 @@
 /** Ports of the partner portal: partner users' memberships and the sign-in directory. */
 import type { PartnerUser } from '../api/portal.schema.ts';
+import type { PartnerRecord } from './partners.ts';
+import type { CurrentRunPointer, ScoreRecord } from './runs.ts';
+
+/** What {@link PartnerUserStore.getWithPartner} reads: each null when it has no item. */
+export interface MembershipWithPartner {
+  user: PartnerUser | null;
+  /** The partner (null too when deleted). */
+  partner: PartnerRecord | null;
+  /** The partner's score record of the run asked for. */
+  record: ScoreRecord | null;
+}
 
 /** Memberships of partner users. */
 export interface PartnerUserStore {
   /** The membership of a user, strongly consistent (a revocation shows at once); null if none. */
   get(userId: string): Promise<PartnerUser | null>;
+  /**
+   * The membership of a user (as {@link PartnerUserStore.get}) and, in the same round trip, a
+   * partner's record and its score record of `run` (null: none read): what a scorecard reads, in one
+   * request. The partner is the caller's guess (the one the membership named before); its data may
+   * serve the caller only when the membership read here names that partner.
+   */
+  getWithPartner(
+    userId: string,
+    partnerId: string,
+    run: Pick<CurrentRunPointer, 'scoredAt' | 'runId'> | null,
+  ): Promise<MembershipWithPartner>;
   /** Every user of one partner (active and revoked), oldest first. */
   list(partnerId: string): Promise<PartnerUser[]>;
   /**

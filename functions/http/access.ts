@@ -122,10 +122,17 @@ export async function memberOf(
   users: Pick<PartnerUserStore, 'get'>,
   identity: Identity,
 ): Promise<PartnerUser> {
+  return activeMember(identity, identity.kind === 'partner-user' ? await users.get(identity.subject) : null);
+}
+
+/**
+ * The caller's membership `user` (read by its `sub`) if it is an active one of a partner user, else
+ * the 403 of {@link memberOf}: for a handler that read the membership together with other items.
+ */
+export function activeMember(identity: Identity, user: PartnerUser | null): PartnerUser {
   if (identity.kind !== 'partner-user') {
     throw new ForbiddenError('The /me routes are for partner users.');
   }
-  const user = await users.get(identity.subject);
   if (user?.status !== 'active') {
     throw new ForbiddenError(
       'This user has no access to the partner portal (never invited, or revoked). Ask your partner’s admin or the channel team.',

@@ -3,15 +3,13 @@ import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Env } from '#core/config.ts';
-import { AUDIT_PK_PREFIX } from '#core/keys.ts';
 import {
-  BUNDLE_OPTIONS,
   DURABLE_ALIAS,
   functionEntry,
   NODE_MAJOR,
@@ -19,6 +17,8 @@ import {
   SERVICE_FUNCTIONS,
   type ServiceFunctionName,
 } from '../service-functions.ts';
+import { serviceBundling } from './service-bundling.ts';
+import { type AuditAccess, tableDenials } from './table-access.ts';
 
 /** Powertools `service` name: also the `service` dimension of the service's custom metrics. */
 export const SERVICE_NAME = 'partner-scoring';
@@ -56,26 +56,6 @@ export interface ServiceFunctionProps {
 }
 
 type EnvName = keyof Env;
-
-/**
- * What a function may do with the audit items of the table (`AUDIT#…` partition keys): nothing,
- * `append` new ones (PutItem only: the write functions), or `read` them (the query function).
- */
-export type AuditAccess = 'none' | 'append' | 'read';
-
-/** Item actions on audit keys denied to every function: audit items are never changed nor deleted (TTL expires them). */
-const AUDIT_NEVER = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
-const AUDIT_READS = [
-  'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
-  'dynamodb:Query',
-  'dynamodb:ConditionCheckItem',
-];
-const AUDIT_DENIED: Record<AuditAccess, string[]> = {
-  none: [...AUDIT_NEVER, 'dynamodb:PutItem', ...AUDIT_READS],
-  append: [...AUDIT_NEVER, ...AUDIT_READS],
-  read: [...AUDIT_NEVER, 'dynamodb:PutItem'],
-};
 
 /**
  * One of the service's Lambda functions: `functions/<name>.ts` bundled by esbuild (ESM, minified,
@@ -143,27 +123,7 @@ export class ServiceFunction extends NodejsFunction {
         // the function's (the rest is for buffers and typed arrays, which live outside the heap).
         NODE_OPTIONS: `--enable-source-maps --max-old-space-size=${Math.floor(spec.memoryMb * 0.75)}`,
       },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: BUNDLE_OPTIONS.target,
-        minify: BUNDLE_OPTIONS.minify,
-        sourceMap: BUNDLE_OPTIONS.sourcemap,
-        externalModules: [...BUNDLE_OPTIONS.external],
-        mainFields: [...BUNDLE_OPTIONS.mainFields],
-        banner: BUNDLE_OPTIONS.banner,
-        ...(props.afterBundling
-          ? {
-              commandHooks: {
-                beforeBundling: () => [],
-                beforeInstall: () => [],
-                afterBundling: (inputDir: string, outputDir: string) => [
-                  `cd "${inputDir}"`,
-                  ...(props.afterBundling?.(outputDir) ?? []),
-                ],
-              },
-            }
-          : {}),
-      },
+      bundling: serviceBundling(props.afterBundling),
     });
     this.serviceFunctionName = functionName;
     this.executionRole = role;
@@ -222,23 +182,7 @@ export class ServiceFunction extends NodejsFunction {
     if (access === 'read') table.grantReadData(this);
     else table.grantReadWriteData(this);
     const resources = [table.tableArn, `${table.tableArn}/index/*`];
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: `AuditItems${audit === 'none' ? 'NoAccess' : audit === 'append' ? 'AppendOnly' : 'ReadOnly'}`,
-        effect: iam.Effect.DENY,
-        actions: AUDIT_DENIED[audit],
-        resources,
-        conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${AUDIT_PK_PREFIX}*`] } },
-      }),
-    );
-    this.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'NoTableScan',
-        effect: iam.Effect.DENY,
-        actions: ['dynamodb:Scan'],
-        resources,
-      }),
-    );
+    for (const statement of tableDenials(audit, resources)) this.addToRolePolicy(statement);
     return this;
   }
 

@@ -4,12 +4,13 @@
  * responses), with zod's own JSON Schema output. `npm run openapi` writes it to docs/openapi.json,
  * which the query function serves at `GET /openapi.json`.
  */
-import * as z from 'zod/mini';
-import * as responseSchemas from '#core/api/response.schema.ts';
+import type * as z from 'zod/mini';
 import { ROUTES, type RouteSpec, routeKey } from '../../routes.ts';
-import { type DescribedRoute, ROUTE_DOCS, type RouteDoc, type Tag } from './route-docs.ts';
+import { COMMON_RESPONSES, commonResponses, problemResponse } from './common-responses.ts';
+import { inline, namedResponseSchemas, toComponents } from './json-schemas.ts';
+import type { DescribedRoute, RouteDoc, Tag } from './route-doc.ts';
+import { ROUTE_DOCS } from './route-docs.ts';
 
-type JsonSchema = Record<string, unknown>;
 type Operation = Record<string, unknown>;
 
 /** The security scheme every scoped route names, with its scope as the requirement. */
@@ -29,98 +30,6 @@ const TAGS: Record<Tag, string> = {
     'Partner users: the vendor invites and revokes them; a partner user reads its own partner’s scorecard under `/me` (docs/partner-access.md).',
 };
 
-const authHeaders = {
-  'WWW-Authenticate': {
-    description: 'Bearer, with `error` and, on 403, the `scope` needed.',
-    schema: { type: 'string' },
-  },
-};
-
-/** Responses many routes share, kept once under `components.responses`. */
-const COMMON_RESPONSES = {
-  BadRequest: {
-    status: 400,
-    description:
-      'Bad input (a parameter, the body, or a body that is not valid JSON): `errors[].path` is a JSON pointer to each failing field (`/query/limit`, `/path/id`, `/partners/3/metrics/sales`).',
-  },
-  Unauthorized: {
-    status: 401,
-    description:
-      'No token, or one that is not valid: expired, from another issuer, for another audience, badly signed (API Gateway’s JWT authorizer, `application/json`); on a `/me` route, no partner user’s access token (the function, problem+json).',
-    auth: true,
-  },
-  Forbidden: {
-    status: 403,
-    description:
-      'The token lacks the route’s scope (API Gateway’s JWT authorizer, `application/json`), or the identity may not use the route (the function, problem+json): a partner user on a vendor route, the vendor on a `/me` route, a revoked partner user, a partner viewer on a route for partner admins.',
-    auth: true,
-  },
-  ContentTooLarge: { status: 413, description: 'The body is over 6 MB.' },
-  UnsupportedMediaType: {
-    status: 415,
-    description: 'A body was sent that is not JSON (send content-type application/json).',
-  },
-  InternalServerError: { status: 500, description: 'An unexpected error; nothing is revealed. Try again.' },
-  ServiceUnavailable: {
-    status: 503,
-    description: 'A dependency is throttled or down past the retries; try again after `Retry-After` seconds.',
-    headers: {
-      'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
-    },
-  },
-} as const;
-
-function commonResponses(): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(COMMON_RESPONSES).map(([name, response]) => [
-      name,
-      'auth' in response
-        ? {
-            description: response.description,
-            headers: authHeaders,
-            content: {
-              'application/json': { schema: { $ref: '#/components/schemas/AuthError' } },
-              'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } },
-            },
-          }
-        : problemResponse(response.description, 'headers' in response ? { headers: response.headers } : {}),
-    ]),
-  );
-}
-
-/** Names response schemas by their export (`rankingPageSchema` → `RankingPage`). */
-function namedResponseSchemas(): Map<z.ZodMiniType, string> {
-  const names = new Map<z.ZodMiniType, string>();
-  // Sorted: the order of a module namespace's keys differs between runtimes (tsx, vitest).
-  for (const [exported, schema] of Object.entries(responseSchemas).sort(([a], [b]) => a.localeCompare(b))) {
-    const name = exported.replace(/Schema$/, '');
-    names.set(schema as z.ZodMiniType, name.charAt(0).toUpperCase() + name.slice(1));
-  }
-  return names;
-}
-
-/** Converts the schemas of one registry to components, refs between them pointing at components. */
-function toComponents(
-  named: ReadonlyMap<z.ZodMiniType, string>,
-  io: 'input' | 'output',
-): Record<string, JsonSchema> {
-  const registry = z.registry<{ id: string }>();
-  for (const [schema, id] of named) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { io, uri: (id) => `#/components/schemas/${id}` }) as {
-    schemas: Record<string, JsonSchema>;
-  };
-  return Object.fromEntries(Object.entries(schemas).map(([id, schema]) => [id, strip(schema)]));
-}
-
-function strip(schema: JsonSchema): JsonSchema {
-  const { $schema: _schema, $id: _id, ...rest } = schema;
-  return rest;
-}
-
-function inline(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
-  return strip(z.toJSONSchema(schema, { io }) as JsonSchema);
-}
-
 function operationId(route: RouteSpec): string {
   const words = route.path
     .split('/')
@@ -130,14 +39,6 @@ function operationId(route: RouteSpec): string {
     .join('-')
     .replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
   return camel;
-}
-
-function problemResponse(description: string, extra: Record<string, unknown> = {}) {
-  return {
-    description,
-    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-    ...extra,
-  };
 }
 
 function pathParameterNames(path: string): string[] {

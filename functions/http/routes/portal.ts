@@ -11,12 +11,15 @@ import {
 import {
   MAX_HISTORY_LIMIT,
   readScorecard,
+  readScorecardData,
   readScorecardHistory,
+  type ScorecardData,
   type ScorecardDeps,
   type ScorecardHistoryDeps,
+  scorecardCurrentRun,
 } from '#core/portal/scorecard.ts';
 import type { PartnerStore, PartnerUserStore } from '#core/ports.ts';
-import { memberOf, requireAdmin } from '../access.ts';
+import { activeMember, memberOf, requireAdmin } from '../access.ts';
 import type { HttpRequest, HttpResult, RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery, partnerIdParam } from './query-params.ts';
 
@@ -30,8 +33,11 @@ function asMember(
   return async (request) => handler(request, await memberOf(users, request.identity));
 }
 
+/** Partner users whose partner a container remembers (it never changes for a user id; see below). */
+export const KNOWN_MEMBERS_KEPT = 10_000;
+
 export interface PortalReadDeps extends ScorecardDeps, ScorecardHistoryDeps {
-  users: Pick<PartnerUserStore, 'get' | 'list'>;
+  users: Pick<PartnerUserStore, 'get' | 'getWithPartner' | 'list'>;
   partners: Pick<PartnerStore, 'get'>;
   runs: ScorecardDeps['runs'] & ScorecardHistoryDeps['runs'];
 }
@@ -47,6 +53,10 @@ export function portalReadRoutes(
   | 'GET /me/users',
   RouteHandler
 > {
+  // A user's partner as its last membership read named it: the scorecard's reads of that partner
+  // start alongside the membership's (one round trip, not two). Only a hint: the membership is read
+  // on every request, and the answer is built only from reads of the partner it names.
+  const knownPartners = new Map<string, string>();
   return {
     'GET /partners/{id}/users': async ({ pathParameters }) => {
       const partnerId = partnerIdParam(pathParameters);
@@ -69,11 +79,31 @@ export function portalReadRoutes(
         },
       };
     }),
-    'GET /me/scorecard': asMember(deps.users, async (_request, member) => ({
-      status: 200,
-      body: await readScorecard(deps, member.partnerId),
-      headers: { 'cache-control': 'private, no-store' },
-    })),
+    'GET /me/scorecard': async ({ identity }) => {
+      const subject = identity.kind === 'partner-user' ? identity.subject : '';
+      const hint = knownPartners.get(subject);
+      let data: ScorecardData | null = null;
+      let member: PartnerUser;
+      if (hint === undefined) {
+        member = await memberOf(deps.users, identity);
+      } else {
+        // The membership, the partner it named last time and its score record: one request.
+        const current = await scorecardCurrentRun(deps.runs);
+        const read = await deps.users.getWithPartner(subject, hint, current);
+        member = activeMember(identity, read.user);
+        if (member.partnerId === hint) data = { partnerId: hint, current, ...read };
+      }
+      if (member.partnerId !== hint) {
+        if (knownPartners.size >= KNOWN_MEMBERS_KEPT) knownPartners.clear();
+        knownPartners.set(subject, member.partnerId);
+      }
+      data ??= await readScorecardData(deps, member.partnerId);
+      return {
+        status: 200,
+        body: await readScorecard(deps, data),
+        headers: { 'cache-control': 'private, no-store' },
+      };
+    },
     'GET /me/scorecard/history': asMember(deps.users, async ({ query }, member) => {
       const { limit, cursor } = parseQuery(scorecardHistoryQuery, query);
       const body = await readScorecardHistory(

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { MAX_TEXT_LENGTH } from '#core/partners/partner-rules.ts';
-import { type ReadRankingsDeps, readRankings, readRankingsCsv } from '#core/ranking/read-rankings.ts';
+import { readRankingsCsv } from '#core/ranking/rankings-csv.ts';
+import { type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 import type { HttpResult, RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery } from './query-params.ts';
 

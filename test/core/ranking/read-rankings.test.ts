@@ -6,12 +6,8 @@ import type { RankingPage } from '#core/ports.ts';
 import { countValues, isListed, planFilterLists, unlistedSizes } from '#core/ranking/filter-lists.ts';
 import { ListPager } from '#core/ranking/list-pager.ts';
 import { HEAD_MAX_BYTES, PAGE_MAX_BYTES } from '#core/ranking/ranking-store.ts';
-import {
-  MAX_PAGES_PER_REQUEST,
-  type ReadRankingsDeps,
-  readRankings,
-  readRankingsCsv,
-} from '#core/ranking/read-rankings.ts';
+import { readRankingsCsv } from '#core/ranking/rankings-csv.ts';
+import { MAX_PAGES_PER_REQUEST, type ReadRankingsDeps, readRankings } from '#core/ranking/read-rankings.ts';
 
 const signer = new HmacCursorSigner(async () => 'property-test-secret-0123');
 
