@@ -49,10 +49,18 @@ export type StartOutcome =
 export class RunRequester implements RescoreRequester {
   constructor(private readonly deps: RunRequesterDeps) {}
 
-  /** Starts a run and its durable execution, or returns the run already running. */
+  /**
+   * Starts a run and its durable execution, or returns the run already running. A running holder a
+   * request started gets its execution invoked again: the run id is the execution name, so this
+   * joins the execution, or starts it when the requester that took the claim died before its
+   * invoke (the run would otherwise hold single flight, with nothing running, until the claim ages out).
+   */
   async request(reason: RescoreReason): Promise<RunStarted> {
     const outcome = await this.start(newRunId(this.deps.now()), reason);
-    if (!outcome.started) return { runId: outcome.runId, status: outcome.status };
+    if (!outcome.started) {
+      if (outcome.status === 'running') await this.ensureExecution(outcome.runId);
+      return { runId: outcome.runId, status: outcome.status };
+    }
     try {
       await this.execute(outcome.runId);
     } catch (error) {
@@ -62,6 +70,12 @@ export class RunRequester implements RescoreRequester {
       throw error;
     }
     return { runId: outcome.runId, status: 'running' };
+  }
+
+  /** Invokes the execution of a running run a request started (a scheduled run's is the schedule's own). */
+  private async ensureExecution(runId: string): Promise<void> {
+    const holder = await this.deps.runs.getRun(runId);
+    if (holder?.status === 'running' && holder.reason !== 'schedule') await this.execute(runId);
   }
 
   /**

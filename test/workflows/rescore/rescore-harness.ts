@@ -48,8 +48,14 @@ export async function createHarness(
   const clock = { offsetMs: 0 };
   const now = () => Date.now() + clock.offsetMs;
   const queued: unknown[] = [];
+  // Lambda joins an invoke to the execution of the same name: one invocation per name.
+  const executionNames = new Set<string>();
   const invoker: FunctionInvoker = {
-    invokeAsync: async (_name, payload) => {
+    invokeAsync: async (_name, payload, options) => {
+      if (options?.executionName !== undefined) {
+        if (executionNames.has(options.executionName)) return;
+        executionNames.add(options.executionName);
+      }
       queued.push(payload);
     },
   };

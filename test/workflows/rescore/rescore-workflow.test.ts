@@ -261,6 +261,25 @@ describe('the rescore workflow under the durable SDK test runner', () => {
 });
 
 describe('requests during a run', () => {
+  it('start the execution of a run whose requester died between its record and its invoke', async () => {
+    const h = await createHarness(servers);
+    await h.upsert(partners(3));
+    // A requester took single flight and wrote the run record, then died before invoking the run.
+    const orphan = await h.requester.start('run-orphan', 'manual');
+    expect(orphan.started).toBe(true);
+    expect(h.queued).toHaveLength(0);
+    // The next request finds that run holding single flight and starts its execution (by its name).
+    const next = await h.requester.request('manual');
+    expect(next).toEqual({ runId: 'run-orphan', status: 'running' });
+    expect(h.queued).toEqual([{ runId: 'run-orphan' }]);
+    // Requests after it join the same execution: no second invocation.
+    await h.requester.request('manual');
+    expect(h.queued).toHaveLength(1);
+    await h.drain();
+    expect(await h.runs.getRun('run-orphan')).toMatchObject({ status: 'completed' });
+    expect((await h.runs.getCurrent())?.runId).toBe('run-orphan');
+  });
+
   it('do not ignore a refused pending mark: after a stale read of the claim the request starts the run itself', async () => {
     // A client of its own, so the injected fault touches no other test.
     const client = createDocumentClient({
