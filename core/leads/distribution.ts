@@ -250,6 +250,8 @@ export async function decide(
   attempt: number,
   release: Release | null,
   manual: ManualAssignment | null = null,
+  /** Ends the lead as `unassigned` with this reason instead of choosing (a manual offer declined or expired). */
+  unassign: string | null = null,
 ): Promise<LeadDecisionResult> {
   for (let tries = 0; tries < MAX_HEAD_ATTEMPTS; tries++) {
     if (tries > 0) await sleep(Math.min(50, 2 + Math.random() * 4 * tries));
@@ -338,6 +340,8 @@ export async function decide(
         leadOffer,
         offer: offerOf(lead, leadOffer, period),
       };
+    } else if (unassign !== null) {
+      transition = { ...base, kind: 'unassign', counters: overlay, unassignedReason: unassign };
     } else if (attempt > policy.maxAttempts || !ranking) {
       transition = {
         ...base,
