@@ -50,7 +50,7 @@ function random(seed: number): () => number {
  * lead a random region, type and a random tenth of the eligible excluded (as declines would): the
  * largest |entitled − offered| of any partner after any lead.
  */
-function lagFigure(): number {
+export function lagFigure(): number {
   const next = random(20);
   const regions = ['EU', 'NA', 'APAC', 'LATAM', 'MEA'];
   const types = ['reseller', 'referral'];
@@ -69,7 +69,10 @@ function lagFigure(): number {
     const excluded = new Set(partners.filter(() => next() < 0.1).map((p) => p.id));
     distribution.offer({ region: leadRegion, type: leadType }, excluded);
     for (const partner of partners) {
-      maxLag = Math.max(maxLag, Math.abs(distribution.entitled(partner.id) - distribution.offered(partner.id)));
+      maxLag = Math.max(
+        maxLag,
+        Math.abs(distribution.entitled(partner.id) - distribution.offered(partner.id)),
+      );
     }
   }
   return maxLag;
@@ -87,7 +90,7 @@ function eligiblePartners(): RankedPartner[] {
 }
 
 /** Write units the stored distribution spends per lead (lead, list entry, head, offer, counters), 10,000 eligible. */
-async function writeUnitsFigure(): Promise<number> {
+export async function writeUnitsFigure(): Promise<number> {
   const server = await startDynaliteProcess();
   try {
     const table = 'bench-leads';
@@ -101,7 +104,9 @@ async function writeUnitsFigure(): Promise<number> {
         (args.input as Record<string, unknown>).ReturnConsumedCapacity ??= 'TOTAL';
         const result = await next(args);
         const consumed = (result.output as { ConsumedCapacity?: unknown }).ConsumedCapacity;
-        const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as { CapacityUnits?: number }[];
+        const list = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []) as {
+          CapacityUnits?: number;
+        }[];
         const total = list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
         if (/^(Get|BatchGet|Query|Scan)/.test(context.commandName ?? '')) units.read += total;
         else units.write += total;
@@ -113,7 +118,11 @@ async function writeUnitsFigure(): Promise<number> {
     const deps: LeadServiceDeps = {
       leads: new DynamoLeadStore(client, table),
       ranking: {
-        current: async () => ({ runId: 'bench', partners, tierOrder: ['Bronze', 'Silver', 'Gold', 'Platinum'] }),
+        current: async () => ({
+          runId: 'bench',
+          partners,
+          tierOrder: ['Bronze', 'Silver', 'Gold', 'Platinum'],
+        }),
         partnersOf: async () => partners,
       },
       starter: { start: async () => undefined },
@@ -126,7 +135,8 @@ async function writeUnitsFigure(): Promise<number> {
     const started = performance.now();
     for (let i = 0; i < WRU_LEADS; i++) {
       const answer = await postLead(deps, { externalId: `lead-${i}`, region: 'EU' });
-      if (answer.status !== 'offered') throw new Error(`lead ${i} was not offered: ${JSON.stringify(answer)}`);
+      if (answer.status !== 'offered')
+        throw new Error(`lead ${i} was not offered: ${JSON.stringify(answer)}`);
     }
     const ms = (performance.now() - started) / WRU_LEADS;
     const wru = (units.write - before.write) / WRU_LEADS;
@@ -140,7 +150,7 @@ async function writeUnitsFigure(): Promise<number> {
 }
 
 /** Median POST /leads → offered through `npm start` with 10,000 eligible partners (after a run). */
-async function offerLatencyFigure(): Promise<number> {
+export async function offerLatencyFigure(): Promise<number> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-leads-'));
   const stack = await startStackProcess(dataDir, { RESCORE_CRON: '0 2 31 2 *' });
   const call = async (method: string, route: string, body?: unknown) => {
@@ -182,7 +192,9 @@ async function offerLatencyFigure(): Promise<number> {
     // The first lead loads the ranking into the function's cache; the median is the steady state.
     times.sort((a, b) => a - b);
     const median = times[Math.floor(times.length / 2)] as number;
-    console.log(`  POST /leads through npm start: median ${median.toFixed(0)} ms, max ${times.at(-1)?.toFixed(0)} ms`);
+    console.log(
+      `  POST /leads through npm start: median ${median.toFixed(0)} ms, max ${times.at(-1)?.toFixed(0)} ms`,
+    );
     return median;
   } finally {
     await stack.stop();
