@@ -1,16 +1,24 @@
 /**
  * Bench part `core`: score, tier, rank and percentile 1,000,000 partners in process, against DuckDB
  * doing the same computation in SQL from in-memory data (contract §8). Both sides get the data loaded
- * before timing; only the computation is timed (median of 5 rounds after one warm-up each), and a
- * sample of DuckDB's scores, ranks, percentiles and tiers must equal ours, or the bench fails. `core.peakRssMb` is the process
- * peak while generating and scoring, before DuckDB loads its copy. `BENCH_CORE_PARTNERS` shrinks the
- * population for a quick check.
+ * before timing (ours in shared memory, where the scoring threads read it); only the computation is
+ * timed (median of 5 rounds after one warm-up each), and a sample of DuckDB's scores, ranks,
+ * percentiles and tiers must equal ours, or the bench fails. Ours runs with the scoring threads the
+ * machine gives (`SCORING_THREADS` or the cores; `core.score1m.threads`) and again on one thread
+ * (`….oneThread.ms`), which must give the same bytes. `core.peakRssMb` is the process peak while
+ * generating and scoring, before DuckDB loads its copy. `BENCH_CORE_PARTNERS` shrinks the population
+ * for a quick check. Alone: `npm run bench -- core`.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { ScoringModel } from '#core/model/scoring-model.ts';
 import type { PartnerColumns } from '#core/scoring/columns.ts';
-import { type PopulationScores, scorePopulation } from '#core/scoring/score-population.ts';
+import {
+  type PopulationScores,
+  scorePopulation,
+  scorePopulationThreaded,
+  threadsFor,
+} from '#core/scoring/score-population.ts';
 import { seededRandom } from '../samples/generate-partners.ts';
 
 const PARTNERS = Number(process.env.BENCH_CORE_PARTNERS ?? 1_000_000);
@@ -29,17 +37,19 @@ export async function run(): Promise<Record<string, number>> {
     ['core.score1m', DEFAULT_MODEL],
     ['core.score1m.percentile', percentileModel],
   ] as const;
-  const figures: Record<string, number> = {};
+  const figures: Record<string, number> = { 'core.score1m.threads': threadsFor(PARTNERS) };
   const ours = new Map<string, PopulationScores>();
+  const options = { runTimeMs: RUN_TIME_MS };
   for (const [label, model] of cases) {
-    scorePopulation(model, columns, { runTimeMs: RUN_TIME_MS }); // warm-up: JIT and scratch buffers
-    figures[`${label}.ms`] = median(
-      Array.from({ length: ROUNDS }, () => {
-        const start = performance.now();
-        ours.set(label, scorePopulation(model, columns, { runTimeMs: RUN_TIME_MS }));
-        return performance.now() - start;
-      }),
-    );
+    await scorePopulationThreaded(model, columns, options); // warm-up: JIT, workers and scratch buffers
+    const threaded = await timeRounds(() => scorePopulationThreaded(model, columns, options));
+    scorePopulation(model, columns, options);
+    const oneThread = await timeRounds(async () => scorePopulation(model, columns, options));
+    assertSameBytes(threaded.result, oneThread.result, label);
+    ours.set(label, threaded.result);
+    figures[`${label}.ms`] = threaded.ms;
+    figures[`${label}.oneThread.ms`] = oneThread.ms;
+    figures[`${label}.threadSpeedup`] = oneThread.ms / threaded.ms;
   }
   // Our peak, before DuckDB holds its copy of the data.
   figures['core.peakRssMb'] = process.resourceUsage().maxRSS / 1024;
@@ -60,6 +70,7 @@ export async function run(): Promise<Record<string, number>> {
       await assertSameResults(connection, columns, ours.get(label) as PopulationScores, label);
       figures[`${label}.duckdbMs`] = median(duckMs);
       figures[`${label}.vsDuckdb`] = (figures[`${label}.ms`] as number) / median(duckMs);
+      figures[`${label}.oneThread.vsDuckdb`] = (figures[`${label}.oneThread.ms`] as number) / median(duckMs);
     }
     return figures;
   } finally {
@@ -72,7 +83,9 @@ export async function run(): Promise<Record<string, number>> {
 function generatePopulation(n: number, seed: number): PartnerColumns {
   const random = seededRandom(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
-  const values = DEFAULT_MODEL.metrics.map(() => new Float64Array(n));
+  // Shared memory, as the run's and the preview's columns: the scoring threads read it in place.
+  const shared = () => new Float64Array(new SharedArrayBuffer(8 * n));
+  const values = DEFAULT_MODEL.metrics.map(shared);
   const [sales, transactions, reputation, frequency, customers] = values as [
     Float64Array,
     Float64Array,
@@ -81,7 +94,7 @@ function generatePopulation(n: number, seed: number): PartnerColumns {
     Float64Array,
   ];
   const ids: string[] = new Array(n);
-  const asOfMs = new Float64Array(n);
+  const asOfMs = shared();
   for (let i = 0; i < n; i++) {
     // A multiplicative hash spreads ids so that id order is unrelated to generation order.
     ids[i] = `p-${(Math.imul(i + 1, 2654435761) >>> 0).toString(16).padStart(8, '0')}-${i}`;
@@ -175,6 +188,35 @@ async function assertSameResults(
       );
     }
   }
+}
+
+/** Median time of {@link ROUNDS} rounds, and the last round's result. */
+async function timeRounds(
+  score: () => Promise<PopulationScores>,
+): Promise<{ ms: number; result: PopulationScores }> {
+  const times: number[] = [];
+  let result: PopulationScores | undefined;
+  for (let round = 0; round < ROUNDS; round++) {
+    const start = performance.now();
+    result = await score();
+    times.push(performance.now() - start);
+  }
+  return { ms: median(times), result: result as PopulationScores };
+}
+
+/** The threaded result must be the one-thread result, byte for byte. */
+function assertSameBytes(threaded: PopulationScores, oneThread: PopulationScores, label: string): void {
+  const arrays = ['scores', 'ranks', 'order', 'percentiles', 'tierIndex'] as const;
+  for (const name of arrays) {
+    const a = threaded[name];
+    const b = oneThread[name];
+    const same = Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+      Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+    );
+    if (!same) throw new Error(`${label}: ${name} differ between the threaded and the one-thread scoring`);
+  }
+  if (JSON.stringify(threaded.stats) !== JSON.stringify(oneThread.stats))
+    throw new Error(`${label}: statistics differ between the threaded and the one-thread scoring`);
 }
 
 function median(samples: number[]): number {

@@ -44,10 +44,19 @@ async function* slicePartners(slice: number, count: number): AsyncIterable<Partn
   }
 }
 
+/** One run of `bench/rescore-score-job.ts`: time, threads used and peak RSS. */
+export interface ScoringJobResult {
+  ms: number;
+  threads: number;
+  peakRssMb: number;
+}
+
 /**
  * The central scoring step on `partners` generated partners: the read slices write their snapshot
  * parts (in this process, timed per slice), then `scoreRun` runs alone in a child process, which
- * reports its time and peak RSS.
+ * reports its time, threads and peak RSS: once with the scoring threads the machine gives
+ * (`SCORING_THREADS` or the cores), once with `SCORING_THREADS=1`, so that the algorithm and the
+ * hardware can be told apart.
  */
 export async function scoreAtScale(partners: number) {
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-score-'));
@@ -71,28 +80,36 @@ export async function scoreAtScale(partners: number) {
       await readSlice(deps, plan, slice);
       readMs += performance.now() - t0;
     }
-    const job = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        [
-          '--max-old-space-size=8192',
-          '--import',
-          'tsx',
-          path.join(import.meta.dirname, 'rescore-score-job.ts'),
-          dir,
-          plan.runId,
-        ],
-        { maxBuffer: 1 << 20, timeout: 30 * 60_000 },
-        (error, stdout, stderr) =>
-          error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout),
-      );
-    });
-    const result = JSON.parse(job.trim().split('\n').at(-1) ?? '{}') as { ms: number; peakRssMb: number };
+    const threaded = await scoringJob(dir, plan.runId, {});
+    const oneThread = await scoringJob(dir, plan.runId, { SCORING_THREADS: '1' });
     // Generating the partners is part of readMs: the slice rate is a lower bound of the real one.
-    return { ...result, readSliceMs: readMs / RUN_SLICES, perSlice };
+    return { ...threaded, oneThread, readSliceMs: readMs / RUN_SLICES, perSlice };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+async function scoringJob(
+  dir: string,
+  runId: string,
+  env: Record<string, string>,
+): Promise<ScoringJobResult> {
+  const job = await new Promise<string>((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [
+        '--max-old-space-size=8192',
+        '--import',
+        'tsx',
+        path.join(import.meta.dirname, 'rescore-score-job.ts'),
+        dir,
+        runId,
+      ],
+      { maxBuffer: 1 << 20, timeout: 30 * 60_000, env: { ...process.env, ...env } },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
+  });
+  return JSON.parse(job.trim().split('\n').at(-1) ?? '{}') as ScoringJobResult;
 }
 
 /** The local stack's bucket in the 1M run (the preview job reads the run's places files there). */

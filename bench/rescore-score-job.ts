@@ -1,10 +1,12 @@
 /**
  * The central scoring step of a run (`scoreRun`) alone in this process, over snapshot parts another
- * process wrote to a directory: prints its time and this process's peak RSS as JSON (what the rescore
- * function's memory must hold). Run by `bench/rescore.ts`.
+ * process wrote to a directory: prints its time, the scoring threads it used (`SCORING_THREADS` or
+ * the cores) and this process's peak RSS as JSON (what the rescore function's memory must hold). Run
+ * by `bench/rescore-scale.ts`.
  */
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { RescoreRunDeps } from '#core/runs/run-plan.ts';
+import { threadsFor } from '#core/scoring/score-population.ts';
 import { scoreRun } from '#functions/rescore/steps/score.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
 
@@ -28,5 +30,10 @@ const summary = await scoreRun(deps, {
 });
 const ms = performance.now() - t0;
 console.log(
-  JSON.stringify({ ms, peakRssMb: process.resourceUsage().maxRSS / 1024, partners: summary.partners }),
+  JSON.stringify({
+    ms,
+    threads: threadsFor(summary.partners),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    partners: summary.partners,
+  }),
 );

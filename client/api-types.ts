@@ -1043,6 +1043,11 @@ export interface components {
         ImportList: {
             items: components["schemas"]["ImportStatus"][];
         };
+        ImportRowError: {
+            line: number;
+            column: string | null;
+            message: string;
+        };
         ImportStatus: {
             importId: string;
             /** @enum {string} */
@@ -1051,11 +1056,7 @@ export interface components {
             rowsImported: number;
             rowsRejected: number;
             warnings: string[];
-            errors: {
-                line: number;
-                column: string | null;
-                message: string;
-            }[];
+            errors: components["schemas"]["ImportRowError"][];
             errorReport: string | null;
             /** @description ISO-8601 date-time */
             createdAt: string;
@@ -1092,27 +1093,8 @@ export interface components {
         ModelPreview: {
             partners: number;
             tierChanges: number;
-            movers: {
-                id: string;
-                rank: number;
-                previewRank: number;
-                score: number;
-                previewScore: number;
-                tier: string | null;
-                previewTier: string | null;
-            }[];
-            /** @description what the preview was computed from */
-            basis: {
-                /**
-                 * @description snapshot: the current run's snapshot of every partner plus the partners written since, read afresh; partners: every partner read from the store (no run yet, the snapshot expired, a model names a metric the snapshot lacks, or more than a quarter of the partners changed)
-                 * @enum {string}
-                 */
-                source: "snapshot" | "partners";
-                /** @description the run whose tiers hysteresis holds (and whose snapshot was read); null before any run */
-                runId: string | null;
-                /** @description for snapshot: partners written after the run started (or up to 20 minutes before), read afresh: created, updated and deleted ones; null for partners */
-                changedPartners: number | null;
-            };
+            movers: components["schemas"]["PreviewMover"][];
+            basis: components["schemas"]["PreviewBasis"];
         };
         ModelVersions: {
             items: {
@@ -1121,17 +1103,18 @@ export interface components {
                 activatedAt: string | null;
             }[];
         };
+        Mover: {
+            id: string;
+            name: string;
+            rank: number;
+            previousRank: number;
+            score: number;
+            previousScore: number;
+            tier: string | null;
+            previousTier: string | null;
+        };
         Movers: {
-            items: {
-                id: string;
-                name: string;
-                rank: number;
-                previousRank: number;
-                score: number;
-                previousScore: number;
-                tier: string | null;
-                previousTier: string | null;
-            }[];
+            items: components["schemas"]["Mover"][];
         };
         OpenApiDocument: {
             openapi: string;
@@ -1147,13 +1130,34 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        PartnerSearch: {
-            items: {
-                id: string;
+        PartnerScore: {
+            value: number | null;
+            tier: string | null;
+            rank: number | null;
+            percentile: number | null;
+            provisional: boolean;
+            modelVersion: number;
+            runId: string | null;
+            coverage: number | null;
+            nextTier: {
                 name: string;
-                type: string | null;
-                region: string | null;
+                pointsNeeded: number;
+            } | null;
+            breakdown: {
+                metric: string;
+                group: string;
+                raw: number | null;
+                normalized: number | null;
+                weight: number;
+                contribution: number;
             }[];
+            groups: {
+                business: number;
+                relationship: number;
+            } | null;
+        };
+        PartnerSearch: {
+            items: components["schemas"]["SearchItem"][];
             nextCursor: string | null;
         };
         PartnerUserList: {
@@ -1182,32 +1186,28 @@ export interface components {
             };
             /** @description ISO-8601 date-time */
             asOf: string;
-            score: {
-                value: number | null;
-                tier: string | null;
-                rank: number | null;
-                percentile: number | null;
-                provisional: boolean;
-                modelVersion: number;
-                runId: string | null;
-                coverage: number | null;
-                nextTier: {
-                    name: string;
-                    pointsNeeded: number;
-                } | null;
-                breakdown: {
-                    metric: string;
-                    group: string;
-                    raw: number | null;
-                    normalized: number | null;
-                    weight: number;
-                    contribution: number;
-                }[];
-                groups: {
-                    business: number;
-                    relationship: number;
-                } | null;
-            };
+            score: components["schemas"]["PartnerScore"];
+        };
+        /** @description what the preview was computed from */
+        PreviewBasis: {
+            /**
+             * @description snapshot: the current run's snapshot of every partner plus the partners written since, read afresh; partners: every partner read from the store (no run yet, the snapshot expired, a model names a metric the snapshot lacks, or more than a quarter of the partners changed)
+             * @enum {string}
+             */
+            source: "snapshot" | "partners";
+            /** @description the run whose tiers hysteresis holds (and whose snapshot was read); null before any run */
+            runId: string | null;
+            /** @description for snapshot: partners written after the run started (or up to 20 minutes before), read afresh: created, updated and deleted ones; null for partners */
+            changedPartners: number | null;
+        };
+        PreviewMover: {
+            id: string;
+            rank: number;
+            previewRank: number;
+            score: number;
+            previewScore: number;
+            tier: string | null;
+            previewTier: string | null;
         };
         Problem: {
             type: string;
@@ -1219,55 +1219,59 @@ export interface components {
             /** @description how many errors past the first 100 are not listed (absent when none) */
             errorsOmitted?: number;
         };
+        /** @enum {string} */
+        QualityCheckName: "completeness" | "freshness" | "outliers" | "duplicates" | "drift";
+        QualityCheck: {
+            check: components["schemas"]["QualityCheckName"];
+            metric: string | null;
+            /**
+             * @description The status the check gives when it fails.
+             * @enum {string}
+             */
+            severity: "warn" | "fail";
+            observed: number | null;
+            threshold: number;
+            /** @enum {string} */
+            status: "pass" | "warn" | "fail";
+            /** @description How many partners fail the check. */
+            failing: number;
+            /** @description How many of them the failures route lists (at most 100,000). */
+            listed: number;
+        };
+        QualityFailure: {
+            partnerId: string;
+            name: string;
+            /** @description The failing value: null when missing, the age in days, or the matched name. */
+            value: number | string | null;
+        };
         QualityFailures: {
-            items: {
-                partnerId: string;
-                name: string;
-                /** @description The failing value: null when missing, the age in days, or the matched name. */
-                value: number | string | null;
-            }[];
+            items: components["schemas"]["QualityFailure"][];
             nextCursor: string | null;
         };
         QualityReport: {
             runId: string;
             /** @enum {string} */
             status: "pass" | "warn" | "fail";
-            checks: {
-                /** @enum {string} */
-                check: "completeness" | "freshness" | "outliers" | "duplicates" | "drift";
-                metric: string | null;
-                /**
-                 * @description The status the check gives when it fails.
-                 * @enum {string}
-                 */
-                severity: "warn" | "fail";
-                observed: number | null;
-                threshold: number;
-                /** @enum {string} */
-                status: "pass" | "warn" | "fail";
-                /** @description How many partners fail the check. */
-                failing: number;
-                /** @description How many of them the failures route lists (at most 100,000). */
-                listed: number;
-            }[];
+            checks: components["schemas"]["QualityCheck"][];
+        };
+        RankingEntry: {
+            rank: number;
+            id: string;
+            name: string;
+            score: number;
+            tier: string | null;
+            previousRank: number | null;
+            region: string | null;
+            type: string | null;
+            /** @description Σ weights of the metrics the partner has / Σ all weights, rounded to 4 decimals (null in runs scored before rankings stored it). */
+            coverage: number | null;
         };
         RankingPage: {
             runId: string | null;
             modelVersion: number | null;
             scoredAt: string | null;
             stale: boolean;
-            items: {
-                rank: number;
-                id: string;
-                name: string;
-                score: number;
-                tier: string | null;
-                previousRank: number | null;
-                region: string | null;
-                type: string | null;
-                /** @description Σ weights of the metrics the partner has / Σ all weights, rounded to 4 decimals (null in runs scored before rankings stored it). */
-                coverage: number | null;
-            }[];
+            items: components["schemas"]["RankingEntry"][];
             nextCursor: string | null;
         };
         RunList: {
@@ -1298,16 +1302,25 @@ export interface components {
             /** @enum {string} */
             status: "running" | "completed" | "failed";
         };
+        ScorecardHistoryItem: {
+            runId: string;
+            /** @description ISO-8601 date-time */
+            scoredAt: string;
+            score: number;
+            tier: string | null;
+            percentileBand: string | null;
+        };
         ScorecardHistory: {
-            items: {
-                runId: string;
-                /** @description ISO-8601 date-time */
-                scoredAt: string;
-                score: number;
-                tier: string | null;
-                percentileBand: string | null;
-            }[];
+            items: components["schemas"]["ScorecardHistoryItem"][];
             nextCursor: string | null;
+        };
+        ScorecardMetric: {
+            metric: string;
+            group: string;
+            value: number | null;
+            /** @description Rounded to 0.1 */
+            points: number;
+            maxPoints: number | null;
         };
         Scorecard: {
             partnerId: string;
@@ -1325,14 +1338,7 @@ export interface components {
                 pointsNeeded: number;
             } | null;
             marginToDemotion: number | null;
-            metrics: {
-                metric: string;
-                group: string;
-                value: number | null;
-                /** @description Rounded to 0.1 */
-                points: number;
-                maxPoints: number | null;
-            }[];
+            metrics: components["schemas"]["ScorecardMetric"][];
             workOn: {
                 metric: string;
                 /** @description Rounded to 0.1 */
@@ -1341,15 +1347,22 @@ export interface components {
             /** @description ISO-8601 date-time */
             dataAsOf: string;
         };
+        SearchItem: {
+            id: string;
+            name: string;
+            type: string | null;
+            region: string | null;
+        };
+        UpsertResult: {
+            id: string;
+            /** @enum {string} */
+            status: "created" | "updated" | "unchanged" | "stale";
+            score: number | null;
+            tier: string | null;
+            provisional: boolean;
+        };
         UpsertResults: {
-            results: {
-                id: string;
-                /** @enum {string} */
-                status: "created" | "updated" | "unchanged" | "stale";
-                score: number | null;
-                tier: string | null;
-                provisional: boolean;
-            }[];
+            results: components["schemas"]["UpsertResult"][];
         };
         WorklistItem: {
             itemId: string;
@@ -1357,10 +1370,8 @@ export interface components {
             name: string;
             tier: string | null;
             score: number | null;
-            /** @enum {string} */
-            reason: "TIER_AT_RISK" | "NEAR_NEXT_TIER" | "DROPPING" | "STALE";
-            /** @enum {string} */
-            severity: "high" | "medium" | "low";
+            reason: components["schemas"]["WorklistReason"];
+            severity: components["schemas"]["WorklistSeverity"];
             /** @description ISO-8601 date-time */
             openedAt: string;
             /** @description Why: TIER_AT_RISK {tier, minScore, margin}; NEAR_NEXT_TIER {nextTier, pointsNeeded}; DROPPING {change, scoreThen, runsBack}; STALE {days}. */
@@ -1379,6 +1390,10 @@ export interface components {
             items: components["schemas"]["WorklistItem"][];
             nextCursor: string | null;
         };
+        /** @enum {string} */
+        WorklistReason: "TIER_AT_RISK" | "NEAR_NEXT_TIER" | "DROPPING" | "STALE";
+        /** @enum {string} */
+        WorklistSeverity: "high" | "medium" | "low";
         /** @description Distribution policy; fields left out keep their value. */
         DistributionPolicyBody: {
             minTier?: string | null;

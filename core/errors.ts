@@ -1,8 +1,8 @@
+import type * as z from 'zod/mini';
+import type { fieldErrorSchema } from './api/problem.schema.ts';
+
 /** One problem in a request, a model or a row, located by a JSON pointer (`/metrics/2/weight`). */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type FieldError = z.infer<typeof fieldErrorSchema>;
 
 /** Input that breaks a schema or a rule; maps to 400 with `errors`. */
 export class ValidationError extends Error {

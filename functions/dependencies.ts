@@ -22,8 +22,7 @@ import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { type Env, readEnv, required } from '#core/config.ts';
 import { ConflictError } from '#core/errors.ts';
 import { RankingSource } from '#core/leads/ranked-partners.ts';
-import type { UserDirectory } from '#core/portal/partner-users.ts';
-import type { EventSink } from '#core/ports.ts';
+import type { EventSink, UserDirectory } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 
 /**

@@ -1,9 +1,15 @@
-import type { AuditStore } from '#core/audit/audit-log.ts';
 import type { LeadServiceDeps } from '#core/leads/lead-service.ts';
 import type { PartnerUsersDeps } from '#core/portal/partner-users.ts';
-import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
-import type { RunStore } from '#core/runs/run-store.ts';
-import type { WorklistStore } from '#core/worklist/worklist-store.ts';
+import type {
+  AuditStore,
+  ImportStore,
+  ModelStore,
+  ObjectStore,
+  PartnerStore,
+  RescoreRequester,
+  RunStore,
+  WorklistStore,
+} from '#core/ports.ts';
 import * as dependencies from './dependencies.ts';
 import { auditedRoutes, INGEST_AUDIT } from './http/audit-routes.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';

@@ -1,13 +1,18 @@
-import type { AuditStore } from '#core/audit/audit-log.ts';
 import type { DistributionDeps } from '#core/leads/distribution.ts';
-import type { PartnerUserStore } from '#core/portal/partner-users.ts';
-import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
-import type { QualityStore } from '#core/quality/quality-store.ts';
-import type { CursorSigner } from '#core/ranking/cursor.ts';
-import type { RankingStore } from '#core/ranking/ranking-store.ts';
-import type { RunFiles } from '#core/runs/run-files.ts';
-import type { RunStore } from '#core/runs/run-store.ts';
-import type { WorklistStore } from '#core/worklist/worklist-store.ts';
+import type {
+  AuditStore,
+  CursorSigner,
+  ImportStore,
+  ModelStore,
+  ObjectStore,
+  PartnerStore,
+  PartnerUserStore,
+  QualityStore,
+  RankingStore,
+  RunFiles,
+  RunStore,
+  WorklistStore,
+} from '#core/ports.ts';
 import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { auditRoutes } from './http/routes/audit.ts';

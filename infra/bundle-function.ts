@@ -15,11 +15,17 @@ import {
  */
 export async function bundleFunction(
   name: ServiceFunctionName,
-  options: { outdir: string; external?: readonly string[]; write?: boolean },
+  options: {
+    outdir: string;
+    external?: readonly string[];
+    write?: boolean;
+    /** Another entry file bundled the same way (tests of what only a bundle shows). */
+    entry?: string;
+  },
 ): Promise<{ file: string; bytes: number }> {
   const file = path.join(options.outdir, 'index.mjs');
   const result = await build({
-    entryPoints: [functionEntry(name)],
+    entryPoints: [options.entry ?? functionEntry(name)],
     absWorkingDir: PROJECT_ROOT,
     bundle: true,
     write: false,

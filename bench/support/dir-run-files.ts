@@ -1,6 +1,6 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunFiles } from '#core/runs/run-files.ts';
+import type { RunFiles } from '#core/ports.ts';
 
 /** {@link RunFiles} in a local directory: the bench's stand-in for S3, so only the step itself is measured. */
 export class DirRunFiles implements RunFiles {

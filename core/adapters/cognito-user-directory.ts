@@ -7,7 +7,8 @@ import {
   type CognitoIdentityProviderClient,
   UsernameExistsException,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { PARTNER_USERS_GROUP, type UserDirectory } from '../portal/partner-users.ts';
+import { PARTNER_USERS_GROUP } from '../portal/partner-users.ts';
+import type { UserDirectory } from '../ports.ts';
 
 /**
  * {@link UserDirectory} on a Cognito user pool (locally the local issuer, which answers these calls).

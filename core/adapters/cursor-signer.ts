@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { CursorSigner } from '../ranking/cursor.ts';
+import type { CursorSigner } from '../ports.ts';
 
 /** Bytes of HMAC-SHA256 kept in a cursor: 128 bits is far beyond guessing. */
 const TAG_BYTES = 16;

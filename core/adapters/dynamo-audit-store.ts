@@ -1,16 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  type AuditListQuery,
-  type AuditPosition,
-  type AuditRecord,
-  type AuditStore,
-  auditExpiresAt,
-  auditMonth,
-  previousMonth,
-  type StoredAuditRecord,
-} from '../audit/audit-log.ts';
+import { auditExpiresAt, auditMonth, previousMonth } from '../audit/audit-log.ts';
 import { keys } from '../keys.ts';
+import type { AuditListQuery, AuditPosition, AuditRecord, AuditStore, StoredAuditRecord } from '../ports.ts';
 
 /**
  * Queries one listing request makes at most. A listing over the whole retention is 14 month

@@ -6,8 +6,9 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { PartnerUser } from '../api/portal.schema.ts';
 import { keys } from '../keys.ts';
-import type { PartnerUser, PartnerUserStore } from '../portal/partner-users.ts';
+import type { PartnerUserStore } from '../ports.ts';
 
 type Item = Record<string, unknown>;
 

@@ -5,9 +5,10 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { QualityFailure } from '../api/quality.schema.ts';
 import { keys } from '../keys.ts';
-import type { QualityCheckName, QualityFailure } from '../quality/quality-checks.ts';
-import type { QualityFailuresPage, QualityReport, QualityStore } from '../quality/quality-store.ts';
+import type { QualityFailuresPage, QualityReport, QualityStore } from '../ports.ts';
+import type { QualityCheckName } from '../quality/quality-checks.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type FailureTuple = [string, string, number | string | null];

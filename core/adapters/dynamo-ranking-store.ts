@@ -1,15 +1,9 @@
 import { type DynamoDBDocumentClient, paginateQuery } from '@aws-sdk/lib-dynamodb';
+import type { Mover } from '../api/rankings.schema.ts';
 import { keys, RANKING_PAGE_KEYS } from '../keys.ts';
 import { decodeSearchEntries, encodeSearchEntries, type SearchPage } from '../partners/search-index.ts';
-import {
-  decodeEntries,
-  encodeEntries,
-  type ListPage,
-  type RankingPage,
-  type RankingRunHeader,
-  type RankingStore,
-} from '../ranking/ranking-store.ts';
-import type { Mover } from '../runs/movers.ts';
+import type { ListPage, RankingPage, RankingRunHeader, RankingStore } from '../ports.ts';
+import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 /** Movers per stored page: 100 movers ≈ 12 KB, so the default read of 100 is about 2 read units. */

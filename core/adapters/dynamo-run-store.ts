@@ -8,17 +8,17 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
-import type { RescoreReason } from '../ports.ts';
-import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
 import type {
   ClaimOutcome,
   CurrentRunPointer,
   HistoryPosition,
+  RescoreReason,
   RunClaim,
   RunRecord,
   RunStore,
   ScoreRecord,
-} from '../runs/run-store.ts';
+} from '../ports.ts';
+import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 

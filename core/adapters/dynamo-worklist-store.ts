@@ -7,16 +7,12 @@ import {
   paginateQuery,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import type { WorklistItemView } from '../api/worklist.schema.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
 import { keys } from '../keys.ts';
+import type { WorklistHead, WorklistItemRecord, WorklistPage, WorklistStore } from '../ports.ts';
 import type { StoredWorklistConfig } from '../worklist/worklist-config.ts';
-import type { ItemAction, WorklistItemView } from '../worklist/worklist-items.ts';
-import type {
-  WorklistHead,
-  WorklistItemRecord,
-  WorklistPage,
-  WorklistStore,
-} from '../worklist/worklist-store.ts';
+import type { ItemAction } from '../worklist/worklist-items.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';
 
 type ViewTuple = [

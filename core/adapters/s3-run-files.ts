@@ -1,5 +1,5 @@
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { RunFiles } from '../runs/run-files.ts';
+import type { RunFiles } from '../ports.ts';
 
 /** {@link RunFiles} on the service bucket (keys under `runs/`, expired by a lifecycle rule). */
 export class S3RunFiles implements RunFiles {

@@ -1,5 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logger, metrics } from '../observability.ts';
+import type { AuditStore, Principal, StoredAuditRecord } from '../ports.ts';
+import type { AuditAction } from './audit-actions.ts';
 
 /**
  * The audit trail (contract §7): every write is recorded with who made it (the token's subject and
@@ -14,63 +16,10 @@ import { logger, metrics } from '../observability.ts';
 /** How long audit items are kept (DynamoDB TTL on `expiresAt`); reads never show an older one. */
 export const AUDIT_RETENTION_DAYS = 400;
 
-/**
- * The actions recorded; a new kind of write adds its action here (`GET /audit?action=` accepts
- * exactly these, and lists them when given another).
- */
-export const AUDIT_ACTIONS = [
-  /** `POST /partners`: one item per request; target `partner/<id>`, or `partners` for several ids. */
-  'partner.upsert',
-  /** `DELETE /partners/{id}`. */
-  'partner.delete',
-  /** `PUT /model`: a new model version activated. */
-  'model.update',
-  /** `POST /model/versions/{version}/activate`: a stored version activated again. */
-  'model.activate',
-  /** `POST /rescore`. */
-  'run.request',
-  /** `POST /imports`: an upload URL handed out. */
-  'import.create',
-  /** A CSV object written under `imports/` (through an upload URL or straight to the bucket). */
-  'import.upload',
-  /** `POST /worklist/{itemId}/actions`: an item snoozed, dismissed or done; target `worklist/<itemId>`. */
-  'worklist.action',
-  /** `PUT /worklist/config`: the worklist settings changed. */
-  'worklist.config',
-  /** `POST /partners/{id}/users` or `POST /me/users`: a partner user invited; target `user/<userId>`. */
-  'user.invite',
-  /** `DELETE /partners/{id}/users/{userId}` or `DELETE /me/users/{userId}`: a partner user revoked. */
-  'user.revoke',
-  /** `PUT /distribution/policy`: the lead distribution policy changed; target `distribution/policy`. */
-  'distribution.policy',
-  /** `POST /leads`: a lead posted (its first decision in the detail); target `lead/<leadId>`. */
-  'lead.create',
-  /** `POST /leads/{leadId}/assign`: an unassigned lead offered by hand to a partner. */
-  'lead.assign',
-  /** `POST /me/offers/{offerId}/accept`: a partner user accepted an offer; target `lead/<leadId>`. */
-  'lead.accept',
-  /** `POST /me/offers/{offerId}/decline`: a partner user declined an offer. */
-  'lead.decline',
-  /** The lead workflow: an offer made by the weighted choice, after a decline or a deadline (subject `lead-workflow`). */
-  'lead.offer',
-  /** The lead workflow: an offer's deadline passed unanswered. */
-  'lead.expire',
-  /** The lead workflow: nobody eligible, or every attempt used; the lead waits for a manual assignment. */
-  'lead.unassign',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
-
 /** Longest target accepted in a record and in `GET /audit?target=`. */
 export const MAX_AUDIT_TARGET_LENGTH = 300;
 /** Largest `detail` stored, as JSON characters; a larger one is replaced by a note saying so. */
 export const MAX_AUDIT_DETAIL_CHARS = 4096;
-
-/** Who made a write: the token's `sub` and `client_id` (the S3 principal for a raw upload). */
-export interface Principal {
-  subject: string;
-  /** The OAuth client (app client id); `null` where the caller has none (an S3 principal). */
-  clientId: string | null;
-}
 
 /** What a write did: the part a feature describes. */
 export interface AuditEntry {
@@ -79,50 +28,6 @@ export interface AuditEntry {
   target: string;
   /** Small, bounded facts about the write (counts, at most a few ids); plain JSON. */
   detail?: Record<string, unknown>;
-}
-
-/** One stored audit item, as `GET /audit` shows it. */
-export interface AuditRecord extends Principal {
-  /** When the write was made (ISO-8601, milliseconds). */
-  at: string;
-  action: AuditAction;
-  target: string;
-  detail: Record<string, unknown>;
-}
-
-/** An audit record with the id that makes its key unique and its write idempotent. */
-export interface StoredAuditRecord extends AuditRecord {
-  /** Unique per write, stable across retries of the same write (an API request id, an S3 event's object version). */
-  id: string;
-}
-
-/** Where a newest-first listing goes on: the month partition and the last sort key read in it. */
-export interface AuditPosition {
-  month: string;
-  sk: string;
-}
-
-export interface AuditListQuery {
-  action?: AuditAction;
-  target?: string;
-  limit: number;
-  /** Continue after this position; the newest first when absent. */
-  after?: AuditPosition;
-  /** Nothing older than this (ISO-8601) is listed: the retention's lower bound. */
-  oldest: string;
-  /** The month to start from when there is no position (the current one). */
-  newestMonth: string;
-}
-
-/** The store of audit items (`core/adapters/dynamo-audit-store.ts` on the single table). */
-export interface AuditStore {
-  /** Stores a record; storing the same `id` and `at` again is a no-op (retries are safe). */
-  append(record: StoredAuditRecord): Promise<void>;
-  /**
-   * Up to `limit` records newest first, and where to continue (`null` at the end). A page may hold
-   * fewer than `limit` when a bounded number of reads found fewer; its `next` goes on from there.
-   */
-  list(query: AuditListQuery): Promise<{ items: AuditRecord[]; next: AuditPosition | null }>;
 }
 
 /** `yyyy-mm` of an ISO time: the month partition an audit item belongs to. */

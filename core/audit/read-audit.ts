@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
-import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
-import { type AuditAction, type AuditRecord, type AuditStore, auditMonth, auditOldest } from './audit-log.ts';
+import type { AuditRecord, AuditStore, CursorSigner } from '../ports.ts';
+import { openFields, signFields } from '../ranking/cursor.ts';
+import type { AuditAction } from './audit-actions.ts';
+import { auditMonth, auditOldest } from './audit-log.ts';
 
 export interface ReadAuditDeps {
   audit: Pick<AuditStore, 'list'>;

@@ -1,4 +1,4 @@
-import type { ImportRowError } from '../ports.ts';
+import type { ImportRowError } from '../api/imports.schema.ts';
 
 /**
  * A cell made safe for spreadsheets: a leading `=`, `+`, `-` or `@` (also after a tab or CR) would

@@ -1,3 +1,4 @@
+import type { ImportRowError } from '../api/imports.schema.ts';
 import { isStorableNumber, STORABLE_NUMBER_MESSAGE } from '../numbers.ts';
 import {
   futureAsOfProblem,
@@ -5,7 +6,7 @@ import {
   parseAsOf,
   partnerIdProblem,
 } from '../partners/partner-rules.ts';
-import type { ImportRowError, PartnerUpsert } from '../ports.ts';
+import type { PartnerUpsert } from '../ports.ts';
 import type { HeaderMap } from './header-map.ts';
 
 /** Longest CSV field, in characters (contract §4). */

@@ -1,8 +1,8 @@
 import { pipeline, Readable } from 'node:stream';
 import { type CsvError, type Options as CsvOptions, parse } from 'csv-parse';
+import type { ImportRowError } from '../api/imports.schema.ts';
 import type { CsvDialect } from '../csv/dialect.ts';
 import { MAX_FIELD_LENGTH } from '../csv/row-rules.ts';
-import type { ImportRowError } from '../ports.ts';
 import { IMPORT_LIMITS } from './import-limits.ts';
 
 /** A CSV record with where it lies in the file. */

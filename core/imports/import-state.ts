@@ -1,9 +1,9 @@
+import type { ImportRowError } from '../api/imports.schema.ts';
 import type { CsvDialect } from '../csv/dialect.ts';
 import type { HeaderMap } from '../csv/header-map.ts';
 import type {
   ImportCheckpoint,
   ImportProgress,
-  ImportRowError,
   ImportSource,
   ImportStore,
   ModelStore,

@@ -1,8 +1,7 @@
 import { PARTNER_SHARDS } from '../keys.ts';
-import type { ModelStore } from '../ports.ts';
-import { lists, type RankingStore } from '../ranking/ranking-store.ts';
-import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { ModelStore, RankingStore, RunFiles, RunStore } from '../ports.ts';
+import { lists } from '../ranking/ranking-store.ts';
+import { decodeColumnFile, runFileKeys } from '../runs/run-files.ts';
 import type { RankedPartner } from './selection.ts';
 
 /** The ranking a choice is made from: the current run's partners and the model's tier order. */

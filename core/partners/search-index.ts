@@ -8,13 +8,7 @@
  * with a given prefix is in one bucket), so a run's index writes do not all go to one partition.
  */
 
-/** A partner as the search returns it. */
-export interface SearchItem {
-  id: string;
-  name: string;
-  type: string | null;
-  region: string | null;
-}
+import type { SearchItem } from '../api/partners.schema.ts';
 
 /** One index entry: the partner, found by its id (`byName` false) or by its name. */
 export interface SearchEntry extends SearchItem {

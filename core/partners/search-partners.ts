@@ -1,15 +1,14 @@
 import * as z from 'zod/mini';
+import type { PartnerSearch, SearchItem } from '../api/partners.schema.ts';
 import { ValidationError } from '../errors.ts';
-import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
-import type { RankingStore } from '../ranking/ranking-store.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { CursorSigner, RankingStore, RunStore } from '../ports.ts';
+import { openFields, signFields } from '../ranking/cursor.ts';
 import {
   compareCodePoints,
   entryKey,
   entryMatches,
   SEARCH_BUCKETS,
   SEARCH_PAGE_SIZE,
-  type SearchItem,
   searchBucket,
   searchKey,
 } from './search-index.ts';
@@ -19,11 +18,6 @@ export interface SearchQuery {
   search: string;
   limit: number;
   cursor?: string;
-}
-
-export interface SearchResponse {
-  items: SearchItem[];
-  nextCursor: string | null;
 }
 
 export interface SearchPartnersDeps {
@@ -45,7 +39,7 @@ const cursorSchema = z.tuple([z.string(), z.string(), index.check(z.lt(SEARCH_BU
  * every partner, bucket after bucket. The index is the current run's, like `/rankings`: a
  * partner created or renamed since is found after the next run.
  */
-export async function searchPartners(deps: SearchPartnersDeps, query: SearchQuery): Promise<SearchResponse> {
+export async function searchPartners(deps: SearchPartnersDeps, query: SearchQuery): Promise<PartnerSearch> {
   const key = searchKey(query.search);
   const cursor =
     query.cursor === undefined ? null : await openFields(deps.signer, query.cursor, cursorSchema);

@@ -1,6 +1,6 @@
+import type { UpsertResult } from '../api/partners.schema.ts';
 import { mapWithConcurrency } from '../concurrency.ts';
-import type { ModelStore, PartnerStore, UpsertStatus } from '../ports.ts';
-import type { RunStore } from '../runs/run-store.ts';
+import type { ModelStore, PartnerStore, RunStore } from '../ports.ts';
 import { provisionalScore } from '../scoring/explain.ts';
 import { parsePartnerRequest } from './partner.schema.ts';
 
@@ -9,16 +9,6 @@ export interface UpsertPartnersDeps {
   models: Pick<ModelStore, 'getActive'>;
   runs: Pick<RunStore, 'getCurrent' | 'getStatistics' | 'getScoreRecord'>;
   now: () => number;
-}
-
-/** One entry of the `POST /partners` response (contract §3). */
-export interface UpsertResult {
-  id: string;
-  status: UpsertStatus;
-  /** Provisional score against the current run's statistics; null before any run or when stale. */
-  score: number | null;
-  tier: string | null;
-  provisional: boolean;
 }
 
 /**

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
+import type { PartnerUser } from '../api/portal.schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import type { PartnerStore } from '../ports.ts';
+import type { PartnerStore, PartnerUserStore, UserDirectory } from '../ports.ts';
 import { zodIssuesToFieldErrors } from '../validation.ts';
 
 /**
@@ -12,53 +13,7 @@ import { zodIssuesToFieldErrors } from '../validation.ts';
 export const PARTNER_USERS_GROUP = 'partner-users';
 
 /** What a partner user may do: `viewer` reads its partner's scorecard, `admin` also manages its users. */
-export type PartnerUserRole = 'viewer' | 'admin';
-
-/**
- * A partner user's membership: the one place its partner comes from. Looked up by `userId` (the
- * token's `sub`) on every `/me` request; `revoked` shuts it out at its next request.
- */
-export interface PartnerUser {
-  /** The sign-in user's `sub`, as in its tokens. */
-  userId: string;
-  email: string;
-  partnerId: string;
-  role: PartnerUserRole;
-  status: 'active' | 'revoked';
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-/** Memberships of partner users. */
-export interface PartnerUserStore {
-  /** The membership of a user, strongly consistent (a revocation shows at once); null if none. */
-  get(userId: string): Promise<PartnerUser | null>;
-  /** Every user of one partner (active and revoked), oldest first. */
-  list(partnerId: string): Promise<PartnerUser[]>;
-  /**
-   * Claims `email` for `partnerId` unless some partner holds it: returns the holder's claim (this
-   * one, or the existing one) with its user once created.
-   */
-  claimEmail(email: string, partnerId: string): Promise<{ partnerId: string; userId: string | null }>;
-  /** Writes a new membership (and the partner's list entry, and the email claim's user). */
-  put(user: PartnerUser): Promise<void>;
-  /** Marks a user of `partnerId` revoked; the stored membership after, or null if it is not one of its users. */
-  revoke(userId: string, partnerId: string, at: string): Promise<PartnerUser | null>;
-}
-
-/**
- * The sign-in directory (the Cognito user pool on AWS, the local issuer with `LOCAL_AUTH=1`):
- * partner users are its users, in its partner-users group.
- */
-export interface UserDirectory {
-  /**
-   * Creates the user of `email` in the partner-users group (or finds the one a previous attempt
-   * created) and sends its invitation; `temporaryPassword` is set only on the local stack.
-   */
-  createUser(email: string, options: { temporaryPassword?: string }): Promise<{ userId: string }>;
-  /** Disables the user and signs it out everywhere (its refresh tokens stop working). */
-  disableUser(email: string): Promise<void>;
-}
+export type PartnerUserRole = PartnerUser['role'];
 
 export interface PartnerUsersDeps {
   users: PartnerUserStore;

@@ -1,47 +1,10 @@
 import * as z from 'zod/mini';
+import type { Scorecard, ScorecardHistoryItem, ScorecardMetric } from '../api/portal.schema.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
-import type { ModelStore, PartnerStore } from '../ports.ts';
-import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
+import type { CurrentRunPointer, CursorSigner, ModelStore, PartnerStore, RunStore } from '../ports.ts';
+import { openFields, signFields } from '../ranking/cursor.ts';
 import { type PartnerScoreDeps, scoreView } from '../ranking/partner-score.ts';
-import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
-
-/**
- * A partner's own scorecard (contract §3.1). Built from the partner's own score alone: never another
- * partner's id, name, score or tier, the exact rank, the number of partners, a normalised value or a
- * population statistic. Points are rounded to 0.1 and the score floored to 0.1, so that a partner
- * who knows its raw values cannot solve the population's minimum and maximum from them (what can
- * still be inferred is in docs/partner-access.md).
- */
-export interface Scorecard {
-  partnerId: string;
-  name: string;
-  tier: string | null;
-  score: number | null;
-  runId: string | null;
-  scoredAt: string | null;
-  modelVersion: number;
-  provisional: boolean;
-  percentileBand: string | null;
-  nextTier: { name: string; pointsNeeded: number } | null;
-  marginToDemotion: number | null;
-  metrics: ScorecardMetric[];
-  /** Metrics with points left to gain, the most first: where to work. */
-  workOn: { metric: string; pointsAvailable: number }[];
-  /** The partner's data date (its last applied upsert's `asOf`). */
-  dataAsOf: string;
-}
-
-export interface ScorecardMetric {
-  metric: string;
-  group: string;
-  /** The partner's own stored value (null when it has none). */
-  value: number | null;
-  /** What the metric gives the partner now, rounded to 0.1. */
-  points: number;
-  /** What the metric can give this partner at most, rounded to 0.1; null when unbounded (`none`). */
-  maxPoints: number | null;
-}
 
 /** Fewest partners in a run for a percentile band to be shown: below, a band is nearly a rank. */
 export const MIN_BAND_PARTNERS = 20;
@@ -185,15 +148,6 @@ function scorecardMetrics(
       maxPoints: !bounded ? null : item.normalized === null ? 0 : nearest((spec?.weight ?? 0) * scale),
     };
   });
-}
-
-/** One run of a partner's own history, as `GET /me/scorecard/history` shows it. */
-export interface ScorecardHistoryItem {
-  runId: string;
-  scoredAt: string;
-  score: number;
-  tier: string | null;
-  percentileBand: string | null;
 }
 
 export interface ScorecardHistoryDeps {

@@ -1,7 +1,13 @@
+import type * as z from 'zod/mini';
+import { type QualityCheck, type QualityFailure, qualityCheckNameSchema } from '../api/quality.schema.ts';
 import { normalizeName } from '../names.ts';
 
-export const QUALITY_CHECKS = ['completeness', 'freshness', 'outliers', 'duplicates', 'drift'] as const;
-export type QualityCheckName = (typeof QUALITY_CHECKS)[number];
+/** Failing partners per stored page (the quality step writes them so, `GET …/failures` reads them so). */
+export const FAILURES_PAGE_SIZE = 500;
+
+/** The checks, in report order. */
+export const QUALITY_CHECKS = qualityCheckNameSchema.options;
+export type QualityCheckName = z.infer<typeof qualityCheckNameSchema>;
 export type QualityStatus = 'pass' | 'warn' | 'fail';
 
 /** Completeness below this share of partners fails (Great Expectations' `mostly`). */
@@ -15,28 +21,6 @@ export const MAX_LISTED_FAILURES = 100_000;
 /** Mean absolute deviation × this estimates σ like MAD / 0.6745 does (used when MAD is 0). */
 const MEAN_AD_FACTOR = 1.253314;
 const DAY_MS = 86_400_000;
-
-/** One check's result (contract §3.2), plus how many failing partners are listed. */
-export interface QualityCheck {
-  check: QualityCheckName;
-  metric: string | null;
-  /** The status a failing check gives. */
-  severity: 'warn' | 'fail';
-  observed: number | null;
-  threshold: number;
-  status: QualityStatus;
-  /** Partners that fail the check. */
-  failing: number;
-  /** Of them, how many the failures route lists (at most {@link MAX_LISTED_FAILURES}). */
-  listed: number;
-}
-
-/** A failing partner: its id, name and the value that failed (null when missing). */
-export interface QualityFailure {
-  partnerId: string;
-  name: string;
-  value: number | string | null;
-}
 
 /** What the checks read: the run's snapshot, as columns (NaN = no value). */
 export interface QualityInput {

@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
+import type { QualityFailure, QualityFailures, QualityReportBody } from '../api/quality.schema.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { normalizeName } from '../names.ts';
-import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
-import type { RunStore } from '../runs/run-store.ts';
-import { QUALITY_CHECKS, type QualityCheckName, type QualityFailure } from './quality-checks.ts';
-import { FAILURES_PAGE_SIZE, type QualityReport, type QualityStore } from './quality-store.ts';
+import type { CursorSigner, QualityStore, RunStore } from '../ports.ts';
+import { openFields, signFields } from '../ranking/cursor.ts';
+import { FAILURES_PAGE_SIZE, QUALITY_CHECKS, type QualityCheckName } from './quality-checks.ts';
 
 export interface ReadQualityDeps {
   runs: Pick<RunStore, 'getCurrent'>;
@@ -13,7 +13,7 @@ export interface ReadQualityDeps {
 }
 
 /** `GET /quality/latest`: the report of the run `/rankings` serves, without its internal medians. */
-export async function latestQuality(deps: ReadQualityDeps): Promise<Omit<QualityReport, 'medians'>> {
+export async function latestQuality(deps: ReadQualityDeps): Promise<QualityReportBody> {
   const current = await deps.runs.getCurrent();
   const report = current ? await deps.quality.getReport(current.runId) : null;
   if (!report) {
@@ -41,7 +41,7 @@ export async function readFailures(
   runId: string,
   check: string,
   query: { metric?: string; limit: number; cursor?: string },
-): Promise<{ items: QualityFailure[]; nextCursor: string | null }> {
+): Promise<QualityFailures> {
   if (!(QUALITY_CHECKS as readonly string[]).includes(check)) {
     throw new ValidationError([
       { path: '/path/check', message: `must be one of ${QUALITY_CHECKS.join(', ')}` },

@@ -1,11 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
-
-/** Signs and checks cursor payloads (HMAC); the key never leaves the service. */
-export interface CursorSigner {
-  sign(data: string): Promise<string>;
-  verify(data: string, tag: string): Promise<boolean>;
-}
+import type { CursorSigner } from '../ports.ts';
 
 /**
  * Where a ranking read continues: an entry of a stored page of one list of one run, for one set of

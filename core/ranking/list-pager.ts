@@ -1,12 +1,6 @@
-import {
-  encodeEntries,
-  encodeEntry,
-  type ListPage,
-  lists,
-  PAGE_MAX_BYTES,
-  PAGE_SIZE,
-  type RankingEntry,
-} from './ranking-store.ts';
+import type { RankingEntry } from '../api/rankings.schema.ts';
+import type { ListPage } from '../ports.ts';
+import { encodeEntries, encodeEntry, lists, PAGE_MAX_BYTES, PAGE_SIZE } from './ranking-store.ts';
 
 interface OpenPage {
   page: number;

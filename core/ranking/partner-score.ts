@@ -1,37 +1,10 @@
+import type { PartnerScore, PartnerView } from '../api/partners.schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { etagOf, matchesEtag, type NotModified } from '../etag.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
-import type { ModelStore, PartnerRecord, PartnerStore } from '../ports.ts';
-import type { RunStore } from '../runs/run-store.ts';
-import {
-  estimatePercentile,
-  explainFromNormalized,
-  provisionalScore,
-  type ScoreExplanation,
-} from '../scoring/explain.ts';
-
-/** The `score` object of `GET /partners/{id}` (contract §3). */
-export interface PartnerScore {
-  value: number | null;
-  tier: string | null;
-  rank: number | null;
-  percentile: number | null;
-  provisional: boolean;
-  modelVersion: number;
-  runId: string | null;
-  coverage: number | null;
-  nextTier: ScoreExplanation['nextTier'];
-  breakdown: ScoreExplanation['breakdown'];
-  groups: ScoreExplanation['groups'] | null;
-}
-
-/** `GET /partners/{id}`: the stored partner, its metrics under the model's names, and its score. */
-export interface PartnerView extends Omit<PartnerRecord, 'updatedAt' | 'metrics'> {
-  /** Values under the model's metric names (`communicationFrequency`). */
-  metrics: Record<string, number>;
-  score: PartnerScore;
-}
+import type { ModelStore, PartnerRecord, PartnerStore, RunStore } from '../ports.ts';
+import { estimatePercentile, explainFromNormalized, provisionalScore } from '../scoring/explain.ts';
 
 export interface PartnerScoreDeps {
   partners: Pick<PartnerStore, 'get'>;

@@ -1,19 +1,26 @@
+import type { CurrentPreview } from '../api/models.schema.ts';
 import { PARTNER_SHARDS, partnerShard } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
-import type { ModelStore, PartnerStore } from '../ports.ts';
+import type {
+  CurrentRunPointer,
+  ModelStore,
+  PartnerStore,
+  RankingStore,
+  RunFiles,
+  RunStore,
+} from '../ports.ts';
 import {
   decodeColumnFile,
   type PlacesMeta,
-  type RunFiles,
   readSlicePlaces,
   runFileKeys,
   type SnapshotMeta,
 } from '../runs/run-files.ts';
-import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
-import { type ModelPreview, previewModel } from '../scoring/preview.ts';
-import { type RankingStore, readRunPlaces } from './ranking-store.ts';
+import { previewModelThreaded } from '../scoring/preview.ts';
+import { startScoringThreads } from '../scoring/score-population.ts';
+import { readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {
   partners: Pick<PartnerStore, 'readScorable' | 'changedSince' | 'readScorableByIds'>;
@@ -32,25 +39,6 @@ export interface PreviewDeps {
  * snapshot may already hold them: harmless, and few.
  */
 export const JOURNAL_MARGIN_MS = 20 * 60_000;
-
-/** What a preview was computed from (added to the contract's answer). */
-export interface PreviewBasis {
-  /**
-   * `snapshot`: the current run's columnar snapshot of every partner, with the partners written
-   * since read afresh; `partners`: every partner read from the partner store (no run yet, the
-   * snapshot expired, or a model names a metric the snapshot lacks).
-   */
-  source: 'snapshot' | 'partners';
-  /** The run whose tiers the hysteresis holds (and, for `snapshot`, whose snapshot); null before any run. */
-  runId: string | null;
-  /**
-   * For `snapshot`: partners written after the run started (or up to {@link JOURNAL_MARGIN_MS}
-   * before), read afresh on top of the snapshot: created, updated and deleted ones. Null otherwise.
-   */
-  changedPartners: number | null;
-}
-
-export type CurrentPreview = ModelPreview & { basis: PreviewBasis };
 
 /**
  * `POST /model/preview`: scores the current partners under the active and the candidate model, with
@@ -81,7 +69,7 @@ export async function previewCandidate(
   };
   const fromSnapshot = current ? await snapshotPopulation(deps, current, union) : null;
   const population = fromSnapshot ?? (await storePopulation(deps, current, union));
-  const preview = previewModel(population.columns, active.model, candidate, {
+  const preview = await previewModelThreaded(population.columns, active.model, candidate, {
     runTimeMs: deps.now(),
     currentTiers: population.tiers,
     limit,
@@ -164,6 +152,8 @@ async function snapshotPopulation(
   const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
   const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);
   if (changedIds.length > total / 4) return null;
+  // The scoring threads start while the changed partners are read and the columns built.
+  startScoringThreads(total + changedIds.length);
   for (const { snapshot, places } of parts) {
     // Every metric of both models must be in the snapshot (it holds those of the run's model).
     if (metricNames.some((name) => !snapshot.meta.metrics.includes(name))) return null;
@@ -186,8 +176,10 @@ async function snapshotPopulation(
 
   const capacity = total + fresh.length;
   const ids: string[] = [];
-  const asOfMs = new Float64Array(capacity);
-  const values = metricNames.map(() => new Float64Array(capacity));
+  // Shared memory: the scoring threads read these columns where they are, without a copy.
+  const column = () => new Float64Array(new SharedArrayBuffer(8 * capacity));
+  const asOfMs = column();
+  const values = metricNames.map(column);
   const tiers: (string | null)[] = [];
   const runTierOf = new Map<string, string | null>();
   let n = 0;

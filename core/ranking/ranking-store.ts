@@ -1,45 +1,5 @@
-import type { SearchPage } from '../partners/search-index.ts';
-import type { Mover } from '../runs/movers.ts';
-
-/** One partner in a materialised ranking list: what a page shows, plus the fields filters use. */
-export interface RankingEntry {
-  rank: number;
-  id: string;
-  name: string;
-  score: number;
-  tier: string | null;
-  /** Rank in the previous completed run; `null` for a partner new to the ranking. */
-  previousRank: number | null;
-  region: string | null;
-  type: string | null;
-  /**
-   * Σ weights of the metrics the partner has / Σ all weights (contract §3), rounded to 4 decimals;
-   * `null` in pages written before runs stored it.
-   */
-  coverage: number | null;
-}
-
-/**
- * A page of a list as stored: the next entries of the list after those of pages `0 … page - 1`.
- * Pages hold up to {@link PAGE_SIZE} entries and up to {@link PAGE_MAX_BYTES}, so their lengths
- * vary: a place in a list is a page and an offset, never a computed page number.
- */
-export interface RankingPage {
-  page: number;
-  entries: RankingEntry[];
-}
-
-/** A page of a named list, as a run writes it. */
-export interface ListPage extends RankingPage {
-  list: string;
-}
-
-/** Header fields every page repeats, so a continuing read needs no other item. */
-export interface RankingRunHeader {
-  runId: string;
-  modelVersion: number;
-  scoredAt: string;
-}
+import type { RankingEntry } from '../api/rankings.schema.ts';
+import type { RankingStore } from '../ports.ts';
 
 /** Most entries per stored page: 100 compact entries ≈ 8–10 KB, so a top-50 read is ≤ 3 RRU. */
 export const PAGE_SIZE = 100;
@@ -59,27 +19,6 @@ export const lists = {
   region: (value: string) => `region:${value}`,
   type: (value: string) => `type:${value}`,
 } as const;
-
-/** Materialised ranking pages of runs. */
-export interface RankingStore {
-  /** Writes pages of a run's lists (any lists, any order). */
-  putPages(header: RankingRunHeader, pages: readonly ListPage[], expiresAtSeconds: number): Promise<void>;
-  /** Pages `fromPage … fromPage + count - 1` of a list (fewer at its end, none when absent). */
-  getPages(runId: string, list: string, fromPage: number, count: number): Promise<RankingPage[]>;
-  /** Every page of a list, in order (the previous run's `all` list, read by the next run). */
-  readList(runId: string, list: string): AsyncIterable<RankingPage>;
-  /** Writes a run's movers, in their order (at most `MOVERS_MAX`). */
-  putMovers(runId: string, movers: readonly Mover[], expiresAtSeconds: number): Promise<void>;
-  /** The first `limit` movers of a run (none when the run stored none). */
-  getMovers(runId: string, limit: number): Promise<Mover[]>;
-  /** Writes pages of a run's partner search index. */
-  putSearchPages(runId: string, pages: readonly SearchPage[], expiresAtSeconds: number): Promise<void>;
-  /**
-   * The pages of one bucket of the run's search index from the first whose fence is at or after
-   * `from` (all when `from` is empty), in order, read lazily: stop iterating and no more is read.
-   */
-  readSearchPages(runId: string, bucket: number, from: string): AsyncIterable<SearchPage>;
-}
 
 /** A partner's tier, rank and score in one run. */
 export interface RunPlace {

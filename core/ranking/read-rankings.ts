@@ -1,10 +1,11 @@
+import type { RankingEntry, RankingResponse } from '../api/rankings.schema.ts';
 import { neutraliseCell } from '../csv/error-report.ts';
 import { ValidationError } from '../errors.ts';
 import { etagOf, matchesEtag, type NotModified } from '../etag.ts';
-import type { RunStore } from '../runs/run-store.ts';
-import { type CursorSigner, decodeCursor, encodeCursor, filterKey, type RankingCursor } from './cursor.ts';
+import type { CursorSigner, RankingPage, RankingStore, RunStore } from '../ports.ts';
+import { decodeCursor, encodeCursor, filterKey, type RankingCursor } from './cursor.ts';
 import { listSize } from './filter-lists.ts';
-import { lists, PAGE_SIZE, type RankingEntry, type RankingPage, type RankingStore } from './ranking-store.ts';
+import { lists, PAGE_SIZE } from './ranking-store.ts';
 
 export interface RankingQuery {
   limit: number;
@@ -14,19 +15,6 @@ export interface RankingQuery {
   type?: string;
   /** An `If-None-Match` header: when it names this answer's ETag, no page is read. */
   ifNoneMatch?: string;
-}
-
-/** One row of a ranking page as the API returns it: the stored entry, field for field. */
-export type RankingItem = RankingEntry;
-
-/** One page of the current ranking (contract §3). */
-export interface RankingResponse {
-  runId: string | null;
-  modelVersion: number | null;
-  scoredAt: string | null;
-  stale: boolean;
-  items: RankingItem[];
-  nextCursor: string | null;
 }
 
 export interface ReadRankingsDeps {
@@ -308,7 +296,8 @@ async function collect(
   }
 }
 
-function toItem(entry: RankingEntry): RankingItem {
+/** The stored entry as a JSON item, field for field (a stored entry may carry more). */
+function toItem(entry: RankingEntry): RankingEntry {
   return {
     rank: entry.rank,
     id: entry.id,

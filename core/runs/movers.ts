@@ -1,18 +1,6 @@
+import type { Mover } from '../api/rankings.schema.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import type { RankingStore } from '../ranking/ranking-store.ts';
-import type { RunStore } from './run-store.ts';
-
-/** One partner whose rank or tier changed between a run and the run before it. */
-export interface Mover {
-  id: string;
-  name: string;
-  rank: number;
-  previousRank: number;
-  score: number;
-  previousScore: number;
-  tier: string | null;
-  previousTier: string | null;
-}
+import type { RankingStore, RunStore } from '../ports.ts';
 
 /** Largest rank moves kept per run, besides the tier changes. */
 export const MOVERS_TOP = 1000;

@@ -1,3 +1,4 @@
+import type { RunFiles } from '../ports.ts';
 import type { RunPlace } from '../ranking/ranking-store.ts';
 
 /*
@@ -8,16 +9,9 @@ import type { RunPlace } from '../ranking/ranking-store.ts';
  */
 
 /**
- * The files a run passes between its phases (S3 under `runs/<runId>/`, never durable checkpoints,
- * which hold 256 KB): snapshot parts, scored parts, page entries, outbox parts. Each file is written
- * once, whole (an S3 PUT is atomic), so a file that exists is complete and a re-run step reuses it.
+ * Formats and keys of the files a run passes between its phases, through the `RunFiles` port
+ * (`core/ports/platform.ts`): columnar files for millions of rows, JSON for small ones.
  */
-export interface RunFiles {
-  put(key: string, body: Uint8Array): Promise<void>;
-  /** The file, or `null` when it does not exist. */
-  get(key: string): Promise<Uint8Array | null>;
-}
-
 type Column = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 const KINDS = { f64: Float64Array, i32: Int32Array, u32: Uint32Array, u16: Uint16Array, u8: Uint8Array };
 type Kind = keyof typeof KINDS;

@@ -1,9 +1,15 @@
 import { PARTNER_SHARDS } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
-import type { EventSink, ModelStore, PartnerStore, RescoreRequester } from '../ports.ts';
-import type { RankingStore } from '../ranking/ranking-store.ts';
-import type { RunFiles } from './run-files.ts';
-import type { RunRecord, RunStore } from './run-store.ts';
+import type {
+  EventSink,
+  ModelStore,
+  PartnerStore,
+  RankingStore,
+  RescoreRequester,
+  RunFiles,
+  RunRecord,
+  RunStore,
+} from '../ports.ts';
 
 /*
  * What the steps of a run share (the steps themselves: `functions/rescore/steps/`, one file each):

@@ -1,6 +1,14 @@
-import type { FunctionInvoker, ModelStore, RescoreReason, RescoreRequester } from '../ports.ts';
+import type { RunStarted } from '../api/runs.schema.ts';
+import type {
+  FunctionInvoker,
+  ModelStore,
+  RescoreReason,
+  RescoreRequester,
+  RunRecord,
+  RunStatus,
+  RunStore,
+} from '../ports.ts';
 import { newRunId } from './run-ids.ts';
-import type { RunRecord, RunStatus, RunStore } from './run-store.ts';
 
 /**
  * The rescore function's durable execution timeout. A run's execution ends by then, whatever happens
@@ -42,7 +50,7 @@ export class RunRequester implements RescoreRequester {
   constructor(private readonly deps: RunRequesterDeps) {}
 
   /** Starts a run and its durable execution, or returns the run already running. */
-  async request(reason: RescoreReason): Promise<{ runId: string; status: RunStatus }> {
+  async request(reason: RescoreReason): Promise<RunStarted> {
     const outcome = await this.start(newRunId(this.deps.now()), reason);
     if (!outcome.started) return { runId: outcome.runId, status: outcome.status };
     try {

@@ -1,12 +1,12 @@
 import { mapWithConcurrency } from '../concurrency.ts';
-import { type RankingStore, type RunPlace, readRunPlaces } from '../ranking/ranking-store.ts';
+import type { RankingStore, RunFiles } from '../ports.ts';
+import { type RunPlace, readRunPlaces } from '../ranking/ranking-store.ts';
 import type { PartnerColumns } from '../scoring/columns.ts';
 import {
   Dictionary,
   decodeColumnFile,
   encodeColumnFile,
   NONE,
-  type RunFiles,
   runFileKeys,
   type SnapshotMeta,
 } from './run-files.ts';

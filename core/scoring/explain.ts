@@ -1,3 +1,4 @@
+import type { PartnerScore } from '../api/partners.schema.ts';
 import type { MetricSpec, ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import { decayAndCap, logValue } from './metric-values.ts';
@@ -6,23 +7,16 @@ import { midRankFraction } from './quantile-sketch.ts';
 import type { MetricStatistics, RunStatistics } from './score-population.ts';
 import { assignTier, nextTierOf } from './tiers.ts';
 
-/** A partner's score with everything needed to explain it (the `score` object of `GET /partners/{id}`). */
-export interface ScoreExplanation {
-  value: number | null;
-  tier: string | null;
+/**
+ * A partner's score with everything needed to explain it: the `score` object of `GET /partners/{id}`
+ * as one computation gives it, before the partner's rank, percentile and run are added (so coverage
+ * and groups are always known here).
+ */
+export type ScoreExplanation = Pick<PartnerScore, 'value' | 'tier' | 'nextTier' | 'breakdown'> & {
   /** Σ(weights of metrics present) / Σ(all weights). */
   coverage: number;
-  nextTier: { name: string; pointsNeeded: number } | null;
-  breakdown: {
-    metric: string;
-    group: string;
-    raw: number | null;
-    normalized: number | null;
-    weight: number;
-    contribution: number;
-  }[];
-  groups: { business: number; relationship: number };
-}
+  groups: NonNullable<PartnerScore['groups']>;
+};
 
 /** What explaining a partner reads: its stored metrics (keys matched through `normalizeName`) and `asOf`. */
 export interface ExplainablePartner {

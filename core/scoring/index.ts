@@ -1,3 +1,4 @@
+export type { PreviewMover } from '../api/models.schema.ts';
 export {
   ColumnsBuilder,
   type PartnerColumns,
@@ -14,12 +15,18 @@ export {
   type ScoreExplanation,
 } from './explain.ts';
 export { normalCdf } from './normal-cdf.ts';
-export { type ModelPreview, type PreviewMover, type PreviewOptions, previewModel } from './preview.ts';
+export { type ModelPreview, type PreviewOptions, previewModel, previewModelThreaded } from './preview.ts';
 export {
   type MetricStatistics,
   type PopulationScores,
   type RunStatistics,
   type ScorePopulationOptions,
+  type ScoringThreadsOptions,
   scorePopulation,
+  scorePopulationThreaded,
+  startScoringThreads,
+  THREADED_MIN_PARTNERS,
+  threadsFor,
 } from './score-population.ts';
+export { scoringThreads } from './scoring-pool.ts';
 export { assignTier, nextTierOf, tierIndexOf } from './tiers.ts';

@@ -1,26 +1,17 @@
+import type { CurrentPreview, PreviewMover } from '../api/models.schema.ts';
 import { ValidationError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import { type PartnerColumns, projectColumns, type ScorablePartner, toColumns } from './columns.ts';
-import { scorePopulation } from './score-population.ts';
+import {
+  type PopulationScores,
+  type ScoringThreadsOptions,
+  scorePopulation,
+  scorePopulationThreaded,
+} from './score-population.ts';
 
-/** A partner whose rank or tier differs between the active and the candidate model. */
-export interface PreviewMover {
-  id: string;
-  rank: number;
-  previewRank: number;
-  score: number;
-  previewScore: number;
-  tier: string | null;
-  previewTier: string | null;
-}
-
-export interface ModelPreview {
-  partners: number;
-  /** Partners whose tier under the candidate differs from their tier under the active model. */
-  tierChanges: number;
-  movers: PreviewMover[];
-}
+/** A preview's answer before it says what it was computed from (`CurrentPreview` adds that). */
+export type ModelPreview = Omit<CurrentPreview, 'basis'>;
 
 export interface PreviewOptions {
   /** Time the preview scores at (decay), epoch ms. */
@@ -52,6 +43,40 @@ export function previewModel(
   const scoring = { runTimeMs: options.runTimeMs, previousTiers: options.currentTiers };
   const before = scorePopulation(active, projectColumns(columns, active), scoring);
   const after = scorePopulation(candidate, projectColumns(columns, candidate), scoring);
+  return compareScores(columns, active, candidate, before, after, options.limit);
+}
+
+/**
+ * {@link previewModel} with each model scored by `scorePopulationThreaded` (worker threads for a
+ * large population): the same answer.
+ */
+export async function previewModelThreaded(
+  columns: PartnerColumns,
+  active: ScoringModel,
+  candidate: ScoringModel,
+  options: PreviewOptions,
+  threading: ScoringThreadsOptions = {},
+): Promise<ModelPreview> {
+  const scoring = { runTimeMs: options.runTimeMs, previousTiers: options.currentTiers };
+  const before = await scorePopulationThreaded(active, projectColumns(columns, active), scoring, threading);
+  const after = await scorePopulationThreaded(
+    candidate,
+    projectColumns(columns, candidate),
+    scoring,
+    threading,
+  );
+  return compareScores(columns, active, candidate, before, after, options.limit);
+}
+
+/** The movers between the active model's scores and the candidate's, largest rank move first. */
+function compareScores(
+  columns: PartnerColumns,
+  active: ScoringModel,
+  candidate: ScoringModel,
+  before: PopulationScores,
+  after: PopulationScores,
+  limitOption: number | undefined,
+): ModelPreview {
   const n = columns.ids.length;
   const overflow = after.scores.findIndex((score) => !Number.isFinite(score));
   if (overflow >= 0) {
@@ -78,7 +103,7 @@ export function previewModel(
       keys[changed++] = Math.abs(rank - previewRank) * (n + 1) + (n - previewRank);
   }
   const sorted = keys.subarray(0, changed).sort();
-  const limit = Math.min(changed, options.limit ?? 100);
+  const limit = Math.min(changed, limitOption ?? 100);
   const movers: PreviewMover[] = [];
   for (let k = changed - 1; k >= changed - limit; k--) {
     const previewRank = n - ((sorted[k] as number) % (n + 1));

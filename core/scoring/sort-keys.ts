@@ -119,3 +119,149 @@ export function sortNumbers(values: Float64Array, descending = false, into?: Sor
   if (idx !== order) order.set(idx.subarray(0, n));
   return { order, sorted };
 }
+
+/**
+ * Merges consecutive sorted runs of `source` (run r on `[bounds[r], bounds[r + 1])`, each sorted by
+ * {@link sortNumbers} in the same direction) into `into`, stably: equal values come from the earlier
+ * run first. Runs sorted stably over consecutive ranges and merged so give exactly what one
+ * `sortNumbers` over the whole array gives (values are compared by the same key map, so −0, NaN and
+ * equal values fall where the radix sort puts them).
+ */
+export function mergeSortedRuns(
+  source: SortedNumbers,
+  bounds: readonly number[],
+  descending: boolean,
+  into: SortedNumbers,
+): void {
+  const runs = bounds.length - 1;
+  const values = source.sorted;
+  // NaN sits at a run's start (descending) or end (ascending): only then compare by keys.
+  for (let r = 0; r < runs; r++) {
+    const lo = bounds[r] as number;
+    const hi = bounds[r + 1] as number;
+    if (hi > lo && (Number.isNaN(values[lo] as number) || Number.isNaN(values[hi - 1] as number))) {
+      mergeByKeys(source, bounds, descending, into);
+      return;
+    }
+  }
+  // Pairwise, earlier runs first: each merge is stable, and −0 is already 0 in sorted values.
+  let from = source;
+  let to = into;
+  let edges = [...bounds];
+  if (runs === 1) {
+    into.order.set(source.order.subarray(bounds[0], bounds[1]), bounds[0]);
+    into.sorted.set(source.sorted.subarray(bounds[0], bounds[1]), bounds[0]);
+    return;
+  }
+  const spare =
+    runs > 2
+      ? { order: new Uint32Array(into.order.length), sorted: new Float64Array(into.sorted.length) }
+      : undefined;
+  while (edges.length > 2) {
+    const next = [edges[0] as number];
+    for (let r = 0; r + 1 < edges.length - 1; r += 2) {
+      mergeTwo(from, to, edges[r] as number, edges[r + 1] as number, edges[r + 2] as number, descending);
+      next.push(edges[r + 2] as number);
+    }
+    if ((edges.length - 1) % 2 === 1) {
+      // An odd run out: copied over as it is.
+      const lo = edges[edges.length - 2] as number;
+      const hi = edges[edges.length - 1] as number;
+      to.order.set(from.order.subarray(lo, hi), lo);
+      to.sorted.set(from.sorted.subarray(lo, hi), lo);
+      next.push(hi);
+    }
+    edges = next;
+    if (edges.length > 2) {
+      from = to;
+      to = to === into ? (spare as SortedNumbers) : into;
+    }
+  }
+  if (to !== into) {
+    into.order.set(to.order.subarray(bounds[0], bounds[runs]), bounds[0]);
+    into.sorted.set(to.sorted.subarray(bounds[0], bounds[runs]), bounds[0]);
+  }
+}
+
+/** Stable merge of `[lo, mid)` and `[mid, hi)` of `from` into the same positions of `to`. */
+function mergeTwo(
+  from: SortedNumbers,
+  to: SortedNumbers,
+  lo: number,
+  mid: number,
+  hi: number,
+  descending: boolean,
+): void {
+  const values = from.sorted;
+  const order = from.order;
+  const sorted = to.sorted;
+  const out = to.order;
+  let a = lo;
+  let b = mid;
+  let k = lo;
+  while (a < mid && b < hi) {
+    const x = values[a] as number;
+    const y = values[b] as number;
+    // The later run's value goes first only when strictly before: equal values keep run order.
+    if (descending ? y > x : y < x) {
+      sorted[k] = y;
+      out[k++] = order[b++] as number;
+    } else {
+      sorted[k] = x;
+      out[k++] = order[a++] as number;
+    }
+  }
+  if (a < mid) {
+    sorted.set(values.subarray(a, mid), k);
+    out.set(order.subarray(a, mid), k);
+  } else if (b < hi) {
+    sorted.set(values.subarray(b, hi), k);
+    out.set(order.subarray(b, hi), k);
+  }
+}
+
+/** {@link mergeSortedRuns} comparing the radix sort's keys (for runs holding NaN). */
+function mergeByKeys(
+  source: SortedNumbers,
+  bounds: readonly number[],
+  descending: boolean,
+  into: SortedNumbers,
+): void {
+  const runs = bounds.length - 1;
+  const words = new Uint32Array(source.sorted.buffer, source.sorted.byteOffset, source.sorted.length * 2);
+  const next = Uint32Array.from(bounds.slice(0, runs));
+  const ends = Uint32Array.from(bounds.slice(1));
+  const keyHi = new Uint32Array(runs);
+  const keyLo = new Uint32Array(runs);
+  const flip = descending ? 0xffffffff : 0;
+  const load = (r: number) => {
+    const k = next[r] as number;
+    let h = words[2 * k + 1] as number;
+    let l = words[2 * k] as number;
+    if (h & SIGN) {
+      h = ~h;
+      l = ~l;
+    } else h |= SIGN;
+    keyHi[r] = (h ^ flip) >>> 0;
+    keyLo[r] = (l ^ flip) >>> 0;
+  };
+  for (let r = 0; r < runs; r++) if ((next[r] as number) < (ends[r] as number)) load(r);
+  const total = bounds[runs] as number;
+  for (let out = bounds[0] as number; out < total; out++) {
+    let best = -1;
+    for (let r = 0; r < runs; r++) {
+      if ((next[r] as number) >= (ends[r] as number)) continue;
+      if (
+        best === -1 ||
+        (keyHi[r] as number) < (keyHi[best] as number) ||
+        ((keyHi[r] as number) === (keyHi[best] as number) && (keyLo[r] as number) < (keyLo[best] as number))
+      )
+        best = r;
+    }
+    const k = next[best] as number;
+    into.order[out] = source.order[k] as number;
+    into.sorted[out] = source.sorted[k] as number;
+    next[best] = k + 1;
+    if (k + 1 < (ends[best] as number)) load(best);
+  }
+}

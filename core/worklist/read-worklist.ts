@@ -1,6 +1,8 @@
 import * as z from 'zod/mini';
+import type { WorklistItemView, WorklistResponse } from '../api/worklist.schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
+import type { CursorSigner, WorklistItemRecord, WorklistStore } from '../ports.ts';
+import { openFields, signFields } from '../ranking/cursor.ts';
 import { zodIssuesToFieldErrors } from '../validation.ts';
 import {
   applyAction,
@@ -8,11 +10,10 @@ import {
   type OpenItem,
   type Reason,
   type Severity,
-  type WorklistItemView,
   wakeIfDue,
 } from './worklist-items.ts';
 import { ACTION_MARGIN_MS, WORKLIST_PAGE_SIZE } from './worklist-run.ts';
-import { type WorklistItemRecord, type WorklistStore, worklistLists } from './worklist-store.ts';
+import { worklistLists } from './worklist-store.ts';
 
 export interface ReadWorklistDeps {
   worklist: Pick<WorklistStore, 'getHead' | 'getPages' | 'actionsSince'>;
@@ -26,12 +27,6 @@ export interface WorklistQuery {
   includeSnoozed: boolean;
   limit: number;
   cursor?: string;
-}
-
-export interface WorklistResponse {
-  runId: string | null;
-  items: WorklistItemView[];
-  nextCursor: string | null;
 }
 
 // The signed cursor: [runId, list, page, offset, items left in the range, filters].

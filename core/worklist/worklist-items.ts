@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
+import {
+  type WorklistItemView,
+  worklistReasonSchema,
+  worklistSeveritySchema,
+} from '../api/worklist.schema.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { nextTierOf } from '../scoring/tiers.ts';
 import type { WorklistConfig } from './worklist-config.ts';
 
-export const REASONS = ['TIER_AT_RISK', 'NEAR_NEXT_TIER', 'DROPPING', 'STALE'] as const;
-export type Reason = (typeof REASONS)[number];
-export const SEVERITIES = ['high', 'medium', 'low'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export const REASONS = worklistReasonSchema.options;
+export type Reason = WorklistItemView['reason'];
+export const SEVERITIES = worklistSeveritySchema.options;
+export type Severity = WorklistItemView['severity'];
 /** `done` only in the answer to a `done` action: a done item leaves the worklist. */
-export type ItemState = 'open' | 'snoozed' | 'dismissed' | 'done';
+export type ItemState = WorklistItemView['state'];
 
 /** Severity order: high first. */
 export function severityRank(severity: Severity): number {
@@ -209,21 +214,6 @@ export function mergeItems(
     changes.items.push(item);
   }
   return changes;
-}
-
-/** An item as `GET /worklist` shows it. */
-export interface WorklistItemView {
-  itemId: string;
-  partnerId: string;
-  name: string;
-  tier: string | null;
-  score: number | null;
-  reason: Reason;
-  severity: Severity;
-  openedAt: string;
-  detail: Record<string, number | string>;
-  state: ItemState;
-  snoozedUntil: string | null;
 }
 
 /** Order of a worklist: severity (high first), then score descending, then partner id, then reason. */

@@ -1,10 +1,7 @@
-import type { ModelStore } from '../ports.ts';
-import type { RunFiles } from '../runs/run-files.ts';
+import type { ModelStore, RunFiles, RunStore, WorklistListMeta, WorklistStore } from '../ports.ts';
 import { RUN_SLICES } from '../runs/run-plan.ts';
-import type { RunStore } from '../runs/run-store.ts';
 import type { WorklistConfig } from './worklist-config.ts';
 import { SEVERITIES } from './worklist-items.ts';
-import type { WorklistListMeta, WorklistStore } from './worklist-store.ts';
 
 /*
  * What the worklist steps of a run share (the steps: `functions/rescore/steps/worklist*.ts`) and the

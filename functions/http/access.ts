@@ -1,6 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { PartnerUser } from '#core/api/portal.schema.ts';
 import { ForbiddenError, UnauthorizedError } from '#core/errors.ts';
-import { PARTNER_USERS_GROUP, type PartnerUser, type PartnerUserStore } from '#core/portal/partner-users.ts';
+import { PARTNER_USERS_GROUP } from '#core/portal/partner-users.ts';
+import type { PartnerUserStore } from '#core/ports.ts';
 import type { RouteSpec } from '../routes.ts';
 
 /**

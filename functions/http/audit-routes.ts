@@ -1,9 +1,4 @@
-import {
-  type AuditEntry,
-  type AuditStore,
-  type RecordAuditContext,
-  recordAudit,
-} from '#core/audit/audit-log.ts';
+import { type AuditEntry, type RecordAuditContext, recordAudit } from '#core/audit/audit-log.ts';
 import {
   ConflictError,
   NotFoundError,
@@ -11,6 +6,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from '#core/errors.ts';
+import type { AuditStore } from '#core/ports.ts';
 import type { RouteKeyOf } from '../routes.ts';
 import type { HttpRequest, HttpResult, RouteHandler } from './http-handler.ts';
 import { principalOf } from './principal.ts';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { Principal } from '#core/audit/audit-log.ts';
+import type { Principal } from '#core/ports.ts';
 
 /** Who calls when a request reached the function without an authorizer's claims (a direct invocation). */
 export const ANONYMOUS: Principal = { subject: 'anonymous', clientId: null };

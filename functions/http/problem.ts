@@ -1,18 +1,8 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { isDependencyUnavailable } from '#core/adapters/aws-errors.ts';
+import type { Problem } from '#core/api/problem.schema.ts';
 import type { FieldError } from '#core/errors.ts';
 import { logger } from '#core/observability.ts';
-
-/** RFC 9457 problem details, as every error of the HTTP API is returned. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  errors?: FieldError[];
-  /** How many errors past the first {@link MAX_PROBLEM_ERRORS} were left out (absent when none). */
-  errorsOmitted?: number;
-}
 
 /**
  * Most field errors one answer lists: a 6 MB body can hold hundreds of thousands of failing

@@ -5,13 +5,19 @@ import type {
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
-import type { AuditStore } from '#core/audit/audit-log.ts';
 import { encodeEventKey, IMPORT_PREFIX, importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
 import { DEFAULT_IMPORT_OPTIONS } from '#core/imports/import-limits.ts';
 import type { ImportDeps, ImportOutcome, ImportStart, ImportState } from '#core/imports/import-state.ts';
 import { localSequencer } from '#core/imports/sequencer.ts';
 import { logger } from '#core/observability.ts';
-import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
+import type {
+  AuditStore,
+  ImportStore,
+  ModelStore,
+  ObjectStore,
+  PartnerStore,
+  RescoreRequester,
+} from '#core/ports.ts';
 import * as dependencies from '../dependencies.ts';
 import { durableHandler } from '../durable.ts';
 import type { StepRetryPolicy } from '../step-retry.ts';

@@ -1,6 +1,5 @@
-import type { AuditStore } from '#core/audit/audit-log.ts';
 import type { DistributionDeps } from '#core/leads/distribution.ts';
-import type { EventSink } from '#core/ports.ts';
+import type { AuditStore, EventSink } from '#core/ports.ts';
 
 /** What the lead workflow's steps need; tests pass their own. */
 export interface LeadWorkflowDeps extends DistributionDeps {

@@ -1,10 +1,10 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
-import type { AuditStore } from '#core/audit/audit-log.ts';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { logger } from '#core/observability.ts';
+import type { AuditStore } from '#core/ports.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';

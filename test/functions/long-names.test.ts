@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEntries, lists, PAGE_MAX_BYTES, type RankingPage } from '#core/ranking/ranking-store.ts';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
+import type { RankingResponse } from '#core/api/rankings.schema.ts';
+import type { RankingPage } from '#core/ports.ts';
+import { encodeEntries, lists, PAGE_MAX_BYTES } from '#core/ranking/ranking-store.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 

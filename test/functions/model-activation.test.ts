@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
+import type { RankingResponse } from '#core/api/rankings.schema.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 

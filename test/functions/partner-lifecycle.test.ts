@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RankingResponse } from '#core/api/rankings.schema.ts';
 import { keys } from '#core/keys.ts';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { importHarness } from '#test/workflows/import/import-harness.ts';
 import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';

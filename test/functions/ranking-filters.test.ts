@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RankingEntry as RankingItem, RankingResponse } from '#core/api/rankings.schema.ts';
+import type { RankingStore } from '#core/ports.ts';
 import { MAX_LISTS_PER_DIMENSION } from '#core/ranking/filter-lists.ts';
-import type { RankingStore } from '#core/ranking/ranking-store.ts';
-import {
-  MAX_PAGES_PER_REQUEST,
-  type RankingItem,
-  type RankingResponse,
-} from '#core/ranking/read-rankings.ts';
+import { MAX_PAGES_PER_REQUEST } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 

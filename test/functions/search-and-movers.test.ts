@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { searchPartners } from '#core/partners/search-partners.ts';
-import type { RankingStore } from '#core/ranking/ranking-store.ts';
+import type { RankingStore } from '#core/ports.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 

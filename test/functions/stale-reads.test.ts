@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
+import type { RankingResponse } from '#core/api/rankings.schema.ts';
 import { staleReadClient } from '#test/support/dynamo-faults.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness } from '#test/workflows/rescore/rescore-harness.ts';

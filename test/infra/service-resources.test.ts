@@ -180,10 +180,9 @@ describe('service functions', () => {
     const put = statementsOf('ingest-api').find((statement) => statement.Action === 's3:PutObject');
     expect(JSON.stringify(put?.Resource)).toContain('/imports/*');
     const gets = statementsOf('ingest-api').filter((statement) => statement.Action === 's3:GetObject');
-    expect(gets.map((statement) => JSON.stringify(statement.Resource).match(/runs\/\*\/\w+\/\*/)?.[0]).sort()).toEqual([
-      'runs/*/places/*',
-      'runs/*/snapshot/*',
-    ]);
+    expect(
+      gets.map((statement) => JSON.stringify(statement.Resource).match(/runs\/\*\/\w+\/\*/)?.[0]).sort(),
+    ).toEqual(['runs/*/places/*', 'runs/*/snapshot/*']);
     expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual(invocationRef('rescore'));
     expect(environmentOf('ingest-api').LEAD_FUNCTION_NAME).toEqual(invocationRef('lead'));
   });
@@ -191,7 +190,9 @@ describe('service functions', () => {
   it('only ingest-api may answer the lead workflow’s durable callbacks, on the lead function’s qualified ARNs', () => {
     const callbackActions = (name: ServiceFunctionName) =>
       statementsOf(name).filter((statement) =>
-        [statement.Action].flat().some((action) => String(action).startsWith('lambda:SendDurableExecutionCallback')),
+        [statement.Action]
+          .flat()
+          .some((action) => String(action).startsWith('lambda:SendDurableExecutionCallback')),
       );
     const granted = callbackActions('ingest-api');
     expect(granted).toHaveLength(1);

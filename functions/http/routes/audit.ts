@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { AUDIT_ACTIONS, MAX_AUDIT_TARGET_LENGTH } from '#core/audit/audit-log.ts';
+import { AUDIT_ACTIONS } from '#core/audit/audit-actions.ts';
+import { MAX_AUDIT_TARGET_LENGTH } from '#core/audit/audit-log.ts';
 import { type ReadAuditDeps, readAudit } from '#core/audit/read-audit.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery } from './query-params.ts';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod/mini';
+import type { ImportStatusBody } from '#core/api/imports.schema.ts';
 import { NotFoundError, ValidationError } from '#core/errors.ts';
 import { isImportId, uploadKey } from '#core/imports/import-keys.ts';
 import type { ImportRecord, ImportStore, ObjectStore } from '#core/ports.ts';
@@ -52,7 +53,7 @@ export function importsWriteRoutes(deps: ImportsWriteDeps): Record<'POST /import
 export function importsReadRoutes(
   deps: ImportsReadDeps,
 ): Record<'GET /imports' | 'GET /imports/{importId}', RouteHandler> {
-  const toBody = async (record: ImportRecord) => {
+  const toBody = async (record: ImportRecord): Promise<ImportStatusBody> => {
     const { importId, status, rowsTotal, rowsImported, rowsRejected, warnings, errors, errorReportKey } =
       record;
     return {

@@ -12,7 +12,7 @@ import {
   readLead,
 } from '#core/leads/lead-service.ts';
 import { parsePolicy, periodOf } from '#core/leads/policy.ts';
-import type { PartnerUserStore } from '#core/portal/partner-users.ts';
+import type { PartnerUserStore } from '#core/ports.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { principalOf } from '../principal.ts';
 import { auditPeriodQuery, leadListQuery } from './leads-params.ts';

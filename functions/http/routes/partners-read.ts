@@ -2,8 +2,8 @@ import * as z from 'zod/mini';
 import { NotFoundError } from '#core/errors.ts';
 import { MAX_SEARCH_LENGTH } from '#core/partners/search-index.ts';
 import { type SearchPartnersDeps, searchPartners } from '#core/partners/search-partners.ts';
+import type { RunStore } from '#core/ports.ts';
 import { type PartnerScoreDeps, readPartner } from '#core/ranking/partner-score.ts';
-import type { RunStore } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery, partnerIdParam } from './query-params.ts';
 

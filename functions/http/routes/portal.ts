@@ -1,9 +1,8 @@
 import * as z from 'zod/mini';
+import type { PartnerUser } from '#core/api/portal.schema.ts';
 import { ConflictError, NotFoundError } from '#core/errors.ts';
 import {
   inviteUser,
-  type PartnerUser,
-  type PartnerUserStore,
   type PartnerUsersDeps,
   revokeUser,
   userIdParam,
@@ -16,7 +15,7 @@ import {
   type ScorecardDeps,
   type ScorecardHistoryDeps,
 } from '#core/portal/scorecard.ts';
-import type { PartnerStore } from '#core/ports.ts';
+import type { PartnerStore, PartnerUserStore } from '#core/ports.ts';
 import { memberOf, requireAdmin } from '../access.ts';
 import type { HttpRequest, HttpResult, RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery, partnerIdParam } from './query-params.ts';

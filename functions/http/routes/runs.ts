@@ -1,8 +1,9 @@
 import * as z from 'zod/mini';
+import type { RunBody } from '#core/api/runs.schema.ts';
 import { NotFoundError } from '#core/errors.ts';
-import type { RescoreRequester } from '#core/ports.ts';
+import type { RescoreRequester, RunRecord, RunStore } from '#core/ports.ts';
 import { MOVERS_MAX, type ReadMoversDeps, readMovers } from '#core/runs/movers.ts';
-import { type RunRecord, type RunStore, tierCounts } from '#core/runs/run-store.ts';
+import { tierCounts } from '#core/runs/run-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { limitParam, parseQuery } from './query-params.ts';
 
@@ -54,7 +55,7 @@ export function rescoreRoutes(requester: RescoreRequester): Record<'POST /rescor
 }
 
 /** A run as the API shows it; a completed run also carries its partners per tier. */
-function toBody(run: RunRecord) {
+function toBody(run: RunRecord): RunBody {
   const { runId, status, startedAt, finishedAt, partners, modelVersion, tierChanges } = run;
   const tiers = tierCounts(run);
   return {

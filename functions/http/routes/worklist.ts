@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { WorklistStore } from '#core/ports.ts';
 import { latestQuality, type ReadQualityDeps, readFailures } from '#core/quality/read-quality.ts';
 import {
   type ActOnItemDeps,
@@ -12,7 +13,6 @@ import {
   type WorklistConfig,
 } from '#core/worklist/worklist-config.ts';
 import { REASONS, SEVERITIES } from '#core/worklist/worklist-items.ts';
-import type { WorklistStore } from '#core/worklist/worklist-store.ts';
 import type { RouteHandler } from '../http-handler.ts';
 import { cursorParam, limitParam, parseQuery } from './query-params.ts';
 

@@ -1,5 +1,6 @@
 import type { S3Event } from 'aws-lambda';
-import { type AuditStore, recordAudit } from '#core/audit/audit-log.ts';
+import { recordAudit } from '#core/audit/audit-log.ts';
+import type { AuditStore } from '#core/ports.ts';
 import { startsOf } from '../s3-event.ts';
 
 /**

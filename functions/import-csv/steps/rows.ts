@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
+import type { ImportRowError } from '#core/api/imports.schema.ts';
 import type { CsvDialect } from '#core/csv/dialect.ts';
 import { reportRow } from '#core/csv/error-report.ts';
 import { type HeaderMap, mapHeader } from '#core/csv/header-map.ts';
@@ -12,13 +13,7 @@ import { IMPORT_LIMITS, type ImportOptions } from '#core/imports/import-limits.t
 import { checkpointAt, type ImportDeps, type ImportState, progressOf } from '#core/imports/import-state.ts';
 import { REFUSED, upsertOrRefuse } from '#core/imports/partner-writes.ts';
 import { logger } from '#core/observability.ts';
-import type {
-  ImportProgress,
-  ImportRowError,
-  ImportSource,
-  ObjectStore,
-  PartnerUpsert,
-} from '#core/ports.ts';
+import type { ImportProgress, ImportSource, ObjectStore, PartnerUpsert } from '#core/ports.ts';
 
 /**
  * Step `rows-N` (N = the chunks committed so far): streams the next `stepRows` rows from the last

@@ -1,5 +1,6 @@
+import type { Mover } from '#core/api/rankings.schema.ts';
 import { mapWithConcurrency } from '#core/concurrency.ts';
-import { type Mover, MoversCollector } from '#core/runs/movers.ts';
+import { MoversCollector } from '#core/runs/movers.ts';
 import { jsonFile, runFileKeys } from '#core/runs/run-files.ts';
 import {
   HISTORY_TTL_DAYS,

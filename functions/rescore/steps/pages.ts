@@ -1,5 +1,6 @@
 import { mapWithConcurrency } from '#core/concurrency.ts';
-import { decodeEntries, type ListPage } from '#core/ranking/ranking-store.ts';
+import type { ListPage } from '#core/ports.ts';
+import { decodeEntries } from '#core/ranking/ranking-store.ts';
 import { jsonFile, PAGE_TTL_DAYS, type PageEntryRow, runFileKeys } from '#core/runs/run-files.ts';
 import { type RescoreRunDeps, RUN_SLICES, type RunPlan, runHeader } from '#core/runs/run-plan.ts';
 

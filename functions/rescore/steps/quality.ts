@@ -1,18 +1,7 @@
 import { mapWithConcurrency } from '#core/concurrency.ts';
-import type { ModelStore } from '#core/ports.ts';
-import { type QualityStatus, runQualityChecks } from '#core/quality/quality-checks.ts';
-import {
-  FAILURES_PAGE_SIZE,
-  type QualityFailuresPage,
-  type QualityStore,
-} from '#core/quality/quality-store.ts';
-import {
-  decodeColumnFile,
-  PAGE_TTL_DAYS,
-  type RunFiles,
-  runFileKeys,
-  type SnapshotMeta,
-} from '#core/runs/run-files.ts';
+import type { ModelStore, QualityFailuresPage, QualityStore, RunFiles } from '#core/ports.ts';
+import { FAILURES_PAGE_SIZE, type QualityStatus, runQualityChecks } from '#core/quality/quality-checks.ts';
+import { decodeColumnFile, PAGE_TTL_DAYS, runFileKeys, type SnapshotMeta } from '#core/runs/run-files.ts';
 import { HISTORY_TTL_DAYS, RUN_SLICES, type RunPlan } from '#core/runs/run-plan.ts';
 import type { WorklistPlan } from '#core/worklist/worklist-run.ts';
 

@@ -20,7 +20,7 @@ import {
 } from '#core/runs/run-plan.ts';
 import { completePrevious, fillPreviousFromPages, loadSnapshot } from '#core/runs/snapshot.ts';
 import { coverageColumn } from '#core/scoring/coverage.ts';
-import { scorePopulation } from '#core/scoring/score-population.ts';
+import { scorePopulationThreaded } from '#core/scoring/score-population.ts';
 
 /** Partners per page writer (each writes the pages of about four times as many entries). */
 const PARTNERS_PER_PAGE_WRITER = 150_000;
@@ -56,7 +56,7 @@ export async function scoreRun(deps: RescoreRunDeps, plan: RunPlan): Promise<Sco
     const code = population.previousTier[i] as number;
     previousTierIndex[i] = code === NONE ? -1 : (previousIndexOfCode[code] as number);
   }
-  const result = scorePopulation(model, columns, { runTimeMs, previousTierIndex });
+  const result = await scorePopulationThreaded(model, columns, { runTimeMs, previousTierIndex });
   checkStorable(result.scores, columns.ids);
   const coverage = coverageColumn(model, columns);
 

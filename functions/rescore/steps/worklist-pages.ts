@@ -1,19 +1,16 @@
+import type { WorklistItemView } from '#core/api/worklist.schema.ts';
 import { mapWithConcurrency } from '#core/concurrency.ts';
+import type { WorklistHead, WorklistListMeta, WorklistPage } from '#core/ports.ts';
 import { jsonFile, PAGE_TTL_DAYS, worklistFileKeys } from '#core/runs/run-files.ts';
 import { RUN_SLICES, type RunPlan, requiredFile } from '#core/runs/run-plan.ts';
-import { compareViews, REASONS, type WorklistItemView } from '#core/worklist/worklist-items.ts';
+import { compareViews, REASONS } from '#core/worklist/worklist-items.ts';
 import {
   WORKLIST_PAGE_MAX_BYTES,
   WORKLIST_PAGE_SIZE,
   type WorklistPlan,
   type WorklistRunDeps,
 } from '#core/worklist/worklist-run.ts';
-import {
-  type WorklistHead,
-  type WorklistListMeta,
-  type WorklistPage,
-  worklistLists,
-} from '#core/worklist/worklist-store.ts';
+import { worklistLists } from '#core/worklist/worklist-store.ts';
 
 /**
  * Worklist step 3: the run's worklist pages, every item in `all` and in its reason's list, sorted by

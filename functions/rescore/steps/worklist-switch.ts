@@ -1,7 +1,7 @@
+import type { WorklistHead } from '#core/ports.ts';
 import { jsonFile, worklistFileKeys } from '#core/runs/run-files.ts';
 import type { RunPlan } from '#core/runs/run-plan.ts';
 import type { WorklistRunDeps } from '#core/worklist/worklist-run.ts';
-import type { WorklistHead } from '#core/worklist/worklist-store.ts';
 
 /** Worklist step 4, after the switch: the run's worklist becomes the one `GET /worklist` serves. */
 export async function switchWorklist(deps: WorklistRunDeps, plan: RunPlan): Promise<void> {

@@ -1,4 +1,5 @@
-import type { DomainEvent } from '#core/ports.ts';
+import type { WorklistItemView } from '#core/api/worklist.schema.ts';
+import type { DomainEvent, WorklistItemRecord } from '#core/ports.ts';
 import {
   decodeColumnFile,
   jsonFile,
@@ -16,10 +17,8 @@ import {
   type ItemAction,
   mergeItems,
   type OpenItem,
-  type WorklistItemView,
 } from '#core/worklist/worklist-items.ts';
 import { type WorklistPlan, type WorklistRunDeps, worklistOutboxPart } from '#core/worklist/worklist-run.ts';
-import type { WorklistItemRecord } from '#core/worklist/worklist-store.ts';
 
 /**
  * Worklist step 2 (one per slice, fanned out): the slice's items after this run, from its scores and

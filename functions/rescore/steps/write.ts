@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '#core/concurrency.ts';
-import type { DomainEvent } from '#core/ports.ts';
+import type { DomainEvent, ScoreRecord } from '#core/ports.ts';
 import { encodeEntry } from '#core/ranking/ranking-store.ts';
 import { MoversCollector } from '#core/runs/movers.ts';
 import {
@@ -21,7 +21,6 @@ import {
   type RunPlan,
   requiredFile,
 } from '#core/runs/run-plan.ts';
-import type { ScoreRecord } from '#core/runs/run-store.ts';
 
 /** Score records handed to the store at once (bounds memory, keeps writes pipelined). */
 const WRITE_CHUNK = 5_000;

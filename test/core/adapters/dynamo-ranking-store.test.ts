@@ -1,8 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
+import type { RankingEntry } from '#core/api/rankings.schema.ts';
 import { keys, RANKING_PAGE_KEYS } from '#core/keys.ts';
-import { type ListPage, PAGE_MAX_BYTES, type RankingEntry } from '#core/ranking/ranking-store.ts';
+import type { ListPage } from '#core/ports.ts';
+import { PAGE_MAX_BYTES } from '#core/ranking/ranking-store.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
 let servers: LocalServers;

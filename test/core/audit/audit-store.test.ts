@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
-import { type AuditAction, type AuditStore, recordAudit } from '#core/audit/audit-log.ts';
+import type { AuditAction } from '#core/audit/audit-actions.ts';
+import { recordAudit } from '#core/audit/audit-log.ts';
 import { readAudit } from '#core/audit/read-audit.ts';
+import type { AuditStore } from '#core/ports.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
 // The audit store on dynalite: month partitions walked newest first across month and year

@@ -1,13 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { RankingEntry } from '#core/api/rankings.schema.ts';
+import type { ListPage } from '#core/ports.ts';
 import { ListPager } from '#core/ranking/list-pager.ts';
-import {
-  encodeEntries,
-  type ListPage,
-  PAGE_MAX_BYTES,
-  PAGE_SIZE,
-  type RankingEntry,
-} from '#core/ranking/ranking-store.ts';
+import { encodeEntries, PAGE_MAX_BYTES, PAGE_SIZE } from '#core/ranking/ranking-store.ts';
 
 const entryFields = fc.record({
   tier: fc.constantFrom('Gold', 'Silver', null),

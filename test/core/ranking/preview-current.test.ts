@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { RankingEntry } from '#core/api/rankings.schema.ts';
 import { PARTNER_SHARDS, partnerShard } from '#core/keys.ts';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
-import type { PartnerRecord } from '#core/ports.ts';
+import type { PartnerRecord, RankingPage } from '#core/ports.ts';
 import { type PreviewDeps, previewCandidate } from '#core/ranking/preview-current.ts';
-import type { RankingEntry, RankingPage } from '#core/ranking/ranking-store.ts';
 import { encodeColumnFile, runFileKeys } from '#core/runs/run-files.ts';
 
 const TIERS = [

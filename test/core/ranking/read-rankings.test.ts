@@ -1,14 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
+import type { RankingEntry } from '#core/api/rankings.schema.ts';
+import type { RankingPage } from '#core/ports.ts';
 import { countValues, isListed, planFilterLists, unlistedSizes } from '#core/ranking/filter-lists.ts';
 import { ListPager } from '#core/ranking/list-pager.ts';
-import {
-  HEAD_MAX_BYTES,
-  PAGE_MAX_BYTES,
-  type RankingEntry,
-  type RankingPage,
-} from '#core/ranking/ranking-store.ts';
+import { HEAD_MAX_BYTES, PAGE_MAX_BYTES } from '#core/ranking/ranking-store.ts';
 import {
   MAX_PAGES_PER_REQUEST,
   type ReadRankingsDeps,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRunStore, MAX_FAILED_RUNS } from '#core/adapters/dynamo-run-store.ts';
-import type { RunRecord } from '#core/runs/run-store.ts';
+import type { RunRecord } from '#core/ports.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
 let servers: LocalServers;

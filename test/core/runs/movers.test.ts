@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareMovers, type Mover, MoversCollector } from '#core/runs/movers.ts';
+import type { Mover } from '#core/api/rankings.schema.ts';
+import { compareMovers, MoversCollector } from '#core/runs/movers.ts';
 
 const mover = (
   i: number,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sortNumbers } from '#core/scoring/sort-keys.ts';
+import { mergeSortedRuns, sortNumbers } from '#core/scoring/sort-keys.ts';
 
 const reference = (values: number[], descending: boolean) =>
   values
@@ -43,5 +43,42 @@ describe('sortNumbers', () => {
       order: new Uint32Array(0),
       sorted: new Float64Array(0),
     });
+  });
+
+  it('sorting consecutive runs apart and merging them gives the whole sort, bit for bit', () => {
+    const value = fc.oneof(
+      fc.integer({ min: -3, max: 3 }),
+      fc.double(),
+      fc.constantFrom(-0, 0, Number.NaN, -Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(value, { maxLength: 200 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        (list, runs, descending) => {
+          const values = Float64Array.from(list);
+          const n = values.length;
+          const bounds = Array.from({ length: runs + 1 }, (_, r) => Math.floor((r * n) / runs));
+          const parts = { order: new Uint32Array(n), sorted: new Float64Array(n) };
+          for (let r = 0; r < runs; r++) {
+            const lo = bounds[r] as number;
+            const hi = bounds[r + 1] as number;
+            const run = sortNumbers(values.subarray(lo, hi), descending);
+            parts.order.set(
+              run.order.map((i) => i + lo),
+              lo,
+            );
+            parts.sorted.set(run.sorted, lo);
+          }
+          const merged = { order: new Uint32Array(n), sorted: new Float64Array(n) };
+          mergeSortedRuns(parts, bounds, descending, merged);
+          const whole = sortNumbers(values, descending);
+          expect(Array.from(merged.order)).toEqual(Array.from(whole.order));
+          expect(Buffer.from(merged.sorted.buffer).equals(Buffer.from(whole.sorted.buffer))).toBe(true);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

@@ -2,7 +2,7 @@ import { BatchWriteItemCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '#core/adapters/aws-clients.ts';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
+import type { RankingResponse } from '#core/api/rankings.schema.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
 

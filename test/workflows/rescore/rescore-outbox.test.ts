@@ -1,12 +1,11 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { DeliveredEvent } from '#core/adapters/ndjson-event-sink.ts';
+import type { RankingResponse } from '#core/api/rankings.schema.ts';
 import { keys } from '#core/keys.ts';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
-import type { DomainEvent } from '#core/ports.ts';
-import type { RankingResponse } from '#core/ranking/read-rankings.ts';
+import type { DomainEvent, RunStore } from '#core/ports.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
-import type { RunStore } from '#core/runs/run-store.ts';
 import { resumableRuns } from '#functions/rescore/handler.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { scheduledEvent } from '#test/support/events.ts';

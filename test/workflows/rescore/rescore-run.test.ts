@@ -1,11 +1,11 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RankingEntry as RankingItem, RankingResponse } from '#core/api/rankings.schema.ts';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL, SEED_PRESET } from '#core/model/presets.ts';
 import { parseScoringModel, type ScoringModel } from '#core/model/scoring-model.ts';
 import { normalizeName } from '#core/names.ts';
 import type { PartnerRecord } from '#core/ports.ts';
-import type { RankingItem, RankingResponse } from '#core/ranking/read-rankings.ts';
 import { eventId } from '#core/runs/run-ids.ts';
 import { RUN_EXECUTION_TIMEOUT_HOURS } from '#core/runs/run-requester.ts';
 import { toColumns } from '#core/scoring/columns.ts';

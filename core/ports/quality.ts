@@ -1,18 +1,14 @@
-import type { QualityCheck, QualityCheckName, QualityFailure, QualityStatus } from './quality-checks.ts';
+/** Ports of data-quality reports. */
+import type { QualityFailure, QualityReportBody } from '../api/quality.schema.ts';
+import type { QualityCheckName } from '../quality/quality-checks.ts';
 
-/** A run's data-quality report as stored and served by `GET /quality/latest`. */
-export interface QualityReport {
-  runId: string;
-  status: QualityStatus;
-  checks: QualityCheck[];
+/** A run's data-quality report as stored: what `GET /quality/latest` serves, plus the medians. */
+export type QualityReport = QualityReportBody & {
   /** Each metric's median (the next run's drift check compares against it). */
   medians: Record<string, number | null>;
-}
+};
 
-/** Failing partners per stored page. */
-export const FAILURES_PAGE_SIZE = 500;
-
-/** A stored page of a check's failing partners (at most {@link FAILURES_PAGE_SIZE}). */
+/** A stored page of a check's failing partners (at most `FAILURES_PAGE_SIZE`, `core/quality/quality-checks.ts`). */
 export interface QualityFailuresPage {
   page: number;
   items: QualityFailure[];
