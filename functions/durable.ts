@@ -17,8 +17,8 @@ import {
  * as an invocation failure (Lambda re-invokes with a fresh token and the execution replays on).
  * Every other error passes through unwrapped, so the SDK's own classification still applies.
  *
- * Under the SDK's local runner (`npm start`, tests) the runner injects its own transport, which
- * takes precedence over this one.
+ * Under a local runner (the local stack's durable engine, the SDK's test runner) the runner injects
+ * its own transport through the invocation event, which takes precedence over this one.
  */
 export function durableHandler<TEvent, TResult>(
   handler: DurableExecutionHandler<TEvent, TResult>,

@@ -23,7 +23,7 @@ export interface ServiceFunctionSpec {
   /**
    * A Lambda durable function (`withDurableExecution` handler): how long one execution may run in
    * all, and how long its history is kept. Invoked through the `live` alias only; locally it runs
-   * under the durable SDK's local runner (infra/local/durable-executions.ts).
+   * on the local durable engine (infra/local/durable-engine.ts), executions kept under DATA_DIR.
    */
   durable?: { executionTimeoutHours: number; retentionDays: number };
 }

@@ -87,7 +87,7 @@ export class DynamoImportStore implements ImportStore {
     });
   }
 
-  async claim(source: ImportSource, owner: string, resumeOf?: string): Promise<ImportClaim> {
+  async claim(source: ImportSource, owner: string): Promise<ImportClaim> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.read(source.importId);
       if (current && current.key !== source.key) throw new ImportKeyMismatchError(source, current.key);
@@ -98,10 +98,8 @@ export class DynamoImportStore implements ImportStore {
       }
       if (current && current.status !== 'pending') {
         if (current.etag === source.etag) {
-          // This object version is imported already, or by another execution; a resumed one takes over.
-          if (current.status !== 'processing' || resumeOf === undefined || current.owner !== resumeOf) {
-            return { outcome: 'duplicate', record: toPublic(current) };
-          }
+          // This object version is imported already, or by another execution.
+          return { outcome: 'duplicate', record: toPublic(current) };
         } else if (
           current.sequencer &&
           source.sequencer &&
@@ -111,21 +109,18 @@ export class DynamoImportStore implements ImportStore {
         }
       }
       const nowIso = new Date(this.now()).toISOString();
-      const next: StoredImport =
-        current && current.etag === source.etag && current.status === 'processing'
-          ? { ...current, owner, updatedAt: nowIso, version: current.version + 1 }
-          : {
-              // A new upload (or a newer version of the same key): start from the beginning.
-              ...emptyRecord(source.importId, source.key, current?.createdAt ?? nowIso),
-              bucket: source.bucket,
-              etag: source.etag,
-              sequencer: source.sequencer ?? null,
-              asOf: source.asOf,
-              status: 'processing',
-              owner,
-              updatedAt: nowIso,
-              version: (current?.version ?? -1) + 1,
-            };
+      const next: StoredImport = {
+        // A new upload (or a newer version of the same key): start from the beginning.
+        ...emptyRecord(source.importId, source.key, current?.createdAt ?? nowIso),
+        bucket: source.bucket,
+        etag: source.etag,
+        sequencer: source.sequencer ?? null,
+        asOf: source.asOf,
+        status: 'processing',
+        owner,
+        updatedAt: nowIso,
+        version: (current?.version ?? -1) + 1,
+      };
       try {
         await this.client.send(
           new PutCommand({

@@ -18,11 +18,9 @@ import { type DEFAULT_IMPORT_OPTIONS, IMPORT_LIMITS, type ImportOptions } from '
  * starts it, what it needs, the state each step hands the next, and how it ended.
  */
 
-/** What starts an import workflow: an uploaded object version, or an owner's import to take over. */
+/** What starts an import workflow: an uploaded object version. */
 export interface ImportStart {
   source: ImportSource;
-  /** The owner whose unfinished import this execution continues (the local stack after a restart). */
-  resumeOf?: string;
 }
 
 /** What the steps of an import need; `options` overrides {@link DEFAULT_IMPORT_OPTIONS} (tests use tiny chunks). */

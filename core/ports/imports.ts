@@ -103,8 +103,8 @@ export interface ImportStore {
   get(importId: string): Promise<ImportRecord | null>;
   /** The `limit` most recently created imports, newest first. */
   list(limit: number): Promise<ImportRecord[]>;
-  /** Claims `source` for `owner`; `resumeOf` is the owner an execution started again takes over from. */
-  claim(source: ImportSource, owner: string, resumeOf?: string): Promise<ImportClaim>;
+  /** Claims `source` for `owner` (the execution's ARN: a retried claim step finds its own claim). */
+  claim(source: ImportSource, owner: string): Promise<ImportClaim>;
   /** Saves the progress after chunk number `chunk` (0-based) while `owner` holds the import. */
   commit(importId: string, owner: string, chunk: number, progress: ImportProgress): Promise<ImportCommit>;
   /** Final state; `false` when another owner holds the import now. */

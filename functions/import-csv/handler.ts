@@ -5,10 +5,9 @@ import type {
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
-import { encodeEventKey, IMPORT_PREFIX, importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
+import { importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
 import { DEFAULT_IMPORT_OPTIONS } from '#core/imports/import-limits.ts';
 import type { ImportDeps, ImportOutcome, ImportStart, ImportState } from '#core/imports/import-state.ts';
-import { localSequencer } from '#core/imports/sequencer.ts';
 import { logger } from '#core/observability.ts';
 import type {
   AuditStore,
@@ -45,13 +44,6 @@ export interface ImportFunctionDeps {
   stepRetry?: Partial<StepRetryPolicy>;
 }
 
-/** An unfinished import taken over by a new execution (the local stack after a restart). */
-export interface ImportResume {
-  importResume: ImportStart & { resumeOf: string };
-}
-
-export type ImportEvent = S3Event | ImportResume;
-
 /**
  * The S3 trigger for CSV uploads under `imports/`, a durable function: each created object version
  * is imported by {@link runImportWorkflow}, its chunks of rows as durable steps (error reports,
@@ -60,10 +52,10 @@ export type ImportEvent = S3Event | ImportResume;
  * their checkpointed results and the import goes on from its last completed chunk.
  */
 export function createHandler(deps: () => ImportFunctionDeps) {
-  const workflow = durableHandler<ImportEvent, ImportOutcome[]>(async (event, ctx) => {
-    const starts = 'importResume' in event ? [event.importResume] : startsOf(event);
+  const workflow = durableHandler<S3Event, ImportOutcome[]>(async (event, ctx) => {
+    const starts = startsOf(event);
     const d = deps();
-    if (!('importResume' in event) && starts.length > 0) {
+    if (starts.length > 0) {
       await ctx.step('audit-upload', () => recordUploads(d.audit, event));
     }
     const retryStrategy = importRetryStrategy(d.stepRetry);
@@ -144,77 +136,6 @@ export async function runImportWorkflow(
   }
 }
 
-/**
- * The imports the local stack starts again when it starts (its durable runner keeps executions in
- * memory only): every import still `processing` is taken over from its last committed chunk, and
- * every uploaded file under `imports/` that has no import of its version yet (its notification was
- * lost with the process; S3 delivers at least once, so an acknowledged upload must become an
- * import) gets the event S3 would have sent.
- */
-export async function unfinishedImports(
-  deps: Pick<ImportFunctionDeps, 'imports' | 'objects'>,
-  bucket: string,
-  now = Date.now(),
-): Promise<{ name: string; payload: ImportEvent }[]> {
-  const found: { name: string; payload: ImportEvent }[] = [];
-  for await (const object of deps.objects.list(IMPORT_PREFIX)) {
-    if (!isImportKey(object.key)) continue;
-    const importId = importIdFromKey(object.key);
-    const record = await deps.imports.get(importId);
-    if (record?.etag === object.etag && record.status !== 'pending') {
-      if (record.status === 'processing' && record.owner && record.bucket) {
-        const source = {
-          importId,
-          bucket: record.bucket,
-          key: record.key,
-          etag: object.etag,
-          ...(record.sequencer ? { sequencer: record.sequencer } : {}),
-          asOf: record.asOf ?? new Date(now).toISOString(),
-        };
-        found.push({
-          name: `resume-${record.owner}`,
-          payload: { importResume: { source, resumeOf: record.owner } },
-        });
-      }
-      continue;
-    }
-    // The object in the bucket is its key's newest version: its sequencer is now.
-    found.push({
-      name: `reconcile-${importId.slice(0, 60)}-${object.etag.slice(0, 32)}`,
-      payload: createdEvent(bucket, object.key, object.etag, object.lastModified, localSequencer(now)),
-    });
-  }
-  return found;
-}
-
-function createdEvent(bucket: string, key: string, eTag: string, time: Date, sequencer: string): S3Event {
-  return {
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: process.env.AWS_REGION ?? 'us-east-1',
-        eventTime: time.toISOString(),
-        eventName: 'ObjectCreated:Put',
-        userIdentity: { principalId: 'local' },
-        requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': 'reconcile', 'x-amz-id-2': 'reconcile' },
-        s3: {
-          s3SchemaVersion: '1.0',
-          configurationId: 'partner-imports',
-          bucket: { name: bucket, ownerIdentity: { principalId: 'local' }, arn: `arn:aws:s3:::${bucket}` },
-          object: {
-            key: encodeEventKey(key),
-            size: 0,
-            eTag,
-            sequencer,
-          },
-        },
-      },
-    ],
-  };
-}
-
 export const handler = createHandler(() => ({
   partners: dependencies.partnerStore(),
   imports: dependencies.importStore(),
@@ -223,10 +144,3 @@ export const handler = createHandler(() => ({
   rescore: dependencies.rescoreRequester(),
   audit: dependencies.auditStore(),
 }));
-
-/** For the local stack's resume at start (see `infra/local/function-runner.ts`). */
-export const unfinishedExecutions = () =>
-  unfinishedImports(
-    { imports: dependencies.importStore(), objects: dependencies.objectStore() },
-    dependencies.bucketName(),
-  );

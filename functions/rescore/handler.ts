@@ -196,31 +196,6 @@ function runRequestOf(event: unknown): RunRequest {
   throw new Error('The rescore function takes { runId } or an EventBridge scheduled event.');
 }
 
-/**
- * For the local stack: the run that holds single flight and still runs, to start again after a
- * restart of `npm start` (the SDK's local runner lost its execution; every phase resumes from the
- * run's files in S3 and its items in DynamoDB).
- */
-export function unfinishedExecutions(): Promise<{ name: string; payload: unknown }[]> {
-  return resumableRuns({ runs: dependencies.runStore(), requester: dependencies.rescoreRequester() });
-}
-
-/**
- * What {@link unfinishedExecutions} finds: the holder of single flight when it still runs. A holder
- * that had already ended (the stack died between its end and its release) is released now, and the
- * follow-up run a request left on its claim starts, with no user action.
- */
-export async function resumableRuns(
-  deps: Pick<RescoreDeps, 'runs' | 'requester'>,
-): Promise<{ name: string; payload: unknown }[]> {
-  const claim = await deps.runs.getClaim();
-  if (!claim?.holder) return [];
-  const run = await deps.runs.getRun(claim.holder);
-  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId } }];
-  if (run) await releaseRun(deps, run.runId);
-  return [];
-}
-
 // A run must score with the model active when it starts, never a warm container's cached one.
 const uncachedModels = dependencies.lazy(
   () => new DynamoModelStore(dependencies.documentClient(), dependencies.tableName(), { cacheMs: 0 }),

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
+import type { DurableExecutionInvocationOutput } from '@aws/durable-execution-sdk-js';
 import type { Context } from 'aws-lambda';
 import { DURABLE_FUNCTION_NAMES } from '../service-functions.ts';
-import { LocalDurableExecutions } from './durable-executions.ts';
+import { DurableEngine } from './durable-engine.ts';
+import type { ExecutionOutcome } from './durable-execution.ts';
 
 /** The Lambda functions of the service, by name (their entry files: `functionEntry` of `infra/service-functions.ts`). */
 export const FUNCTION_NAMES = [
@@ -40,26 +41,15 @@ const ASYNC_RETRY_DELAYS_MS = [1_000, 2_000];
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-/** An execution the local stack starts again at start (see {@link FunctionModule}). */
-export interface UnfinishedExecution {
-  /** The durable execution name (the same name Lambda would dedupe on). */
-  name: string;
-  payload: unknown;
-}
-
-/**
- * What a function's entry module exports. A durable function may also export
- * `unfinishedExecutions`: the executions to start again when the local stack starts, read from the
- * state its handler persisted (the SDK's local runner keeps its checkpoints in memory only, so a
- * restart of `npm start` loses the executions themselves; on AWS the durable service keeps them).
- */
+/** What a function's entry module exports: the Lambda handler. */
 export interface FunctionModule {
   handler: LambdaHandler;
-  unfinishedExecutions?: () => Promise<UnfinishedExecution[]>;
 }
 
 export interface FunctionRunnerOptions {
   region: string;
+  /** Where the durable engine keeps executions (`DATA_DIR/durable-executions`). */
+  durableDir: string;
   /** Loads a function's module (a dynamic import of its entry file, `functionEntry` of `infra/service-functions.ts`). */
   load: (name: FunctionName) => Promise<FunctionModule>;
   /** Where a failed asynchronous invocation is reported (the local stand-in for a DLQ). */
@@ -69,18 +59,32 @@ export interface FunctionRunnerOptions {
 /**
  * Runs the service's Lambda handlers in this process the way Lambda would: a Lambda-like context
  * (request id, ARN, remaining time), synchronous or asynchronous invocation, and for asynchronous ones
- * two retries on failure. Durable functions run as durable executions under the SDK's local runner
- * (their steps retry and replay inside the execution; a failed execution is reported like a failed
- * asynchronous invocation). It tracks in-flight invocations so a shutdown can wait for them.
+ * two retries on failure. Durable functions run as durable executions of the local
+ * {@link DurableEngine}, kept under `DATA_DIR` (their steps retry and replay inside the execution,
+ * across restarts; a failed execution is reported like a failed asynchronous invocation). It
+ * tracks in-flight invocations so a shutdown can wait for them.
  */
 export class FunctionRunner {
   private readonly modules = new Map<FunctionName, Promise<FunctionModule>>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
-  private readonly durable: LocalDurableExecutions;
+  private readonly durable: DurableEngine;
 
   constructor(private readonly options: FunctionRunnerOptions) {
-    this.durable = new LocalDurableExecutions(options.region);
+    this.durable = new DurableEngine({
+      region: options.region,
+      dir: options.durableDir,
+      invoke: (name, event) => {
+        const module = this.module(name as FunctionName);
+        const run = module.then((loaded) => loaded.handler(event, this.context(name as FunctionName)));
+        return this.track(run) as Promise<DurableExecutionInvocationOutput>;
+      },
+    });
+  }
+
+  /** The durable engine's callbacks (served by the local Lambda API). */
+  get callbacks() {
+    return this.durable.callbacks;
   }
 
   static isFunctionName(name: string): name is FunctionName {
@@ -91,35 +95,24 @@ export class FunctionRunner {
     return (DURABLE_FUNCTION_NAMES as readonly string[]).includes(name);
   }
 
-  /**
-   * Imports every handler now, so a broken module stops the stack at start rather than on first use,
-   * and starts the durable runner's checkpoint worker.
-   */
+  /** Imports every handler now, so a broken module stops the stack at start rather than on first use. */
   async loadAll(): Promise<void> {
     await Promise.all(FUNCTION_NAMES.map((name) => this.module(name)));
-    await this.durable.start();
   }
 
   /**
-   * Starts again the executions each durable function reports unfinished (after a restart of the
-   * local stack); returns how many were started.
+   * Invokes again every durable execution a previous process left unfinished (they replay from
+   * their checkpoints); returns how many there were.
    */
-  async resumeUnfinished(): Promise<number> {
-    let started = 0;
-    for (const name of FUNCTION_NAMES.filter(FunctionRunner.isDurable)) {
-      const module = await this.module(name);
-      for (const execution of (await module.unfinishedExecutions?.()) ?? []) {
-        this.invokeAsync(name, execution.payload, execution.name);
-        started++;
-      }
-    }
-    return started;
+  resumeExecutions(): Promise<number> {
+    return this.durable.resume();
   }
 
   /** Runs the handler and returns its result (a `RequestResponse` invocation). */
   invoke(name: FunctionName, event: unknown): Promise<unknown> {
     if (FunctionRunner.isDurable(name)) {
-      return this.startDurable(name, event).outcome.then((outcome) => {
+      return this.durable.start(name, event).then(async (execution) => {
+        const outcome = await execution.outcome;
         if (outcome.error !== null) throw new Error(outcome.error);
         return outcome.result;
       });
@@ -131,19 +124,11 @@ export class FunctionRunner {
   /**
    * Starts the handler in the background (an `Event` invocation): a durable function as a durable
    * execution named `executionName` (joined when one of that name runs), any other with Lambda's
-   * retry policy. Returns the durable execution's ARN, if any.
+   * retry policy. Resolves once the invocation is accepted, to the durable execution's ARN if any
+   * (rejects with `DurableExecutionAlreadyStartedError` for a name taken with another payload).
    */
-  invokeAsync(name: FunctionName, event: unknown, executionName?: string): string | undefined {
-    if (FunctionRunner.isDurable(name)) {
-      const execution = this.startDurable(name, event, executionName);
-      if (execution.joined) return execution.arn;
-      execution.outcome.then((outcome) => {
-        if (outcome.error !== null) {
-          this.options.onAsyncFailure(name, new Error(`execution ${outcome.status}: ${outcome.error}`), 1);
-        }
-      });
-      return execution.arn;
-    }
+  async invokeAsync(name: FunctionName, event: unknown, executionName?: string): Promise<string | undefined> {
+    if (FunctionRunner.isDurable(name)) return (await this.invokeDurable(name, event, executionName)).arn;
     const run = (async () => {
       for (let attempt = 0; ; attempt++) {
         try {
@@ -167,24 +152,39 @@ export class FunctionRunner {
   }
 
   /**
-   * Stops retrying and waits up to `graceMs` for running invocations; returns how many were still
-   * running when the grace period ended (a run left unfinished keeps the previous ranking).
+   * Stops retrying and invoking (durable executions stay kept, resumed at the next start) and
+   * waits up to `graceMs` for running invocations; returns how many were still running when the
+   * grace period ended.
    */
   async drain(graceMs: number): Promise<number> {
     this.abort.abort();
+    this.durable.stop();
     const timeout = sleep(graceMs).then(() => 'timeout' as const);
     while (this.inFlight.size > 0) {
       const outcome = await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
       if (outcome === 'timeout') return this.inFlight.size;
     }
-    await this.durable.stop();
     return 0;
   }
 
-  private startDurable(name: FunctionName, event: unknown, executionName?: string) {
-    const handler = this.module(name).then((module) => module.handler as DurableLambdaHandler);
-    const execution = this.durable.run(name, handler, event, executionName);
-    this.track(execution.outcome);
+  /**
+   * Starts a durable execution (or joins the one named `executionName`) and returns its ARN and a
+   * promise of its end; a failed execution this call started is reported as a failed
+   * asynchronous invocation.
+   */
+  async invokeDurable(
+    name: FunctionName,
+    event: unknown,
+    executionName?: string,
+  ): Promise<{ arn: string; outcome: Promise<ExecutionOutcome> }> {
+    const execution = await this.durable.start(name, event, executionName);
+    if (!execution.joined) {
+      execution.outcome.then((outcome) => {
+        if (outcome.error !== null) {
+          this.options.onAsyncFailure(name, new Error(`execution ${outcome.status}: ${outcome.error}`), 1);
+        }
+      });
+    }
     return execution;
   }
 

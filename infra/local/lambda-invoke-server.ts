@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { DurableExecutionAlreadyStartedError } from './durable-executions.ts';
+import { DurableExecutionAlreadyStartedError } from './durable-execution.ts';
 import { FunctionRunner } from './function-runner.ts';
 import { BodyTooLargeError, readBody } from './http-gateway.ts';
+import { CALLBACK_CONTENT_TYPES, CALLBACK_PATH, handleCallback } from './lambda-callback-routes.ts';
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 // Lambda's limits: 256 KB for an asynchronous payload, 6 MB for a synchronous one.
@@ -16,11 +17,12 @@ const INVOKE_CONTENT_TYPE = 'application/octet-stream';
 const BROWSER_HEADERS = ['origin', 'sec-fetch-site', 'sec-fetch-mode', 'sec-fetch-dest', 'sec-fetch-user'];
 
 /**
- * Why a request is not one of the local stack's own invokes, or `null` when it is. The endpoint
+ * Why a request is not one of the local stack's own SDK calls, or `null` when it is. The endpoint
  * runs any function without a token (`LOCAL_AUTH` guards the HTTP API, not this port), so it takes
  * only what the SDK sends: `Host` the loopback address and this port (no DNS rebinding), no browser
- * headers (`Origin`, `Sec-Fetch-*`: a web page's forged request), and the SDK's content type (a
- * cross-site form or `text/plain` POST cannot carry it without a CORS preflight, which is refused).
+ * headers (`Origin`, `Sec-Fetch-*`: a web page's forged request), and the SDK's content type for
+ * the call (for `Invoke`, a type a cross-site form or `text/plain` POST cannot carry without a CORS
+ * preflight, which is refused).
  */
 export function foreignRequest(request: IncomingMessage): string | null {
   const port = request.socket.localPort;
@@ -34,6 +36,13 @@ export function foreignRequest(request: IncomingMessage): string | null {
     .split(';')[0]
     ?.trim()
     .toLowerCase();
+  const callback = CALLBACK_PATH.exec(new URL(request.url ?? '/', 'http://localhost').pathname);
+  if (callback) {
+    const accepted = CALLBACK_CONTENT_TYPES[callback[2] as string] ?? [];
+    return accepted.includes(type ?? '')
+      ? null
+      : `Content-Type ${type || '(none)'} is refused for a callback ${callback[2]}, as the AWS SDK sends it.`;
+  }
   if (type !== INVOKE_CONTENT_TYPE) {
     return `Content-Type ${type || '(none)'} is refused: Invoke takes ${INVOKE_CONTENT_TYPE}, as the AWS SDK sends it.`;
   }
@@ -48,13 +57,14 @@ export function functionNameOf(identifier: string): string {
 }
 
 /**
- * The part of the Lambda API the service uses, `Invoke`, so the SDK's `InvokeCommand` (pointed here by
+ * The part of the Lambda API the service uses: `Invoke`, so the SDK's `InvokeCommand` (pointed here by
  * `AWS_ENDPOINT_URL_LAMBDA`) starts rescore runs and import continuations locally as on AWS:
  * `Event` answers 202 and runs the function in the background, `RequestResponse` returns its result,
  * `DryRun` answers 204. A durable function runs as a durable execution; `DurableExecutionName`
  * (header `X-Amz-Durable-Execution-Name`) joins the execution of that name as Lambda does, and the
  * answer names the execution (`X-Amz-Durable-Execution-Arn`). Errors use the Lambda API's JSON
- * error shape. Only the stack's own SDK invokes are served ({@link foreignRequest}); anything else,
+ * error shape. It also takes the durable callbacks, `SendDurableExecutionCallbackSuccess/Failure/
+ * Heartbeat` ({@link handleCallback}). Only the stack's own SDK calls are served ({@link foreignRequest}); anything else,
  * a browser's request above all, gets 403.
  */
 export function createLambdaInvokeServer(runner: FunctionRunner): Server {
@@ -73,10 +83,19 @@ async function handle(runner: FunctionRunner, request: IncomingMessage, response
     return lambdaError(response, 403, 'AccessDeniedException', foreign);
   }
   const url = new URL(request.url ?? '/', 'http://localhost');
+  const callback = CALLBACK_PATH.exec(url.pathname);
+  if (request.method === 'POST' && callback) {
+    return handleCallback(runner.callbacks, callback, request, response, lambdaError);
+  }
   const match = INVOKE_PATH.exec(url.pathname);
   if (request.method !== 'POST' || !match?.[1]) {
     request.resume();
-    return lambdaError(response, 404, 'UnknownOperationException', 'Only Invoke is served locally.');
+    return lambdaError(
+      response,
+      404,
+      'UnknownOperationException',
+      'Only Invoke and the durable callbacks (SendDurableExecutionCallback*) are served locally.',
+    );
   }
   const name = functionNameOf(decodeURIComponent(match[1]));
   if (!FunctionRunner.isFunctionName(name)) {
@@ -112,7 +131,11 @@ async function handle(runner: FunctionRunner, request: IncomingMessage, response
     case 'Event': {
       let arn: string | undefined;
       try {
-        arn = runner.invokeAsync(name, event, typeof executionName === 'string' ? executionName : undefined);
+        arn = await runner.invokeAsync(
+          name,
+          event,
+          typeof executionName === 'string' ? executionName : undefined,
+        );
       } catch (error) {
         if (error instanceof DurableExecutionAlreadyStartedError) {
           return lambdaError(response, 409, error.name, error.message);
@@ -155,5 +178,5 @@ async function handle(runner: FunctionRunner, request: IncomingMessage, response
 
 function lambdaError(response: ServerResponse, status: number, type: string, message: string): void {
   response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': type });
-  response.end(JSON.stringify({ __type: type, Type: 'User', message }));
+  response.end(JSON.stringify({ __type: type, Type: 'User', message, Message: message }));
 }

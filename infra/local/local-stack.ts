@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,32 +11,20 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, PutBucketCorsCommand } from '@aws-sdk/client-s3';
 import { Cron } from 'croner';
-import type { JWTPayload } from 'jose';
 import S3rver from 's3rver';
 import { createS3Client } from '#core/adapters/aws-clients.ts';
 import { createTableInput } from '#core/table.ts';
-import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
-import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
-import { routeKey } from '#functions/routes.ts';
 import { buildConsole } from '../build-console.ts';
 import { functionEntry } from '../service-functions.ts';
-import { type AccessLog, createAccessLog, LOCAL_PRINCIPAL_CLAIMS } from './access-log.ts';
+import { createAccessLog } from './access-log.ts';
+import { createApiServer } from './api-server.ts';
 import { makePutsAtomic } from './atomic-s3rver.ts';
 import { startDynamoServer } from './dynamo-server.ts';
 import { FunctionRunner } from './function-runner.ts';
-import {
-  applyCors,
-  BodyTooLargeError,
-  matchRoute,
-  readBody,
-  toHttpApiEvent,
-  writeLambdaResult,
-  writeProblem,
-} from './http-gateway.ts';
-import { createJwtAuthorizer, type JwtAuthorizer } from './jwt-authorizer.ts';
+import { createJwtAuthorizer } from './jwt-authorizer.ts';
 import { createLambdaInvokeServer } from './lambda-invoke-server.ts';
 import { LOCAL_CHANNEL_USER, type LocalIssuer, startLocalIssuer } from './local-issuer.ts';
-import { isImportUpload, toS3Event } from './s3-trigger.ts';
+import { isImportUpload, S3NotificationQueue, toS3Event } from './s3-trigger.ts';
 import {
   consoleDir,
   ensureChannelUser,
@@ -66,9 +54,10 @@ export interface LocalStackLog {
 
 /**
  * Starts the whole service in this process: dynalite (on its own thread) and s3rver with their data under `DATA_DIR`,
- * the table and bucket, the Lambda Invoke endpoint, then the handlers (after their environment is in
- * `process.env`), the HTTP API, the S3 upload trigger, the durable executions left unfinished by a
- * previous process, and the nightly rescore schedule.
+ * the table and bucket, the Lambda API endpoint, then the handlers (after their environment is in
+ * `process.env`), the durable executions left unfinished by a previous process (replayed by the
+ * durable engine), the S3 upload trigger with the notifications not yet handled, the HTTP API and
+ * the nightly rescore schedule.
  */
 export async function startLocalStack(settings: LocalSettings, log: LocalStackLog): Promise<LocalStack> {
   const dynamo = await startDynamoServer({
@@ -84,14 +73,32 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     directory: path.join(settings.dataDir, 's3'),
   });
   makePutsAtomic(s3rver);
-  const s3Address = await s3rver.run();
 
   const runner = new FunctionRunner({
     region: settings.region,
+    durableDir: path.join(settings.dataDir, 'durable-executions'),
     load: (name) => import(pathToFileURL(functionEntry(name)).href),
     onAsyncFailure: (name, error, attempts) =>
       log.error(`${name}: asynchronous invocation failed after ${attempts} attempt(s)`, error),
   });
+  const notifications = new S3NotificationQueue(
+    path.join(settings.dataDir, 's3-notifications'),
+    async (id, event) => {
+      const { outcome } = await runner.invokeDurable('import-csv', event, `s3-${id}`);
+      await outcome;
+    },
+    (id, error) =>
+      log.error(`S3 notification ${id}: not delivered (delivered again at the next start)`, error),
+  );
+  // Listening before s3rver serves: every upload it acknowledges has its notification kept.
+  s3rver.on('event', (event) => {
+    for (const record of event.Records) {
+      if (!isImportUpload(record, settings.bucketName)) continue;
+      log.info(`upload s3://${record.s3.bucket.name}/${record.s3.object.key}: starting import-csv`);
+      notifications.enqueue(toS3Event(record, settings.region));
+    }
+  });
+  const s3Address = await s3rver.run();
   const lambda = createLambdaInvokeServer(runner);
   await listen(lambda, settings.lambdaPort, settings.host);
 
@@ -116,13 +123,11 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
   await buildConsole(consoleDir(settings));
   await runner.loadAll();
 
-  s3rver.on('event', (event) => {
-    for (const record of event.Records) {
-      if (!isImportUpload(record, settings.bucketName)) continue;
-      log.info(`upload s3://${record.s3.bucket.name}/${record.s3.object.key}: starting import-csv`);
-      runner.invokeAsync('import-csv', toS3Event(record, settings.region));
-    }
-  });
+  // Durable executions a previous process left unfinished replay from their checkpoints.
+  const resumed = await runner.resumeExecutions();
+  if (resumed > 0) log.info(`resuming ${resumed} unfinished durable execution(s)`);
+  const redelivered = await notifications.start();
+  if (redelivered > 0) log.info(`delivering ${redelivered} S3 notification(s) not yet handled`);
 
   const authorize =
     issuer && createJwtAuthorizer({ issuer: issuer.issuer, audience: issuer.audiences, keys: issuer.keys });
@@ -135,14 +140,11 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
     `http://${settings.host}:${apiPort}`,
   ]);
 
-  // The durable runner's executions died with the previous process: start unfinished work again
-  // from the state the handlers persisted (AWS keeps the executions themselves).
-  const resumed = await runner.resumeUnfinished();
-  if (resumed > 0) log.info(`resuming ${resumed} unfinished durable execution(s)`);
-
   const schedule = new Cron(settings.rescoreCron, { timezone: 'UTC', protect: true }, () => {
     log.info('nightly schedule: starting rescore');
-    runner.invokeAsync('rescore', scheduledEvent(settings.region));
+    runner
+      .invokeAsync('rescore', scheduledEvent(settings.region))
+      .catch((error: unknown) => log.error('nightly schedule: rescore not started', error));
   });
 
   let stopping: Promise<void> | undefined;
@@ -174,101 +176,6 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
       return stopping;
     },
   };
-}
-
-const API_TIMEOUT_MS = 30_000;
-const TIMED_OUT = Symbol('timed out');
-
-function createApiServer(
-  runner: FunctionRunner,
-  log: LocalStackLog,
-  corsOrigins: string[],
-  accessLog: AccessLog,
-  authorize?: JwtAuthorizer,
-): Server {
-  const server = createServer(async (request, response) => {
-    const access = accessLog.track(request, response);
-    try {
-      if (applyCors(request, response, corsOrigins)) return;
-      const url = new URL(request.url ?? '/', 'http://localhost');
-      const match = matchRoute(request.method ?? 'GET', url.pathname);
-      if (!match) {
-        request.resume();
-        writeProblem(
-          response,
-          404,
-          'Not Found',
-          `No route ${request.method} ${url.pathname}. The routes are listed in docs/api.md.`,
-        );
-        return;
-      }
-      access.routeKey = routeKey(match.route);
-      // As API Gateway: a route with a scope, or a partner user's route, is behind the JWT authorizer,
-      // which answers 401 / 403 itself and hands the verified claims to the function. Without
-      // LOCAL_AUTH a vendor route's caller is `local`; a partner route then has no identity (401).
-      let claims: JWTPayload | undefined;
-      if (authorize && (match.route.scope || match.route.partner)) {
-        const decision = await authorize(
-          request.headers.authorization,
-          match.route.scope ? [match.route.scope] : [],
-        );
-        if (!decision.allowed) {
-          access.authorizerError = decision.headers['www-authenticate'] ?? null;
-          request.resume();
-          response.writeHead(decision.status, { 'content-type': 'application/json', ...decision.headers });
-          response.end(JSON.stringify(decision.body));
-          return;
-        }
-        claims = decision.claims;
-      } else if (!authorize && match.route.scope) {
-        claims = LOCAL_PRINCIPAL_CLAIMS;
-      }
-      if (claims) {
-        access.subject = typeof claims.sub === 'string' ? claims.sub : null;
-        const client = claims.client_id ?? claims.aud;
-        access.clientId = client === undefined ? null : String(client);
-      }
-      const body = await readBody(request);
-      const event = toHttpApiEvent(request, match, body, new Date(), claims);
-      access.requestId = event.requestContext.requestId;
-      const invocation = runner.invoke(match.route.function, event);
-      // API Gateway stops waiting after 30 s; the invocation itself runs on, as Lambda's would.
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-        timer = setTimeout(resolve, API_TIMEOUT_MS, TIMED_OUT);
-      });
-      const result = await Promise.race([invocation, timeout]).finally(() => clearTimeout(timer));
-      if (result === TIMED_OUT) {
-        invocation.catch((error: unknown) =>
-          log.error(`${request.method} ${request.url}: failed late`, error),
-        );
-        writeProblem(
-          response,
-          504,
-          'Gateway Timeout',
-          `The function did not answer within ${API_TIMEOUT_MS / 1000} s.`,
-        );
-        return;
-      }
-      writeLambdaResult(response, result);
-    } catch (error) {
-      if (response.headersSent) {
-        response.destroy();
-      } else if (error instanceof BodyTooLargeError) {
-        writeProblem(response, 413, 'Content Too Large', `${error.message} ${BODY_TOO_LARGE_ADVICE}`, {
-          connection: 'close',
-        });
-      } else {
-        log.error(`${request.method} ${request.url}: the function failed`, error);
-        writeProblem(response, 500, 'Internal Server Error', INTERNAL_ERROR_DETAIL);
-      }
-    }
-  });
-  // Idle keep-alive connections stay open longer than a browser's or fetch's polling gap, even when a
-  // run's scoring holds the event loop for seconds: a shorter timer fires late, before the request
-  // already waiting on the socket is read, and the client gets ECONNRESET.
-  server.keepAliveTimeout = 65_000;
-  return server;
 }
 
 /**

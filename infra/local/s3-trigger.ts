@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import { encodeEventKey, IMPORT_PREFIX, IMPORT_SUFFIXES } from '#core/imports/import-keys.ts';
 import { localSequencer } from '#core/imports/sequencer.ts';
@@ -67,4 +70,68 @@ export function toS3Event(record: S3rverRecord, region: string, sourceIp = '127.
       },
     ],
   };
+}
+
+/** Hands a notification to the import function; resolves when it has been handled. */
+export type NotificationTarget = (id: string, event: S3Event) => Promise<void>;
+
+/**
+ * The local S3 trigger's delivery queue, at least once as S3 delivers to Lambda: each
+ * notification is written under `DATA_DIR/s3-notifications/<id>.json` (a whole file renamed into
+ * place) before the upload is acknowledged, deleted only once the import function has handled
+ * it (its durable execution ended), and delivered again when the stack starts. `id` is time
+ * ordered; the target names the execution after it, so a redelivery joins the same execution.
+ * Notifications are kept from the first upload on and delivered once {@link start} was called
+ * (when the function can run).
+ */
+export class S3NotificationQueue {
+  private started = false;
+
+  constructor(
+    private readonly dir: string,
+    private readonly target: NotificationTarget,
+    private readonly onError: (id: string, error: unknown) => void,
+  ) {}
+
+  /**
+   * Keeps the notification and delivers it. Synchronous on purpose: s3rver emits its event before
+   * it answers the PUT, so the upload is acknowledged only after the notification is on disk.
+   */
+  enqueue(event: S3Event): string {
+    mkdirSync(this.dir, { recursive: true });
+    const id = `${Date.now().toString().padStart(15, '0')}-${randomBytes(6).toString('hex')}`;
+    const file = path.join(this.dir, `${id}.json`);
+    const temporary = `${file}.partial`;
+    writeFileSync(temporary, JSON.stringify(event));
+    renameSync(temporary, file);
+    if (this.started) this.deliver(id, event);
+    return id;
+  }
+
+  /**
+   * Starts delivering: every notification not yet handled (kept by a previous process, or before
+   * this start), in upload order, then each new one at once; returns how many were waiting.
+   */
+  async start(): Promise<number> {
+    this.started = true;
+    const names = (await readdir(this.dir).catch(() => [] as string[])).sort();
+    let count = 0;
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      if (!name.endsWith('.json')) {
+        // A notification cut by a kill before its rename: its upload was never acknowledged.
+        await rm(file, { force: true });
+        continue;
+      }
+      this.deliver(name.slice(0, -'.json'.length), JSON.parse(await readFile(file, 'utf8')) as S3Event);
+      count++;
+    }
+    return count;
+  }
+
+  private deliver(id: string, event: S3Event): void {
+    this.target(id, event)
+      .then(() => rm(path.join(this.dir, `${id}.json`), { force: true }))
+      .catch((error: unknown) => this.onError(id, error));
+  }
 }

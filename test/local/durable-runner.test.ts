@@ -1,81 +1,93 @@
+import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
-import { createRetryStrategy, DurableExecutionClientErrorScope } from '@aws/durable-execution-sdk-js';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  createRetryStrategy,
+  type DurableExecutionClient,
+  DurableExecutionClientErrorScope,
+} from '@aws/durable-execution-sdk-js';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
 import { durableHandler, isStaleCheckpointToken, staleTokenTolerant } from '#functions/durable.ts';
-import { DurableExecutionAlreadyStartedError } from '#infra/local/durable-executions.ts';
-import {
-  type FunctionModule,
-  FunctionRunner,
-  type UnfinishedExecution,
-} from '#infra/local/function-runner.ts';
+import { DurableExecutionAlreadyStartedError } from '#infra/local/durable-execution.ts';
+import { type FunctionModule, FunctionRunner } from '#infra/local/function-runner.ts';
 import { createLambdaInvokeServer } from '#infra/local/lambda-invoke-server.ts';
 
 /** A durable stand-in for the rescore function: one step per item, item 3 failing twice first. */
-function fakeDurableModule(unfinished: UnfinishedExecution[] = []) {
+function fakeDurableModule() {
   const attempts = new Map<string, number>();
   const done: string[] = [];
-  const handler = durableHandler<{ job: string; failing?: boolean }, number[]>(async (event, ctx) => {
-    const results = await ctx.map(
-      'items',
-      [1, 2, 3, 4],
-      (child, item) =>
-        child.step(
-          `item-${item}`,
-          async () => {
-            const key = `${event.job}/${item}`;
-            const attempt = (attempts.get(key) ?? 0) + 1;
-            attempts.set(key, attempt);
-            if (event.failing) throw new Error(`item ${item} cannot be done`);
-            if (item === 3 && attempt <= 2) throw new Error(`item 3 attempt ${attempt} failed`);
-            return item * 10;
-          },
-          {
-            retryStrategy: createRetryStrategy({
-              maxAttempts: 3,
-              initialDelay: { seconds: 1 },
-              backoffRate: 1,
-            }),
-          },
-        ),
-      { maxConcurrency: 2 },
-    );
-    // A map's failed items do not fail the map: its BatchResult says so.
-    results.throwIfError();
-    done.push(event.job);
-    return results.getResults();
-  });
-  const module: FunctionModule = {
-    handler: handler as FunctionModule['handler'],
-    unfinishedExecutions: async () => unfinished,
-  };
+  const handler = durableHandler<{ job: string; failing?: boolean; pauseSeconds?: number }, number[]>(
+    async (event, ctx) => {
+      if (event.pauseSeconds) await ctx.wait('pause', { seconds: event.pauseSeconds });
+      const results = await ctx.map(
+        'items',
+        [1, 2, 3, 4],
+        (child, item) =>
+          child.step(
+            `item-${item}`,
+            async () => {
+              const key = `${event.job}/${item}`;
+              const attempt = (attempts.get(key) ?? 0) + 1;
+              attempts.set(key, attempt);
+              if (event.failing) throw new Error(`item ${item} cannot be done`);
+              if (item === 3 && attempt <= 2) throw new Error(`item 3 attempt ${attempt} failed`);
+              return item * 10;
+            },
+            {
+              retryStrategy: createRetryStrategy({
+                maxAttempts: 3,
+                initialDelay: { seconds: 1 },
+                backoffRate: 1,
+              }),
+            },
+          ),
+        { maxConcurrency: 2 },
+      );
+      // A map's failed items do not fail the map: its BatchResult says so.
+      results.throwIfError();
+      done.push(event.job);
+      return results.getResults();
+    },
+  );
+  const module: FunctionModule = { handler: handler as FunctionModule['handler'] };
   return { module, attempts, done };
 }
 
-function runnerWith(module: FunctionModule) {
+const dirs: string[] = [];
+const runners: FunctionRunner[] = [];
+afterAll(async () => {
+  for (const runner of runners) await runner.drain(1_000);
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+
+async function dataDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'durable-runner-'));
+  dirs.push(dir);
+  return dir;
+}
+
+async function runnerWith(module: FunctionModule, durableDir?: string) {
   const failures: string[] = [];
   const runner = new FunctionRunner({
     region: 'us-east-1',
+    durableDir: durableDir ?? (await dataDir()),
     load: async (name) => {
       if (name === 'rescore') return module;
       return { handler: async () => 'plain' };
     },
     onAsyncFailure: (name, error) => failures.push(`${name}: ${String(error)}`),
   });
+  runners.push(runner);
   return { runner, failures };
 }
 
-const runners: FunctionRunner[] = [];
-afterAll(async () => {
-  for (const runner of runners) await runner.drain(1_000);
-});
-
 describe('durable functions in the local stack', () => {
-  it('runs a durable function under the SDK runner: a step failing twice is retried and passes', async () => {
+  it('runs a durable function on the local engine: a step failing twice is retried and passes', async () => {
     const fake = fakeDurableModule();
-    const { runner, failures } = runnerWith(fake.module);
-    runners.push(runner);
+    const { runner, failures } = await runnerWith(fake.module);
     await runner.loadAll();
     await expect(runner.invoke('rescore', { job: 'a' })).resolves.toEqual([10, 20, 30, 40]);
     expect(fake.attempts.get('a/3')).toBe(3);
@@ -85,46 +97,57 @@ describe('durable functions in the local stack', () => {
 
   it('joins an execution started again under its name with the same payload, refuses another payload', async () => {
     const fake = fakeDurableModule();
-    const { runner } = runnerWith(fake.module);
-    runners.push(runner);
-    const first = runner.invokeAsync('rescore', { job: 'b' }, 'run-b');
-    const again = runner.invokeAsync('rescore', { job: 'b' }, 'run-b');
+    const { runner } = await runnerWith(fake.module);
+    const first = await runner.invokeAsync('rescore', { job: 'b' }, 'run-b');
+    const again = await runner.invokeAsync('rescore', { job: 'b' }, 'run-b');
     expect(again).toBe(first);
-    expect(() => runner.invokeAsync('rescore', { job: 'other' }, 'run-b')).toThrow(
+    await expect(runner.invokeAsync('rescore', { job: 'other' }, 'run-b')).rejects.toThrow(
       DurableExecutionAlreadyStartedError,
     );
-    expect(await runner.drain(30_000)).toBe(0);
+    const { outcome } = await runner.invokeDurable('rescore', { job: 'b' }, 'run-b');
+    expect(await outcome).toMatchObject({ status: 'SUCCEEDED', result: [10, 20, 30, 40] });
     expect(fake.done).toEqual(['b']);
     expect(fake.attempts.get('b/1')).toBe(1);
   });
 
   it('reports a failed execution as a failed asynchronous invocation, once', async () => {
     const fake = fakeDurableModule();
-    const { runner, failures } = runnerWith(fake.module);
-    runners.push(runner);
-    runner.invokeAsync('rescore', { job: 'c', failing: true }, 'run-c');
-    expect(await runner.drain(30_000)).toBe(0);
+    const { runner, failures } = await runnerWith(fake.module);
+    const { outcome } = await runner.invokeDurable('rescore', { job: 'c', failing: true }, 'run-c');
+    expect((await outcome).status).toBe('FAILED');
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(/rescore: Error: execution FAILED: .*cannot be done/);
   });
 
-  it('starts at start the executions a durable function reports unfinished', async () => {
-    const fake = fakeDurableModule([
-      { name: 'left-1', payload: { job: 'd1' } },
-      { name: 'left-2', payload: { job: 'd2' } },
-    ]);
-    const { runner } = runnerWith(fake.module);
-    runners.push(runner);
-    await runner.loadAll();
-    expect(await runner.resumeUnfinished()).toBe(2);
-    expect(await runner.drain(30_000)).toBe(0);
-    expect(fake.done.sort()).toEqual(['d1', 'd2']);
+  it('keeps executions on disk: a new engine resumes an unfinished one and joins an ended one by name', async () => {
+    const dir = await dataDir();
+    const fake = fakeDurableModule();
+    const first = await runnerWith(fake.module, dir);
+    await first.runner.invokeAsync('rescore', { job: 'd', pauseSeconds: 1 }, 'run-d');
+    // Stopped while the execution waits: its invocation ends PENDING, the wait stays on disk.
+    expect(await first.runner.drain(10_000)).toBe(0);
+    expect(fake.done).toEqual([]);
+
+    const second = await runnerWith(fake.module, dir);
+    expect(await second.runner.resumeExecutions()).toBe(1);
+    const { outcome } = await second.runner.invokeDurable('rescore', { job: 'd', pauseSeconds: 1 }, 'run-d');
+    expect(await outcome).toMatchObject({ status: 'SUCCEEDED', result: [10, 20, 30, 40] });
+    expect(fake.done).toEqual(['d']);
+    expect(await second.runner.drain(1_000)).toBe(0);
+
+    const third = await runnerWith(fake.module, dir);
+    expect(await third.runner.resumeExecutions()).toBe(0);
+    const joined = await third.runner.invokeDurable('rescore', { job: 'd', pauseSeconds: 1 }, 'run-d');
+    expect(await joined.outcome).toMatchObject({ status: 'SUCCEEDED', result: [10, 20, 30, 40] });
+    await expect(third.runner.invokeAsync('rescore', { job: 'other' }, 'run-d')).rejects.toThrow(
+      DurableExecutionAlreadyStartedError,
+    );
+    expect(fake.done).toEqual(['d']);
   });
 
   it('takes DurableExecutionName through the Lambda Invoke API (SDK client), as Lambda does', async () => {
     const fake = fakeDurableModule();
-    const { runner } = runnerWith(fake.module);
-    runners.push(runner);
+    const { runner } = await runnerWith(fake.module);
     const server = createLambdaInvokeServer(runner);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const client = new LambdaClient({
@@ -145,12 +168,49 @@ describe('durable functions in the local stack', () => {
         }),
       );
       await expect(conflict).rejects.toMatchObject({ name: 'DurableExecutionAlreadyStartedException' });
-      expect(await runner.drain(30_000)).toBe(0);
+      await (await runner.invokeDurable('rescore', { job: 'e' }, 'run-e')).outcome;
       expect(fake.done).toEqual(['e']);
     } finally {
       client.destroy();
       server.close();
     }
+  });
+
+  it("refuses a checkpoint with an earlier invocation's token as Lambda does, which ends only that invocation (#917)", async () => {
+    const tokens: string[] = [];
+    let refusal: unknown;
+    const handler = durableHandler<unknown, string>(async (_event, ctx) => {
+      await ctx.wait('pause', { seconds: 1 });
+      return 'ok';
+    });
+    const { runner } = await runnerWith({
+      handler: (async (event: { DurableExecutionArn: string; CheckpointToken: string }, context: never) => {
+        tokens.push(event.CheckpointToken);
+        if (tokens.length === 2) {
+          // The second invocation runs: the first one's token is stale.
+          const { durableExecutionClient } = event as unknown as {
+            durableExecutionClient: DurableExecutionClient;
+          };
+          await durableExecutionClient
+            .checkpoint({
+              DurableExecutionArn: event.DurableExecutionArn,
+              CheckpointToken: tokens[0],
+              Updates: [],
+            })
+            .catch((error: unknown) => {
+              refusal = error;
+            });
+        }
+        return handler(event as never, context);
+      }) as FunctionModule['handler'],
+    });
+    await expect(runner.invoke('rescore', {})).resolves.toBe('ok');
+    expect(tokens).toHaveLength(2);
+    expect(refusal).toMatchObject({
+      isDurableExecutionClientError: true,
+      scope: DurableExecutionClientErrorScope.INVOCATION,
+      cause: { name: 'InvalidParameterValueException', message: 'Invalid checkpoint token' },
+    });
   });
 });
 

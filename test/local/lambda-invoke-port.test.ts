@@ -1,5 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FunctionRunner } from '#infra/local/function-runner.ts';
@@ -9,6 +11,8 @@ import { createLambdaInvokeServer } from '#infra/local/lambda-invoke-server.ts';
 const invoked: unknown[] = [];
 const runner = new FunctionRunner({
   region: 'us-east-1',
+  // No durable function is invoked here: the engine's directory is never created.
+  durableDir: path.join(tmpdir(), 'lambda-invoke-port-unused'),
   load: async () => ({
     handler: async (event: unknown) => {
       invoked.push(event);
@@ -97,6 +101,18 @@ describe('the local Lambda Invoke port', () => {
     const response = await post(invokePath, { host: `127.0.0.1:${port}`, ...headers }, forgedDelete);
     expect(response.status).toBe(403);
     expect(invoked).toEqual([]);
+  });
+
+  it('refuses a browser-made callback (a form post to succeed, an Origin on heartbeat)', async () => {
+    const callback = '/2025-12-01/durable-execution-callbacks/YWJj/';
+    const form = await post(
+      `${callback}succeed`,
+      { host: `127.0.0.1:${port}`, 'content-type': 'application/x-www-form-urlencoded' },
+      'accepted=true',
+    );
+    expect(form.status).toBe(403);
+    const heartbeat = await post(`${callback}heartbeat`, { host: `127.0.0.1:${port}`, origin: 'null' }, '');
+    expect(heartbeat.status).toBe(403);
   });
 
   it('refuses a Host that is not its loopback address and port (DNS rebinding)', async () => {

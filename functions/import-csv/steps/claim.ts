@@ -21,7 +21,7 @@ export type ClaimResult =
  */
 export async function claimImport(deps: ImportDeps, start: ImportStart, owner: string): Promise<ClaimResult> {
   const { source } = start;
-  const claim = await deps.imports.claim(source, owner, start.resumeOf);
+  const claim = await deps.imports.claim(source, owner);
   if (claim.outcome !== 'claimed') return { outcome: claim.outcome };
   const { record } = claim;
   const state: ImportState = {

@@ -74,15 +74,17 @@ describe('DynamoImportStore claims (contract §4, §7: one import per object ver
     // The step of chunk 0 ran again (a crash before its result was checkpointed).
     const again = await store.commit(source.importId, 'exec-1', 0, { ...progress, rowsImported: 99 });
     expect(again).toMatchObject({ outcome: 'already', record: { chunks: 1, rowsImported: 2 } });
-    // An execution started again after a restart takes over from the owner it resumes.
-    expect(await store.claim(source, 'exec-2', 'someone-else')).toMatchObject({ outcome: 'duplicate' });
-    expect(await store.claim(source, 'exec-2', 'exec-1')).toMatchObject({
+    // Another execution of the same object version (a redelivered event) imports nothing.
+    expect(await store.claim(source, 'exec-2')).toMatchObject({ outcome: 'duplicate' });
+    // A newer version of the file takes the import over from its first chunk.
+    const newer = { ...source, etag: 'etag-newer', sequencer: '0055AED6DCD90281E700' };
+    expect(await store.claim(newer, 'exec-2')).toMatchObject({
       outcome: 'claimed',
-      record: { owner: 'exec-2', chunks: 1, rowsImported: 2 },
+      record: { owner: 'exec-2', chunks: 0, rowsImported: 0 },
     });
     expect(await store.commit(source.importId, 'exec-1', 1, progress)).toEqual({ outcome: 'superseded' });
     expect(await store.finish(source.importId, 'exec-1', 'completed', progress, null)).toBe(false);
-    expect(await store.commit(source.importId, 'exec-2', 1, progress)).toEqual({ outcome: 'committed' });
+    expect(await store.commit(source.importId, 'exec-2', 0, progress)).toEqual({ outcome: 'committed' });
     expect(await store.finish(source.importId, 'exec-2', 'completed', progress, null)).toBe(true);
     // A repeated finish by the same owner (a re-run step) is fine.
     expect(await store.finish(source.importId, 'exec-2', 'completed', progress, null)).toBe(true);

@@ -1,4 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { S3Event } from 'aws-lambda';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
@@ -13,7 +14,7 @@ import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { ImportOptions } from '#core/imports/import-limits.ts';
 import type { ImportOutcome } from '#core/imports/import-state.ts';
 import type { RescoreReason, RescoreRequester } from '#core/ports.ts';
-import { createHandler, type ImportEvent, type ImportFunctionDeps } from '#functions/import-csv/handler.ts';
+import { createHandler, type ImportFunctionDeps } from '#functions/import-csv/handler.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
 import { assertDocumentedResponse } from '#test/support/api-document.ts';
@@ -92,7 +93,7 @@ export async function importHarness(
   }));
 
   /** Runs one durable execution for `event` to its end: its outcomes, or an error if it failed. */
-  const invoke = async (event: ImportEvent) => {
+  const invoke = async (event: S3Event) => {
     const execution = await runDurable<ImportOutcome[]>(handler, event);
     if (execution.status !== 'SUCCEEDED') {
       const error = execution.result.getError();

@@ -6,7 +6,6 @@ import { keys } from '#core/keys.ts';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
 import type { DomainEvent, RunStore } from '#core/ports.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
-import { resumableRuns } from '#functions/rescore/handler.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { scheduledEvent } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
@@ -166,20 +165,6 @@ describe('single flight after a crash', () => {
       expect(ranking.body.stale).toBe(false);
     });
   }
-
-  it('on a restart of the local stack, releases a claim its finished holder kept and starts the follow-up it owed', async () => {
-    const finished = (await h.runs.getClaim())?.latestRunId as string;
-    await holdClaim(h, finished);
-    await h.upsert([{ id: 'late-follow-up', metrics: { sales: 50 } }]);
-    // A request during the run left its follow-up on the claim; then the stack died before the release.
-    expect(await h.runs.markPending(finished, 'import')).toBe(true);
-    expect(await resumableRuns(h.rescoreDeps)).toEqual([]);
-    expect((await h.runs.getClaim())?.holder).not.toBe(finished);
-    const [followUp] = await h.drain();
-    expect(followUp?.status).toBe('completed');
-    expect((await h.runs.getRun(followUp?.runId as string))?.reason).toBe('import');
-    expect(await rankedIds(h)).toContain('late-follow-up');
-  });
 
   it('starts a run on request when single flight is held by a run id whose record was never written', async () => {
     await holdClaim(h, 'run-never-recorded', Date.now() - 5 * 60_000);
