@@ -104,6 +104,8 @@ describe('the lead workflow (durable, under the SDK’s local runner)', () => {
     });
     const lead = await readLead(s.api, posted.leadId);
     expect(lead.offers[1]?.partnerId).toBe('B');
+    // Offer 2 keeps its minute; the next offer gets an hour, so a loaded machine cannot let it lapse too.
+    await s.leads.putPolicy({ ...DEFAULT_POLICY, slaMinutes: 60, maxAttempts: 3 });
     // Offer 3 (C) after the deadline; B's late accept is refused.
     await vi.waitFor(async () => expect((await readLead(s.api, posted.leadId)).offers).toHaveLength(3), {
       timeout: 90_000,
