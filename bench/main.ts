@@ -7,7 +7,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 // `score10m` is part of `rescore` too; named alone, it measures the central scoring step only.
-const PARTS = ['core', 'import', 'rescore', 'http', 'bundle', 'soak', 'ui', 'score10m'] as const;
+const PARTS = ['core', 'import', 'rescore', 'http', 'bundle', 'soak', 'ui', 'score10m', 'leads'] as const;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

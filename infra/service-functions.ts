@@ -10,6 +10,7 @@ export const SERVICE_FUNCTION_NAMES = [
   'query-api',
   'import-csv',
   'rescore',
+  'lead',
   'web-console',
 ] as const;
 export type ServiceFunctionName = (typeof SERVICE_FUNCTION_NAMES)[number];
@@ -54,6 +55,14 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     memoryMb: 6144,
     timeoutSeconds: 900,
     durable: { executionTimeoutHours: 6, retentionDays: 14 },
+  },
+  lead: {
+    description: 'Lead distribution: one durable execution per lead (offer, wait for the answer, move on)',
+    // Holds the current ranking's partners for the weighted choice (10,000s, cached per run).
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    // The longest deadline is 30 days, times at most 10 offers, plus manual offers: executions are long.
+    durable: { executionTimeoutHours: 24 * 365, retentionDays: 14 },
   },
   'web-console': {
     description: 'The web console: static files of the single-page app (GET /, GET /assets/{file})',

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import type { CurrentRunPointer, HistoryPosition, RunRecord, RunStore, ScoreRecord } from '../ports.ts';
-import { decodeEntries, encodeEntries } from '../ranking/ranking-store.ts';
+import { encodeEntries } from '../ranking/ranking-store.ts';
 import type { RunStatistics } from '../scoring/score-population.ts';
 import { batchGetAll } from './dynamo-batch-get.ts';
 import { batchPutAll } from './dynamo-batch-writer.ts';

@@ -5,7 +5,6 @@ import type {
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
-import { importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
 import { DEFAULT_IMPORT_OPTIONS } from '#core/imports/import-limits.ts';
 import type { ImportDeps, ImportOutcome, ImportStart, ImportState } from '#core/imports/import-state.ts';
 import { logger } from '#core/observability.ts';

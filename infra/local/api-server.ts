@@ -15,7 +15,6 @@ import {
   writeProblem,
 } from './http-gateway.ts';
 import type { JwtAuthorizer } from './jwt-authorizer.ts';
-import type { LocalStackLog } from './local-stack.ts';
 
 const API_TIMEOUT_MS = 30_000;
 const TIMED_OUT = Symbol('timed out');
@@ -27,7 +26,7 @@ const TIMED_OUT = Symbol('timed out');
  */
 export function createApiServer(
   runner: FunctionRunner,
-  log: Pick<LocalStackLog, 'error'>,
+  log: { error(message: string, error?: unknown): void },
   corsOrigins: string[],
   accessLog: AccessLog,
   authorize?: JwtAuthorizer,

@@ -15,7 +15,8 @@ export type Tag =
   | 'Imports'
   | 'Worklist'
   | 'Audit'
-  | 'Portal';
+  | 'Portal'
+  | 'Leads';
 
 export interface ResponseDoc {
   description: string;

@@ -5,6 +5,7 @@
  */
 
 import { IMPORT_DOCS } from './import-docs.ts';
+import { LEAD_ROUTE_DOCS } from './lead-docs.ts';
 import { MODEL_DOCS } from './model-docs.ts';
 import { PARTNER_DOCS } from './partner-docs.ts';
 import { PORTAL_DOCS } from './portal-docs.ts';
@@ -22,4 +23,5 @@ export const ROUTE_DOCS: Record<DescribedRoute, RouteDoc> = {
   ...IMPORT_DOCS,
   ...WORKLIST_DOCS,
   ...PORTAL_DOCS,
+  ...LEAD_ROUTE_DOCS,
 };
