@@ -7,12 +7,12 @@ import { ErrorNote, useAsync } from './components.tsx';
 import { href, useRoute } from './route.ts';
 import { DataQuality } from './views/data-quality.tsx';
 import { Imports } from './views/imports.tsx';
-import { Leaderboard } from './views/leaderboard.tsx';
-import { ModelView } from './views/model.tsx';
+import { Leaderboard } from './views/leaderboard/index.tsx';
+import { ModelView } from './views/model/index.tsx';
 import { Movers } from './views/movers.tsx';
 import { PartnerPortal } from './views/partner-portal.tsx';
 import { Runs } from './views/runs.tsx';
-import { Scorecard } from './views/scorecard.tsx';
+import { Scorecard } from './views/scorecard/index.tsx';
 import { ThisWeek, useWorklistCount } from './views/this-week.tsx';
 
 const VIEWS = [

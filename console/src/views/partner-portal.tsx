@@ -2,6 +2,7 @@ import { useEffect } from 'preact/hooks';
 import { api, type OwnHistory, type OwnScorecard } from '../api.ts';
 import { signOut } from '../auth.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
+import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
 
 /**
@@ -86,33 +87,29 @@ function ScorecardPanels({ card }: { card: OwnScorecard }) {
         <TierProgress card={card} />
       </Panel>
       <Panel title="Points per metric" id="metrics">
-        <table class="data">
-          <caption class="sr-only">Your points per metric, out of the most each can give</caption>
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col" class="num">
-                Your value
-              </th>
-              <th scope="col" class="num">
-                Points
-              </th>
-              <th scope="col" class="num">
-                Out of
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {card.metrics.map((metric) => (
-              <tr key={metric.metric} data-metric={metric.metric}>
-                <th scope="row">{metric.metric}</th>
-                <td class="num">{metric.value === null ? 'Unknown' : fmt.num(metric.value)}</td>
-                <td class="num">{fmt.score(metric.points)}</td>
-                <td class="num">{metric.maxPoints === null ? '—' : fmt.score(metric.maxPoints)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Your points per metric, out of the most each can give"
+          wrap={false}
+          rows={card.metrics}
+          rowKey={(metric) => metric.metric}
+          rowAttributes={(metric) => ({ 'data-metric': metric.metric })}
+          columns={[
+            { key: 'metric', label: 'Metric', rowHeader: true, cell: (metric) => metric.metric },
+            {
+              key: 'value',
+              label: 'Your value',
+              numeric: true,
+              cell: (metric) => (metric.value === null ? 'Unknown' : fmt.num(metric.value)),
+            },
+            { key: 'points', label: 'Points', numeric: true, cell: (metric) => fmt.score(metric.points) },
+            {
+              key: 'maxPoints',
+              label: 'Out of',
+              numeric: true,
+              cell: (metric) => (metric.maxPoints === null ? '—' : fmt.score(metric.maxPoints)),
+            },
+          ]}
+        />
       </Panel>
       <Panel title="Where the most points are left" id="work-on">
         {card.workOn.length === 0 ? (
@@ -187,29 +184,18 @@ function Trend({ history }: { history: OwnHistory }) {
           </circle>
         ))}
       </svg>
-      <table class="data">
-        <caption class="sr-only">Score, tier and standing per run, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col" class="num">
-              Score
-            </th>
-            <th scope="col">Tier</th>
-            <th scope="col">Standing</th>
-          </tr>
-        </thead>
-        <tbody>
-          {history.items.map((item) => (
-            <tr key={item.runId}>
-              <td>{fmt.dateTime(item.scoredAt)}</td>
-              <td class="num">{fmt.score(item.score)}</td>
-              <td>{item.tier ?? '—'}</td>
-              <td>{item.percentileBand ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption="Score, tier and standing per run, newest first"
+        wrap={false}
+        rows={history.items}
+        rowKey={(item) => item.runId}
+        columns={[
+          { key: 'run', label: 'Run', cell: (item) => fmt.dateTime(item.scoredAt) },
+          { key: 'score', label: 'Score', numeric: true, cell: (item) => fmt.score(item.score) },
+          { key: 'tier', label: 'Tier', cell: (item) => item.tier ?? '—' },
+          { key: 'standing', label: 'Standing', cell: (item) => item.percentileBand ?? '—' },
+        ]}
+      />
     </Panel>
   );
 }
