@@ -28,16 +28,16 @@ const SHOWN: Record<string, string> = {
 };
 
 /** Runs in the page before its scripts: marks the Performance timeline when a view's content shows. */
-function markWhenShown(shown: Record<string, string>) {
-  const observer = new MutationObserver(() => {
+const MARK_WHEN_SHOWN = `(() => {
+  const shown = ${JSON.stringify(SHOWN)};
+  new MutationObserver(() => {
     for (const [name, selector] of Object.entries(shown)) {
       if (performance.getEntriesByName(name).length === 0 && document.querySelector(selector)) {
         performance.mark(name);
       }
     }
-  });
-  observer.observe(document, { childList: true, subtree: true });
-}
+  }).observe(document, { childList: true, subtree: true });
+})();`;
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -83,7 +83,7 @@ export async function run(): Promise<Record<string, number>> {
     const page = browser.context.pages()[0] ?? (await browser.context.newPage());
     // The page's own clock: navigation start to the mark set when the view's content is first in
     // the document (no browser-driver round trips in the figure, no bench code in the console).
-    await page.addInitScript(markWhenShown, SHOWN);
+    await page.addInitScript({ content: MARK_WHEN_SHOWN });
     const timed = async (hash: string, mark: string) => {
       await page.goto('about:blank');
       await page.goto(`${stack.apiUrl}/${hash}`);
