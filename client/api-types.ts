@@ -718,6 +718,194 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/distribution/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The lead distribution policy
+         * @description Who is eligible for a lead (region, type, minimum tier, cap per period), how much each weighs (`score`, or `tierWeights` per tier), how long an offer stays open (`slaMinutes`) and how many offers a lead gets (`maxAttempts`); the defaults until changed (docs/leads.md).
+         *
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
+         */
+        get: operations["getDistributionPolicy"];
+        /**
+         * Change the lead distribution policy
+         * @description Any of the fields; those left out keep their value. Applies to the next choice; an open offer keeps its deadline.
+         *
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
+         */
+        put: operations["putDistributionPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/distribution/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Entitled vs offered vs accepted per partner in a period
+         * @description Every partner with an entitlement or an offer in the period (`period=2026-12`, default the current month, UTC): its weight in the current ranking, its entitlement (the sum of its shares of every choice it was eligible for), the offers it got and how they ended. Largest entitlement first.
+         *
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
+         */
+        get: operations["getDistributionAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The leads, newest first
+         * @description Filter by `status` and by the `partnerId` of the latest offer; `limit` 1–100 (default 50), `nextCursor` for the next page.
+         *
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
+         */
+        get: operations["getLeads"];
+        put?: never;
+        /**
+         * Distribute a lead
+         * @description Chooses at once from the current ranking: eligible are partners that match the lead’s region (and type, per policy), hold at least `minTier` (the lead’s, else the policy’s), are under their cap for the period and have not declined or let expire an offer of this lead. Every eligible partner accrues its share `w / Σw` of the choice; the largest `entitled − offered` gets the offer (ties: lower id). The offer waits `slaMinutes` for the partner’s answer; a decline or a deadline moves the lead on at once; after `maxAttempts` offers, or with nobody eligible, the lead is `unassigned`. The same `externalId` again answers the same lead (nothing new is decided).
+         *
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
+         */
+        post: operations["postLeads"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leads/{leadId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A lead, its offers and the decision behind each
+         * @description Each offer with its outcome and the decision that made it: the candidates with weight, entitlement and offers so far (at most 20, the winner first), the partners left out one by one (declined, capacity) and every exclusion counted by reason.
+         *
+         *     Needs the scope `partners/read`; a partner user’s token gets a 403.
+         */
+        get: operations["getLeadsByLeadId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/leads/{leadId}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Offer an unassigned lead to a partner by hand
+         * @description For an `unassigned` lead: an offer to the given partner of the current ranking, outside the weighted choice and its cap, recorded with who assigned it; it waits for the partner’s answer like any offer, and a decline or deadline returns the lead to `unassigned`.
+         *
+         *     Needs the scope `partners/write`; a partner user’s token gets a 403.
+         */
+        post: operations["postLeadsByLeadIdAssign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/offers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The open lead offers of the caller’s partner
+         * @description Soonest deadline first; only its own partner’s offers.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        get: operations["getMeOffers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/offers/{offerId}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept an offer
+         * @description The lead is the partner’s. Another partner’s offer is a 404.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        post: operations["postMeOffersByOfferIdAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/offers/{offerId}/decline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Decline an offer
+         * @description The lead moves on at once to the next choice (never to you again). Another partner’s offer is a 404.
+         *
+         *     For partner users: an access token of a user invited to a partner (through the portal’s app client); the vendor’s tokens get a 403, a revoked user a 403 at once.
+         */
+        post: operations["postMeOffersByOfferIdDecline"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/": {
         parameters: {
             query?: never;
@@ -1190,6 +1378,38 @@ export interface components {
             runId: string | null;
             items: components["schemas"]["WorklistItem"][];
             nextCursor: string | null;
+        };
+        /** @description Distribution policy; fields left out keep their value. */
+        DistributionPolicyBody: {
+            minTier?: string | null;
+            matchRegion?: boolean;
+            matchType?: boolean;
+            /** @enum {string} */
+            weight?: "score" | "tier";
+            tierWeights?: {
+                [key: string]: number;
+            };
+            capPerPeriod?: {
+                default?: number | null;
+                byTier?: {
+                    [key: string]: number;
+                };
+            };
+            /** @constant */
+            period?: "month";
+            slaMinutes?: number;
+            maxAttempts?: number;
+        };
+        /** @description A lead to distribute. */
+        LeadBody: {
+            externalId: string;
+            region?: string | null;
+            type?: string | null;
+            value?: number | null;
+            minTier?: string | null;
+        };
+        LeadAssignBody: {
+            partnerId: string;
         };
         PartnerUpsertBody: {
             id: string;
@@ -2365,7 +2585,7 @@ export interface operations {
     getAudit: {
         parameters: {
             query?: {
-                action?: "partner.upsert" | "partner.delete" | "model.update" | "model.activate" | "run.request" | "import.create" | "import.upload" | "worklist.action" | "worklist.config" | "user.invite" | "user.revoke";
+                action?: "partner.upsert" | "partner.delete" | "model.update" | "model.activate" | "run.request" | "import.create" | "import.upload" | "worklist.action" | "worklist.config" | "user.invite" | "user.revoke" | "distribution.policy" | "lead.create" | "lead.assign" | "lead.accept" | "lead.decline" | "lead.offer" | "lead.expire" | "lead.unassign";
                 target?: string;
                 limit?: string;
                 cursor?: string;
@@ -2727,6 +2947,609 @@ export interface operations {
                 };
             };
             /** @description You cannot revoke yourself. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDistributionPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        minTier: string | null;
+                        matchRegion: boolean;
+                        matchType: boolean;
+                        /** @enum {string} */
+                        weight: "score" | "tier";
+                        tierWeights: {
+                            [key: string]: number;
+                        };
+                        capPerPeriod: {
+                            default: number | null;
+                            byTier: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        period: "month";
+                        slaMinutes: number;
+                        maxAttempts: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    putDistributionPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The fields to change. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DistributionPolicyBody"];
+            };
+        };
+        responses: {
+            /** @description The policy now stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        minTier: string | null;
+                        matchRegion: boolean;
+                        matchType: boolean;
+                        /** @enum {string} */
+                        weight: "score" | "tier";
+                        tierWeights: {
+                            [key: string]: number;
+                        };
+                        capPerPeriod: {
+                            default: number | null;
+                            byTier: {
+                                [key: string]: number;
+                            };
+                        };
+                        /** @constant */
+                        period: "month";
+                        slaMinutes: number;
+                        maxAttempts: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDistributionAudit: {
+        parameters: {
+            query?: {
+                period?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The period’s figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        period: string;
+                        items: {
+                            partnerId: string;
+                            weight: number;
+                            entitled: number;
+                            offered: number;
+                            accepted: number;
+                            declined: number;
+                            expired: number;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLeads: {
+        parameters: {
+            query?: {
+                status?: "new" | "offered" | "accepted" | "unassigned";
+                partnerId?: string;
+                limit?: string;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of leads. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            leadId: string;
+                            externalId: string;
+                            /** @enum {string} */
+                            status: "new" | "offered" | "accepted" | "unassigned";
+                            region: string | null;
+                            type: string | null;
+                            value: number | null;
+                            /** @description ISO-8601 date-time */
+                            createdAt: string;
+                            /** @description the partner of the latest offer */
+                            partnerId: string | null;
+                            /** @description the deadline of the open offer */
+                            expiresAt: string | null;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postLeads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The lead. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadBody"];
+            };
+        };
+        responses: {
+            /** @description The lead and its first decision. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        leadId: string;
+                        /** @enum {string} */
+                        status: "new" | "offered" | "accepted" | "unassigned";
+                        offer: {
+                            offerId: string;
+                            partnerId: string;
+                            /** @description ISO-8601 date-time */
+                            expiresAt: string;
+                        } | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getLeadsByLeadId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The lead id POST /leads answered (`lead-` and 32 hex digits). */
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The lead. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        leadId: string;
+                        externalId: string;
+                        region: string | null;
+                        type: string | null;
+                        value: number | null;
+                        minTier: string | null;
+                        /** @enum {string} */
+                        status: "new" | "offered" | "accepted" | "unassigned";
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        /** @description the counting period of its offers, `2026-12` */
+                        period: string;
+                        offers: {
+                            offerId: string;
+                            leadId: string;
+                            partnerId: string;
+                            /** @description ISO-8601 date-time */
+                            offeredAt: string;
+                            /** @description ISO-8601 date-time */
+                            expiresAt: string;
+                            /** @enum {string} */
+                            outcome: "open" | "accepted" | "declined" | "expired";
+                            answeredAt: string | null;
+                            assignedBy: string | null;
+                            decision: {
+                                /** @description the largest shortfalls first, at most 20; the first one got the offer */
+                                candidates: {
+                                    partnerId: string;
+                                    weight: number;
+                                    /** @description entitlement in the period after this choice accrued */
+                                    entitled: number;
+                                    /** @description offers in the period before this one */
+                                    offered: number;
+                                }[];
+                                /** @description how many partners were eligible */
+                                eligible: number;
+                                /** @description partners left out one by one (declined, capacity), at most 20 */
+                                excluded: {
+                                    partnerId: string;
+                                    /** @enum {string} */
+                                    reason: "region" | "type" | "tier" | "weight" | "capacity" | "declined";
+                                }[];
+                                /** @description how many partners were left out, by reason: region, type, tier, weight, capacity, declined */
+                                excludedCounts: {
+                                    [key: string]: number;
+                                };
+                            } | null;
+                        }[];
+                        unassignedReason: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No lead with this id. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postLeadsByLeadIdAssign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The lead id POST /leads answered (`lead-` and 32 hex digits). */
+                leadId: string;
+            };
+            cookie?: never;
+        };
+        /** @description `{partnerId}`. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LeadAssignBody"];
+            };
+        };
+        responses: {
+            /** @description The lead with its new offer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        leadId: string;
+                        externalId: string;
+                        region: string | null;
+                        type: string | null;
+                        value: number | null;
+                        minTier: string | null;
+                        /** @enum {string} */
+                        status: "new" | "offered" | "accepted" | "unassigned";
+                        /** @description ISO-8601 date-time */
+                        createdAt: string;
+                        /** @description ISO-8601 date-time */
+                        updatedAt: string;
+                        /** @description the counting period of its offers, `2026-12` */
+                        period: string;
+                        offers: {
+                            offerId: string;
+                            leadId: string;
+                            partnerId: string;
+                            /** @description ISO-8601 date-time */
+                            offeredAt: string;
+                            /** @description ISO-8601 date-time */
+                            expiresAt: string;
+                            /** @enum {string} */
+                            outcome: "open" | "accepted" | "declined" | "expired";
+                            answeredAt: string | null;
+                            assignedBy: string | null;
+                            decision: {
+                                /** @description the largest shortfalls first, at most 20; the first one got the offer */
+                                candidates: {
+                                    partnerId: string;
+                                    weight: number;
+                                    /** @description entitlement in the period after this choice accrued */
+                                    entitled: number;
+                                    /** @description offers in the period before this one */
+                                    offered: number;
+                                }[];
+                                /** @description how many partners were eligible */
+                                eligible: number;
+                                /** @description partners left out one by one (declined, capacity), at most 20 */
+                                excluded: {
+                                    partnerId: string;
+                                    /** @enum {string} */
+                                    reason: "region" | "type" | "tier" | "weight" | "capacity" | "declined";
+                                }[];
+                                /** @description how many partners were left out, by reason: region, type, tier, weight, capacity, declined */
+                                excludedCounts: {
+                                    [key: string]: number;
+                                };
+                            } | null;
+                        }[];
+                        unassignedReason: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No lead with this id, or no partner with this id in the current ranking. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The lead is not unassigned. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMeOffers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The open offers. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            offerId: string;
+                            leadId: string;
+                            partnerId: string;
+                            /** @description ISO-8601 date-time */
+                            offeredAt: string;
+                            /** @description ISO-8601 date-time */
+                            expiresAt: string;
+                            /** @enum {string} */
+                            outcome: "open" | "accepted" | "declined" | "expired";
+                            answeredAt: string | null;
+                            assignedBy: string | null;
+                            lead: {
+                                externalId: string;
+                                region: string | null;
+                                type: string | null;
+                                value: number | null;
+                            };
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postMeOffersByOfferIdAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The offer id from GET /me/offers (`<leadId>.<attempt>`). */
+                offerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The accepted offer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        offerId: string;
+                        leadId: string;
+                        partnerId: string;
+                        /** @description ISO-8601 date-time */
+                        offeredAt: string;
+                        /** @description ISO-8601 date-time */
+                        expiresAt: string;
+                        /** @enum {string} */
+                        outcome: "open" | "accepted" | "declined" | "expired";
+                        answeredAt: string | null;
+                        assignedBy: string | null;
+                        lead: {
+                            externalId: string;
+                            region: string | null;
+                            type: string | null;
+                            value: number | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such offer of your partner. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The offer expired or was answered already. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["ContentTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    postMeOffersByOfferIdDecline: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The offer id from GET /me/offers (`<leadId>.<attempt>`). */
+                offerId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The declined offer. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        offerId: string;
+                        leadId: string;
+                        partnerId: string;
+                        /** @description ISO-8601 date-time */
+                        offeredAt: string;
+                        /** @description ISO-8601 date-time */
+                        expiresAt: string;
+                        /** @enum {string} */
+                        outcome: "open" | "accepted" | "declined" | "expired";
+                        answeredAt: string | null;
+                        assignedBy: string | null;
+                        lead: {
+                            externalId: string;
+                            region: string | null;
+                            type: string | null;
+                            value: number | null;
+                        };
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            /** @description No such offer of your partner. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The offer expired or was answered already. */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -41,6 +41,22 @@ export const AUDIT_ACTIONS = [
   'user.invite',
   /** `DELETE /partners/{id}/users/{userId}` or `DELETE /me/users/{userId}`: a partner user revoked. */
   'user.revoke',
+  /** `PUT /distribution/policy`: the lead distribution policy changed; target `distribution/policy`. */
+  'distribution.policy',
+  /** `POST /leads`: a lead posted (its first decision in the detail); target `lead/<leadId>`. */
+  'lead.create',
+  /** `POST /leads/{leadId}/assign`: an unassigned lead offered by hand to a partner. */
+  'lead.assign',
+  /** `POST /me/offers/{offerId}/accept`: a partner user accepted an offer; target `lead/<leadId>`. */
+  'lead.accept',
+  /** `POST /me/offers/{offerId}/decline`: a partner user declined an offer. */
+  'lead.decline',
+  /** The lead workflow: an offer made by the weighted choice, after a decline or a deadline (subject `lead-workflow`). */
+  'lead.offer',
+  /** The lead workflow: an offer's deadline passed unanswered. */
+  'lead.expire',
+  /** The lead workflow: nobody eligible, or every attempt used; the lead waits for a manual assignment. */
+  'lead.unassign',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

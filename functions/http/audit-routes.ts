@@ -177,7 +177,51 @@ export const INGEST_AUDIT: Record<RouteKeyOf<'ingest-api'>, AuditDescriber> = {
     target: 'worklist/config',
     detail: typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {},
   }),
+  'PUT /distribution/policy': (request) => ({
+    action: 'distribution.policy',
+    target: 'distribution/policy',
+    detail: typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {},
+  }),
+  'POST /leads': (request, result) => {
+    const body = bodyOf(result);
+    const requested = typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {};
+    const offer = body.offer as Body | null | undefined;
+    return {
+      action: 'lead.create',
+      target: text(body.leadId) ? `lead/${body.leadId}` : 'lead',
+      detail: {
+        ...(text(requested.externalId) ? { externalId: requested.externalId } : {}),
+        ...(text(body.status) ? { status: body.status } : {}),
+        ...(offer && text(offer.partnerId) ? { partnerId: offer.partnerId, offerId: offer.offerId } : {}),
+      },
+    };
+  },
+  'POST /leads/{leadId}/assign': (request) => {
+    const requested = typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {};
+    return {
+      action: 'lead.assign',
+      target: `lead/${request.pathParameters.leadId ?? ''}`,
+      detail: text(requested.partnerId) ? { partnerId: requested.partnerId } : {},
+    };
+  },
+  'POST /me/offers/{offerId}/accept': (request, result) => answered('lead.accept', request, result),
+  'POST /me/offers/{offerId}/decline': (request, result) => answered('lead.decline', request, result),
 };
+
+/** A partner user's answer to an offer: the lead, the offer and the partner. */
+function answered(
+  action: 'lead.accept' | 'lead.decline',
+  request: HttpRequest,
+  result: HttpResult | null,
+): AuditEntry {
+  const offerId = request.pathParameters.offerId ?? '';
+  const body = bodyOf(result);
+  return {
+    action,
+    target: `lead/${offerId.split('.')[0] ?? ''}`,
+    detail: { offerId, ...(text(body.partnerId) ? { partnerId: body.partnerId } : {}) },
+  };
+}
 
 /** An invitation's item: the user, its partner and role (never the local stack's password). */
 function invited(result: HttpResult | null): AuditEntry {

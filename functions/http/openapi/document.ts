@@ -27,6 +27,8 @@ const TAGS: Record<Tag, string> = {
   Audit: 'Who wrote what: every write with the token’s subject and client, kept 400 days.',
   Portal:
     'Partner users: the vendor invites and revokes them; a partner user reads its own partner’s scorecard under `/me` (docs/partner-access.md).',
+  Leads:
+    'Lead distribution: leads offered to eligible partners by weighted share, with caps, deadlines and an audit; partner users answer their offers under `/me/offers` (docs/leads.md).',
 };
 
 const authHeaders = {

@@ -48,6 +48,7 @@ import { scorecardHistoryQuery } from '../routes/portal.ts';
 import { rankingsQuery } from '../routes/rankings.ts';
 import { moversQuery, runsQuery } from '../routes/runs.ts';
 import { failuresQuery, worklistQuery } from '../routes/worklist.ts';
+import { LEAD_ROUTE_DOCS } from './lead-docs.ts';
 
 export type Tag =
   | 'Service'
@@ -58,7 +59,8 @@ export type Tag =
   | 'Imports'
   | 'Worklist'
   | 'Audit'
-  | 'Portal';
+  | 'Portal'
+  | 'Leads';
 
 export interface ResponseDoc {
   description: string;
@@ -118,6 +120,7 @@ const previewBody = z.union([
 export type DescribedRoute = RouteKeyOf<HttpFunctionName>;
 
 export const ROUTE_DOCS: Record<DescribedRoute, RouteDoc> = {
+  ...LEAD_ROUTE_DOCS,
   'GET /health': {
     tag: 'Service',
     summary: 'Health check',

@@ -1,0 +1,328 @@
+import { capOf, type DistributionPolicy } from './policy.ts';
+
+/**
+ * The weighted choice of contract §3.3, in compact state.
+ *
+ * Every eligible partner i accrues `w_i / Σ_eligible w` per choice; the offer goes to the largest
+ * `entitled_i − offered_i` (ties: lower id). Writing every eligible partner's entitlement on every
+ * choice would be one write per partner per lead, so entitlements are kept implicitly: partners of
+ * one cohort (same region, type and tier: eligible or not together) share an accumulator `S_c`, the
+ * sum of `1 / Σ_eligible w` over the choices the cohort was eligible for, and
+ *
+ *     entitled_i = base_i + w_i · ((frozenAt_i ?? S_c(i)) − ref_i)
+ *
+ * where `ref_i` collects the choices the partner missed on its own although its cohort was eligible
+ * (it had declined or let expire an offer of that lead), and `frozenAt_i` is the accumulator when the
+ * partner reached its cap (it accrues nothing while capped). Freezing and unfreezing are lazy: they
+ * happen at the next choice that finds the partner's cap state changed, which is exact because `S_c`
+ * moves only at choices. A choice therefore writes the accumulators of the eligible cohorts and the
+ * counters of the few partners whose own state changed (the chosen one, this lead's decliners, the
+ * newly capped or uncapped), never one item per eligible partner.
+ */
+
+/** A partner of the current ranking, as the choice sees it. */
+export interface RankedPartner {
+  id: string;
+  region: string | null;
+  type: string | null;
+  tier: string | null;
+  score: number | null;
+}
+
+/** One partner's counters in a period. */
+export interface PartnerCounters {
+  offered: number;
+  accepted: number;
+  declined: number;
+  expired: number;
+  base: number;
+  ref: number;
+  /** The accumulator when the partner was capped (it accrues nothing while capped); `null` when not. */
+  frozenAt: number | null;
+}
+
+export const NO_COUNTERS: PartnerCounters = Object.freeze({
+  offered: 0,
+  accepted: 0,
+  declined: 0,
+  expired: 0,
+  base: 0,
+  ref: 0,
+  frozenAt: null,
+});
+
+/** Offers counting against a partner's cap: open and accepted ones (declined and expired ones freed their slot). */
+export function loadOf(counters: PartnerCounters): number {
+  return counters.offered - counters.declined - counters.expired;
+}
+
+/** The ranking weighed under a policy, grouped in cohorts. Built once per (run, policy). */
+export interface WeighedPopulation {
+  ids: string[];
+  index: Map<string, number>;
+  weight: Float64Array;
+  tier: (string | null)[];
+  cohortOf: Int32Array;
+  cohorts: Cohort[];
+}
+
+export interface Cohort {
+  key: string;
+  region: string | null;
+  type: string | null;
+  tier: string | null;
+  /** Σ of its members' positive weights. */
+  weight: number;
+  /** Member indices, ascending by id. */
+  members: number[];
+}
+
+/** A partner's weight under the policy: its score or its tier's weight; anything not a positive finite number is 0 (never chosen). */
+export function weightOf(policy: DistributionPolicy, partner: Pick<RankedPartner, 'tier' | 'score'>): number {
+  const raw =
+    policy.weight === 'tier'
+      ? partner.tier === null
+        ? 0
+        : (policy.tierWeights[partner.tier] ?? 0)
+      : (partner.score ?? 0);
+  return Number.isFinite(raw) && raw > 0 ? raw : 0;
+}
+
+export function cohortKey(region: string | null, type: string | null, tier: string | null): string {
+  return JSON.stringify([region, type, tier]);
+}
+
+/** Groups the ranking in cohorts and weighs every partner. */
+export function weigh(partners: readonly RankedPartner[], policy: DistributionPolicy): WeighedPopulation {
+  const sorted = [...partners].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ids = sorted.map((p) => p.id);
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const weight = new Float64Array(sorted.length);
+  const cohortOf = new Int32Array(sorted.length);
+  const cohorts: Cohort[] = [];
+  const byKey = new Map<string, number>();
+  sorted.forEach((partner, i) => {
+    const w = weightOf(policy, partner);
+    weight[i] = w;
+    const key = cohortKey(partner.region, partner.type, partner.tier);
+    let c = byKey.get(key);
+    if (c === undefined) {
+      c = cohorts.length;
+      byKey.set(key, c);
+      cohorts.push({ key, region: partner.region, type: partner.type, tier: partner.tier, weight: 0, members: [] });
+    }
+    const cohort = cohorts[c] as Cohort;
+    cohort.weight += w;
+    cohort.members.push(i);
+    cohortOf[i] = c;
+  });
+  return { ids, index, weight, tier: sorted.map((p) => p.tier), cohortOf, cohorts };
+}
+
+/** A lead's requirements. */
+export interface LeadFilter {
+  region: string | null;
+  type: string | null;
+  /** The lead's minimum tier, else the policy's. */
+  minTier: string | null;
+}
+
+export type ExclusionReason = 'region' | 'type' | 'tier' | 'weight' | 'capacity' | 'declined';
+
+export interface Candidate {
+  partnerId: string;
+  weight: number;
+  /** Entitlement after this choice accrued. */
+  entitled: number;
+  /** Offers before this one. */
+  offered: number;
+}
+
+export interface Decision {
+  candidates: Candidate[];
+  eligible: number;
+  excluded: { partnerId: string; reason: ExclusionReason }[];
+  excludedCounts: Partial<Record<ExclusionReason, number>>;
+}
+
+/** What one choice changes: `chosen` null when nobody is eligible (the lead is unassigned). */
+export interface Choice {
+  chosen: string | null;
+  decision: Decision;
+  /** New accumulator values of the eligible cohorts, by cohort key. */
+  accumulators: Record<string, number>;
+  /** New counters of the partners whose own state changed. */
+  counters: Record<string, PartnerCounters>;
+}
+
+export interface ChoiceInput {
+  population: WeighedPopulation;
+  policy: DistributionPolicy;
+  /** Tier names, lowest first (the active model's tiers by `minScore`). */
+  tierOrder: readonly string[];
+  lead: LeadFilter;
+  /** Partners that declined or let expire an offer of this lead. */
+  excludedForLead: ReadonlySet<string>;
+  /** Accumulators by cohort key (absent: 0). */
+  accumulators: Readonly<Record<string, number>>;
+  /** A partner's counters (absent: none yet). */
+  counters: (partnerId: string) => PartnerCounters | undefined;
+}
+
+/** Most candidates and individually excluded partners a decision lists. */
+export const DECISION_LIST_SIZE = 20;
+/** Shortfalls closer than this are a tie (lower id wins): sums of float shares drift in the last bits. */
+const TIE = 1e-9;
+
+/** A partner's entitlement under the accumulator `s` of its cohort. */
+export function entitlement(counters: PartnerCounters, weight: number, s: number): number {
+  return counters.base + weight * ((counters.frozenAt ?? s) - counters.ref);
+}
+
+function cohortEligible(cohort: Cohort, input: ChoiceInput): ExclusionReason | null {
+  const { policy, lead, tierOrder } = input;
+  if (policy.matchRegion && lead.region !== null && cohort.region !== lead.region) return 'region';
+  if (policy.matchType && lead.type !== null && cohort.type !== lead.type) return 'type';
+  if (lead.minTier !== null) {
+    const need = tierOrder.indexOf(lead.minTier);
+    const held = cohort.tier === null ? -1 : tierOrder.indexOf(cohort.tier);
+    if (held < need || held < 0) return 'tier';
+  }
+  return null;
+}
+
+/**
+ * One choice for a lead: who is eligible, who gets the offer, and the state it leaves. Pure: the
+ * caller stores {@link Choice.accumulators} and {@link Choice.counters} (and counts the offer).
+ */
+export function choose(input: ChoiceInput): Choice {
+  const { population, policy } = input;
+  const excludedCounts: Partial<Record<ExclusionReason, number>> = {};
+  const excluded: Decision['excluded'] = [];
+  const count = (reason: ExclusionReason, n = 1) => {
+    excludedCounts[reason] = (excludedCounts[reason] ?? 0) + n;
+  };
+  const counters: Record<string, PartnerCounters> = {};
+  const eligibleCohorts: Cohort[] = [];
+  let total = 0;
+  const individuals: { i: number; reason: 'capacity' | 'declined' }[] = [];
+  for (const cohort of population.cohorts) {
+    const reason = cohortEligible(cohort, input);
+    if (reason) {
+      count(reason, cohort.members.length);
+      continue;
+    }
+    eligibleCohorts.push(cohort);
+    total += cohort.weight;
+    for (const i of cohort.members) {
+      const id = population.ids[i] as string;
+      const w = population.weight[i] as number;
+      const state = input.counters(id) ?? NO_COUNTERS;
+      const capped = loadOf(state) >= capOf(policy, population.tier[i] ?? null);
+      const s = input.accumulators[cohort.key] ?? 0;
+      // Lazy freeze/unfreeze at the accumulator before this choice (see the module's note).
+      if (capped && state.frozenAt === null && w > 0) {
+        counters[id] = { ...state, frozenAt: s };
+      } else if (!capped && state.frozenAt !== null) {
+        counters[id] = { ...state, ref: state.ref + (s - state.frozenAt), frozenAt: null };
+      }
+      if (capped) individuals.push({ i, reason: 'capacity' });
+      else if (input.excludedForLead.has(id)) individuals.push({ i, reason: 'declined' });
+      else if (w <= 0) count('weight');
+    }
+  }
+  for (const { i, reason } of individuals) {
+    total -= population.weight[i] as number;
+    count(reason);
+    if (excluded.length < DECISION_LIST_SIZE) excluded.push({ partnerId: population.ids[i] as string, reason });
+  }
+  const chosenNone: Choice = {
+    chosen: null,
+    decision: { candidates: [], eligible: 0, excluded, excludedCounts },
+    accumulators: {},
+    counters,
+  };
+  if (!(total > 0)) return chosenNone;
+  const share = 1 / total;
+  const left = new Set(individuals.map(({ i }) => i));
+  const scored: { i: number; entitled: number; gap: number }[] = [];
+  let eligible = 0;
+  for (const cohort of eligibleCohorts) {
+    const s = (input.accumulators[cohort.key] ?? 0) + share;
+    for (const i of cohort.members) {
+      const w = population.weight[i] as number;
+      if (w <= 0 || left.has(i)) continue;
+      eligible++;
+      const id = population.ids[i] as string;
+      const state = counters[id] ?? input.counters(id) ?? NO_COUNTERS;
+      const entitled = entitlement(state, w, s);
+      scored.push({ i, entitled, gap: entitled - state.offered });
+    }
+  }
+  if (scored.length === 0) return chosenNone;
+  // Largest shortfall first; within TIE, lower id (population indices ascend with ids).
+  const better = (a: (typeof scored)[number], b: (typeof scored)[number]) =>
+    Math.abs(a.gap - b.gap) <= TIE ? a.i < b.i : a.gap > b.gap;
+  let best = scored[0] as (typeof scored)[number];
+  for (const entry of scored) if (better(entry, best)) best = entry;
+  const top = topCandidates(scored, better, best);
+  const accumulators: Record<string, number> = {};
+  for (const cohort of eligibleCohorts) accumulators[cohort.key] = (input.accumulators[cohort.key] ?? 0) + share;
+  // This lead's decliners missed this choice on their own: their reference moves with the cohort.
+  for (const { i, reason } of individuals) {
+    if (reason !== 'declined') continue;
+    const id = population.ids[i] as string;
+    const state = counters[id] ?? input.counters(id) ?? NO_COUNTERS;
+    if (state.frozenAt === null) counters[id] = { ...state, ref: state.ref + share };
+  }
+  const chosen = population.ids[best.i] as string;
+  const chosenState = counters[chosen] ?? input.counters(chosen) ?? NO_COUNTERS;
+  counters[chosen] = { ...chosenState, offered: chosenState.offered + 1 };
+  return {
+    chosen,
+    decision: {
+      candidates: top.map(({ i, entitled }) => {
+        const id = population.ids[i] as string;
+        return {
+          partnerId: id,
+          weight: population.weight[i] as number,
+          entitled,
+          offered: (input.counters(id) ?? NO_COUNTERS).offered,
+        };
+      }),
+      eligible,
+      excluded,
+      excludedCounts,
+    },
+    accumulators,
+    counters,
+  };
+}
+
+function topCandidates<T extends { i: number }>(scored: T[], better: (a: T, b: T) => boolean, best: T): T[] {
+  if (scored.length <= DECISION_LIST_SIZE) return [...scored].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  // Keep the best DECISION_LIST_SIZE in a small sorted list (10,000 candidates, 20 kept).
+  const top: T[] = [best];
+  for (const entry of scored) {
+    if (entry === best) continue;
+    if (top.length === DECISION_LIST_SIZE && !better(entry, top[top.length - 1] as T)) continue;
+    let at = top.length;
+    while (at > 0 && better(entry, top[at - 1] as T)) at--;
+    top.splice(at, 0, entry);
+    if (top.length > DECISION_LIST_SIZE) top.pop();
+  }
+  return top;
+}
+
+/**
+ * A partner's counters carried into a new ranking (another run changes weights and cohorts): its
+ * entitlement so far becomes its base, measured from a fresh accumulator.
+ */
+export function fold(counters: PartnerCounters, oldWeight: number, oldAccumulator: number): PartnerCounters {
+  return {
+    ...counters,
+    base: entitlement(counters, oldWeight, oldAccumulator),
+    ref: 0,
+    frozenAt: null,
+  };
+}
