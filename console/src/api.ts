@@ -2,7 +2,7 @@
  * Every call the console makes to the API, in one module (the typed client of the OpenAPI document
  * can replace the bodies of these functions without touching the views).
  */
-import { type ApiSchemas, createApiClient } from '../../client/index.ts';
+import { type ApiSchemas, createApiClient, type operations } from '../../client/index.ts';
 import { accessToken } from './auth.ts';
 
 export interface FieldError {
@@ -64,6 +64,22 @@ export type WorklistAction = ApiSchemas['WorklistActionBody']['action'];
 export type Me = ApiSchemas['Me'];
 export type OwnScorecard = ApiSchemas['Scorecard'];
 export type OwnHistory = ApiSchemas['ScorecardHistory'];
+
+/** The JSON body of an operation's answer (for routes whose answers have no named schema). */
+type Answer<Op extends keyof operations, Status extends number = 200> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }>
+    ? Body
+    : never;
+// Lead distribution: the vendor's queue, decisions, policy and audit; the partner's offers.
+export type LeadPage = Answer<'getLeads'>;
+export type LeadSummary = LeadPage['items'][number];
+export type LeadStatus = LeadSummary['status'];
+export type Lead = Answer<'getLeadsByLeadId'>;
+export type LeadOffer = Lead['offers'][number];
+export type LeadDecision = NonNullable<LeadOffer['decision']>;
+export type DistributionPolicy = Answer<'getDistributionPolicy'>;
+export type DistributionAudit = Answer<'getDistributionAudit'>;
+export type PartnerOffer = Answer<'getMeOffers'>['items'][number];
 
 const JSON_TYPE = 'application/json';
 
@@ -191,11 +207,28 @@ export const api = {
         },
       }),
     ),
+  leads: (status: LeadStatus | undefined, limit = 50, cursor?: string) =>
+    call(client.GET('/leads', { params: { query: { status, limit: text(limit), cursor } } })),
+  lead: (leadId: string) => call(client.GET('/leads/{leadId}', { params: { path: { leadId } } })),
+  /** A manual offer of an unassigned lead to a partner. */
+  assignLead: (leadId: string, partnerId: string) =>
+    call(client.POST('/leads/{leadId}/assign', { params: { path: { leadId } }, body: { partnerId } })),
+  distributionPolicy: () => call(client.GET('/distribution/policy')),
+  saveDistributionPolicy: (policy: DistributionPolicy) =>
+    call(client.PUT('/distribution/policy', { body: policy })),
+  /** Per partner in `period` (`2026-12`; the current one without): entitled, offered, accepted… */
+  distributionAudit: (period?: string) =>
+    call(client.GET('/distribution/audit', { params: { query: { period } } })),
   // The partner portal (a partner user's own data; its partner comes from its token alone).
   me: () => call(client.GET('/me')),
   myScorecard: () => call(client.GET('/me/scorecard')),
   myHistory: (limit = 30) =>
     call(client.GET('/me/scorecard/history', { params: { query: { limit: text(limit) } } })),
+  myOffers: () => call(client.GET('/me/offers')),
+  acceptOffer: (offerId: string) =>
+    call(client.POST('/me/offers/{offerId}/accept', { params: { path: { offerId } } })),
+  declineOffer: (offerId: string) =>
+    call(client.POST('/me/offers/{offerId}/decline', { params: { path: { offerId } } })),
 };
 
 /** PUTs a file to a presigned URL, reporting upload progress (fetch cannot report it; XHR can). */

@@ -77,6 +77,28 @@ export function PartnerName({ id, name }: { id: string; name: string }) {
   );
 }
 
+/** The current time, renewed every `everyMs` while the component shows. */
+export function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/** Time left until a deadline ("1 d 4 h left", "12 min left"), or "expired"; the exact time on hover. */
+export function Deadline({ at }: { at: string | null }) {
+  const now = useNow(1000);
+  if (!at) return <span class="muted">—</span>;
+  const left = new Date(at).getTime() - now;
+  return (
+    <time dateTime={at} title={fmt.dateTime(at)} class={left <= 0 ? 'deadline deadline-over' : 'deadline'}>
+      {left <= 0 ? 'expired' : `${fmt.span(left)} left`}
+    </time>
+  );
+}
+
 export function ErrorNote({ error }: { error: unknown }) {
   const message =
     error instanceof ApiError

@@ -104,8 +104,8 @@ describe('the partner portal in the console', () => {
     expect(await page.locator('[data-testid=own-tier]').textContent()).toBe(own.score.tier);
     await expect.poll(() => page.locator('table.data tbody tr[data-metric]').count()).toBe(5);
     await expect.poll(() => page.locator('svg.history-chart circle.point').count()).toBe(2);
-    // No vendor navigation, and nothing of another partner.
-    expect(await page.locator('nav.tabs').count()).toBe(0);
+    // No vendor navigation (only the portal's own views), and nothing of another partner.
+    expect(await page.locator('nav.tabs a').allTextContents()).toEqual(['Scorecard', 'Offers']);
     const text = (await page.locator('body').textContent()) ?? '';
     expect(text).not.toMatch(/Partner 1\b|partner-0[0-68]/);
 

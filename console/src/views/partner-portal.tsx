@@ -4,18 +4,30 @@ import { signOut } from '../auth.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
 import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
+import { href, useRoute } from '../route.ts';
+import { PartnerOffers } from './partner-offers.tsx';
+
+/** The portal's views: its own scorecard (home) and the leads offered to it. */
+const PORTAL_VIEWS = [
+  ['scorecard', 'Scorecard'],
+  ['offers', 'Offers'],
+] as const;
 
 /**
- * The console of a partner user: its own partner's scorecard, tier progress and trend, nothing of
- * the vendor's views (no navigation to them: every vendor route answers this user 403 anyway).
+ * The console of a partner user: its own partner's scorecard, tier progress and trend, and the leads
+ * offered to it; nothing of the vendor's views (no navigation to them: every vendor route answers this
+ * user 403 anyway).
  */
 export function PartnerPortal() {
+  const route = useRoute();
+  const current = route.view === 'offers' ? 'offers' : 'scorecard';
   const me = useAsync(() => api.me(), []);
   const card = useAsync(() => api.myScorecard(), []);
   const history = useAsync(() => api.myHistory(30), []);
   useEffect(() => {
-    document.title = 'Your scorecard · Partner portal';
-  }, []);
+    document.title = `${current === 'offers' ? 'Your offers' : 'Your scorecard'} · Partner portal`;
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [current]);
   return (
     <>
       <header class="top">
@@ -26,6 +38,13 @@ export function PartnerPortal() {
           </svg>
           <span>Partner portal</span>
         </div>
+        <nav aria-label="Portal" class="tabs">
+          {PORTAL_VIEWS.map(([view, label]) => (
+            <a key={view} href={href(view)} aria-current={current === view ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
         <div class="top-right">
           {me.value ? (
             <span class="who">
@@ -38,11 +57,21 @@ export function PartnerPortal() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <h1>{card.value ? `${card.value.name}: your scorecard` : 'Your scorecard'}</h1>
-        {me.error ? <ErrorNote error={me.error} /> : null}
-        {card.error ? <ErrorNote error={card.error} /> : null}
-        {card.value ? <ScorecardPanels card={card.value} /> : null}
-        {history.value ? <Trend history={history.value} /> : null}
+        {current === 'offers' ? (
+          <>
+            <h1>{me.value ? `${me.value.partnerName}: your offers` : 'Your offers'}</h1>
+            {me.error ? <ErrorNote error={me.error} /> : null}
+            <PartnerOffers />
+          </>
+        ) : (
+          <>
+            <h1>{card.value ? `${card.value.name}: your scorecard` : 'Your scorecard'}</h1>
+            {me.error ? <ErrorNote error={me.error} /> : null}
+            {card.error ? <ErrorNote error={card.error} /> : null}
+            {card.value ? <ScorecardPanels card={card.value} /> : null}
+            {history.value ? <Trend history={history.value} /> : null}
+          </>
+        )}
       </main>
     </>
   );

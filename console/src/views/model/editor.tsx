@@ -4,10 +4,10 @@
  */
 import type { FieldError, Model, ModelMetric } from '../../api.ts';
 import { Panel } from '../../components.tsx';
+import { ChoiceField, NumberField, TextField } from '../../components-fields.tsx';
 import { type Column, DataTable } from '../../components-table.tsx';
 import { DIRECTIONS, METRIC_GROUPS, NORMALIZATIONS, WHEN_MISSING } from '../../enums.ts';
 import { fmt } from '../../format.ts';
-import { ChoiceField, NumberField, TextField } from './fields.tsx';
 
 type Tier = Model['tiers'][number];
 
@@ -119,6 +119,7 @@ function MetricsTable({ draft, errors, update }: EditorProps) {
           label={`Metric ${index + 1} name`}
           value={item.name}
           errors={errors}
+          cell
           onChange={(value) =>
             set(index, (metric) => {
               metric.name = value;
@@ -198,6 +199,7 @@ function TiersTable({ draft, errors, update }: EditorProps) {
           label={`Tier ${index + 1} name`}
           value={item.name}
           errors={errors}
+          cell
           onChange={(value) =>
             set(index, (tier) => {
               tier.name = value;

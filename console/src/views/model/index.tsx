@@ -6,9 +6,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { type ActiveModel, ApiError, api, type FieldError, type Model, type Preview } from '../../api.ts';
 import { can } from '../../auth.ts';
 import { ErrorNote } from '../../components.tsx';
+import { fieldId } from '../../components-fields.tsx';
 import type { Route } from '../../route.ts';
 import { ModelEditor } from './editor.tsx';
-import { fieldId } from './fields.tsx';
 import { PreviewPanel } from './preview.tsx';
 import { RunFollower, VersionsPanel } from './versions.tsx';
 

@@ -1,6 +1,6 @@
-/** The model form's inputs: each labelled, with the API's error for its JSON path beside it. */
+/** Form inputs: each labelled, with the API's error for its JSON path beside it. */
 import type { ComponentChildren } from 'preact';
-import type { FieldError } from '../../api.ts';
+import type { FieldError } from './api.ts';
 
 /** `/metrics/2/weight` → the id of the input that edits it. */
 export const fieldId = (path: string) => `f${path.replace(/[^A-Za-z0-9]+/g, '-')}`;
@@ -29,7 +29,7 @@ const errorAt = (errors: FieldError[], path: string) => errors.find((error) => e
 export function TextField(props: FieldProps<string>) {
   const error = errorAt(props.errors, props.path);
   return (
-    <Field path={props.path} label={props.label} error={error} cell>
+    <Field path={props.path} label={props.label} error={error} cell={props.cell}>
       <input
         {...inputAttributes(props.path, error)}
         value={props.value}
@@ -60,7 +60,10 @@ export function NumberField(props: FieldProps<number | null> & { nullable?: bool
   );
 }
 
-export function ChoiceField<T extends string>(props: FieldProps<T> & { options: readonly T[] }) {
+/** A choice among `options`, each shown as its `labels` entry or as itself. */
+export function ChoiceField<T extends string>(
+  props: FieldProps<T> & { options: readonly T[]; labels?: Partial<Record<T, string>> },
+) {
   const error = errorAt(props.errors, props.path);
   return (
     <Field path={props.path} label={props.label} error={error} cell={props.cell}>
@@ -70,10 +73,35 @@ export function ChoiceField<T extends string>(props: FieldProps<T> & { options: 
         onChange={(event) => props.onChange(event.currentTarget.value as T)}
       >
         {props.options.map((option) => (
-          <option key={option}>{option}</option>
+          <option key={option} value={option}>
+            {props.labels?.[option] ?? option}
+          </option>
         ))}
       </select>
     </Field>
+  );
+}
+
+/** A checkbox, its label beside it. */
+export function CheckField(props: FieldProps<boolean>) {
+  const error = errorAt(props.errors, props.path);
+  return (
+    <div class={`field field-check${error ? ' field-invalid' : ''}`} data-path={props.path}>
+      <label>
+        <input
+          {...inputAttributes(props.path, error)}
+          type="checkbox"
+          checked={props.value}
+          onChange={(event) => props.onChange(event.currentTarget.checked)}
+        />{' '}
+        {props.label}
+      </label>
+      {error ? (
+        <p class="field-error" id={`${fieldId(props.path)}-error`}>
+          {error}
+        </p>
+      ) : null}
+    </div>
   );
 }
 
