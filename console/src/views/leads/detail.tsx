@@ -2,7 +2,7 @@
  * One lead: its offers with their outcome, the decision behind each (the candidates with weight,
  * entitlement and offers so far; the excluded counted by reason), and a manual offer when unassigned.
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { api, type Lead, type LeadDecision, type LeadOffer } from '../../api.ts';
 import { can } from '../../auth.ts';
 import { Deadline, ErrorNote, Panel, Stat, useAsync } from '../../components.tsx';
@@ -12,9 +12,19 @@ import { fmt } from '../../format.ts';
 import { href } from '../../route.ts';
 import { LeadStatusChip, OutcomeChip } from './queue.tsx';
 
+/** How often a lead with an open offer is read again. */
+const REFRESH_MS = 5000;
+
 export function LeadDetail({ leadId }: { leadId: string }) {
   const lead = useAsync(() => api.lead(leadId), [leadId]);
   const value = lead.value;
+  const waiting = value?.status === 'offered';
+  useEffect(() => {
+    // While an offer waits for its answer, follow it: accepted, or declined or expired and moved on.
+    if (!waiting) return;
+    const timer = setInterval(lead.reload, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [waiting, leadId]);
   return (
     <div class="stack">
       <nav aria-label="Breadcrumb" class="crumbs">
