@@ -17,6 +17,8 @@ export const envSchema = z.object({
   EVENTS_FILE: z.optional(name),
   /** Function invoked asynchronously to run a rescore. */
   RESCORE_FUNCTION_NAME: z.optional(name),
+  /** Function whose durable executions distribute leads (one per lead, named after it). */
+  LEAD_FUNCTION_NAME: z.optional(name),
   /** Secret that signs ranking cursors (local stack and tests). */
   CURSOR_SECRET: z.optional(z.string().check(z.minLength(16, 'must be at least 16 characters'))),
   /** Secrets Manager ARN of the cursor-signing secret (AWS). */

@@ -24,6 +24,12 @@
  * | quality report          | `RUN#<runId>`                 | `QUALITY`                   |
  * | quality failures page   | `QUALITY#<runId>#<check>#<metric>` | `PAGE#<page, 6 digits>` |
  * | change journal entry    | `CHANGES#<part>`              | `<written ISO>#<token>`     |
+ * | distribution policy     | `META`                        | `DISTRIBUTION_POLICY`       |
+ * | lead                    | `LEAD#<leadId>`               | `LEAD`                      |
+ * | lead log entry          | `LEADS`                       | `<createdAt ISO>#<leadId>`  |
+ * | lead offer              | `OFFERS#<partnerId>`          | `<offerId>`                 |
+ * | distribution head       | `DIST#<yyyy-mm>`              | `HEAD`                      |
+ * | distribution counters   | `DIST#<yyyy-mm>#<shard, 3 digits>` | `SHARD`                |
  * | audit item              | `AUDIT#<yyyy-mm>`             | `<at ISO>#<write id>`       |
  * | … its copy by action    | `AUDIT#<yyyy-mm>#A#<action>`  | the same                    |
  * | … its copy by target    | `AUDIT#<yyyy-mm>#T#<target>`  | the same                    |
@@ -154,6 +160,22 @@ export const keys = {
   /** Which partner an email address belongs to (lowercased): one address, one partner. */
   userEmail: (email: string): ItemKey => ({ pk: `USER_EMAIL#${email}`, sk: 'EMAIL' }),
 
+  distributionPolicy: { pk: 'META', sk: 'DISTRIBUTION_POLICY' } as ItemKey,
+  lead: (leadId: string): ItemKey => ({ pk: `LEAD#${leadId}`, sk: 'LEAD' }),
+  /** One entry per lead in one partition, newest last by creation time: the lead list is one Query. */
+  leadLogEntry: (createdAt: string, leadId: string): ItemKey => ({
+    pk: 'LEADS',
+    sk: `${createdAt}#${leadId}`,
+  }),
+  leadLogPk: 'LEADS',
+  /** A partner's offers in its own partition: `/me/offers` is one Query, another partner's offer is no key of its own. */
+  leadOffer: (partnerId: string, offerId: string): ItemKey => ({ pk: `OFFERS#${partnerId}`, sk: offerId }),
+  leadOffersPk: (partnerId: string): string => `OFFERS#${partnerId}`,
+  distributionHead: (period: string): ItemKey => ({ pk: `DIST#${period}`, sk: 'HEAD' }),
+  distributionShard: (period: string, shard: number): ItemKey => ({
+    pk: `DIST#${period}#${String(shard).padStart(3, '0')}`,
+    sk: 'SHARD',
+  }),
   currentRun: { pk: 'META', sk: 'CURRENT_RUN' } as ItemKey,
   activeModel: { pk: 'META', sk: 'ACTIVE_MODEL' } as ItemKey,
   partnersChanged: { pk: 'META', sk: 'CHANGED' } as ItemKey,

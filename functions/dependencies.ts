@@ -5,6 +5,7 @@ import { CognitoUserDirectory } from '#core/adapters/cognito-user-directory.ts';
 import { HmacCursorSigner, secretsManagerKey } from '#core/adapters/cursor-signer.ts';
 import { DynamoAuditStore } from '#core/adapters/dynamo-audit-store.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
+import { DynamoLeadStore } from '#core/adapters/dynamo-lead-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
 import { DynamoPartnerUserStore } from '#core/adapters/dynamo-partner-user-store.ts';
@@ -14,11 +15,13 @@ import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { DynamoWorklistStore } from '#core/adapters/dynamo-worklist-store.ts';
 import { createEventBridgeClient, EventBridgeEventSink } from '#core/adapters/eventbridge-event-sink.ts';
 import { LambdaInvoker } from '#core/adapters/lambda-invoker.ts';
+import { LambdaLeadCallbacks, LambdaLeadStarter } from '#core/adapters/lambda-lead-workflow.ts';
 import { NdjsonEventSink } from '#core/adapters/ndjson-event-sink.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
 import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import { type Env, readEnv, required } from '#core/config.ts';
 import { ConflictError } from '#core/errors.ts';
+import { RankingSource } from '#core/leads/ranked-partners.ts';
 import type { UserDirectory } from '#core/portal/partner-users.ts';
 import type { EventSink } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
@@ -136,3 +139,23 @@ function runRequester(runs: DynamoRunStore, models: DynamoModelStore): RunReques
 }
 export const rescoreRequester = /* @__PURE__ */ lazy(() => runRequester(runStore(), modelStore()));
 export const apiRescoreRequester = /* @__PURE__ */ lazy(() => runRequester(apiRunStore(), apiModelStore()));
+
+// Lead distribution (contract §3.3).
+export const leadStore = /* @__PURE__ */ lazy(() => new DynamoLeadStore(documentClient(), tableName()));
+export const apiLeadStore = /* @__PURE__ */ lazy(() => new DynamoLeadStore(apiDocumentClient(), tableName()));
+/** The current ranking's partners for the choice, cached per run in this container. */
+export const rankingSource = /* @__PURE__ */ lazy(
+  () =>
+    new RankingSource({
+      runs: apiRunStore(),
+      models: apiModelStore(),
+      files: runFiles(),
+      rankings: apiRankingStore(),
+    }),
+);
+export const leadStarter = /* @__PURE__ */ lazy(
+  () => new LambdaLeadStarter(functionInvoker(), required(env(), 'LEAD_FUNCTION_NAME')),
+);
+export const leadCallbacks = /* @__PURE__ */ lazy(
+  () => new LambdaLeadCallbacks(new LambdaClient({ maxAttempts: API_MAX_ATTEMPTS })),
+);

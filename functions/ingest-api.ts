@@ -1,4 +1,5 @@
 import type { AuditStore } from '#core/audit/audit-log.ts';
+import type { LeadServiceDeps } from '#core/leads/lead-service.ts';
 import type { PartnerUsersDeps } from '#core/portal/partner-users.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
@@ -7,6 +8,7 @@ import * as dependencies from './dependencies.ts';
 import { auditedRoutes, INGEST_AUDIT } from './http/audit-routes.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsWriteRoutes } from './http/routes/imports.ts';
+import { leadWriteRoutes } from './http/routes/leads.ts';
 import { modelWriteRoutes } from './http/routes/model.ts';
 import { partnersWriteRoutes } from './http/routes/partners-write.ts';
 import { portalWriteRoutes } from './http/routes/portal.ts';
@@ -27,8 +29,13 @@ export interface IngestDeps {
   audit: AuditStore;
   /** Partner users: memberships and the sign-in directory (the portal's routes answer only where given). */
   portal?: Pick<PartnerUsersDeps, 'users' | 'directory' | 'localPasswords'>;
+  /** Lead distribution (its routes answer only where given); partner users answer offers through `portal.users`. */
+  distribution?: Omit<LeadServiceDeps, 'now'>;
   now: () => number;
 }
+
+/** Without partner users nobody is a member: `/me` routes answer 403. */
+const NO_MEMBERS = { get: async () => null };
 
 function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, RouteHandler>> {
   const writes = {
@@ -38,6 +45,9 @@ function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, Rout
     ...modelWriteRoutes(deps),
     ...worklistWriteRoutes(deps),
     ...(deps.portal ? portalWriteRoutes({ ...deps.portal, partners: deps.partners, now: deps.now }) : {}),
+    ...(deps.distribution
+      ? leadWriteRoutes({ ...deps.distribution, users: deps.portal?.users ?? NO_MEMBERS, now: deps.now })
+      : {}),
   };
   // Every route of this function is a write: each records its audit item (contract §7).
   return auditedRoutes(deps.audit, writes, INGEST_AUDIT);
@@ -66,6 +76,12 @@ export const handler = createHandler(() => ({
     users: dependencies.apiPartnerUserStore(),
     directory: dependencies.userDirectory(),
     localPasswords: dependencies.env().LOCAL_USER_PASSWORDS === '1',
+  },
+  distribution: {
+    leads: dependencies.apiLeadStore(),
+    ranking: dependencies.rankingSource(),
+    starter: dependencies.leadStarter(),
+    callbacks: dependencies.leadCallbacks(),
   },
   now: Date.now,
 }));

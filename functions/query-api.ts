@@ -1,4 +1,5 @@
 import type { AuditStore } from '#core/audit/audit-log.ts';
+import type { DistributionDeps } from '#core/leads/distribution.ts';
 import type { PartnerUserStore } from '#core/portal/partner-users.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore } from '#core/ports.ts';
 import type { QualityStore } from '#core/quality/quality-store.ts';
@@ -11,6 +12,7 @@ import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
+import { leadReadRoutes } from './http/routes/leads.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
 import { portalReadRoutes } from './http/routes/portal.ts';
@@ -36,6 +38,8 @@ export interface QueryDeps {
   audit: Pick<AuditStore, 'list'>;
   /** Partner users' memberships (the portal's routes answer only where they are given). */
   users?: Pick<PartnerUserStore, 'get' | 'list'>;
+  /** Lead distribution (its routes answer only where given). */
+  distribution?: Omit<DistributionDeps, 'now'>;
   now: () => number;
 }
 
@@ -50,6 +54,13 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...worklistReadRoutes(deps),
     ...auditRoutes(deps),
     ...(deps.users ? portalReadRoutes({ ...deps, users: deps.users }) : {}),
+    ...(deps.distribution
+      ? leadReadRoutes({
+          ...deps.distribution,
+          users: deps.users ?? { get: async () => null },
+          now: deps.now,
+        })
+      : {}),
   };
 }
 
@@ -75,5 +86,6 @@ export const handler = createHandler(() => ({
   quality: dependencies.apiQualityStore(),
   audit: dependencies.apiAuditStore(),
   users: dependencies.apiPartnerUserStore(),
+  distribution: { leads: dependencies.apiLeadStore(), ranking: dependencies.rankingSource() },
   now: Date.now,
 }));

@@ -109,7 +109,14 @@ export function weigh(partners: readonly RankedPartner[], policy: DistributionPo
     if (c === undefined) {
       c = cohorts.length;
       byKey.set(key, c);
-      cohorts.push({ key, region: partner.region, type: partner.type, tier: partner.tier, weight: 0, members: [] });
+      cohorts.push({
+        key,
+        region: partner.region,
+        type: partner.type,
+        tier: partner.tier,
+        weight: 0,
+        members: [],
+      });
     }
     const cohort = cohorts[c] as Cohort;
     cohort.weight += w;
@@ -234,7 +241,8 @@ export function choose(input: ChoiceInput): Choice {
   for (const { i, reason } of individuals) {
     total -= population.weight[i] as number;
     count(reason);
-    if (excluded.length < DECISION_LIST_SIZE) excluded.push({ partnerId: population.ids[i] as string, reason });
+    if (excluded.length < DECISION_LIST_SIZE)
+      excluded.push({ partnerId: population.ids[i] as string, reason });
   }
   const chosenNone: Choice = {
     chosen: null,
@@ -267,7 +275,8 @@ export function choose(input: ChoiceInput): Choice {
   for (const entry of scored) if (better(entry, best)) best = entry;
   const top = topCandidates(scored, better, best);
   const accumulators: Record<string, number> = {};
-  for (const cohort of eligibleCohorts) accumulators[cohort.key] = (input.accumulators[cohort.key] ?? 0) + share;
+  for (const cohort of eligibleCohorts)
+    accumulators[cohort.key] = (input.accumulators[cohort.key] ?? 0) + share;
   // This lead's decliners missed this choice on their own: their reference moves with the cohort.
   for (const { i, reason } of individuals) {
     if (reason !== 'declined') continue;
@@ -300,7 +309,8 @@ export function choose(input: ChoiceInput): Choice {
 }
 
 function topCandidates<T extends { i: number }>(scored: T[], better: (a: T, b: T) => boolean, best: T): T[] {
-  if (scored.length <= DECISION_LIST_SIZE) return [...scored].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  if (scored.length <= DECISION_LIST_SIZE)
+    return [...scored].sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
   // Keep the best DECISION_LIST_SIZE in a small sorted list (10,000 candidates, 20 kept).
   const top: T[] = [best];
   for (const entry of scored) {

@@ -164,6 +164,7 @@ export function handlerEnvironment(
     EVENTS_FILE: path.join(settings.dataDir, 'events.ndjson'),
     // Durable functions are invoked through their alias, as on AWS.
     RESCORE_FUNCTION_NAME: 'rescore:live',
+    LEAD_FUNCTION_NAME: 'lead:live',
     CURSOR_SECRET: cursorSecret,
     S3_FORCE_PATH_STYLE: 'true',
     AWS_REGION: settings.region,

@@ -24,7 +24,7 @@ import { cursorParam, limitParam, parseQuery, partnerIdParam } from './query-par
 export const scorecardHistoryQuery = z.object({ limit: limitParam(MAX_HISTORY_LIMIT), cursor: cursorParam });
 
 /** A `/me` handler: runs with the caller's active membership, the only source of its partner. */
-function asMember(
+export function asMember(
   users: Pick<PartnerUserStore, 'get'>,
   handler: (request: HttpRequest, member: PartnerUser) => Promise<HttpResult>,
 ): RouteHandler {
