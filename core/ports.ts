@@ -105,7 +105,13 @@ export interface DomainEvent {
    * drops a repeat by it. Sinks deliver it as `detail.eventId` (PutEvents takes no client id).
    */
   id: string;
-  detailType: 'PartnerTierChanged' | 'RescoreCompleted' | 'WorklistItemOpened';
+  detailType:
+    | 'PartnerTierChanged'
+    | 'RescoreCompleted'
+    | 'WorklistItemOpened'
+    | 'LeadOffered'
+    | 'LeadAccepted'
+    | 'LeadUnassigned';
   detail: Record<string, unknown>;
   time: string;
 }

@@ -134,6 +134,7 @@ export class DynamoLeadStore implements LeadStore {
       runId: typeof item.runId === 'string' ? item.runId : null,
       accumulators: JSON.parse(String(item.accumulators ?? '{}')) as Record<string, number>,
       pending: item.pending ? JSON.parse(String(item.pending)) : null,
+      recent: item.recent ? (JSON.parse(String(item.recent)) as DistributionHead['recent']) : [],
     };
   }
 
@@ -149,6 +150,7 @@ export class DynamoLeadStore implements LeadStore {
             // JSON text: cohort keys hold any characters, and numbers keep every bit.
             accumulators: JSON.stringify(head.accumulators),
             pending: head.pending ? JSON.stringify(head.pending) : null,
+            recent: JSON.stringify(head.recent),
             expiresAt: this.ttl(),
           },
           ConditionExpression: expected === null ? 'attribute_not_exists(pk)' : 'version = :expected',
@@ -162,11 +164,10 @@ export class DynamoLeadStore implements LeadStore {
     }
   }
 
-  async readShards(period: string): Promise<Map<number, CounterShard>> {
+  async readShards(period: string, only?: readonly number[]): Promise<Map<number, CounterShard>> {
     const shards = new Map<number, CounterShard>();
-    const all: Item[] = Array.from({ length: COUNTER_SHARDS }, (_, shard) => ({
-      ...keys.distributionShard(period, shard),
-    }));
+    const numbers = only ?? Array.from({ length: COUNTER_SHARDS }, (_, shard) => shard);
+    const all: Item[] = numbers.map((shard) => ({ ...keys.distributionShard(period, shard) }));
     const batches: Item[][] = [];
     for (let i = 0; i < all.length; i += BATCH_GET) batches.push(all.slice(i, i + BATCH_GET));
     await Promise.all(

@@ -9,6 +9,7 @@ import {
   type LeadRecord,
   type LeadStore,
   type OfferRecord,
+  RECENT_TRANSITIONS,
   type Transition,
 } from './lead-store.ts';
 import { DEFAULT_POLICY, type DistributionPolicy } from './policy.ts';
@@ -33,7 +34,7 @@ import {
  */
 export interface DistributionDeps {
   leads: LeadStore;
-  ranking: RankingSource;
+  ranking: Pick<RankingSource, 'current' | 'partnersOf'>;
   now: () => number;
 }
 
@@ -64,17 +65,15 @@ export async function readPolicy(leads: Pick<LeadStore, 'getPolicy'>): Promise<D
   return (await leads.getPolicy()) ?? DEFAULT_POLICY;
 }
 
-/** Weighed populations by (run, policy); a policy change or a new run weighs again. */
-const weighed = new Map<string, WeighedPopulation>();
+/** Weighed populations per ranking (its partners array, cached per run) and weighing policy. */
+const weighed = new WeakMap<object, { key: string; population: WeighedPopulation }>();
 
-function weighedOf(runId: string, partners: Parameters<typeof weigh>[0], policy: DistributionPolicy) {
-  const key = `${runId}\n${policy.weight}\n${JSON.stringify(policy.tierWeights)}`;
-  let population = weighed.get(key);
-  if (!population) {
-    population = weigh(partners, policy);
-    weighed.clear();
-    weighed.set(key, population);
-  }
+function weighedOf(partners: Parameters<typeof weigh>[0], policy: DistributionPolicy): WeighedPopulation {
+  const key = `${policy.weight}\n${JSON.stringify(policy.tierWeights)}`;
+  const cached = weighed.get(partners);
+  if (cached?.key === key) return cached.population;
+  const population = weigh(partners, policy);
+  weighed.set(partners, { key, population });
   return population;
 }
 
@@ -83,9 +82,67 @@ interface State {
   shards: Map<number, CounterShard>;
 }
 
+/** Per store and period: the counter shards as of a head version this process read or wrote. */
+const shardCaches = new WeakMap<
+  object,
+  Map<string, { version: number; shards: Map<number, CounterShard> }>
+>();
+
+function cacheOf(deps: DistributionDeps) {
+  let caches = shardCaches.get(deps.leads);
+  if (!caches) {
+    caches = new Map();
+    shardCaches.set(deps.leads, caches);
+  }
+  return caches;
+}
+
+/**
+ * The head, then the counter shards (after the head: they then hold every transition before the
+ * head's own). A process that read or wrote the shards as of an earlier version re-reads only the
+ * shards the transitions since changed (the head's `recent` list); otherwise all of them.
+ */
 async function readState(deps: DistributionDeps, period: string): Promise<State> {
-  const [head, shards] = await Promise.all([deps.leads.getHead(period), deps.leads.readShards(period)]);
-  return { head, shards };
+  const head = await deps.leads.getHead(period);
+  const cached = cacheOf(deps).get(period);
+  const version = head?.version ?? 0;
+  if (cached && head && cached.version <= version) {
+    const since = head.recent.filter((entry) => entry.version > cached.version);
+    const covered = version - cached.version === since.length;
+    if (covered && since.every((entry) => entry.shards !== 'all')) {
+      const changed = [...new Set(since.flatMap((entry) => entry.shards as number[]))];
+      const shards = new Map(cached.shards);
+      if (changed.length > 0) {
+        const fresh = await deps.leads.readShards(period, changed);
+        for (const shard of changed) {
+          const read = fresh.get(shard);
+          if (read) shards.set(shard, read);
+          else shards.delete(shard);
+        }
+      }
+      return { head, shards };
+    }
+  }
+  return { head, shards: await deps.leads.readShards(period) };
+}
+
+/** Remembers the shards as of `version` (after this process applied that version). */
+function remember(
+  deps: DistributionDeps,
+  period: string,
+  version: number,
+  shards: Map<number, CounterShard>,
+) {
+  cacheOf(deps).set(period, { version, shards: new Map(shards) });
+}
+
+/** The head's `recent` list with one more transition. */
+function withRecent(head: DistributionHead | null, transition: Transition): DistributionHead['recent'] {
+  const shards =
+    transition.kind === 'fold'
+      ? ('all' as const)
+      : [...new Set(Object.keys(transition.counters).map(counterShard))];
+  return [...(head?.recent ?? []), { version: transition.version, shards }].slice(-RECENT_TRANSITIONS);
 }
 
 function countersOf(state: State, overlay: Record<string, PartnerCounters> = {}) {
@@ -155,7 +212,7 @@ async function foldShards(
   from: NonNullable<Transition['fold']>,
 ): Promise<Map<number, Record<string, PartnerCounters>>> {
   const policy = await readPolicy(deps.leads);
-  const old = weighedOf(from.fromRunId, await deps.ranking.partnersOf(from.fromRunId), policy);
+  const old = weighedOf(await deps.ranking.partnersOf(from.fromRunId), policy);
   const result = new Map<number, Record<string, PartnerCounters>>();
   for (const [shard, { entries }] of state.shards) {
     const changes: Record<string, PartnerCounters> = {};
@@ -193,6 +250,8 @@ export async function decide(
   attempt: number,
   release: Release | null,
   manual: ManualAssignment | null = null,
+  /** Ends the lead as `unassigned` with this reason instead of choosing (a manual offer declined or expired). */
+  unassign: string | null = null,
 ): Promise<LeadDecisionResult> {
   for (let tries = 0; tries < MAX_HEAD_ATTEMPTS; tries++) {
     if (tries > 0) await sleep(Math.min(50, 2 + Math.random() * 4 * tries));
@@ -230,21 +289,24 @@ export async function decide(
     };
     // A new ranking since the period's last decision: carry every partner's entitlement over first.
     if (ranking && state.head?.runId && state.head.runId !== ranking.runId && state.shards.size > 0) {
+      const pending: Transition = {
+        ...base,
+        kind: 'fold',
+        leadId: null,
+        counters: {},
+        fold: { fromRunId: state.head.runId, accumulators: state.head.accumulators },
+      };
       const folding: DistributionHead = {
         period,
         version: version + 1,
         runId: ranking.runId,
         accumulators: {},
-        pending: {
-          ...base,
-          kind: 'fold',
-          leadId: null,
-          counters: {},
-          fold: { fromRunId: state.head.runId, accumulators: state.head.accumulators },
-        },
+        pending,
+        recent: withRecent(state.head, pending),
       };
       if (await deps.leads.putHead(folding, version)) {
         await applyTransition(deps, { head: folding, shards: state.shards }, period);
+        remember(deps, period, folding.version, state.shards);
       }
       continue;
     }
@@ -278,6 +340,8 @@ export async function decide(
         leadOffer,
         offer: offerOf(lead, leadOffer, period),
       };
+    } else if (unassign !== null) {
+      transition = { ...base, kind: 'unassign', counters: overlay, unassignedReason: unassign };
     } else if (attempt > policy.maxAttempts || !ranking) {
       transition = {
         ...base,
@@ -287,7 +351,7 @@ export async function decide(
       };
     } else {
       const choice = choose({
-        population: weighedOf(ranking.runId, ranking.partners, policy),
+        population: weighedOf(ranking.partners, policy),
         policy,
         tierOrder: ranking.tierOrder,
         lead: { region: lead.region, type: lead.type, minTier: lead.minTier ?? policy.minTier },
@@ -325,9 +389,11 @@ export async function decide(
       runId: ranking?.runId ?? state.head?.runId ?? null,
       accumulators: nextAccumulators,
       pending: transition,
+      recent: withRecent(state.head, transition),
     };
     if (!(await deps.leads.putHead(head, state.head ? version : null))) continue;
     await applyTransition(deps, { head, shards: state.shards }, period);
+    remember(deps, period, head.version, state.shards);
     return {
       leadId,
       attempt,
@@ -381,26 +447,29 @@ export async function recordAccept(deps: DistributionDeps, leadId: string, attem
     }
     const version = state.head?.version ?? 0;
     const counters = countersOf(state)(entry.partnerId) ?? NO_COUNTERS;
+    const pending: Transition = {
+      version: version + 1,
+      kind: 'accept',
+      leadId,
+      attempt,
+      counters: { [entry.partnerId]: { ...counters, accepted: counters.accepted + 1 } },
+      offer: null,
+      leadOffer: null,
+      unassignedReason: null,
+      at: new Date(deps.now()).toISOString(),
+      fold: null,
+    };
     const head: DistributionHead = {
       period: lead.period,
       version: version + 1,
       runId: state.head?.runId ?? null,
       accumulators: state.head?.accumulators ?? {},
-      pending: {
-        version: version + 1,
-        kind: 'accept',
-        leadId,
-        attempt,
-        counters: { [entry.partnerId]: { ...counters, accepted: counters.accepted + 1 } },
-        offer: null,
-        leadOffer: null,
-        unassignedReason: null,
-        at: new Date(deps.now()).toISOString(),
-        fold: null,
-      },
+      pending,
+      recent: withRecent(state.head, pending),
     };
     if (!(await deps.leads.putHead(head, state.head ? version : null))) continue;
     await applyTransition(deps, { head, shards: state.shards }, lead.period);
+    remember(deps, lead.period, head.version, state.shards);
     return;
   }
   throw new Error(

@@ -73,7 +73,15 @@ export interface DistributionHead {
   runId: string | null;
   accumulators: Record<string, number>;
   pending: Transition | null;
+  /**
+   * The shards each of the last {@link RECENT_TRANSITIONS} transitions changed (`all` for a fold), so
+   * a process holding the shards as of an earlier version re-reads only those.
+   */
+  recent: { version: number; shards: number[] | 'all' }[];
 }
+
+/** Transitions the head remembers the shards of. */
+export const RECENT_TRANSITIONS = 64;
 
 /** Counters of the partners hashed to one shard, and the head version last applied to it. */
 export interface CounterShard {
@@ -110,7 +118,8 @@ export interface LeadStore {
   getHead(period: string): Promise<DistributionHead | null>;
   /** Writes the head if its stored version is `expected` (`null`: none stored); `false` otherwise. */
   putHead(head: DistributionHead, expected: number | null): Promise<boolean>;
-  readShards(period: string): Promise<Map<number, CounterShard>>;
+  /** The counter shards of a period (only the given ones, or all); strongly consistent. */
+  readShards(period: string, only?: readonly number[]): Promise<Map<number, CounterShard>>;
   /** Writes a shard unless a version ≥ `applied` was written already. */
   writeShard(period: string, shard: number, shardState: CounterShard): Promise<void>;
   /** Applies an offer transition to the lead (idempotent: only from `attempt − 1`). */

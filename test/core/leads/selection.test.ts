@@ -50,7 +50,11 @@ describe('weighted choice: a fixed eligible set (smooth weighted round robin)', 
     const d = new InMemoryDistribution([partner('A', 50), partner('B', 30), partner('C', 20)], policy());
     for (let n = 1; n <= 100; n++) {
       d.offer({ region: 'EU' });
-      for (const [p, w] of [['A', 0.5], ['B', 0.3], ['C', 0.2]] as const) {
+      for (const [p, w] of [
+        ['A', 0.5],
+        ['B', 0.3],
+        ['C', 0.2],
+      ] as const) {
         expect(Math.abs(d.offered(p) - n * w)).toBeLessThanOrEqual(1);
       }
     }
@@ -79,7 +83,9 @@ describe('weighted choice: eligibility', () => {
           for (const [k, mask] of leads.entries()) {
             // Eligibility varies per lead: a region per lead, and this lead's own exclusions.
             const region = `r${k % 3}`;
-            const excluded = new Set(weights.map((_, i) => id(i)).filter((_, i) => mask[i] === true && i % 2 === 0));
+            const excluded = new Set(
+              weights.map((_, i) => id(i)).filter((_, i) => mask[i] === true && i % 2 === 0),
+            );
             d.offer({ region }, excluded);
             for (let i = 0; i < weights.length; i++) {
               maxLag = Math.max(maxLag, Math.abs(d.entitled(id(i)) - d.offered(id(i))));
@@ -114,7 +120,11 @@ describe('weighted choice: eligibility', () => {
 
   it('weighs by tier when the policy says so; a tier without a weight is never chosen', () => {
     const d = new InMemoryDistribution(
-      [partner('g', 1, { tier: 'Gold' }), partner('s', 99, { tier: 'Silver' }), partner('b', 50, { tier: 'Bronze' })],
+      [
+        partner('g', 1, { tier: 'Gold' }),
+        partner('s', 99, { tier: 'Silver' }),
+        partner('b', 50, { tier: 'Bronze' }),
+      ],
       policy({ weight: 'tier', tierWeights: { Gold: 3, Silver: 1 } }),
     );
     for (let n = 0; n < 8; n++) d.offer({ region: 'EU' });
@@ -163,13 +173,21 @@ describe('weighted choice: caps', () => {
   it('caps give max-min fair shares: the capped get their cap, the rest share in proportion', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ w: fc.integer({ min: 1, max: 50 }), cap: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }) }), {
-          minLength: 2,
-          maxLength: 6,
-        }),
+        fc.array(
+          fc.record({
+            w: fc.integer({ min: 1, max: 50 }),
+            cap: fc.option(fc.integer({ min: 0, max: 30 }), { nil: null }),
+          }),
+          {
+            minLength: 2,
+            maxLength: 6,
+          },
+        ),
         fc.integer({ min: 20, max: 120 }),
         (specs, leads) => {
-          const byTier = Object.fromEntries(specs.flatMap((s, i) => (s.cap === null ? [] : [[`t${i}`, s.cap]])));
+          const byTier = Object.fromEntries(
+            specs.flatMap((s, i) => (s.cap === null ? [] : [[`t${i}`, s.cap]])),
+          );
           const d = new InMemoryDistribution(
             specs.map((s, i) => partner(id(i), s.w, { tier: `t${i}` })),
             policy({ capPerPeriod: { default: null, byTier } }),
@@ -208,7 +226,10 @@ describe('weighted choice: caps', () => {
   });
 
   it('a decline frees the slot: the partner is eligible again for other leads', () => {
-    const d = new InMemoryDistribution([partner('A', 1, { tier: 'T' })], policy({ capPerPeriod: { default: null, byTier: { T: 1 } } }));
+    const d = new InMemoryDistribution(
+      [partner('A', 1, { tier: 'T' })],
+      policy({ capPerPeriod: { default: null, byTier: { T: 1 } } }),
+    );
     expect(d.offer({ region: 'EU' }).chosen).toBe('A');
     expect(d.offer({ region: 'EU' }).chosen).toBeNull();
     d.answer('A', 'declined');
