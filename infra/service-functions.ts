@@ -10,6 +10,7 @@ export const SERVICE_FUNCTION_NAMES = [
   'query-api',
   'import-csv',
   'rescore',
+  'lead',
   'web-console',
 ] as const;
 export type ServiceFunctionName = (typeof SERVICE_FUNCTION_NAMES)[number];
@@ -55,6 +56,14 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     timeoutSeconds: 900,
     durable: { executionTimeoutHours: 6, retentionDays: 14 },
   },
+  lead: {
+    description: 'Lead distribution: one durable execution per lead (offer, wait for the answer, move on)',
+    // Holds the current ranking's partners for the weighted choice (10,000s, cached per run).
+    memoryMb: 1024,
+    timeoutSeconds: 60,
+    // The longest deadline is 30 days, times at most 10 offers, plus manual offers: executions are long.
+    durable: { executionTimeoutHours: 24 * 365, retentionDays: 14 },
+  },
   'web-console': {
     description: 'The web console: static files of the single-page app (GET /, GET /assets/{file})',
     memoryMb: 256,
@@ -73,9 +82,14 @@ export const DURABLE_ALIAS = 'live';
 /** The repository root (this file lives in `infra/`). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
-/** The entry file of a function: `functions/<name>.ts`, exporting `handler`. */
+/** Functions kept as a folder, `functions/<name>/handler.ts` (a durable workflow with its steps). */
+const FOLDER_FUNCTIONS: readonly ServiceFunctionName[] = ['lead'];
+
+/** The entry file of a function: `functions/<name>.ts`, or `functions/<name>/handler.ts`; exports `handler`. */
 export function functionEntry(name: ServiceFunctionName): string {
-  return path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
+  return FOLDER_FUNCTIONS.includes(name)
+    ? path.join(PROJECT_ROOT, 'functions', name, 'handler.ts')
+    : path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
 }
 
 /** Node.js major version of the Lambda runtime; the CDK construct picks the matching `Runtime`. */

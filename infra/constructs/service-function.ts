@@ -201,6 +201,31 @@ export class ServiceFunction extends NodejsFunction {
     });
   }
 
+  /**
+   * Permission to answer `target`'s durable callbacks (SendDurableExecutionCallbackSuccess, Failure,
+   * Heartbeat) on its qualified ARNs (`…:function:NAME:*`, where its executions run), and nothing
+   * else of it: the one function that may wake a waiting execution.
+   */
+  canAnswerCallbacksOf(target: ServiceFunction): this {
+    iam.Grant.addToPrincipal({
+      grantee: this,
+      actions: [
+        'lambda:SendDurableExecutionCallbackSuccess',
+        'lambda:SendDurableExecutionCallbackFailure',
+        'lambda:SendDurableExecutionCallbackHeartbeat',
+      ],
+      resourceArns: [`${target.ownArn()}:*`],
+    });
+    const { region, account } = Stack.of(this);
+    const regionPart = Token.isUnresolved(region) ? '<AWS::Region>' : region;
+    const accountPart = Token.isUnresolved(account) ? '<AWS::AccountId>' : account;
+    Validations.of(this.executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:${regionPart}:${accountPart}:function:${target.serviceFunctionName}:*]`,
+      reason: `Callbacks address the durable executions of ${target.serviceFunctionName}, which run on its qualified ARNs only.`,
+    });
+    return this;
+  }
+
   /** This function's unqualified ARN, from its synth-time name. */
   private ownArn(): string {
     return Stack.of(this).formatArn({
@@ -281,7 +306,7 @@ export class ServiceFunction extends NodejsFunction {
    * invoke exactly that (asynchronously, `Event`). A function invoking itself is granted by its
    * synth-time ARN: a reference to its own resource would be a circular dependency.
    */
-  canInvokeAsync(target: ServiceFunction, envName: 'RESCORE_FUNCTION_NAME'): this {
+  canInvokeAsync(target: ServiceFunction, envName: 'RESCORE_FUNCTION_NAME' | 'LEAD_FUNCTION_NAME'): this {
     if (target === this) {
       const qualifier = this.alias ? `:${DURABLE_ALIAS}` : '';
       const arn = `${this.ownArn()}${qualifier}`;

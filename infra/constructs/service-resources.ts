@@ -70,7 +70,7 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
  */
 export class ServiceResources extends Construct {
   readonly functions: Record<
-    'ingestApi' | 'queryApi' | 'importCsv' | 'rescore' | 'webConsole',
+    'ingestApi' | 'queryApi' | 'importCsv' | 'rescore' | 'lead' | 'webConsole',
     ServiceFunction
   >;
   readonly http: ServiceHttpApi;
@@ -110,10 +110,23 @@ export class ServiceResources extends Construct {
       .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'readWrite', `${IMPORT_PREFIX}*`);
     importCsv.canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
+    // One durable execution per lead: it reads the current run's snapshot parts and places (the
+    // ranking it chooses from), writes leads, offers and counters, publishes the lead events.
+    const lead = new ServiceFunction(this, 'Lead', { name: 'lead' })
+      .useTable(props.table, 'readWrite', 'append')
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`)
+      .useEventBus(this.eventBus);
     const ingestApi = new ServiceFunction(this, 'IngestApi', { name: 'ingest-api' })
       .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)
-      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
+      // POST /leads makes the first choice itself, from the same files as the lead function.
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`)
+      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME')
+      .canInvokeAsync(lead, 'LEAD_FUNCTION_NAME')
+      // Accepting or declining an offer wakes its lead's execution: only this function may.
+      .canAnswerCallbacksOf(lead);
     const queryApi = new ServiceFunction(this, 'QueryApi', {
       name: 'query-api',
       ...(reserved.queryApi === undefined ? {} : { reservedConcurrency: reserved.queryApi }),
@@ -154,7 +167,7 @@ export class ServiceResources extends Construct {
       );
     }
     this.portalClientId = portal?.client.userPoolClientId;
-    this.functions = { ingestApi, queryApi, importCsv, rescore, webConsole };
+    this.functions = { ingestApi, queryApi, importCsv, rescore, lead, webConsole };
     for (const fn of [ingestApi, queryApi, webConsole]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
@@ -162,7 +175,7 @@ export class ServiceResources extends Construct {
           'Invoked synchronously by API Gateway: a failure is returned to the caller, nothing is queued.',
       });
     }
-    for (const fn of [importCsv, rescore]) {
+    for (const fn of [importCsv, rescore, lead]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
@@ -184,6 +197,7 @@ export class ServiceResources extends Construct {
     for (const [name, fn] of [
       ['ImportFailures', importCsv],
       ['RescoreFailures', rescore],
+      ['LeadFailures', lead],
     ] as const) {
       const dlq = this.deadLetterQueue(name);
       (fn.alias ?? fn).configureAsyncInvoke({

@@ -6,7 +6,14 @@ import { DURABLE_FUNCTION_NAMES } from '../service-functions.ts';
 import { LocalDurableExecutions } from './durable-executions.ts';
 
 /** The Lambda functions of the service, by the name their entry file has under `functions/`. */
-export const FUNCTION_NAMES = ['ingest-api', 'query-api', 'import-csv', 'rescore', 'web-console'] as const;
+export const FUNCTION_NAMES = [
+  'ingest-api',
+  'query-api',
+  'import-csv',
+  'rescore',
+  'lead',
+  'web-console',
+] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** Timeouts as the CDK stack gives them, so `getRemainingTimeInMillis` means the same thing locally. */
@@ -15,6 +22,7 @@ const TIMEOUT_MS: Record<FunctionName, number> = {
   'query-api': 29_000,
   'import-csv': 900_000,
   rescore: 900_000,
+  lead: 60_000,
   'web-console': 10_000,
 };
 
@@ -23,6 +31,7 @@ const MEMORY_MB: Record<FunctionName, number> = {
   'query-api': 1024,
   'import-csv': 1769,
   rescore: 1769,
+  lead: 1024,
   'web-console': 256,
 };
 

@@ -18,6 +18,7 @@ import { BODY_TOO_LARGE_ADVICE } from '#functions/http/http-handler.ts';
 import { INTERNAL_ERROR_DETAIL } from '#functions/http/problem.ts';
 import { routeKey } from '#functions/routes.ts';
 import { buildConsole } from '../build-console.ts';
+import { functionEntry } from '../service-functions.ts';
 import { type AccessLog, createAccessLog, LOCAL_PRINCIPAL_CLAIMS } from './access-log.ts';
 import { makePutsAtomic } from './atomic-s3rver.ts';
 import { startDynamoServer } from './dynamo-server.ts';
@@ -86,7 +87,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
 
   const runner = new FunctionRunner({
     region: settings.region,
-    load: (name) => import(`../../functions/${name}.ts`),
+    load: (name) => import(functionEntry(name)),
     onAsyncFailure: (name, error, attempts) =>
       log.error(`${name}: asynchronous invocation failed after ${attempts} attempt(s)`, error),
   });
