@@ -168,8 +168,8 @@ describe('lead distribution in the console', { timeout: 120_000 }, () => {
     await signInThroughIssuer(page, stack.apiUrl, 'Channel team', channel.email, channel.password);
     await page.goto(`${stack.apiUrl}/#/leads`);
     // Newest first, with its status; the open offer counts down to its deadline.
-    await expect.poll(leadRows).toEqual(['L-200:unassigned', 'L-100:offered']);
-    expect(await page.locator('tr[data-lead="L-100"] time.deadline').textContent()).toMatch(
+    await expect.poll(leadRows).toEqual([`${unassigned.leadId}:unassigned`, `${offered.leadId}:offered`]);
+    expect(await page.locator(`tr[data-lead="${offered.leadId}"] time.deadline`).textContent()).toMatch(
       /^\d+ min( \d+ s)? left$/,
     );
     // The audit of the period: the offered partner has one offer.
@@ -183,10 +183,10 @@ describe('lead distribution in the console', { timeout: 120_000 }, () => {
 
     await page.selectOption('select[name=status]', 'unassigned');
     await expect.poll(() => page.url()).toMatch(/status=unassigned/);
-    await expect.poll(leadRows).toEqual(['L-200:unassigned']);
+    await expect.poll(leadRows).toEqual([`${unassigned.leadId}:unassigned`]);
 
     // An unassigned lead, offered by hand.
-    await page.locator('tr[data-lead="L-200"] a').click();
+    await page.locator(`tr[data-lead="${unassigned.leadId}"] a`).click();
     await page.locator('#assign-title').waitFor();
     await page.fill('input[name=partnerId]', 'south');
     await page.getByRole('button', { name: 'Offer to this partner' }).click();
