@@ -258,16 +258,17 @@ describe('lead distribution in the console', { timeout: 120_000 }, () => {
       .poll(() => page.locator('[data-testid=offers-status]').textContent())
       .toBe('You accepted lead A-1.');
     await expect.poll(rows).not.toContain('A-1');
-    expect((await api('GET', `/leads/${leads[0].leadId}`)).status).toBe('accepted');
+    await expect.poll(async () => (await api('GET', `/leads/${leads[0].leadId}`)).status).toBe('accepted');
 
     await page.getByRole('button', { name: 'Decline lead A-2' }).click();
     await expect
       .poll(() => page.locator('[data-testid=offers-status]').textContent())
       .toBe('You declined lead A-2.');
-    const declined = await api('GET', `/leads/${leads[1].leadId}`);
-    expect(declined.offers[0].outcome).toBe('declined');
-    // Nobody else serves APAC: declined by its only candidate, the lead waits for a manual offer.
-    expect(declined.status).toBe('unassigned');
+    const declined = () => api('GET', `/leads/${leads[1].leadId}`);
+    expect((await declined()).offers[0].outcome).toBe('declined');
+    // Nobody else serves APAC: declined by its only candidate, the lead waits for a manual offer
+    // (the lead's workflow moves it on once the answer reached it).
+    await expect.poll(async () => (await declined()).status).toBe('unassigned');
 
     // Answered elsewhere (another tab, the API) while the page still shows it: 409, said in words.
     const third = leads[2].offer.offerId;
