@@ -235,7 +235,8 @@ describe('lead distribution in the console', { timeout: 120_000 }, () => {
 
   it("a partner's Offers: accept, decline, and an offer answered meanwhile said so", async () => {
     // Only east serves APAC: every APAC lead is offered to it.
-    const leads = [];
+    // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
+    const leads: any[] = [];
     for (const externalId of ['A-1', 'A-2', 'A-3']) {
       const posted = await api('POST', '/leads', { externalId, region: 'APAC', value: 1200 });
       expect(posted.offer?.partnerId).toBe('east');
