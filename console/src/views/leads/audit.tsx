@@ -39,7 +39,7 @@ export function DistributionAuditPanel() {
         {audit.value
           ? rows.length === 0
             ? `No offer in ${audit.value.period}.`
-            : `${fmt.int(rows.length)} partners in ${audit.value.period}; the largest gap between entitled and offered is ${fmt.num(lag)} lead${lag === 1 ? '' : 's'}.`
+            : `${fmt.int(rows.length)} partner${rows.length === 1 ? '' : 's'} in ${audit.value.period}; the largest gap between entitled and offered is ${fmt.num(lag)} lead${lag === 1 ? '' : 's'}.`
           : 'Loading the audit…'}
       </p>
       <p class="legend">

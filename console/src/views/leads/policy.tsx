@@ -151,7 +151,7 @@ export function PolicyEditor({ model }: { model: ActiveModel | undefined }) {
             { key: 'tier', label: 'Tier', rowHeader: true, cell: (tier) => tier },
             {
               key: 'weight',
-              label: draft.weight === 'tier' ? 'Weight' : 'Weight (with weight by tier)',
+              label: draft.weight === 'tier' ? 'Weight' : 'Weight (when weighing by tier)',
               cell: (tier) => (
                 <NumberField
                   path={`/tierWeights/${tier}`}
