@@ -2,15 +2,16 @@
  * Child process of bench part `import`: the import workflow over the 1,000,000-row object (its
  * steps called in turn, without the durable engine, whose checkpoints are the small step results), with a
  * partner store that drops the validated rows (writing a million items would measure the server,
- * not the streaming path), sampling RSS every 20 ms. Imports only what the import path needs, so
- * the figure is the importer's, not the bench harness's.
+ * not the streaming path), sampling RSS every 20 ms. Imports the import function's module (the
+ * workflow's step list lives beside its Lambda entry) and the stores it needs, not the bench
+ * harness, so the figure is the function's.
  */
 import { createDocumentClient, createS3Client } from '#core/adapters/aws-clients.ts';
 import { DynamoImportStore } from '#core/adapters/dynamo-import-store.ts';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
-import { runImportWorkflow } from '#core/imports/csv-import.ts';
 import type { PartnerStore, PartnerUpsert } from '#core/ports.ts';
+import { runImportWorkflow } from '#functions/import-csv/handler.ts';
 
 /** What the parent bench hands this job (JSON in `BENCH_IMPORT_RSS_JOB`). */
 export interface RssJob {

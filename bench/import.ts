@@ -38,7 +38,7 @@ import { mapWithConcurrency } from '#core/concurrency.ts';
 import { keys } from '#core/keys.ts';
 import type { RescoreRequester } from '#core/ports.ts';
 import { createTableInput } from '#core/table.ts';
-import { createHandler } from '#functions/import-csv.ts';
+import { createHandler } from '#functions/import-csv/handler.ts';
 import { startStackProcess } from '#infra/local/stack-process.ts';
 import { s3Event } from '../test/support/events.ts';
 import type { RssJob } from './import-rss-job.ts';

@@ -6,7 +6,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
-const PARTS = ['core', 'import', 'rescore', 'http', 'bundle', 'soak', 'ui'] as const;
+const PARTS = ['core', 'import', 'rescore', 'http', 'bundle', 'soak', 'ui', 'leads'] as const;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'SILENT';

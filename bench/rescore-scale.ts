@@ -15,13 +15,14 @@ import { mapWithConcurrency } from '#core/concurrency.ts';
 import { keys, PARTNER_SHARDS } from '#core/keys.ts';
 import { normalizeName } from '#core/names.ts';
 import type { PartnerRecord } from '#core/ports.ts';
-import { type RescoreRunDeps, RUN_SLICES, readSlice } from '#core/runs/rescore-run.ts';
 import {
   type DecodedColumnFile,
   decodeColumnFile,
   encodeColumnFile,
   runFileKeys,
 } from '#core/runs/run-files.ts';
+import { type RescoreRunDeps, RUN_SLICES } from '#core/runs/run-plan.ts';
+import { readSlice } from '#functions/rescore/steps/read.ts';
 import { startStackProcess } from '#infra/local/stack-process.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
@@ -57,7 +58,6 @@ export async function scoreAtScale(partners: number) {
       startedAt: '2026-11-30T02:00:00.000Z',
       modelVersion: 1,
       previousRunId: null,
-      resumed: false,
     };
     const { DEFAULT_MODEL } = await import('#core/model/presets.ts');
     let readMs = 0;

@@ -4,7 +4,8 @@
  * function's memory must hold). Run by `bench/rescore.ts`.
  */
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
-import { type RescoreRunDeps, scoreRun } from '#core/runs/rescore-run.ts';
+import type { RescoreRunDeps } from '#core/runs/run-plan.ts';
+import { scoreRun } from '#functions/rescore/steps/score.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
 
 const [dir, runId] = process.argv.slice(2);
@@ -24,7 +25,6 @@ const summary = await scoreRun(deps, {
   startedAt: '2026-11-30T02:00:00.000Z',
   modelVersion: 1,
   previousRunId: null,
-  resumed: false,
 });
 const ms = performance.now() - t0;
 console.log(

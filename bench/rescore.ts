@@ -26,7 +26,7 @@ import { encodeEntries } from '#core/ranking/ranking-store.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createTableInput } from '#core/table.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
-import { createHandler as createRescoreHandler } from '#functions/rescore.ts';
+import { createHandler as createRescoreHandler } from '#functions/rescore/handler.ts';
 import { WARM_WRITE_UNITS_PER_SECOND } from '#infra/constructs/stateful-resources.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { httpEvent, lambdaContext } from '#test/support/events.ts';

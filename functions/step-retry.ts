@@ -7,7 +7,8 @@ import {
 import { isDependencyUnavailable } from '#core/adapters/aws-errors.ts';
 
 /**
- * The retry policy of every durable step of both workflows (`import-csv` and `rescore`): a step
+ * The house's durable step retry policy, which each workflow names beside its handler
+ * (`RESCORE_RETRY` in `rescore/retry.ts`, `IMPORT_RETRY` in `import-csv/retry.ts`): a step
  * that fails with an error retrying can cure (a throttled or unavailable table, bucket or function
  * past the SDK client's own retries, a lost connection, anything unknown) waits and runs again,
  * 5 s, 10 s, 20 s, … doubling up to 5 minutes between attempts, with half jitter, for 14 attempts:

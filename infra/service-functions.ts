@@ -82,12 +82,13 @@ export const DURABLE_ALIAS = 'live';
 /** The repository root (this file lives in `infra/`). */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..');
 
-/** Functions kept as a folder, `functions/<name>/handler.ts` (a durable workflow with its steps). */
-const FOLDER_FUNCTIONS: readonly ServiceFunctionName[] = ['lead'];
-
-/** The entry file of a function: `functions/<name>.ts`, or `functions/<name>/handler.ts`; exports `handler`. */
+/**
+ * The entry file of a function, exporting `handler`: a durable function's is the `handler.ts` of its
+ * workflow folder, `functions/<name>/handler.ts` (beside its `steps/` and `retry.ts`); any other
+ * function's is `functions/<name>.ts`.
+ */
 export function functionEntry(name: ServiceFunctionName): string {
-  return FOLDER_FUNCTIONS.includes(name)
+  return SERVICE_FUNCTIONS[name].durable
     ? path.join(PROJECT_ROOT, 'functions', name, 'handler.ts')
     : path.join(PROJECT_ROOT, 'functions', `${name}.ts`);
 }

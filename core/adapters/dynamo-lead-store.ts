@@ -19,9 +19,10 @@ import {
   type LeadStatus,
   type LeadStore,
   type OfferRecord,
+  type Transition,
 } from '../leads/lead-store.ts';
 import type { DistributionPolicy } from '../leads/policy.ts';
-import type { PartnerCounters } from '../leads/selection.ts';
+import type { Candidate, Decision, PartnerCounters } from '../leads/selection.ts';
 
 type Item = Record<string, unknown>;
 
@@ -69,15 +70,21 @@ export class DynamoLeadStore implements LeadStore {
       if (isConditionFailure(error)) return false;
       throw error;
     }
-    await this.putLogEntry(lead, null, null);
+    // The lead joins the list with its first decision (one write fewer per lead).
     return true;
   }
 
   async getLead(leadId: string): Promise<LeadRecord | null> {
     const item = await this.get(keys.lead(leadId));
     if (!item) return null;
-    const { pk: _pk, sk: _sk, expiresAt: _ttl, ...lead } = item;
-    return lead as unknown as LeadRecord;
+    const { pk: _pk, sk: _sk, expiresAt: _ttl, offers, ...lead } = item;
+    return {
+      ...(lead as unknown as Omit<LeadRecord, 'offers'>),
+      offers: (offers as Item[]).map((offer) => ({
+        ...(offer as unknown as LeadOfferEntry),
+        decision: offer.decision ? (JSON.parse(String(offer.decision), expandDecisions) as Decision) : null,
+      })),
+    };
   }
 
   async listLeads(options: {
@@ -133,8 +140,8 @@ export class DynamoLeadStore implements LeadStore {
       version: Number(item.version),
       runId: typeof item.runId === 'string' ? item.runId : null,
       accumulators: JSON.parse(String(item.accumulators ?? '{}')) as Record<string, number>,
-      pending: item.pending ? JSON.parse(String(item.pending)) : null,
-      recent: item.recent ? (JSON.parse(String(item.recent)) as DistributionHead['recent']) : [],
+      pending: item.pending ? (JSON.parse(String(item.pending), expandDecisions) as Transition) : null,
+      recent: decodeRecent(item.recent),
     };
   }
 
@@ -149,8 +156,8 @@ export class DynamoLeadStore implements LeadStore {
             runId: head.runId,
             // JSON text: cohort keys hold any characters, and numbers keep every bit.
             accumulators: JSON.stringify(head.accumulators),
-            pending: head.pending ? JSON.stringify(head.pending) : null,
-            recent: JSON.stringify(head.recent),
+            pending: head.pending ? JSON.stringify(head.pending, compactDecisions) : null,
+            recent: encodeRecent(head.recent),
             expiresAt: this.ttl(),
           },
           ConditionExpression: expected === null ? 'attribute_not_exists(pk)' : 'version = :expected',
@@ -223,7 +230,9 @@ export class DynamoLeadStore implements LeadStore {
       ExpressionAttributeValues: {
         ':attempt': attempt,
         ':previous': attempt - 1,
-        ':offer': [entry],
+        ':offer': [
+          { ...entry, decision: entry.decision ? JSON.stringify(entry.decision, compactDecisions) : null },
+        ],
         ':offered': 'offered',
         ':at': at,
       },
@@ -352,7 +361,8 @@ export class DynamoLeadStore implements LeadStore {
           ...update,
         }),
       );
-      return output.Attributes as unknown as LeadRecord;
+      const { offers, ...lead } = output.Attributes as Item;
+      return { ...(lead as unknown as Omit<LeadRecord, 'offers'>), offers: offers as LeadOfferEntry[] };
     } catch (error) {
       if (isConditionFailure(error)) return null;
       throw error;
@@ -390,6 +400,54 @@ export class DynamoLeadStore implements LeadStore {
   private ttl(): number {
     return Math.floor(this.now() / 1000) + RETENTION_SECONDS;
   }
+}
+
+/**
+ * Decisions as stored: each candidate a tuple `[partnerId, weight, entitled, offered]` with numbers to
+ * 9 significant digits (a decision of 20 candidates in well under 1 KB; one write unit per KB).
+ */
+function compactDecisions(key: string, value: unknown): unknown {
+  if (key === 'candidates' && Array.isArray(value)) {
+    return (value as Candidate[]).map((c) => [
+      c.partnerId,
+      precise(c.weight),
+      precise(c.entitled),
+      c.offered,
+    ]);
+  }
+  return value;
+}
+
+function expandDecisions(key: string, value: unknown): unknown {
+  if (key === 'candidates' && Array.isArray(value)) {
+    return (value as [string, number, number, number][]).map(([partnerId, weight, entitled, offered]) => ({
+      partnerId,
+      weight,
+      entitled,
+      offered,
+    }));
+  }
+  return value;
+}
+
+const precise = (value: number) => Number(value.toPrecision(9));
+
+/** `recent` as text: `version:shard,shard;…` (`*` for all shards). */
+function encodeRecent(recent: DistributionHead['recent']): string {
+  return recent
+    .map((entry) => `${entry.version}:${entry.shards === 'all' ? '*' : entry.shards.join(',')}`)
+    .join(';');
+}
+
+function decodeRecent(text: unknown): DistributionHead['recent'] {
+  if (typeof text !== 'string' || text === '') return [];
+  return text.split(';').map((part) => {
+    const [version, shards = ''] = part.split(':');
+    return {
+      version: Number(version),
+      shards: shards === '*' ? ('all' as const) : shards === '' ? [] : shards.split(',').map(Number),
+    };
+  });
 }
 
 function toListEntry(item: Item): LeadListEntry {

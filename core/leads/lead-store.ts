@@ -81,7 +81,7 @@ export interface DistributionHead {
 }
 
 /** Transitions the head remembers the shards of. */
-export const RECENT_TRANSITIONS = 64;
+export const RECENT_TRANSITIONS = 16;
 
 /** Counters of the partners hashed to one shard, and the head version last applied to it. */
 export interface CounterShard {

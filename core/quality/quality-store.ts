@@ -9,7 +9,10 @@ export interface QualityReport {
   medians: Record<string, number | null>;
 }
 
-/** A stored page of a check's failing partners. */
+/** Failing partners per stored page. */
+export const FAILURES_PAGE_SIZE = 500;
+
+/** A stored page of a check's failing partners (at most {@link FAILURES_PAGE_SIZE}). */
 export interface QualityFailuresPage {
   page: number;
   items: QualityFailure[];

@@ -4,8 +4,7 @@ import { normalizeName } from '../names.ts';
 import { type CursorSigner, openFields, signFields } from '../ranking/cursor.ts';
 import type { RunStore } from '../runs/run-store.ts';
 import { QUALITY_CHECKS, type QualityCheckName, type QualityFailure } from './quality-checks.ts';
-import { FAILURES_PAGE_SIZE } from './quality-run.ts';
-import type { QualityReport, QualityStore } from './quality-store.ts';
+import { FAILURES_PAGE_SIZE, type QualityReport, type QualityStore } from './quality-store.ts';
 
 export interface ReadQualityDeps {
   runs: Pick<RunStore, 'getCurrent'>;

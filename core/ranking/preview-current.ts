@@ -2,8 +2,14 @@ import { PARTNER_SHARDS, partnerShard } from '../keys.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import type { ModelStore, PartnerStore } from '../ports.ts';
-import { readSlicePlaces } from '../runs/rescore-run.ts';
-import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
+import {
+  decodeColumnFile,
+  type PlacesMeta,
+  type RunFiles,
+  readSlicePlaces,
+  runFileKeys,
+  type SnapshotMeta,
+} from '../runs/run-files.ts';
 import type { CurrentRunPointer, RunStore } from '../runs/run-store.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
 import { type ModelPreview, previewModel } from '../scoring/preview.ts';
@@ -45,11 +51,6 @@ export interface PreviewBasis {
 }
 
 export type CurrentPreview = ModelPreview & { basis: PreviewBasis };
-
-interface SnapshotPartMeta {
-  ids: string[];
-  metrics: string[];
-}
 
 /**
  * `POST /model/preview`: scores the current partners under the active and the candidate model, with
@@ -157,8 +158,8 @@ async function snapshotPopulation(
   ]);
   if (files.some(([snapshot, places]) => !snapshot || !places)) return null;
   const parts = files.map(([snapshot, places]) => ({
-    snapshot: decodeColumnFile<SnapshotPartMeta>(snapshot as Uint8Array),
-    places: decodeColumnFile<{ ids: string[]; tiers: string[] }>(places as Uint8Array),
+    snapshot: decodeColumnFile<SnapshotMeta>(snapshot as Uint8Array),
+    places: decodeColumnFile<PlacesMeta>(places as Uint8Array),
   }));
   const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
   const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);

@@ -1,3 +1,12 @@
+import type { RunPlace } from '../ranking/ranking-store.ts';
+
+/*
+ * The run's file formats, in one place: the columnar file codec, each file's key under
+ * `runs/<runId>/`, and the layout of each kind of file (snapshot parts, scored parts, the score
+ * summary, page entries, places, outbox parts, the worklist's files). The run's steps write them
+ * (`functions/rescore/steps/`); the model preview and the stack's bucket rules read them.
+ */
+
 /**
  * The files a run passes between its phases (S3 under `runs/<runId>/`, never durable checkpoints,
  * which hold 256 KB): snapshot parts, scored parts, page entries, outbox parts. Each file is written
@@ -111,8 +120,14 @@ export const jsonFile = {
     JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8')) as T,
 };
 
-/** Where runs keep their files in the bucket (expired by a lifecycle rule). */
+/** Where runs keep their files in the bucket (expired by a lifecycle rule after {@link PAGE_TTL_DAYS}). */
 export const RUNS_PREFIX = 'runs/';
+
+/**
+ * Ranking pages and run files outlive any gap between nightly runs by far; the next run reads the
+ * previous run's places, and a reader may page through an older run for a while after a switch.
+ */
+export const PAGE_TTL_DAYS = 35;
 
 /** Keys of a run's files. */
 export const runFileKeys = {
@@ -124,5 +139,115 @@ export const runFileKeys = {
   outbox: (runId: string, slice: number) => `runs/${runId}/outbox/${slice}.json`,
   movers: (runId: string, slice: number) => `runs/${runId}/movers/${slice}.json`,
   published: (runId: string, part: string) => `runs/${runId}/published/${part}`,
-  pagesWritten: (runId: string, writer: number) => `runs/${runId}/written/pages/${writer}`,
 };
+
+/** Keys of a run's worklist files (beside its other files, so they expire with them). */
+export const worklistFileKeys = {
+  plan: (runId: string) => `runs/${runId}/worklist/plan.json`,
+  actions: (runId: string) => `runs/${runId}/worklist/actions.json`,
+  state: (runId: string, slice: number) => `runs/${runId}/worklist/state/${slice}.json`,
+  entries: (runId: string, slice: number) => `runs/${runId}/worklist/entries/${slice}.json`,
+  head: (runId: string) => `runs/${runId}/worklist/head.json`,
+};
+
+/** The dictionary code of "none" in region, type and tier columns. */
+export const NONE = 0xffffffff;
+
+/**
+ * A snapshot part's metadata (`snapshot/<slice>.bin`). Its columns, one value per partner: `asOfMs`,
+ * `m<j>` (metric j of `metrics`), `region`, `type`, `previousTier` (codes into the lists below, or
+ * {@link NONE}), `previousRank` (−1 none), `previousScore` (NaN none), `entryBytes` (the ranking
+ * entry's UTF-8 size with the run's numbers left out); text column `names`.
+ */
+export interface SnapshotMeta {
+  ids: string[];
+  metrics: string[];
+  regions: string[];
+  types: string[];
+  previousTiers: string[];
+  /** Whether the previous run's places were found for this slice (else the scorer reads its pages). */
+  previousFound: boolean;
+}
+
+/**
+ * A scored part's metadata (`scored/<slice>.bin`, partners in the snapshot part's order). Columns:
+ * `score`, `rank`, `tier` (index into `tiers`, −1 none), `percentile`, `coverage`, `n<j>` (metric j
+ * normalised), and per list slot s (all, tier, region, type) `list<s>` (index into `lists`, or
+ * {@link NONE}), `page<s>`, `offset<s>`.
+ */
+export interface ScoredMeta {
+  tiers: string[];
+  lists: string[];
+  pageWriters: number;
+}
+
+/** What the scoring phase found (a step result; the bulk stays in S3). */
+export interface ScoreSummary {
+  partners: number;
+  tierChanges: number;
+  /** Page-writing work items of this run (1 for small runs, more as the population grows). */
+  pageWriters: number;
+}
+
+/** The score summary file (`scored/summary.json`): the step result plus every list's size. */
+export interface ScoreSummaryFile extends ScoreSummary {
+  lists: Record<string, number>;
+}
+
+/**
+ * One ranking entry in an entries part (`entries/<writer>/<slice>.json`, a JSON array of them): its
+ * list, page number, offset in the page, and the entry as encoded on the page.
+ */
+export type PageEntryRow = [list: string, page: number, offset: number, entry: string];
+
+/**
+ * A places file's metadata (`places/<slice>.bin`, partners in the snapshot part's order). Columns:
+ * `tier` (index into `tiers`, or {@link NONE}), `rank`, `score`.
+ */
+export interface PlacesMeta {
+  ids: string[];
+  tiers: string[];
+}
+
+/** Distinct strings to small codes ({@link NONE} for null): the dictionary-coded columns above. */
+export class Dictionary {
+  readonly values: string[] = [];
+  private readonly codes = new Map<string, number>();
+
+  /** The code of `value`, a new one for a value not seen yet. */
+  code(value: string | null): number {
+    if (value === null) return NONE;
+    let code = this.codes.get(value);
+    if (code === undefined) {
+      code = this.values.length;
+      this.values.push(value);
+      this.codes.set(value, code);
+    }
+    return code;
+  }
+}
+
+/**
+ * Tier, rank and score of each partner of one slice (one partner shard) in a completed run, from
+ * the run's places file; `null` when the file is gone (expired, or a run from before run files).
+ */
+export async function readSlicePlaces(
+  files: Pick<RunFiles, 'get'>,
+  runId: string,
+  slice: number,
+): Promise<Map<string, RunPlace> | null> {
+  const data = await files.get(runFileKeys.places(runId, slice));
+  if (!data) return null;
+  const file = decodeColumnFile<PlacesMeta>(data);
+  const places = new Map<string, RunPlace>();
+  const { tier, rank, score } = file.columns;
+  file.meta.ids.forEach((id, i) => {
+    const code = tier?.[i] as number;
+    places.set(id, {
+      tier: code === NONE ? null : (file.meta.tiers[code] as string),
+      rank: rank?.[i] as number,
+      score: score?.[i] as number,
+    });
+  });
+  return places;
+}

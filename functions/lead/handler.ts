@@ -14,10 +14,10 @@ import { logger, metrics } from '#core/observability.ts';
 import * as dependencies from '../dependencies.ts';
 import { durableHandler } from '../durable.ts';
 import { type StepRetryPolicy, stepRetryStrategy } from '../step-retry.ts';
+import type { LeadWorkflowDeps } from './deps.ts';
 import { LEAD_STEP_RETRY } from './retry.ts';
 import { acceptStep } from './steps/accept.ts';
 import { type DecideStepResult, decideStep } from './steps/decide.ts';
-import type { LeadWorkflowDeps } from './steps/deps.ts';
 import { expireStep } from './steps/expire.ts';
 import { storeCallback } from './steps/store-callback.ts';
 

@@ -2,8 +2,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { PAGE_TTL_DAYS } from '#core/runs/rescore-run.ts';
-import { RUNS_PREFIX } from '#core/runs/run-files.ts';
+import { PAGE_TTL_DAYS, RUNS_PREFIX } from '#core/runs/run-files.ts';
 import { TABLE_DEFINITION } from '#core/table.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { Context } from 'aws-lambda';
 import { DURABLE_FUNCTION_NAMES } from '../service-functions.ts';
 import { LocalDurableExecutions } from './durable-executions.ts';
 
-/** The Lambda functions of the service, by the name their entry file has under `functions/`. */
+/** The Lambda functions of the service, by name (their entry files: `functionEntry` of `infra/service-functions.ts`). */
 export const FUNCTION_NAMES = [
   'ingest-api',
   'query-api',
@@ -48,7 +48,7 @@ export interface UnfinishedExecution {
 }
 
 /**
- * What a `functions/<name>.ts` module exports. A durable function may also export
+ * What a function's entry module exports. A durable function may also export
  * `unfinishedExecutions`: the executions to start again when the local stack starts, read from the
  * state its handler persisted (the SDK's local runner keeps its checkpoints in memory only, so a
  * restart of `npm start` loses the executions themselves; on AWS the durable service keeps them).
@@ -60,7 +60,7 @@ export interface FunctionModule {
 
 export interface FunctionRunnerOptions {
   region: string;
-  /** Loads a function's module (a dynamic import of `functions/<name>.ts`). */
+  /** Loads a function's module (a dynamic import of its entry file, `functionEntry` of `infra/service-functions.ts`). */
   load: (name: FunctionName) => Promise<FunctionModule>;
   /** Where a failed asynchronous invocation is reported (the local stand-in for a DLQ). */
   onAsyncFailure: (name: FunctionName, error: unknown, attempts: number) => void;
@@ -200,7 +200,7 @@ export class FunctionRunner {
     if (!module) {
       module = this.options.load(name).then((loaded) => {
         if (typeof loaded.handler !== 'function') {
-          throw new Error(`functions/${name}.ts does not export a handler function`);
+          throw new Error(`the entry file of ${name} does not export a handler function`);
         }
         return loaded;
       });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -87,7 +88,7 @@ export async function startLocalStack(settings: LocalSettings, log: LocalStackLo
 
   const runner = new FunctionRunner({
     region: settings.region,
-    load: (name) => import(functionEntry(name)),
+    load: (name) => import(pathToFileURL(functionEntry(name)).href),
     onAsyncFailure: (name, error, attempts) =>
       log.error(`${name}: asynchronous invocation failed after ${attempts} attempt(s)`, error),
   });

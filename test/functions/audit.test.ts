@@ -8,7 +8,7 @@ import { logger } from '#core/observability.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { importHarness } from './import-harness.ts';
+import { importHarness } from '#test/workflows/import/import-harness.ts';
 
 // Every write route records one audit item with the caller from the token; GET /audit reads them
 // newest first, filtered and paged (contract §3, §7). Real handlers on dynalite and s3rver.

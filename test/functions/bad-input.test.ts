@@ -11,7 +11,7 @@ import { ROUTES, type RouteKey, routeKey } from '#functions/routes.ts';
 import { assertDocumentedResponse } from '#test/support/api-document.ts';
 import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 /**
  * Adversarial input for every route (contract §3, rule "bad input"): each bad request is a 4xx

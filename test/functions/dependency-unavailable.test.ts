@@ -15,7 +15,7 @@ import { problemFromError } from '#functions/http/problem.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
 import { httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 // Throttling and service errors a local server never produces, injected by an SDK middleware
 // inside the client's retry loop: the SDK retries them with its own backoff, and what survives

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3Event } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { importHarness } from './import-harness.ts';
+import { importHarness } from '#test/workflows/import/import-harness.ts';
 
 let servers: LocalServers;
 let h: Awaited<ReturnType<typeof importHarness>>;

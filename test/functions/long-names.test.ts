@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeEntries, lists, PAGE_MAX_BYTES, type RankingPage } from '#core/ranking/ranking-store.ts';
 import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 /**
  * Partners whose name is 1,000 CJK characters (3,000 UTF-8 bytes, what a CSV row allows) and whose

@@ -3,7 +3,7 @@ import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 let servers: LocalServers;
 let h: Harness;

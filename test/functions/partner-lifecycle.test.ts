@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keys } from '#core/keys.ts';
 import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { importHarness } from './import-harness.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { importHarness } from '#test/workflows/import/import-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 let servers: LocalServers;
 let h: Harness;

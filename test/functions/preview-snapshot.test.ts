@@ -8,7 +8,7 @@ import { normalizeName } from '#core/names.ts';
 import { JOURNAL_MARGIN_MS, type PreviewDeps, previewCandidate } from '#core/ranking/preview-current.ts';
 import { runFileKeys } from '#core/runs/run-files.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 let servers: LocalServers;
 let h: Harness;

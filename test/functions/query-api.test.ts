@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 let servers: LocalServers;
 let h: Harness;

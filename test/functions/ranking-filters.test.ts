@@ -7,7 +7,7 @@ import {
   type RankingResponse,
 } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 /**
  * 20,500 partners: 20,000 with a free-text region of their own (a CRM field nobody cleans), 500 in

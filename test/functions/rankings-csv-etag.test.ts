@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { readRankingsCsv } from '#core/ranking/read-rankings.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 type Ranked = {
   rank: number;

@@ -3,7 +3,7 @@ import { HmacCursorSigner } from '#core/adapters/cursor-signer.ts';
 import { searchPartners } from '#core/partners/search-partners.ts';
 import type { RankingStore } from '#core/ranking/ranking-store.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 type Item = { id: string; name: string; type: string | null; region: string | null };
 type Page = { items: Item[]; nextCursor: string | null };

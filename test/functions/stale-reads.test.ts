@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { staleReadClient } from '#test/support/dynamo-faults.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness } from './rescore-harness.ts';
+import { createHarness } from '#test/workflows/rescore/rescore-harness.ts';
 
 /**
  * DynamoDB reads are eventually consistent unless asked otherwise; dynalite always answers with the

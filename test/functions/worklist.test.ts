@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseScoringModel } from '#core/model/scoring-model.ts';
 import { eventId } from '#core/runs/run-ids.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
-import { createHarness, type Harness } from './rescore-harness.ts';
+import { createHarness, type Harness } from '#test/workflows/rescore/rescore-harness.ts';
 
 // Six whole durable runs against the local servers.
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 240_000 });

@@ -170,17 +170,35 @@ describe('service functions', () => {
     expect(JSON.stringify(get.map((statement) => statement.Resource))).not.toContain('/runs/*"');
   });
 
-  it('ingest-api writes the table, presigns PUTs under imports/ and may invoke rescore', () => {
+  it('ingest-api writes the table, presigns PUTs under imports/, reads only run snapshots and places, may invoke rescore and lead', () => {
     const actions = actionsOf('ingest-api');
     expect(actions).toEqual(
-      expect.arrayContaining([...DYNAMO_WRITES, 's3:PutObject', 'lambda:InvokeFunction']),
+      expect.arrayContaining([...DYNAMO_WRITES, 's3:PutObject', 's3:GetObject', 'lambda:InvokeFunction']),
     );
-    expect(actions).not.toContain('s3:GetObject');
     expect(actions).not.toContain('s3:DeleteObject');
     expect(actions).not.toContain('events:PutEvents');
     const put = statementsOf('ingest-api').find((statement) => statement.Action === 's3:PutObject');
     expect(JSON.stringify(put?.Resource)).toContain('/imports/*');
+    const gets = statementsOf('ingest-api').filter((statement) => statement.Action === 's3:GetObject');
+    expect(gets.map((statement) => JSON.stringify(statement.Resource).match(/runs\/\*\/\w+\/\*/)?.[0]).sort()).toEqual([
+      'runs/*/places/*',
+      'runs/*/snapshot/*',
+    ]);
     expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual(invocationRef('rescore'));
+    expect(environmentOf('ingest-api').LEAD_FUNCTION_NAME).toEqual(invocationRef('lead'));
+  });
+
+  it('only ingest-api may answer the lead workflow’s durable callbacks, on the lead function’s qualified ARNs', () => {
+    const callbackActions = (name: ServiceFunctionName) =>
+      statementsOf(name).filter((statement) =>
+        [statement.Action].flat().some((action) => String(action).startsWith('lambda:SendDurableExecutionCallback')),
+      );
+    const granted = callbackActions('ingest-api');
+    expect(granted).toHaveLength(1);
+    expect(JSON.stringify(granted[0]?.Resource)).toContain(`function:${stackName}-lead:*`);
+    for (const name of SERVICE_FUNCTION_NAMES.filter((n) => n !== 'ingest-api')) {
+      expect(callbackActions(name), name).toEqual([]);
+    }
   });
 
   it('import-csv reads uploads, writes and cleans up error reports, and invokes only rescore', () => {
@@ -232,8 +250,8 @@ describe('service functions', () => {
     });
   });
 
-  it('sends failed async invocations of import-csv and rescore to SQS dead-letter queues', () => {
-    for (const name of ['import-csv', 'rescore'] as const) {
+  it('sends failed async invocations of import-csv, rescore and lead to SQS dead-letter queues', () => {
+    for (const name of ['import-csv', 'rescore', 'lead'] as const) {
       const durable = SERVICE_FUNCTIONS[name].durable !== undefined;
       service.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: functionLogicalId(service, name) },
@@ -244,7 +262,7 @@ describe('service functions', () => {
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [Match.anyValue(), 'Arn'] } } },
       });
     }
-    service.resourceCountIs('AWS::SQS::Queue', 3);
+    service.resourceCountIs('AWS::SQS::Queue', 4);
   });
 });
 
@@ -459,7 +477,7 @@ describe('alarms', () => {
         Threshold: 0,
       },
     });
-    expect(Object.keys(dlqAlarms)).toHaveLength(3);
+    expect(Object.keys(dlqAlarms)).toHaveLength(4);
   });
 
   it('fires when no rescore completed in 26 hours, counting missing data as breaching', () => {

@@ -1,6 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { PAGE_TTL_DAYS } from '#core/runs/rescore-run.ts';
+import { PAGE_TTL_DAYS } from '#core/runs/run-files.ts';
 import { TABLE_DEFINITION } from '#core/table.ts';
 import { WARM_WRITE_UNITS_PER_SECOND } from '#infra/constructs/stateful-resources.ts';
 import { buildTestApp } from './build-app.ts';

@@ -58,6 +58,16 @@ const ACCESS: Record<string, Access> = {
   'GET /me/users': 'partner admin',
   'POST /me/users': 'partner admin',
   'DELETE /me/users/{userId}': 'partner admin',
+  'GET /distribution/policy': 'read',
+  'PUT /distribution/policy': 'write',
+  'GET /distribution/audit': 'read',
+  'POST /leads': 'write',
+  'GET /leads': 'read',
+  'GET /leads/{leadId}': 'read',
+  'POST /leads/{leadId}/assign': 'write',
+  'GET /me/offers': 'partner',
+  'POST /me/offers/{offerId}/accept': 'partner',
+  'POST /me/offers/{offerId}/decline': 'partner',
 };
 
 type Identity =

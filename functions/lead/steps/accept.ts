@@ -1,6 +1,6 @@
 import { recordAccept } from '#core/leads/distribution.ts';
 import { eventId } from '#core/runs/run-ids.ts';
-import type { LeadWorkflowDeps } from './deps.ts';
+import type { LeadWorkflowDeps } from '../deps.ts';
 
 /** Step `accept-<attempt>`: counts the accept (idempotent) and publishes `LeadAccepted`. */
 export async function acceptStep(

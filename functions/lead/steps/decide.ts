@@ -6,7 +6,7 @@ import {
   type Release,
 } from '#core/leads/distribution.ts';
 import { eventId } from '#core/runs/run-ids.ts';
-import { type LeadWorkflowDeps, WORKFLOW_PRINCIPAL } from './deps.ts';
+import { type LeadWorkflowDeps, WORKFLOW_PRINCIPAL } from '../deps.ts';
 
 /** What the `decide-<attempt>` step checkpoints: the decision and the offer's deadline in seconds. */
 export interface DecideStepResult extends LeadDecisionResult {

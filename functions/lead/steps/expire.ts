@@ -1,5 +1,5 @@
 import { recordAudit } from '#core/audit/audit-log.ts';
-import { type LeadWorkflowDeps, WORKFLOW_PRINCIPAL } from './deps.ts';
+import { type LeadWorkflowDeps, WORKFLOW_PRINCIPAL } from '../deps.ts';
 
 /**
  * Step `expire-<attempt>`: the deadline passed without a callback; `open → expired` on the offer,

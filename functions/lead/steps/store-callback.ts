@@ -1,4 +1,4 @@
-import type { LeadWorkflowDeps } from './deps.ts';
+import type { LeadWorkflowDeps } from '../deps.ts';
 
 /**
  * The submitter of `answer-<attempt>`: stores the durable callback's id on the offer, where

@@ -7,7 +7,7 @@ import type { DomainEvent } from '#core/ports.ts';
 import type { RankingResponse } from '#core/ranking/read-rankings.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
 import type { RunStore } from '#core/runs/run-store.ts';
-import { resumableRuns } from '#functions/rescore.ts';
+import { resumableRuns } from '#functions/rescore/handler.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { scheduledEvent } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';

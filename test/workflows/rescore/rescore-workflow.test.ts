@@ -5,9 +5,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDocumentClient } from '#core/adapters/aws-clients.ts';
 import { keys } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
-import { runFileKeys } from '#core/runs/run-files.ts';
+import { jsonFile, type RunFiles, runFileKeys, worklistFileKeys } from '#core/runs/run-files.ts';
+import { RUN_SLICES, type RunPlan } from '#core/runs/run-plan.ts';
 import { toColumns } from '#core/scoring/columns.ts';
 import { scorePopulation } from '#core/scoring/score-population.ts';
+import type { WorklistPlan } from '#core/worklist/worklist-run.ts';
+import { writePages } from '#functions/rescore/steps/pages.ts';
+import { checkQuality } from '#functions/rescore/steps/quality.ts';
+import { readSlice } from '#functions/rescore/steps/read.ts';
+import { scoreRun } from '#functions/rescore/steps/score.ts';
+import { worklistSlice } from '#functions/rescore/steps/worklist.ts';
+import { worklistPages } from '#functions/rescore/steps/worklist-pages.ts';
+import { writeSlice } from '#functions/rescore/steps/write.ts';
 import { runDurable, stopDurableRunner } from '#test/support/durable.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 import { createHarness, type Harness } from './rescore-harness.ts';
@@ -112,6 +121,64 @@ describe('the rescore workflow under the durable SDK test runner', () => {
         .sort();
     };
     expect(await names()).toEqual(await names());
+  });
+
+  it('writes the same files, pages and report when its steps run again from their start (at-least-once)', async () => {
+    const files = h.rescoreDeps.files;
+    const written = new Map<string, Buffer>();
+    const recording: RunFiles = {
+      get: (key) => files.get(key),
+      put: async (key, body) => {
+        written.set(key, Buffer.from(body));
+        await files.put(key, body);
+      },
+    };
+    h.rescoreDeps.files = recording;
+    try {
+      // A run with a previous one (hysteresis, previous places and the worklist's items read it).
+      await h.runNow();
+      const previousRunId = (await h.runs.getClaim())?.currentRunId ?? null;
+      expect(previousRunId).not.toBeNull();
+      await h.upsert([{ id: 'w-0001', metrics: { sales: 999, transactions: 96, reputation: 4.9 } }]);
+      const started = await h.requester.request('manual');
+      h.queued.length = 0;
+      written.clear();
+      expect((await runDurable(h.rescoreHandler, { runId: started.runId })).status).toBe('SUCCEEDED');
+      const once = new Map(written);
+      const ranking = await servedRanking(h);
+      const report = await h.rescoreDeps.quality.getReport(started.runId);
+      const run = await h.runs.getRun(started.runId);
+      const plan: RunPlan = {
+        runId: started.runId,
+        startedAt: run?.startedAt as string,
+        modelVersion: run?.modelVersion as number,
+        previousRunId,
+      };
+      // Every step between begin and the switch again, as a step cut off at its end would run.
+      written.clear();
+      const deps = h.rescoreDeps;
+      const slices = Array.from({ length: RUN_SLICES }, (_, slice) => slice);
+      for (const slice of slices) await readSlice(deps, plan, slice);
+      const scored = await scoreRun(deps, plan);
+      for (const slice of slices) await writeSlice(deps, plan, slice);
+      for (let writer = 0; writer < scored.pageWriters; writer++) await writePages(deps, plan, writer);
+      const worklistPlan = jsonFile.decode<WorklistPlan>(
+        (await files.get(worklistFileKeys.plan(plan.runId))) as Uint8Array,
+      );
+      for (const slice of slices) await worklistSlice(deps, plan, worklistPlan, slice);
+      await worklistPages(deps, plan, worklistPlan);
+      await checkQuality(deps, plan, worklistPlan);
+
+      expect(written.size).toBeGreaterThan(4 * RUN_SLICES);
+      for (const [key, body] of written) {
+        expect(once.has(key), key).toBe(true);
+        expect(body.equals(once.get(key) as Buffer), key).toBe(true);
+      }
+      expect(await servedRanking(h)).toEqual(ranking);
+      expect(await h.rescoreDeps.quality.getReport(started.runId)).toEqual(report);
+    } finally {
+      h.rescoreDeps.files = files;
+    }
   });
 
   it('takes the previous tiers from the previous run’s pages when its run files have expired', async () => {

@@ -5,21 +5,24 @@ import type {
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { S3Event } from 'aws-lambda';
-import { type AuditStore, recordAudit } from '#core/audit/audit-log.ts';
-import {
-  type ImportOptions,
-  type ImportOutcome,
-  type ImportStart,
-  runImportWorkflow,
-  type WorkflowSteps,
-} from '#core/imports/csv-import.ts';
+import type { AuditStore } from '#core/audit/audit-log.ts';
 import { encodeEventKey, IMPORT_PREFIX, importIdFromKey, isImportKey } from '#core/imports/import-keys.ts';
+import { DEFAULT_IMPORT_OPTIONS } from '#core/imports/import-limits.ts';
+import type { ImportDeps, ImportOutcome, ImportStart, ImportState } from '#core/imports/import-state.ts';
 import { localSequencer } from '#core/imports/sequencer.ts';
 import { logger } from '#core/observability.ts';
 import type { ImportStore, ModelStore, ObjectStore, PartnerStore, RescoreRequester } from '#core/ports.ts';
-import * as dependencies from './dependencies.ts';
-import { durableHandler } from './durable.ts';
-import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';
+import * as dependencies from '../dependencies.ts';
+import { durableHandler } from '../durable.ts';
+import type { StepRetryPolicy } from '../step-retry.ts';
+import { importRetryStrategy } from './retry.ts';
+import { startsOf } from './s3-event.ts';
+import { recordUploads } from './steps/audit-upload.ts';
+import { claimImport } from './steps/claim.ts';
+import { failImport } from './steps/fail.ts';
+import { finishImport } from './steps/finish.ts';
+import { requestRun } from './steps/request-run.ts';
+import { importRows } from './steps/rows.ts';
 
 /** What the import function needs; tests pass their own, Lambda builds them from the environment. */
 export interface ImportFunctionDeps {
@@ -31,8 +34,8 @@ export interface ImportFunctionDeps {
   /** Where each upload is recorded with its S3 principal (contract §7). */
   audit: AuditStore;
   /** Overrides of the rows per step and per write batch (tests use tiny ones). */
-  options?: Partial<ImportOptions>;
-  /** Overrides of the step retry policy {@link STEP_RETRY} (tests wait seconds, not minutes). */
+  options?: ImportDeps['options'];
+  /** Overrides of the step retry policy `IMPORT_RETRY` of `retry.ts` (tests wait seconds, not minutes). */
   stepRetry?: Partial<StepRetryPolicy>;
 }
 
@@ -57,7 +60,7 @@ export function createHandler(deps: () => ImportFunctionDeps) {
     if (!('importResume' in event) && starts.length > 0) {
       await ctx.step('audit-upload', () => recordUploads(d.audit, event));
     }
-    const retryStrategy = stepRetryStrategy({ ...STEP_RETRY, ...d.stepRetry });
+    const retryStrategy = importRetryStrategy(d.stepRetry);
     const outcomes: ImportOutcome[] = [];
     for (const [i, start] of starts.entries()) {
       logger.appendKeys({ importId: start.source.importId });
@@ -76,58 +79,63 @@ export function createHandler(deps: () => ImportFunctionDeps) {
     .handler(workflow);
 }
 
-/** The imports an S3 event asks for: created objects under `imports/` that are CSV files. */
-function startsOf(event: S3Event): ImportStart[] {
-  return (event.Records ?? []).flatMap((record) => {
-    if (!record.eventName.startsWith('ObjectCreated:')) return [];
-    // S3 form-encodes keys in notifications (a space is `+`).
-    const key = decodeURIComponent(record.s3.object.key.replace(/\+/g, ' '));
-    if (!isImportKey(key)) {
-      logger.info('not an import file; skipped', { key });
-      return [];
-    }
-    const { sequencer } = record.s3.object;
-    return [
-      {
-        source: {
-          importId: importIdFromKey(key),
-          bucket: record.s3.bucket.name,
-          key,
-          etag: record.s3.object.eTag.replaceAll('"', ''),
-          ...(sequencer ? { sequencer } : {}),
-          asOf: new Date(Date.parse(record.eventTime) || Date.now()).toISOString(),
-        },
-      },
-    ];
-  });
+/**
+ * The durable steps an import runs in: the durable execution SDK's `context.step` in the Lambda
+ * function (checkpointed, retried, replayed after a crash), a plain call where no engine is needed
+ * (the RSS bench, tests that act between two steps). A step's result must be plain JSON.
+ */
+export interface WorkflowSteps {
+  /**
+   * The execution's own identity (the durable execution's ARN), the same in every replay and step
+   * retry: the import's owner token. Never drawn inside a step: a claim whose write landed but
+   * whose step failed after it must find its own claim when the step runs again.
+   */
+  executionId: string;
+  step<T>(name: string, run: () => Promise<T>): Promise<T>;
 }
 
 /**
- * Records each upload of an S3 event in the audit trail (action `import.upload`), as the S3 principal
- * that wrote the object (`userIdentity.principalId`: the IAM principal of a straight upload, the
- * role that signed an upload URL; `s3` when the event has none). Keyed by the object version, so a
- * redelivered event records nothing new. Never fails the import (see `recordAudit`).
+ * Imports one CSV object version as a workflow of steps, each in `steps/<step name>.ts`: `claim`,
+ * then `rows-0`, `rows-1`, … (steps/rows.ts) until the file is read, `request-run` when rows were
+ * imported, `finish`. A step that still fails after the engine's retries ({@link importRetryStrategy})
+ * runs `fail`, which ends the import `failed` with the reason, and the error is rethrown so the
+ * execution fails too (its dead-letter queue and alarm).
  */
-async function recordUploads(audit: AuditStore, event: S3Event): Promise<null> {
-  for (const record of event.Records ?? []) {
-    const start = startsOf({ Records: [record] })[0];
-    if (!start) continue;
-    const { importId, key, etag, sequencer } = start.source;
-    await recordAudit(
-      audit,
-      {
-        principal: { subject: record.userIdentity?.principalId || 's3', clientId: null },
-        at: Date.parse(start.source.asOf),
-        id: `s3:${importId}:${sequencer ?? etag}`,
-      },
-      {
-        action: 'import.upload',
-        target: `import/${importId}`,
-        detail: { key, etag, bytes: record.s3.object.size, bucket: start.source.bucket },
-      },
-    );
+export async function runImportWorkflow(
+  start: ImportStart,
+  steps: WorkflowSteps,
+  deps: ImportDeps,
+): Promise<ImportOutcome> {
+  const options = { ...DEFAULT_IMPORT_OPTIONS, ...deps.options };
+  const { source } = start;
+  const claimed = await steps.step('claim', () => claimImport(deps, start, steps.executionId));
+  if (claimed.outcome !== 'claimed') {
+    logger.info(`import not started: ${claimed.outcome}`, { importId: source.importId });
+    return claimed.outcome;
   }
-  return null;
+  let state: ImportState = claimed.state;
+  try {
+    while (!state.end) {
+      const chunk = state.chunks;
+      const next: ImportState | null = await steps.step(`rows-${chunk}`, () =>
+        importRows(source, deps, options, state, claimed.asOf),
+      );
+      if (next === null) {
+        logger.info('import superseded by a newer upload of the same key', { importId: source.importId });
+        return 'superseded';
+      }
+      state = next;
+    }
+    if (state.progress.rowsImported > 0) await steps.step('request-run', () => requestRun(deps));
+    const finished = state;
+    const status = await steps.step('finish', () => finishImport(source, deps, finished));
+    return status ?? 'superseded';
+  } catch (error) {
+    const failed = state;
+    const reason = error instanceof Error ? error.message : String(error);
+    await steps.step('fail', () => failImport(deps, source, failed, reason));
+    throw error;
+  }
 }
 
 /**

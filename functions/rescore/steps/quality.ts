@@ -1,14 +1,22 @@
-import { mapWithConcurrency } from '../concurrency.ts';
-import type { ModelStore } from '../ports.ts';
-import { HISTORY_TTL_DAYS, PAGE_TTL_DAYS, RUN_SLICES, type RunPlan } from '../runs/rescore-run.ts';
-import { decodeColumnFile, type RunFiles, runFileKeys } from '../runs/run-files.ts';
-import type { WorklistPlan } from '../worklist/worklist-run.ts';
-import { type QualityStatus, runQualityChecks } from './quality-checks.ts';
-import type { QualityFailuresPage, QualityStore } from './quality-store.ts';
+import { mapWithConcurrency } from '#core/concurrency.ts';
+import type { ModelStore } from '#core/ports.ts';
+import { type QualityStatus, runQualityChecks } from '#core/quality/quality-checks.ts';
+import {
+  FAILURES_PAGE_SIZE,
+  type QualityFailuresPage,
+  type QualityStore,
+} from '#core/quality/quality-store.ts';
+import {
+  decodeColumnFile,
+  PAGE_TTL_DAYS,
+  type RunFiles,
+  runFileKeys,
+  type SnapshotMeta,
+} from '#core/runs/run-files.ts';
+import { HISTORY_TTL_DAYS, RUN_SLICES, type RunPlan } from '#core/runs/run-plan.ts';
+import type { WorklistPlan } from '#core/worklist/worklist-run.ts';
 
-/** Failing partners per stored page. */
-export const FAILURES_PAGE_SIZE = 500;
-
+/** What the quality step needs. */
 export interface QualityRunDeps {
   files: RunFiles;
   models: Pick<ModelStore, 'getVersion'>;
@@ -25,10 +33,6 @@ export async function checkQuality(
   plan: RunPlan,
   worklistPlan: WorklistPlan,
 ): Promise<QualityStatus> {
-  if (plan.resumed) {
-    const existing = await deps.quality.getReport(plan.runId);
-    if (existing) return existing.status;
-  }
   const model = await deps.models.getVersion(plan.modelVersion);
   if (!model) throw new Error(`model version ${plan.modelVersion} of the run is not stored`);
   const parts = await mapWithConcurrency(
@@ -37,7 +41,7 @@ export async function checkQuality(
     async (slice) => {
       const data = await deps.files.get(runFileKeys.snapshot(plan.runId, slice));
       if (!data) throw new Error(`run file ${runFileKeys.snapshot(plan.runId, slice)} is missing`);
-      return decodeColumnFile<{ ids: string[] }>(data);
+      return decodeColumnFile<SnapshotMeta>(data);
     },
   );
   const n = parts.reduce((sum, part) => sum + part.meta.ids.length, 0);

@@ -23,7 +23,7 @@ import {
   createHandler as createRescoreHandler,
   type RescoreDeps,
   type RescoreResult,
-} from '#functions/rescore.ts';
+} from '#functions/rescore/handler.ts';
 import type { RouteKey } from '#functions/routes.ts';
 import { assertDocumentedResponse } from '#test/support/api-document.ts';
 import { runDurable } from '#test/support/durable.ts';

@@ -2,12 +2,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoPartnerStore } from '#core/adapters/dynamo-partner-store.ts';
-import { type ImportStart, runImportWorkflow, type WorkflowSteps } from '#core/imports/csv-import.ts';
 import { importIdFromKey } from '#core/imports/import-keys.ts';
+import type { ImportStart } from '#core/imports/import-state.ts';
 import { PARTNER_SHARDS } from '#core/keys.ts';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { PartnerRecord, PartnerUpsert, UpsertOutcome } from '#core/ports.ts';
-import { type ImportEvent, unfinishedImports } from '#functions/import-csv.ts';
+import {
+  type ImportEvent,
+  runImportWorkflow,
+  unfinishedImports,
+  type WorkflowSteps,
+} from '#functions/import-csv/handler.ts';
 import { stopDurableRunner } from '#test/support/durable.ts';
 import { s3Event } from '#test/support/events.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';

@@ -11,38 +11,33 @@ import middy from '@middy/core';
 import * as z from 'zod/mini';
 import { DynamoModelStore } from '#core/adapters/dynamo-model-store.ts';
 import { logger, metrics } from '#core/observability.ts';
-import { checkQuality, type QualityRunDeps } from '#core/quality/quality-run.ts';
-import {
-  beginRun,
-  failRun,
-  leftoverOutboxes,
-  publishCompleted,
-  publishSlice,
-  type RescoreRunDeps,
-  RUN_SLICES,
-  type RunPlan,
-  readSlice,
-  releaseRun,
-  scoreRun,
-  switchRun,
-  writeMovers,
-  writePages,
-  writeSearchIndex,
-  writeSlice,
-} from '#core/runs/rescore-run.ts';
 import { scheduledRunId } from '#core/runs/run-ids.ts';
+import { type RescoreRunDeps, RUN_SLICES, type RunPlan } from '#core/runs/run-plan.ts';
 import type { RunRequester } from '#core/runs/run-requester.ts';
-import {
-  planWorklist,
-  switchWorklist,
-  type WorklistRunDeps,
-  worklistOutboxPart,
-  worklistPages,
-  worklistSlice,
-} from '#core/worklist/worklist-run.ts';
-import * as dependencies from './dependencies.ts';
-import { durableHandler } from './durable.ts';
-import { STEP_RETRY, type StepRetryPolicy, stepRetryStrategy } from './step-retry.ts';
+import { type WorklistRunDeps, worklistOutboxPart } from '#core/worklist/worklist-run.ts';
+import * as dependencies from '../dependencies.ts';
+import { durableHandler } from '../durable.ts';
+import type { StepRetryPolicy } from '../step-retry.ts';
+import { rescoreRetryStrategy } from './retry.ts';
+import { begin, type RunRequest } from './steps/begin.ts';
+import { abandonBegin } from './steps/begin-failed.ts';
+import { failRun } from './steps/fail.ts';
+import { leftoverOutboxes } from './steps/leftovers.ts';
+import { writeMovers } from './steps/movers.ts';
+import { writePages } from './steps/pages.ts';
+import { publishSlice } from './steps/publish.ts';
+import { publishCompleted } from './steps/publish-completed.ts';
+import { checkQuality, type QualityRunDeps } from './steps/quality.ts';
+import { readSlice } from './steps/read.ts';
+import { releaseRun } from './steps/release.ts';
+import { scoreRun } from './steps/score.ts';
+import { writeSearchIndex } from './steps/search.ts';
+import { switchRun } from './steps/switch.ts';
+import { worklistSlice } from './steps/worklist.ts';
+import { worklistPages } from './steps/worklist-pages.ts';
+import { planWorklist } from './steps/worklist-plan.ts';
+import { switchWorklist } from './steps/worklist-switch.ts';
+import { writeSlice } from './steps/write.ts';
 
 /** What the rescore function needs; tests pass their own. */
 export interface RescoreDeps extends RescoreRunDeps {
@@ -52,8 +47,9 @@ export interface RescoreDeps extends RescoreRunDeps {
 }
 
 const scheduledEvent = z.object({ 'detail-type': z.literal('Scheduled Event'), time: z.string() });
-const runEvent = z.object({ runId: z.string().check(z.minLength(1)), resumed: z.optional(z.boolean()) });
+const runEvent = z.object({ runId: z.string().check(z.minLength(1)) });
 
+/** What an execution returns: its run, or `skipped` when there was nothing to run. */
 export interface RescoreResult {
   runId: string;
   status: 'completed' | 'skipped';
@@ -71,8 +67,7 @@ const SLICE_CONCURRENCY = 8;
  * nightly EventBridge schedule (the run id comes from the slot, so a redelivery finds its run).
  */
 export function createHandler(deps: () => RescoreDeps, retry: Partial<StepRetryPolicy> = {}) {
-  // The one step retry policy of both workflows; an aborted run, like any permanent error, is not retried.
-  const retryStrategy = stepRetryStrategy({ ...STEP_RETRY, ...retry });
+  const retryStrategy = rescoreRetryStrategy(retry);
   const workflow = durableHandler<unknown, RescoreResult>(async (event, ctx) => {
     const request = runRequestOf(event);
     // The execution's own identity (the same on every retry and replay), never a step's randomness.
@@ -103,6 +98,14 @@ export function createHandler(deps: () => RescoreDeps, retry: Partial<StepRetryP
     .handler(workflow);
 }
 
+/**
+ * The run's steps, in order, after `begin`. Each step's code is `steps/<step name>.ts` (a fan-out's
+ * items are steps `<name>-<item>` of that file): read, score, write, pages, movers, search,
+ * worklist-plan, worklist, worklist-pages, quality, switch, worklist-switch, leftovers (each earlier
+ * run's outbox left unpublished goes out as `leftover-<i>` with publish.ts and
+ * `leftover-<i>-completed` with publish-completed.ts), publish, publish-completed, release. A step
+ * that fails past its retries ({@link rescoreRetryStrategy}) runs `fail`.
+ */
 async function runWorkflow(
   ctx: DurableContext,
   deps: () => RescoreDeps,
@@ -185,46 +188,12 @@ async function runWorkflow(
 }
 
 /** What an event asks for: the run of a schedule slot, or a run a requester started. */
-type RunRequest = { kind: 'schedule'; runId: string } | { kind: 'run'; runId: string; resumed: boolean };
-
 function runRequestOf(event: unknown): RunRequest {
   const scheduled = z.safeParse(scheduledEvent, event);
   if (scheduled.success) return { kind: 'schedule', runId: scheduledRunId(scheduled.data.time) };
   const requested = z.safeParse(runEvent, event);
-  if (requested.success) {
-    return { kind: 'run', runId: requested.data.runId, resumed: requested.data.resumed === true };
-  }
+  if (requested.success) return { kind: 'run', runId: requested.data.runId };
   throw new Error('The rescore function takes { runId } or an EventBridge scheduled event.');
-}
-
-/**
- * The plan of the run an event asks for, or null when there is nothing to run. A scheduled run
- * takes single flight as `owner` (this execution): a retry of this step after the claim or the run
- * record went through finds them as its own and goes on; a redelivered event (another execution)
- * finds them as another's and does nothing.
- */
-async function begin(deps: RescoreDeps, request: RunRequest, owner: string): Promise<RunPlan | null> {
-  if (request.kind === 'run') return beginRun(deps, request.runId, request.resumed);
-  if (await deps.runs.getRun(request.runId)) {
-    return (await ownsClaim(deps, request.runId, owner)) ? beginRun(deps, request.runId) : null;
-  }
-  const started = await deps.requester.start(request.runId, 'schedule', owner);
-  return started.started ? beginRun(deps, request.runId) : null;
-}
-
-async function ownsClaim(deps: RescoreDeps, runId: string, owner: string): Promise<boolean> {
-  const claim = await deps.runs.getClaim();
-  return claim?.holder === runId && claim.owner === owner;
-}
-
-/**
- * After `begin` failed past its retries: the run fails with the reason and single flight is freed
- * (a pending request starts its run), when this execution's run holds it. A scheduled run another
- * execution holds is left alone.
- */
-async function abandonBegin(deps: RescoreDeps, request: RunRequest, owner: string, reason: string) {
-  if (request.kind === 'schedule' && !(await ownsClaim(deps, request.runId, owner))) return;
-  await failRun(deps, request.runId, reason);
 }
 
 /**
@@ -247,7 +216,7 @@ export async function resumableRuns(
   const claim = await deps.runs.getClaim();
   if (!claim?.holder) return [];
   const run = await deps.runs.getRun(claim.holder);
-  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId, resumed: true } }];
+  if (run?.status === 'running') return [{ name: run.runId, payload: { runId: run.runId } }];
   if (run) await releaseRun(deps, run.runId);
   return [];
 }

@@ -8,8 +8,8 @@ import { answerOffer, type LeadServiceDeps, postLead, readLead } from '#core/lea
 import { DEFAULT_POLICY } from '#core/leads/policy.ts';
 import type { RankedPartner } from '#core/leads/selection.ts';
 import type { DomainEvent } from '#core/ports.ts';
+import type { LeadWorkflowDeps } from '#functions/lead/deps.ts';
 import { createHandler, type LeadOutcome } from '#functions/lead/handler.ts';
-import type { LeadWorkflowDeps } from '#functions/lead/steps/deps.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
 
 // One scenario waits out a real one-minute deadline.
