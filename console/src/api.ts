@@ -2,7 +2,7 @@
  * Every call the console makes to the API, in one module (the typed client of the OpenAPI document
  * can replace the bodies of these functions without touching the views).
  */
-import { type ApiSchemas, createApiClient } from '../../client/index.ts';
+import { type ApiSchemas, createApiClient, type operations } from '../../client/index.ts';
 import { accessToken } from './auth.ts';
 
 export interface FieldError {
@@ -50,15 +50,36 @@ export type ModelMetric = Model['metrics'][number];
 export type ActiveModel = ApiSchemas['ActiveModel'];
 export type Preview = ApiSchemas['ModelPreview'];
 export type ImportStatus = ApiSchemas['ImportStatus'];
+export type ImportSummary = ApiSchemas['ImportList']['items'][number];
 export type WorklistItem = ApiSchemas['WorklistItem'];
 export type WorklistPage = ApiSchemas['WorklistPage'];
 export type QualityReport = ApiSchemas['QualityReport'];
 export type QualityCheck = QualityReport['checks'][number];
 export type QualityFailures = ApiSchemas['QualityFailures'];
-export type WorklistFilter = { reason?: string | undefined; severity?: string | undefined };
+export type WorklistFilter = {
+  reason?: WorklistItem['reason'] | undefined;
+  severity?: WorklistItem['severity'] | undefined;
+};
+export type WorklistAction = ApiSchemas['WorklistActionBody']['action'];
 export type Me = ApiSchemas['Me'];
 export type OwnScorecard = ApiSchemas['Scorecard'];
 export type OwnHistory = ApiSchemas['ScorecardHistory'];
+
+/** The JSON body of an operation's answer (for routes whose answers have no named schema). */
+type Answer<Op extends keyof operations, Status extends number = 200> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer Body } }>
+    ? Body
+    : never;
+// Lead distribution: the vendor's queue, decisions, policy and audit; the partner's offers.
+export type LeadPage = Answer<'getLeads'>;
+export type LeadSummary = LeadPage['items'][number];
+export type LeadStatus = LeadSummary['status'];
+export type Lead = Answer<'getLeadsByLeadId'>;
+export type LeadOffer = Lead['offers'][number];
+export type LeadDecision = NonNullable<LeadOffer['decision']>;
+export type DistributionPolicy = Answer<'getDistributionPolicy'>;
+export type DistributionAudit = Answer<'getDistributionAudit'>;
+export type PartnerOffer = Answer<'getMeOffers'>['items'][number];
 
 const JSON_TYPE = 'application/json';
 
@@ -87,13 +108,6 @@ async function request<T>(method: string, path: string, body?: unknown, accept =
     throw new ApiError(response.status, problem);
   }
   if (accept !== JSON_TYPE) {
-    if (!(response.headers.get('content-type') ?? '').startsWith(accept)) {
-      throw new ApiError(response.status, {
-        title: 'Not supported',
-        status: response.status,
-        detail: `This API does not answer ${accept} here yet: update the service.`,
-      });
-    }
     // A long export comes in parts linked by `Link: <…>; rel="next"`; the parts concatenate.
     const next = /<([^>]+)>;\s*rel="next"/.exec(response.headers.get('link') ?? '')?.[1];
     return (next ? text + (await request<string>(method, next, undefined, accept)) : text) as T;
@@ -166,8 +180,8 @@ export const api = {
       client.GET('/worklist', {
         params: {
           query: {
-            ...(filter.reason ? { reason: filter.reason as WorklistItem['reason'] } : {}),
-            ...(filter.severity ? { severity: filter.severity as WorklistItem['severity'] } : {}),
+            ...(filter.reason ? { reason: filter.reason } : {}),
+            ...(filter.severity ? { severity: filter.severity } : {}),
             ...(includeSnoozed ? { includeSnoozed: 'true' as const } : {}),
             limit: text(limit),
             cursor,
@@ -176,7 +190,7 @@ export const api = {
       }),
     ),
   /** `snooze` (until a date, or until the severity rises), `dismiss`, or `done`. */
-  actOnItem: (itemId: string, action: 'snooze' | 'dismiss' | 'done', until?: string) =>
+  actOnItem: (itemId: string, action: WorklistAction, until?: string) =>
     call(
       client.POST('/worklist/{itemId}/actions', {
         params: { path: { itemId } },
@@ -193,11 +207,28 @@ export const api = {
         },
       }),
     ),
+  leads: (status: LeadStatus | undefined, limit = 50, cursor?: string) =>
+    call(client.GET('/leads', { params: { query: { status, limit: text(limit), cursor } } })),
+  lead: (leadId: string) => call(client.GET('/leads/{leadId}', { params: { path: { leadId } } })),
+  /** A manual offer of an unassigned lead to a partner. */
+  assignLead: (leadId: string, partnerId: string) =>
+    call(client.POST('/leads/{leadId}/assign', { params: { path: { leadId } }, body: { partnerId } })),
+  distributionPolicy: () => call(client.GET('/distribution/policy')),
+  saveDistributionPolicy: (policy: DistributionPolicy) =>
+    call(client.PUT('/distribution/policy', { body: policy })),
+  /** Per partner in `period` (`2026-12`; the current one without): entitled, offered, accepted… */
+  distributionAudit: (period?: string) =>
+    call(client.GET('/distribution/audit', { params: { query: { period } } })),
   // The partner portal (a partner user's own data; its partner comes from its token alone).
   me: () => call(client.GET('/me')),
   myScorecard: () => call(client.GET('/me/scorecard')),
   myHistory: (limit = 30) =>
     call(client.GET('/me/scorecard/history', { params: { query: { limit: text(limit) } } })),
+  myOffers: () => call(client.GET('/me/offers')),
+  acceptOffer: (offerId: string) =>
+    call(client.POST('/me/offers/{offerId}/accept', { params: { path: { offerId } } })),
+  declineOffer: (offerId: string) =>
+    call(client.POST('/me/offers/{offerId}/decline', { params: { path: { offerId } } })),
 };
 
 /** PUTs a file to a presigned URL, reporting upload progress (fetch cannot report it; XHR can). */
@@ -218,13 +249,4 @@ export function uploadFile(url: string, file: Blob, onProgress: (fraction: numbe
     xhr.onerror = () => reject(new Error('The upload failed: the storage endpoint could not be reached.'));
     xhr.send(file);
   });
-}
-
-/** Whether an error means the API has no such route yet (an older deployment). */
-export function isMissingRoute(error: unknown): boolean {
-  return (
-    error instanceof ApiError &&
-    (error.status === 404 || error.status === 405) &&
-    /No route/.test(error.message)
-  );
 }

@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
 import { fmt } from './format.ts';
+import { href } from './route.ts';
 
 /** Loads when `deps` change; the previous value stays shown while the next one loads. */
 export function useAsync<T>(load: () => Promise<T>, deps: unknown[]) {
@@ -64,27 +65,37 @@ export function ScoreBar({ value, max }: { value: number | null; max: number }) 
   );
 }
 
-export type SortDirection = 'ascending' | 'descending';
-
-/** A header cell that sorts its table: a button inside a th carrying aria-sort. */
-export function SortHeader(props: {
-  label: string;
-  column: string;
-  sort: { column: string; direction: SortDirection };
-  onSort: (column: string, direction: SortDirection) => void;
-  numeric?: boolean;
-}) {
-  const active = props.sort.column === props.column;
-  const next: SortDirection = active && props.sort.direction === 'ascending' ? 'descending' : 'ascending';
+/** A partner's name linking to its scorecard, its id beside it when the two differ. */
+export function PartnerName({ id, name }: { id: string; name: string }) {
   return (
-    <th scope="col" class={props.numeric ? 'num' : ''} aria-sort={active ? props.sort.direction : 'none'}>
-      <button type="button" class="sort" onClick={() => props.onSort(props.column, next)}>
-        {props.label}
-        <span aria-hidden="true" class="sort-mark">
-          {active ? (props.sort.direction === 'ascending' ? ' ↑' : ' ↓') : ' ↕'}
-        </span>
-      </button>
-    </th>
+    <>
+      <a class="partner-link" href={href('partner', id)}>
+        {name}
+      </a>
+      {name !== id ? <span class="muted id"> {id}</span> : null}
+    </>
+  );
+}
+
+/** The current time, renewed every `everyMs` while the component shows. */
+export function useNow(everyMs: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), everyMs);
+    return () => clearInterval(timer);
+  }, [everyMs]);
+  return now;
+}
+
+/** Time left until a deadline ("1 d 4 h left", "12 min left"), or "expired"; the exact time on hover. */
+export function Deadline({ at }: { at: string | null }) {
+  const now = useNow(1000);
+  if (!at) return <span class="muted">—</span>;
+  const left = new Date(at).getTime() - now;
+  return (
+    <time dateTime={at} title={fmt.dateTime(at)} class={left <= 0 ? 'deadline deadline-over' : 'deadline'}>
+      {left <= 0 ? 'expired' : `${fmt.span(left)} left`}
+    </time>
   );
 }
 

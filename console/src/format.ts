@@ -17,6 +17,22 @@ export const fmt = {
     fraction === null || fraction === undefined ? '—' : percent.format(fraction),
   dateTime: (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '—'),
   date: (iso: string | null | undefined) => (iso ? date.format(new Date(iso)) : '—'),
+  /** A time span in its two largest units: "2 d 5 h", "3 h 12 min", "4 min 30 s", "45 s". */
+  span: (ms: number) => {
+    const seconds = Math.max(0, Math.floor(ms / 1000));
+    const parts: [number, string][] = [
+      [Math.floor(seconds / 86_400), 'd'],
+      [Math.floor(seconds / 3600) % 24, 'h'],
+      [Math.floor(seconds / 60) % 60, 'min'],
+      [seconds % 60, 's'],
+    ];
+    const first = parts.findIndex(([value]) => value > 0);
+    return parts
+      .slice(first === -1 ? parts.length - 1 : first, (first === -1 ? parts.length - 1 : first) + 2)
+      .filter(([value], index) => index === 0 || value > 0)
+      .map(([value, unit]) => `${integer.format(value)} ${unit}`)
+      .join(' ');
+  },
   duration: (from: string | null | undefined, to: string | null | undefined) => {
     if (!from || !to) return '—';
     const ms = new Date(to).getTime() - new Date(from).getTime();

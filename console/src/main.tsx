@@ -7,12 +7,13 @@ import { ErrorNote, useAsync } from './components.tsx';
 import { href, useRoute } from './route.ts';
 import { DataQuality } from './views/data-quality.tsx';
 import { Imports } from './views/imports.tsx';
-import { Leaderboard } from './views/leaderboard.tsx';
-import { ModelView } from './views/model.tsx';
+import { Leaderboard } from './views/leaderboard/index.tsx';
+import { Leads } from './views/leads/index.tsx';
+import { ModelView } from './views/model/index.tsx';
 import { Movers } from './views/movers.tsx';
 import { PartnerPortal } from './views/partner-portal.tsx';
 import { Runs } from './views/runs.tsx';
-import { Scorecard } from './views/scorecard.tsx';
+import { Scorecard } from './views/scorecard/index.tsx';
 import { ThisWeek, useWorklistCount } from './views/this-week.tsx';
 
 const VIEWS = [
@@ -21,6 +22,7 @@ const VIEWS = [
   ['quality', 'Data quality'],
   ['movers', 'Movers'],
   ['model', 'Model'],
+  ['leads', 'Leads'],
   ['imports', 'Imports'],
   ['runs', 'Runs'],
 ] as const;
@@ -86,6 +88,7 @@ function App() {
   else if (route.view === 'movers') view = <Movers route={route} />;
   else if (route.view === 'model')
     view = <ModelView route={route} model={model.value} onActivated={refreshRun} />;
+  else if (route.view === 'leads') view = <Leads route={route} model={model.value} />;
   else if (route.view === 'imports') view = <Imports route={route} />;
   else if (route.view === 'runs') view = <Runs latestRun={latestRun} onStarted={refreshRun} />;
   else if (route.view === 'this-week')

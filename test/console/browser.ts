@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 /** Debian's chromium (`.ci/run` installs it when missing); playwright-core downloads no browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -40,4 +40,24 @@ export async function launchBrowser(): Promise<Browser> {
       await rm(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Signs in through the local issuer's page (`LOCAL_AUTH=1`) as the channel team or a partner user,
+ * from the console's sign-in choice, and waits for the console to show.
+ */
+export async function signInThroughIssuer(
+  page: Page,
+  apiUrl: string,
+  choice: 'Partner' | 'Channel team',
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.goto(`${apiUrl}/`);
+  await page.getByRole('button', { name: choice }).click();
+  await page.locator('form[action="/login"]').waitFor();
+  await page.fill('input[name=username]', email);
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL(`${apiUrl}/**`), page.getByRole('button', { name: 'Sign in' }).click()]);
+  await page.locator('main h1').waitFor();
 }

@@ -6,7 +6,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
-import { type Browser, launchBrowser } from './browser.ts';
+import { type Browser, launchBrowser, signInThroughIssuer as signIn } from './browser.ts';
 
 // The partner portal in a real browser against `npm start` with LOCAL_AUTH=1: a partner invited by
 // the vendor signs in through the local issuer's page and sees its own scorecard, and nothing of the
@@ -41,18 +41,8 @@ async function rescore() {
   throw new Error('a run did not finish within 30 s');
 }
 
-async function signInThroughIssuer(choice: 'Partner' | 'Channel team', email: string, password: string) {
-  await page.goto(`${stack.apiUrl}/`);
-  await page.getByRole('button', { name: choice }).click();
-  await page.locator('form[action="/login"]').waitFor();
-  await page.fill('input[name=username]', email);
-  await page.fill('input[name=password]', password);
-  await Promise.all([
-    page.waitForURL(`${stack.apiUrl}/**`),
-    page.getByRole('button', { name: 'Sign in' }).click(),
-  ]);
-  await page.locator('main h1').waitFor();
-}
+const signInThroughIssuer = (choice: 'Partner' | 'Channel team', email: string, password: string) =>
+  signIn(page, stack.apiUrl, choice, email, password);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), 'portal-console-'));
@@ -104,8 +94,8 @@ describe('the partner portal in the console', () => {
     expect(await page.locator('[data-testid=own-tier]').textContent()).toBe(own.score.tier);
     await expect.poll(() => page.locator('table.data tbody tr[data-metric]').count()).toBe(5);
     await expect.poll(() => page.locator('svg.history-chart circle.point').count()).toBe(2);
-    // No vendor navigation, and nothing of another partner.
-    expect(await page.locator('nav.tabs').count()).toBe(0);
+    // No vendor navigation (only the portal's own views), and nothing of another partner.
+    expect(await page.locator('nav.tabs a').allTextContents()).toEqual(['Scorecard', 'Offers']);
     const text = (await page.locator('body').textContent()) ?? '';
     expect(text).not.toMatch(/Partner 1\b|partner-0[0-68]/);
 

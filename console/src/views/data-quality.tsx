@@ -1,5 +1,6 @@
 import { api, type QualityCheck, type Run } from '../api.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
+import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
 import { href, type Route } from '../route.ts';
 
@@ -11,7 +12,7 @@ const CHECK_TITLES: Record<QualityCheck['check'], string> = {
   drift: 'Drift',
 };
 
-export function StatusChip({ status }: { status: string }) {
+export function StatusChip({ status }: { status: QualityCheck['status'] }) {
   return <span class={`chip chip-${status}`}>{status}</span>;
 }
 
@@ -69,52 +70,36 @@ export function DataQuality({ route }: { route: Route }) {
         </p>
       ) : null}
       <Panel title="Checks" id="checks">
-        <div class="table-wrap">
-          <table class="data quality">
-            <caption class="sr-only">Data-quality checks</caption>
-            <thead>
-              <tr>
-                <th scope="col">Check</th>
-                <th scope="col">Metric</th>
-                <th scope="col">Status</th>
-                <th scope="col">Observed</th>
-                <th scope="col">Threshold</th>
-                <th scope="col" class="num">
-                  Failing partners
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {checks.map((row) => (
-                <tr
-                  key={`${row.check}-${row.metric}-${row.severity}`}
-                  data-check={row.check}
-                  data-status={row.status}
-                >
-                  <td>{CHECK_TITLES[row.check]}</td>
-                  <td>{row.metric ?? '—'}</td>
-                  <td>
-                    <StatusChip status={row.status} />
-                  </td>
-                  <td>{observed(row)}</td>
-                  <td>{threshold(row)}</td>
-                  <td class="num">
-                    {row.listed > 0 ? (
-                      <a
-                        href={href('quality', null, { check: row.check, metric: row.metric })}
-                        aria-label={`${fmt.int(row.failing)} partners failing ${CHECK_TITLES[row.check]}${row.metric ? ` of ${row.metric}` : ''}`}
-                      >
-                        {fmt.int(row.failing)}
-                      </a>
-                    ) : (
-                      fmt.int(row.failing)
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          class="quality"
+          caption="Data-quality checks"
+          rows={checks}
+          rowKey={(row) => `${row.check}-${row.metric}-${row.severity}`}
+          rowAttributes={(row) => ({ 'data-check': row.check, 'data-status': row.status })}
+          columns={[
+            { key: 'check', label: 'Check', cell: (row) => CHECK_TITLES[row.check] },
+            { key: 'metric', label: 'Metric', cell: (row) => row.metric ?? '—' },
+            { key: 'status', label: 'Status', cell: (row) => <StatusChip status={row.status} /> },
+            { key: 'observed', label: 'Observed', cell: observed },
+            { key: 'threshold', label: 'Threshold', cell: threshold },
+            {
+              key: 'failing',
+              label: 'Failing partners',
+              numeric: true,
+              cell: (row) =>
+                row.listed > 0 ? (
+                  <a
+                    href={href('quality', null, { check: row.check, metric: row.metric })}
+                    aria-label={`${fmt.int(row.failing)} partners failing ${CHECK_TITLES[row.check]}${row.metric ? ` of ${row.metric}` : ''}`}
+                  >
+                    {fmt.int(row.failing)}
+                  </a>
+                ) : (
+                  fmt.int(row.failing)
+                ),
+            },
+          ]}
+        />
       </Panel>
       <Panel title="Completeness per metric" id="completeness">
         <ul class="completeness-bars">
@@ -142,35 +127,34 @@ export function DataQuality({ route }: { route: Route }) {
           id="failures"
         >
           {failures.error ? <ErrorNote error={failures.error} /> : null}
-          <div class="table-wrap">
-            <table class="data failures">
-              <caption class="sr-only">Failing partners</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Partner</th>
-                  <th scope="col">Value</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(failures.value?.items ?? []).map((item) => (
-                  <tr key={item.partnerId} data-partner={item.partnerId}>
-                    <td>
-                      <a class="partner-link" href={href('partner', item.partnerId)}>
-                        {item.name}
-                      </a>
-                    </td>
-                    <td>
-                      {item.value === null
-                        ? 'missing'
-                        : typeof item.value === 'number'
-                          ? fmt.num(item.value)
-                          : item.value}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            class="failures"
+            caption="Failing partners"
+            rows={failures.value?.items ?? []}
+            rowKey={(item) => item.partnerId}
+            rowAttributes={(item) => ({ 'data-partner': item.partnerId })}
+            columns={[
+              {
+                key: 'partner',
+                label: 'Partner',
+                cell: (item) => (
+                  <a class="partner-link" href={href('partner', item.partnerId)}>
+                    {item.name}
+                  </a>
+                ),
+              },
+              {
+                key: 'value',
+                label: 'Value',
+                cell: (item) =>
+                  item.value === null
+                    ? 'missing'
+                    : typeof item.value === 'number'
+                      ? fmt.num(item.value)
+                      : item.value,
+              },
+            ]}
+          />
         </Panel>
       ) : null}
     </div>

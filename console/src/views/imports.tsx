@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { api, type ImportStatus, uploadFile } from '../api.ts';
+import { api, type ImportStatus, type ImportSummary, uploadFile } from '../api.ts';
 import { can } from '../auth.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
+import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
 import { href, navigate, type Route } from '../route.ts';
 
@@ -89,41 +90,33 @@ export function Imports({ route }: { route: Route }) {
       {importId ? <ImportProgress importId={importId} /> : null}
       <Panel title="Recent imports" id="recent-imports">
         {recent.error ? <ErrorNote error={recent.error} /> : null}
-        <table class="data compact">
-          <thead>
-            <tr>
-              <th scope="col" aria-sort="descending">
-                Import
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Rows
-              </th>
-              <th scope="col" class="num">
-                Imported
-              </th>
-              <th scope="col" class="num">
-                Rejected
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(recent.value?.items ?? []).map((item) => (
-              <tr key={item.importId}>
-                <td>
+        <DataTable<ImportSummary>
+          class="compact"
+          wrap={false}
+          rows={recent.value?.items ?? []}
+          rowKey={(item) => item.importId}
+          columns={[
+            {
+              key: 'import',
+              label: 'Import',
+              ordered: 'descending',
+              cell: (item) => (
+                <>
                   <a href={href('imports', null, { import: item.importId })}>{item.importId}</a>
                   {item.createdAt ? <span class="muted"> {fmt.dateTime(item.createdAt)}</span> : null}
-                </td>
-                <td>
-                  <span class={`status status-${item.status}`}>{item.status}</span>
-                </td>
-                <td class="num">{fmt.int(item.rowsTotal)}</td>
-                <td class="num">{fmt.int(item.rowsImported)}</td>
-                <td class="num">{fmt.int(item.rowsRejected)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                </>
+              ),
+            },
+            {
+              key: 'status',
+              label: 'Status',
+              cell: (item) => <span class={`status status-${item.status}`}>{item.status}</span>,
+            },
+            { key: 'rows', label: 'Rows', numeric: true, cell: (item) => fmt.int(item.rowsTotal) },
+            { key: 'imported', label: 'Imported', numeric: true, cell: (item) => fmt.int(item.rowsImported) },
+            { key: 'rejected', label: 'Rejected', numeric: true, cell: (item) => fmt.int(item.rowsRejected) },
+          ]}
+        />
       </Panel>
     </div>
   );
@@ -186,26 +179,23 @@ function ImportProgress({ importId }: { importId: string }) {
       {status?.errors.length ? (
         <>
           <h3>Rejected rows</h3>
-          <table class="data compact import-errors">
-            <thead>
-              <tr>
-                <th scope="col" class="num" aria-sort="ascending">
-                  Line
-                </th>
-                <th scope="col">Column</th>
-                <th scope="col">Problem</th>
-              </tr>
-            </thead>
-            <tbody>
-              {status.errors.map((row) => (
-                <tr key={`${row.line}:${row.column}`}>
-                  <td class="num">{fmt.int(row.line)}</td>
-                  <td>{row.column ?? '—'}</td>
-                  <td>{row.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            class="compact import-errors"
+            wrap={false}
+            rows={status.errors}
+            rowKey={(row) => `${row.line}:${row.column}`}
+            columns={[
+              {
+                key: 'line',
+                label: 'Line',
+                numeric: true,
+                ordered: 'ascending',
+                cell: (row) => fmt.int(row.line),
+              },
+              { key: 'column', label: 'Column', cell: (row) => row.column ?? '—' },
+              { key: 'problem', label: 'Problem', cell: (row) => row.message },
+            ]}
+          />
         </>
       ) : null}
       {status?.errorReport ? (

@@ -1,15 +1,8 @@
 import { api, type Mover } from '../api.ts';
-import {
-  ErrorNote,
-  Panel,
-  RankChange,
-  type SortDirection,
-  SortHeader,
-  TierBadge,
-  useAsync,
-} from '../components.tsx';
+import { ErrorNote, Panel, RankChange, TierBadge, useAsync } from '../components.tsx';
+import { type Column, DataTable, useRouteSort } from '../components-table.tsx';
 import { fmt } from '../format.ts';
-import { href, navigate, type Route } from '../route.ts';
+import { href, type Route } from '../route.ts';
 
 export interface MoverRow {
   id: string;
@@ -25,13 +18,6 @@ export interface MoverRow {
 const move = (row: MoverRow) =>
   row.rank === null || row.previousRank === null ? Number.NEGATIVE_INFINITY : row.previousRank - row.rank;
 
-const SORTS: Record<string, (a: MoverRow, b: MoverRow) => number> = {
-  move: (a, b) => move(a) - move(b),
-  rank: (a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity),
-  score: (a, b) => (a.score ?? 0) - (b.score ?? 0),
-  name: (a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id),
-};
-
 /** A sortable movers table; the sort lives in the address under `sortKey`. */
 export function MoversTable(props: {
   rows: MoverRow[];
@@ -40,81 +26,75 @@ export function MoversTable(props: {
   caption: string;
   labels?: [string, string];
 }) {
-  const [column = 'move', direction = 'descending'] = (props.route.params.get(props.sortKey) ?? '').split(
-    ':',
-  );
-  const sort = { column, direction: direction as SortDirection };
-  const compare = SORTS[column] ?? SORTS.move;
-  const rows = [...props.rows].sort(
-    (a, b) => (compare?.(a, b) ?? 0) * (sort.direction === 'ascending' ? 1 : -1),
-  );
-  const onSort = (next: string, dir: SortDirection) => {
-    const params = Object.fromEntries(props.route.params);
-    navigate(href(props.route.view, props.route.id, { ...params, [props.sortKey]: `${next}:${dir}` }), true);
-  };
-  const [before, after] = props.labels ?? ['Before', 'Now'];
+  const sorting = useRouteSort(props.route, props.sortKey, { column: 'move', direction: 'descending' });
+  const [before, after] = (props.labels ?? ['Before', 'Now']).map((label) => label.toLowerCase());
+  const columns: Column<MoverRow>[] = [
+    {
+      key: 'name',
+      label: 'Partner',
+      compare: (a, b) => (a.name ?? a.id).localeCompare(b.name ?? b.id),
+      cell: (row) => (
+        <a class="partner-link" href={href('partner', row.id)}>
+          {row.name ?? row.id}
+        </a>
+      ),
+    },
+    {
+      key: 'move',
+      label: 'Move',
+      compare: (a, b) => move(a) - move(b),
+      cell: (row) => <RankChange rank={row.rank} previousRank={row.previousRank} />,
+    },
+    {
+      key: 'rank',
+      label: `Rank (${after})`,
+      numeric: true,
+      compare: (a, b) => (a.rank ?? Infinity) - (b.rank ?? Infinity),
+      cell: (row) => fmt.int(row.rank),
+    },
+    {
+      key: 'previousRank',
+      label: `Rank (${before})`,
+      numeric: true,
+      cell: (row) => fmt.int(row.previousRank),
+    },
+    {
+      key: 'score',
+      label: `Score (${after})`,
+      numeric: true,
+      compare: (a, b) => (a.score ?? 0) - (b.score ?? 0),
+      cell: (row) => fmt.score(row.score),
+    },
+    {
+      key: 'previousScore',
+      label: `Score (${before})`,
+      numeric: true,
+      cell: (row) => fmt.score(row.previousScore),
+    },
+    {
+      key: 'tier',
+      label: 'Tier',
+      cell: (row) =>
+        row.tier !== row.previousTier ? (
+          <span class="tier-change">
+            <TierBadge tier={row.previousTier} /> <span aria-hidden="true">→</span>
+            <span class="sr-only">to</span> <TierBadge tier={row.tier} />
+          </span>
+        ) : (
+          <TierBadge tier={row.tier} />
+        ),
+    },
+  ];
   return (
-    <div class="table-wrap">
-      <table class="data">
-        <caption class="sr-only">{props.caption}</caption>
-        <thead>
-          <tr>
-            <SortHeader label="Partner" column="name" sort={sort} onSort={onSort} />
-            <SortHeader label="Move" column="move" sort={sort} onSort={onSort} />
-            <SortHeader
-              label={`Rank (${after.toLowerCase()})`}
-              column="rank"
-              sort={sort}
-              onSort={onSort}
-              numeric
-            />
-            <th scope="col" class="num">
-              Rank ({before.toLowerCase()})
-            </th>
-            <SortHeader
-              label={`Score (${after.toLowerCase()})`}
-              column="score"
-              sort={sort}
-              onSort={onSort}
-              numeric
-            />
-            <th scope="col" class="num">
-              Score ({before.toLowerCase()})
-            </th>
-            <th scope="col">Tier</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.id} data-partner={row.id}>
-              <td>
-                <a class="partner-link" href={href('partner', row.id)}>
-                  {row.name ?? row.id}
-                </a>
-              </td>
-              <td>
-                <RankChange rank={row.rank} previousRank={row.previousRank} />
-              </td>
-              <td class="num">{fmt.int(row.rank)}</td>
-              <td class="num">{fmt.int(row.previousRank)}</td>
-              <td class="num">{fmt.score(row.score)}</td>
-              <td class="num">{fmt.score(row.previousScore)}</td>
-              <td>
-                {row.tier !== row.previousTier ? (
-                  <span class="tier-change">
-                    <TierBadge tier={row.previousTier} /> <span aria-hidden="true">→</span>
-                    <span class="sr-only">to</span> <TierBadge tier={row.tier} />
-                  </span>
-                ) : (
-                  <TierBadge tier={row.tier} />
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {rows.length === 0 ? <p class="empty">No partner moved.</p> : null}
-    </div>
+    <DataTable
+      columns={columns}
+      rows={props.rows}
+      rowKey={(row) => row.id}
+      rowAttributes={(row) => ({ 'data-partner': row.id })}
+      caption={props.caption}
+      sorting={sorting}
+      empty="No partner moved."
+    />
   );
 }
 

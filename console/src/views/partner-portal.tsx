@@ -2,19 +2,32 @@ import { useEffect } from 'preact/hooks';
 import { api, type OwnHistory, type OwnScorecard } from '../api.ts';
 import { signOut } from '../auth.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
+import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
+import { href, useRoute } from '../route.ts';
+import { PartnerOffers } from './partner-offers.tsx';
+
+/** The portal's views: its own scorecard (home) and the leads offered to it. */
+const PORTAL_VIEWS = [
+  ['scorecard', 'Scorecard'],
+  ['offers', 'Offers'],
+] as const;
 
 /**
- * The console of a partner user: its own partner's scorecard, tier progress and trend, nothing of
- * the vendor's views (no navigation to them: every vendor route answers this user 403 anyway).
+ * The console of a partner user: its own partner's scorecard, tier progress and trend, and the leads
+ * offered to it; nothing of the vendor's views (no navigation to them: every vendor route answers this
+ * user 403 anyway).
  */
 export function PartnerPortal() {
+  const route = useRoute();
+  const current = route.view === 'offers' ? 'offers' : 'scorecard';
   const me = useAsync(() => api.me(), []);
   const card = useAsync(() => api.myScorecard(), []);
   const history = useAsync(() => api.myHistory(30), []);
   useEffect(() => {
-    document.title = 'Your scorecard · Partner portal';
-  }, []);
+    document.title = `${current === 'offers' ? 'Your offers' : 'Your scorecard'} · Partner portal`;
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }, [current]);
   return (
     <>
       <header class="top">
@@ -25,6 +38,13 @@ export function PartnerPortal() {
           </svg>
           <span>Partner portal</span>
         </div>
+        <nav aria-label="Portal" class="tabs">
+          {PORTAL_VIEWS.map(([view, label]) => (
+            <a key={view} href={href(view)} aria-current={current === view ? 'page' : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
         <div class="top-right">
           {me.value ? (
             <span class="who">
@@ -37,11 +57,21 @@ export function PartnerPortal() {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <h1>{card.value ? `${card.value.name}: your scorecard` : 'Your scorecard'}</h1>
-        {me.error ? <ErrorNote error={me.error} /> : null}
-        {card.error ? <ErrorNote error={card.error} /> : null}
-        {card.value ? <ScorecardPanels card={card.value} /> : null}
-        {history.value ? <Trend history={history.value} /> : null}
+        {current === 'offers' ? (
+          <>
+            <h1>{me.value ? `${me.value.partnerName}: your offers` : 'Your offers'}</h1>
+            {me.error ? <ErrorNote error={me.error} /> : null}
+            <PartnerOffers />
+          </>
+        ) : (
+          <>
+            <h1>{card.value ? `${card.value.name}: your scorecard` : 'Your scorecard'}</h1>
+            {me.error ? <ErrorNote error={me.error} /> : null}
+            {card.error ? <ErrorNote error={card.error} /> : null}
+            {card.value ? <ScorecardPanels card={card.value} /> : null}
+            {history.value ? <Trend history={history.value} /> : null}
+          </>
+        )}
       </main>
     </>
   );
@@ -86,33 +116,29 @@ function ScorecardPanels({ card }: { card: OwnScorecard }) {
         <TierProgress card={card} />
       </Panel>
       <Panel title="Points per metric" id="metrics">
-        <table class="data">
-          <caption class="sr-only">Your points per metric, out of the most each can give</caption>
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col" class="num">
-                Your value
-              </th>
-              <th scope="col" class="num">
-                Points
-              </th>
-              <th scope="col" class="num">
-                Out of
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {card.metrics.map((metric) => (
-              <tr key={metric.metric} data-metric={metric.metric}>
-                <th scope="row">{metric.metric}</th>
-                <td class="num">{metric.value === null ? 'Unknown' : fmt.num(metric.value)}</td>
-                <td class="num">{fmt.score(metric.points)}</td>
-                <td class="num">{metric.maxPoints === null ? '—' : fmt.score(metric.maxPoints)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Your points per metric, out of the most each can give"
+          wrap={false}
+          rows={card.metrics}
+          rowKey={(metric) => metric.metric}
+          rowAttributes={(metric) => ({ 'data-metric': metric.metric })}
+          columns={[
+            { key: 'metric', label: 'Metric', rowHeader: true, cell: (metric) => metric.metric },
+            {
+              key: 'value',
+              label: 'Your value',
+              numeric: true,
+              cell: (metric) => (metric.value === null ? 'Unknown' : fmt.num(metric.value)),
+            },
+            { key: 'points', label: 'Points', numeric: true, cell: (metric) => fmt.score(metric.points) },
+            {
+              key: 'maxPoints',
+              label: 'Out of',
+              numeric: true,
+              cell: (metric) => (metric.maxPoints === null ? '—' : fmt.score(metric.maxPoints)),
+            },
+          ]}
+        />
       </Panel>
       <Panel title="Where the most points are left" id="work-on">
         {card.workOn.length === 0 ? (
@@ -187,29 +213,18 @@ function Trend({ history }: { history: OwnHistory }) {
           </circle>
         ))}
       </svg>
-      <table class="data">
-        <caption class="sr-only">Score, tier and standing per run, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            <th scope="col" class="num">
-              Score
-            </th>
-            <th scope="col">Tier</th>
-            <th scope="col">Standing</th>
-          </tr>
-        </thead>
-        <tbody>
-          {history.items.map((item) => (
-            <tr key={item.runId}>
-              <td>{fmt.dateTime(item.scoredAt)}</td>
-              <td class="num">{fmt.score(item.score)}</td>
-              <td>{item.tier ?? '—'}</td>
-              <td>{item.percentileBand ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption="Score, tier and standing per run, newest first"
+        wrap={false}
+        rows={history.items}
+        rowKey={(item) => item.runId}
+        columns={[
+          { key: 'run', label: 'Run', cell: (item) => fmt.dateTime(item.scoredAt) },
+          { key: 'score', label: 'Score', numeric: true, cell: (item) => fmt.score(item.score) },
+          { key: 'tier', label: 'Tier', cell: (item) => item.tier ?? '—' },
+          { key: 'standing', label: 'Standing', cell: (item) => item.percentileBand ?? '—' },
+        ]}
+      />
     </Panel>
   );
 }

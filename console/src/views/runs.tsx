@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, type Run } from '../api.ts';
 import { can } from '../auth.ts';
 import { ErrorNote, Panel, useAsync } from '../components.tsx';
+import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
 import { href } from '../route.ts';
 
@@ -36,52 +37,43 @@ export function Runs({ latestRun, onStarted }: { latestRun: Run | undefined; onS
       <p class="summary" role="status" aria-live="polite">
         {runs.loading && !runs.value ? 'Loading runs…' : `${fmt.int(items.length)} recent runs, newest first`}
       </p>
-      <div class="table-wrap">
-        <table class="data">
-          <thead>
-            <tr>
-              <th scope="col" aria-sort="descending">
-                Started
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col" class="num">
-                Duration
-              </th>
-              <th scope="col" class="num">
-                Partners
-              </th>
-              <th scope="col" class="num">
-                Model
-              </th>
-              <th scope="col" class="num">
-                Tier changes
-              </th>
-              <th scope="col">Run</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((run) => (
-              <tr key={run.runId}>
-                <td>{fmt.dateTime(run.startedAt)}</td>
-                <td>
-                  <span class={`status status-${run.status}`}>{run.status}</span>
-                </td>
-                <td class="num">{fmt.duration(run.startedAt, run.finishedAt)}</td>
-                <td class="num">{fmt.int(run.partners)}</td>
-                <td class="num">v{run.modelVersion}</td>
-                <td class="num">
-                  {run.status === 'completed' ? (
-                    <a href={href('movers', null, { run: run.runId })}>{fmt.int(run.tierChanges)}</a>
-                  ) : (
-                    fmt.int(run.tierChanges)
-                  )}
-                </td>
-                <td class="muted id">{run.runId}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable<Run>
+        rows={items}
+        rowKey={(run) => run.runId}
+        columns={[
+          {
+            key: 'started',
+            label: 'Started',
+            ordered: 'descending',
+            cell: (run) => fmt.dateTime(run.startedAt),
+          },
+          {
+            key: 'status',
+            label: 'Status',
+            cell: (run) => <span class={`status status-${run.status}`}>{run.status}</span>,
+          },
+          {
+            key: 'duration',
+            label: 'Duration',
+            numeric: true,
+            cell: (run) => fmt.duration(run.startedAt, run.finishedAt),
+          },
+          { key: 'partners', label: 'Partners', numeric: true, cell: (run) => fmt.int(run.partners) },
+          { key: 'model', label: 'Model', numeric: true, cell: (run) => `v${run.modelVersion}` },
+          {
+            key: 'tierChanges',
+            label: 'Tier changes',
+            numeric: true,
+            cell: (run) =>
+              run.status === 'completed' ? (
+                <a href={href('movers', null, { run: run.runId })}>{fmt.int(run.tierChanges)}</a>
+              ) : (
+                fmt.int(run.tierChanges)
+              ),
+          },
+          { key: 'run', label: 'Run', class: 'muted id', cell: (run) => run.runId },
+        ]}
+      />
     </Panel>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api, type WorklistItem } from '../api.ts';
+import { api, type WorklistAction, type WorklistItem } from '../api.ts';
 import { ErrorNote, Panel, TierBadge, useAsync } from '../components.tsx';
+import { DataTable } from '../components-table.tsx';
 import { fmt } from '../format.ts';
 import { href, type Route } from '../route.ts';
 
@@ -30,12 +31,15 @@ export function itemWhy(item: Pick<WorklistItem, 'reason' | 'detail'>): string {
   }
 }
 
-export function SeverityChip({ severity }: { severity: string }) {
-  return (
-    <span class={`chip chip-${severity === 'high' ? 'fail' : severity === 'medium' ? 'warn' : 'info'}`}>
-      {severity}
-    </span>
-  );
+/** The chip's colour of each severity. */
+const SEVERITY_CHIPS: Record<WorklistItem['severity'], string> = {
+  high: 'fail',
+  medium: 'warn',
+  low: 'info',
+};
+
+export function SeverityChip({ severity }: { severity: WorklistItem['severity'] }) {
+  return <span class={`chip chip-${SEVERITY_CHIPS[severity]}`}>{severity}</span>;
 }
 
 /** Open items of the latest run, for the navigation badge (high and medium ones). */
@@ -53,7 +57,7 @@ export function useWorklistCount(runId: string | undefined): number | null {
 function ItemActions({ item, onDone }: { item: WorklistItem; onDone: () => void }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const act = async (action: 'snooze' | 'dismiss' | 'done') => {
+  const act = async (action: WorklistAction) => {
     setBusy(true);
     setError(null);
     try {
@@ -129,48 +133,43 @@ export function ThisWeek({ route, onChanged }: { route: Route; onChanged: () => 
           {group.length === 0 ? (
             <p class="empty">Nothing here this week.</p>
           ) : (
-            <div class="table-wrap">
-              <table class="data worklist">
-                <caption class="sr-only">{REASON_LABELS[reason].title}</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Severity</th>
-                    <th scope="col">Partner</th>
-                    <th scope="col">Why</th>
-                    <th scope="col" class="num">
-                      Score
-                    </th>
-                    <th scope="col">Tier</th>
-                    <th scope="col">Since</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {group.map((item) => (
-                    <tr key={item.itemId} data-item={item.itemId} data-partner={item.partnerId}>
-                      <td>
-                        <SeverityChip severity={item.severity} />
-                        {item.state !== 'open' ? <span class="muted"> {item.state}</span> : null}
-                      </td>
-                      <td>
-                        <a class="partner-link" href={href('partner', item.partnerId, { item: item.reason })}>
-                          {item.name}
-                        </a>
-                      </td>
-                      <td>{itemWhy(item)}</td>
-                      <td class="num">{fmt.score(item.score)}</td>
-                      <td>
-                        <TierBadge tier={item.tier} />
-                      </td>
-                      <td>{fmt.date(item.openedAt)}</td>
-                      <td>
-                        <ItemActions item={item} onDone={refresh} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              class="worklist"
+              caption={REASON_LABELS[reason].title}
+              rows={group}
+              rowKey={(item) => item.itemId}
+              rowAttributes={(item) => ({ 'data-item': item.itemId, 'data-partner': item.partnerId })}
+              columns={[
+                {
+                  key: 'severity',
+                  label: 'Severity',
+                  cell: (item) => (
+                    <>
+                      <SeverityChip severity={item.severity} />
+                      {item.state !== 'open' ? <span class="muted"> {item.state}</span> : null}
+                    </>
+                  ),
+                },
+                {
+                  key: 'partner',
+                  label: 'Partner',
+                  cell: (item) => (
+                    <a class="partner-link" href={href('partner', item.partnerId, { item: item.reason })}>
+                      {item.name}
+                    </a>
+                  ),
+                },
+                { key: 'why', label: 'Why', cell: itemWhy },
+                { key: 'score', label: 'Score', numeric: true, cell: (item) => fmt.score(item.score) },
+                { key: 'tier', label: 'Tier', cell: (item) => <TierBadge tier={item.tier} /> },
+                { key: 'since', label: 'Since', cell: (item) => fmt.date(item.openedAt) },
+                {
+                  key: 'actions',
+                  label: 'Actions',
+                  cell: (item) => <ItemActions item={item} onDone={refresh} />,
+                },
+              ]}
+            />
           )}
         </Panel>
       ))}
