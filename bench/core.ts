@@ -13,12 +13,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { ScoringModel } from '#core/model/scoring-model.ts';
 import type { PartnerColumns } from '#core/scoring/columns.ts';
-import {
-  type PopulationScores,
-  scorePopulation,
-  scorePopulationThreaded,
-  threadsFor,
-} from '#core/scoring/score-population.ts';
+import { type PopulationScores, scorePopulation } from '#core/scoring/score-population.ts';
+import { scorePopulationThreaded, threadsFor } from '#core/scoring/score-threaded.ts';
 import { seededRandom } from '../samples/generate-partners.ts';
 
 const PARTNERS = Number(process.env.BENCH_CORE_PARTNERS ?? 1_000_000);

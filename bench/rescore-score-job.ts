@@ -6,7 +6,7 @@
  */
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
 import type { RescoreRunDeps } from '#core/runs/run-plan.ts';
-import { threadsFor } from '#core/scoring/score-population.ts';
+import { threadsFor } from '#core/scoring/score-threaded.ts';
 import { scoreRun } from '#functions/rescore/steps/score.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
 

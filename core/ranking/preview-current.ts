@@ -19,7 +19,7 @@ import {
 } from '../runs/run-files.ts';
 import { ColumnsBuilder, type PartnerColumns } from '../scoring/columns.ts';
 import { previewModelThreaded } from '../scoring/preview.ts';
-import { startScoringThreads } from '../scoring/score-population.ts';
+import { startScoringThreads } from '../scoring/score-threaded.ts';
 import { readRunPlaces } from './ranking-store.ts';
 
 export interface PreviewDeps {

@@ -21,12 +21,14 @@ export {
   type PopulationScores,
   type RunStatistics,
   type ScorePopulationOptions,
-  type ScoringThreadsOptions,
   scorePopulation,
+} from './score-population.ts';
+export {
+  type ScoringThreadsOptions,
   scorePopulationThreaded,
   startScoringThreads,
   THREADED_MIN_PARTNERS,
   threadsFor,
-} from './score-population.ts';
+} from './score-threaded.ts';
 export { scoringThreads } from './scoring-pool.ts';
 export { assignTier, nextTierOf, tierIndexOf } from './tiers.ts';

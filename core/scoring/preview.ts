@@ -3,12 +3,8 @@ import { ValidationError } from '../errors.ts';
 import type { ScoringModel } from '../model/scoring-model.ts';
 import { normalizeName } from '../names.ts';
 import { type PartnerColumns, projectColumns, type ScorablePartner, toColumns } from './columns.ts';
-import {
-  type PopulationScores,
-  type ScoringThreadsOptions,
-  scorePopulation,
-  scorePopulationThreaded,
-} from './score-population.ts';
+import { type PopulationScores, scorePopulation } from './score-population.ts';
+import { type ScoringThreadsOptions, scorePopulationThreaded } from './score-threaded.ts';
 
 /** A preview's answer before it says what it was computed from (`CurrentPreview` adds that). */
 export type ModelPreview = Omit<CurrentPreview, 'basis'>;

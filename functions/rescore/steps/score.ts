@@ -20,7 +20,7 @@ import {
 } from '#core/runs/run-plan.ts';
 import { completePrevious, fillPreviousFromPages, loadSnapshot } from '#core/runs/snapshot.ts';
 import { coverageColumn } from '#core/scoring/coverage.ts';
-import { scorePopulationThreaded } from '#core/scoring/score-population.ts';
+import { scorePopulationThreaded } from '#core/scoring/score-threaded.ts';
 
 /** Partners per page writer (each writes the pages of about four times as many entries). */
 const PARTNERS_PER_PAGE_WRITER = 150_000;

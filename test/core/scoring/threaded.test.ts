@@ -8,10 +8,8 @@ import {
   type PopulationScores,
   type ScorePopulationOptions,
   scorePopulation,
-  scorePopulationThreaded,
-  startScoringThreads,
-  threadsFor,
 } from '#core/scoring/score-population.ts';
+import { scorePopulationThreaded, startScoringThreads, threadsFor } from '#core/scoring/score-threaded.ts';
 import { scoringPool, scoringThreads } from '#core/scoring/scoring-pool.ts';
 import { scenarioArbitrary } from './arbitraries.ts';
 import { RUN_ISO, RUN_TIME } from './fixtures.ts';
