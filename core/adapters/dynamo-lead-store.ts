@@ -20,7 +20,7 @@ import { getItem, isConditionFailure, type LeadTable, ttlOf } from './lead-table
 
 /**
  * {@link LeadStore} on the single table. The counters of a period are packed, a few partners per
- * item, into {@link COUNTER_SHARDS} binary shard items (`DIST#<period>#<shard>`), so that one choice
+ * item, into `COUNTER_SHARDS` binary shard items (`DIST#<period>#<shard>`), so that one choice
  * among 10,000 partners reads them with a few parallel BatchGetItems and writes one or two small
  * items; the head (`DIST#<period>`, `HEAD`) holds the cohort accumulators and the last transition.
  */
