@@ -106,6 +106,8 @@ describe('the lead workflow (durable, under the SDK’s local runner)', () => {
     expect(lead.offers[1]?.partnerId).toBe('B');
     // Offer 2 keeps its minute; the next offer gets an hour, so a loaded machine cannot let it lapse too.
     await s.leads.putPolicy({ ...DEFAULT_POLICY, slaMinutes: 60, maxAttempts: 3 });
+    // Hooked before offer 3 exists: the runner's handle reports a state reached after it was taken.
+    const third = execution.answer(3);
     // Offer 3 (C) after the deadline; B's late accept is refused.
     await vi.waitFor(async () => expect((await readLead(s.api, posted.leadId)).offers).toHaveLength(3), {
       timeout: 90_000,
@@ -120,7 +122,7 @@ describe('the lead workflow (durable, under the SDK’s local runner)', () => {
       ['B', 'expired'],
       ['C', 'open'],
     ]);
-    await execution.answer(3);
+    await third;
     await answerOffer(s.api, 'C', after.offers[2]?.offerId ?? '', 'declined');
     const result = await execution.done;
     expect(result.getResult()).toEqual({ leadId: posted.leadId, status: 'unassigned', attempts: 4 });
