@@ -2,39 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DurableExecutionInvocationOutput } from '@aws/durable-execution-sdk-js';
 import type { Context } from 'aws-lambda';
-import { DURABLE_FUNCTION_NAMES } from '../service-functions.ts';
+import {
+  DURABLE_FUNCTION_NAMES,
+  SERVICE_FUNCTION_NAMES,
+  SERVICE_FUNCTIONS,
+  type ServiceFunctionName,
+} from '../service-functions.ts';
 import { DurableEngine } from './durable-engine.ts';
 import type { ExecutionOutcome } from './durable-execution.ts';
 
 /** The Lambda functions of the service, by name (their entry files: `functionEntry` of `infra/service-functions.ts`). */
-export const FUNCTION_NAMES = [
-  'ingest-api',
-  'query-api',
-  'import-csv',
-  'rescore',
-  'lead',
-  'web-console',
-] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-
-/** Timeouts as the CDK stack gives them, so `getRemainingTimeInMillis` means the same thing locally. */
-const TIMEOUT_MS: Record<FunctionName, number> = {
-  'ingest-api': 29_000,
-  'query-api': 29_000,
-  'import-csv': 900_000,
-  rescore: 900_000,
-  lead: 60_000,
-  'web-console': 10_000,
-};
-
-const MEMORY_MB: Record<FunctionName, number> = {
-  'ingest-api': 1024,
-  'query-api': 1024,
-  'import-csv': 1769,
-  rescore: 1769,
-  lead: 1024,
-  'web-console': 256,
-};
+export const FUNCTION_NAMES = SERVICE_FUNCTION_NAMES;
+export type FunctionName = ServiceFunctionName;
 
 // Lambda retries a failed asynchronous invocation twice; the delays are shortened locally.
 const ASYNC_RETRY_DELAYS_MS = [1_000, 2_000];
@@ -210,7 +189,8 @@ export class FunctionRunner {
   }
 
   private context(name: FunctionName): Context {
-    const deadline = Date.now() + TIMEOUT_MS[name];
+    // The stack's own timeout and memory, so `getRemainingTimeInMillis` means the same thing locally.
+    const deadline = Date.now() + SERVICE_FUNCTIONS[name].timeoutSeconds * 1000;
     const requestId = randomUUID();
     const unsupported = () => {
       throw new Error('Callback-style completion is not supported; return a promise.');
@@ -220,7 +200,7 @@ export class FunctionRunner {
       functionName: name,
       functionVersion: '$LATEST',
       invokedFunctionArn: `arn:aws:lambda:${this.options.region}:000000000000:function:${name}`,
-      memoryLimitInMB: String(MEMORY_MB[name]),
+      memoryLimitInMB: String(SERVICE_FUNCTIONS[name].memoryMb),
       awsRequestId: requestId,
       logGroupName: `/aws/lambda/${name}`,
       logStreamName: `local/${requestId}`,
