@@ -50,6 +50,29 @@ function resultOf(lead: LeadRecord, attempt: number): LeadDecisionResult {
   };
 }
 
+async function readLeadFor(deps: DistributionDeps, leadId: string): Promise<LeadRecord> {
+  const lead = await deps.leads.getLead(leadId);
+  if (!lead) throw new NotFoundError(`No lead ${leadId}.`);
+  return lead;
+}
+
+/** The decision already made for this attempt (or the lead's end), `null` when it is still to make. */
+function decisionMade(
+  lead: LeadRecord,
+  attempt: number,
+  manual: ManualAssignment | null,
+): LeadDecisionResult | null {
+  if (lead.attempts >= attempt) return resultOf(lead, attempt);
+  if (manual ? lead.status !== 'unassigned' : lead.status === 'accepted' || lead.status === 'unassigned') {
+    if (manual)
+      throw new ConflictError(
+        `Lead ${lead.leadId} is ${lead.status}: only an unassigned lead is assigned by hand.`,
+      );
+    return resultOf(lead, lead.attempts);
+  }
+  return null;
+}
+
 /**
  * Decision `attempt` of a lead (1 for a new lead; the next after a decline or an expiry, `release`
  * saying which): the weighted choice over the current ranking, written as one head transition and
@@ -67,17 +90,10 @@ export async function decide(
 ): Promise<LeadDecisionResult> {
   for (let tries = 0; tries < MAX_HEAD_ATTEMPTS; tries++) {
     if (tries > 0) await sleep(Math.min(50, 2 + Math.random() * 4 * tries));
-    const lead = await deps.leads.getLead(leadId);
-    if (!lead) throw new NotFoundError(`No lead ${leadId}.`);
-    if (lead.attempts >= attempt) return resultOf(lead, attempt);
-    if (manual ? lead.status !== 'unassigned' : lead.status === 'accepted' || lead.status === 'unassigned') {
-      if (manual)
-        throw new ConflictError(
-          `Lead ${leadId} is ${lead.status}: only an unassigned lead is assigned by hand.`,
-        );
-      return resultOf(lead, lead.attempts);
-    }
-    const period = lead.period;
+    const known = await readLeadFor(deps, leadId);
+    const made = decisionMade(known, attempt, manual);
+    if (made) return made;
+    const period = known.period;
     const [state, policy, ranking] = await Promise.all([
       readState(deps, period),
       readPolicy(deps.leads),
@@ -87,6 +103,11 @@ export async function decide(
       await applyTransition(deps, state, period);
       continue;
     }
+    // The lead again, read after the applied state: a racing caller's decision for this attempt that
+    // is in the state is in this read (the lead read above may predate it).
+    const lead = await readLeadFor(deps, leadId);
+    const racing = decisionMade(lead, attempt, manual);
+    if (racing) return racing;
     const version = state.head?.version ?? 0;
     const at = new Date(deps.now()).toISOString();
     const base = {
@@ -247,16 +268,18 @@ function offerOf(lead: LeadRecord, entry: LeadOfferEntry, period: string): Offer
 export async function recordAccept(deps: DistributionDeps, leadId: string, attempt: number): Promise<void> {
   for (let tries = 0; tries < MAX_HEAD_ATTEMPTS; tries++) {
     if (tries > 0) await sleep(Math.min(50, 2 + Math.random() * 4 * tries));
-    const lead = await deps.leads.getLead(leadId);
-    if (!lead) throw new NotFoundError(`No lead ${leadId}.`);
+    const known = await readLeadFor(deps, leadId);
+    if (known.status === 'accepted') return;
+    const state = await readState(deps, known.period);
+    if (!(await isApplied(deps, state))) {
+      await applyTransition(deps, state, known.period);
+      continue;
+    }
+    // Read after the applied state, as in `decide`: a racing caller's accept in the state is in it.
+    const lead = await readLeadFor(deps, leadId);
     if (lead.status === 'accepted') return;
     const entry = lead.offers.find((offer) => offer.offerId === offerIdOf(leadId, attempt));
     if (!entry) throw new ConflictError(`Lead ${leadId} has no offer ${attempt}.`);
-    const state = await readState(deps, lead.period);
-    if (!(await isApplied(deps, state))) {
-      await applyTransition(deps, state, lead.period);
-      continue;
-    }
     const version = state.head?.version ?? 0;
     const counters = countersOf(state)(entry.partnerId) ?? NO_COUNTERS;
     const pending: Transition = {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { DynamoLeadStore } from '#core/adapters/dynamo-lead-store.ts';
 import { ConflictError } from '#core/errors.ts';
 import { decide, recordAccept } from '#core/leads/distribution.ts';
+import { leadIdOf } from '#core/leads/lead-request.ts';
 import {
   answerOffer,
   distributionAudit,
@@ -10,7 +11,7 @@ import {
   postLead,
   readLead,
 } from '#core/leads/lead-service.ts';
-import { DEFAULT_POLICY } from '#core/leads/policy.ts';
+import { DEFAULT_POLICY, periodOf } from '#core/leads/policy.ts';
 import type { CurrentRanking } from '#core/leads/ranked-partners.ts';
 import type { RankedPartner } from '#core/leads/selection.ts';
 import { type LocalServers, startLocalServers } from '#test/support/local-servers.ts';
@@ -67,6 +68,28 @@ async function setup(partners: RankedPartner[], runId = 'run-1'): Promise<Setup>
   return { deps, store, started, sent };
 }
 
+/** A lead as `POST /leads` creates it, before any decision. */
+async function newLead(store: DynamoLeadStore, externalId: string): Promise<string> {
+  const leadId = leadIdOf(externalId);
+  const at = new Date().toISOString();
+  await store.createLead({
+    leadId,
+    externalId,
+    region: 'EU',
+    type: null,
+    value: null,
+    minTier: null,
+    status: 'new',
+    createdAt: at,
+    updatedAt: at,
+    period: periodOf(Date.now()),
+    attempts: 0,
+    offers: [],
+    unassignedReason: null,
+  });
+  return leadId;
+}
+
 describe('the stored distribution', () => {
   let s: Setup;
   beforeEach(async () => {
@@ -78,10 +101,15 @@ describe('the stored distribution', () => {
     for (let n = 1; n <= 100; n++) {
       const answer = await postLead(s.deps, { externalId: `crm-${n}`, region: 'EU' });
       expect(answer.status).toBe('offered');
-      offered[answer.offer?.partnerId ?? '']! += 1;
-      expect(Math.abs(offered.A! - 0.5 * n)).toBeLessThanOrEqual(1);
-      expect(Math.abs(offered.B! - 0.3 * n)).toBeLessThanOrEqual(1);
-      expect(Math.abs(offered.C! - 0.2 * n)).toBeLessThanOrEqual(1);
+      const chosen = answer.offer?.partnerId ?? '';
+      offered[chosen] = (offered[chosen] ?? 0) + 1;
+      for (const [p, share] of [
+        ['A', 0.5],
+        ['B', 0.3],
+        ['C', 0.2],
+      ] as const) {
+        expect(Math.abs((offered[p] ?? 0) - share * n)).toBeLessThanOrEqual(1);
+      }
     }
     expect(offered).toEqual({ A: 50, B: 30, C: 20 });
     const audit = await distributionAudit(s.deps, new Date().toISOString().slice(0, 7));
@@ -170,6 +198,54 @@ describe('the stored distribution', () => {
         .map((offer) => offer.leadId)
         .sort(),
     ).toEqual([lead.leadId, other.leadId, retried.leadId].sort());
+  });
+
+  it('a caller that read the lead before a racing decision landed answers that decision, not a second one', async () => {
+    // POST /leads and the workflow's first step both decide attempt 1. The slower one read the lead
+    // while it had no offer yet; the faster one then decided and applied in full.
+    const lead = await newLead(s.store, 'crm-r1');
+    const getLead = s.store.getLead.bind(s.store);
+    let pause: (() => void) | null = null;
+    const paused = new Promise<void>((resume) => {
+      pause = resume;
+    });
+    const stale = vi.spyOn(s.store, 'getLead').mockImplementationOnce(async (id) => {
+      const read = await getLead(id);
+      await paused;
+      return read;
+    });
+    const slow = decide(s.deps, lead, 1, null);
+    stale.mockImplementation(getLead);
+    const fast = await decide(s.deps, lead, 1, null);
+    pause?.();
+    expect(await slow).toEqual(fast);
+    const audit = await distributionAudit(s.deps, new Date().toISOString().slice(0, 7));
+    expect(audit.items.reduce((sum, item) => sum + item.offered, 0)).toBe(1);
+    expect((await readLead(s.deps, lead)).offers.map((offer) => offer.partnerId)).toEqual([
+      fast.offer?.partnerId,
+    ]);
+  });
+
+  it('an accept recorded by two callers at once counts once', async () => {
+    const lead = await postLead(s.deps, { externalId: 'crm-a2', region: 'EU' });
+    await answerOffer(s.deps, 'A', lead.offer?.offerId ?? '', 'accepted');
+    const getLead = s.store.getLead.bind(s.store);
+    let pause: (() => void) | null = null;
+    const paused = new Promise<void>((resume) => {
+      pause = resume;
+    });
+    const stale = vi.spyOn(s.store, 'getLead').mockImplementationOnce(async (id) => {
+      const read = await getLead(id);
+      await paused;
+      return read;
+    });
+    const slow = recordAccept(s.deps, lead.leadId, 1);
+    stale.mockImplementation(getLead);
+    await recordAccept(s.deps, lead.leadId, 1);
+    pause?.();
+    await slow;
+    const audit = await distributionAudit(s.deps, new Date().toISOString().slice(0, 7));
+    expect(audit.items.find((item) => item.partnerId === 'A')).toMatchObject({ offered: 1, accepted: 1 });
   });
 
   it('records an accept once, and counts it in the audit', async () => {
