@@ -90,6 +90,21 @@ async function newLead(store: DynamoLeadStore, externalId: string): Promise<stri
   return leadId;
 }
 
+/** Holds the next lead read's answer until `release()`: a caller that read the lead, then stalled. */
+function holdNextLeadRead(store: DynamoLeadStore): { release: () => void } {
+  const getLead = store.getLead.bind(store);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  vi.spyOn(store, 'getLead').mockImplementationOnce(async (id) => {
+    const read = await getLead(id);
+    await held;
+    return read;
+  });
+  return { release: () => release() };
+}
+
 describe('the stored distribution', () => {
   let s: Setup;
   beforeEach(async () => {
@@ -204,20 +219,10 @@ describe('the stored distribution', () => {
     // POST /leads and the workflow's first step both decide attempt 1. The slower one read the lead
     // while it had no offer yet; the faster one then decided and applied in full.
     const lead = await newLead(s.store, 'crm-r1');
-    const getLead = s.store.getLead.bind(s.store);
-    let pause: (() => void) | null = null;
-    const paused = new Promise<void>((resume) => {
-      pause = resume;
-    });
-    const stale = vi.spyOn(s.store, 'getLead').mockImplementationOnce(async (id) => {
-      const read = await getLead(id);
-      await paused;
-      return read;
-    });
+    const stale = holdNextLeadRead(s.store);
     const slow = decide(s.deps, lead, 1, null);
-    stale.mockImplementation(getLead);
     const fast = await decide(s.deps, lead, 1, null);
-    pause?.();
+    stale.release();
     expect(await slow).toEqual(fast);
     const audit = await distributionAudit(s.deps, new Date().toISOString().slice(0, 7));
     expect(audit.items.reduce((sum, item) => sum + item.offered, 0)).toBe(1);
@@ -229,20 +234,10 @@ describe('the stored distribution', () => {
   it('an accept recorded by two callers at once counts once', async () => {
     const lead = await postLead(s.deps, { externalId: 'crm-a2', region: 'EU' });
     await answerOffer(s.deps, 'A', lead.offer?.offerId ?? '', 'accepted');
-    const getLead = s.store.getLead.bind(s.store);
-    let pause: (() => void) | null = null;
-    const paused = new Promise<void>((resume) => {
-      pause = resume;
-    });
-    const stale = vi.spyOn(s.store, 'getLead').mockImplementationOnce(async (id) => {
-      const read = await getLead(id);
-      await paused;
-      return read;
-    });
+    const stale = holdNextLeadRead(s.store);
     const slow = recordAccept(s.deps, lead.leadId, 1);
-    stale.mockImplementation(getLead);
     await recordAccept(s.deps, lead.leadId, 1);
-    pause?.();
+    stale.release();
     await slow;
     const audit = await distributionAudit(s.deps, new Date().toISOString().slice(0, 7));
     expect(audit.items.find((item) => item.partnerId === 'A')).toMatchObject({ offered: 1, accepted: 1 });
