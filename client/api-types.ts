@@ -3250,7 +3250,7 @@ export interface operations {
                             answeredAt: string | null;
                             assignedBy: string | null;
                             decision: {
-                                /** @description the largest shortfalls first, at most 20; the first one got the offer */
+                                /** @description in the order of the choice (most urgent shortfall first), at most 20; the first one got the offer */
                                 candidates: {
                                     partnerId: string;
                                     weight: number;
@@ -3346,7 +3346,7 @@ export interface operations {
                             answeredAt: string | null;
                             assignedBy: string | null;
                             decision: {
-                                /** @description the largest shortfalls first, at most 20; the first one got the offer */
+                                /** @description in the order of the choice (most urgent shortfall first), at most 20; the first one got the offer */
                                 candidates: {
                                     partnerId: string;
                                     weight: number;

@@ -146,7 +146,7 @@ export const ROUTES = [
     function: 'ingest-api',
     scope: 'partners/write',
     summary:
-      'Distributes a lead: offered at once to the eligible partner with the largest shortfall against its weighted share, or unassigned; idempotent on externalId.',
+      'Distributes a lead: offered at once to the eligible partner with the most urgent shortfall against its weighted share, or unassigned; idempotent on externalId.',
   },
   { method: 'GET', path: '/leads', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/leads/{leadId}', function: 'query-api', scope: 'partners/read' },

@@ -26,7 +26,11 @@ export const leadDecisionSchema = z.object({
         offered: z.number().check(z.describe('offers in the period before this one')),
       }),
     )
-    .check(z.describe('the largest shortfalls first, at most 20; the first one got the offer')),
+    .check(
+      z.describe(
+        'in the order of the choice (most urgent shortfall first), at most 20; the first one got the offer',
+      ),
+    ),
   eligible: z.number().check(z.describe('how many partners were eligible')),
   excluded: z
     .array(z.object({ partnerId: z.string(), reason: z.enum(EXCLUSION_REASONS) }))

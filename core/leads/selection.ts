@@ -25,8 +25,9 @@ export {
 /**
  * The weighted choice of contract §3.3, in compact state.
  *
- * Every eligible partner i accrues `w_i / Σ_eligible w` per choice; the offer goes to the largest
- * `entitled_i − offered_i` (ties: lower id). Writing every eligible partner's entitlement on every
+ * Every eligible partner i accrues `w_i / Σ_eligible w` per choice; the offer goes to the most urgent
+ * shortfall `entitled_i − offered_i` ({@link urgency}: the one that would soonest fall a lead behind;
+ * with two partners, or once behind, the largest). Writing every eligible partner's entitlement on every
  * choice would be one write per partner per lead, so entitlements are kept implicitly: partners of
  * one cohort (same region, type and tier: eligible or not together) share an accumulator `S_c`, the
  * sum of `1 / Σ_eligible w` over the choices the cohort was eligible for, and
@@ -164,7 +165,7 @@ export function choose(input: ChoiceInput): Choice {
   if (!(total > 0)) return chosenNone;
   const share = 1 / total;
   const left = new Set(individuals.map(({ i }) => i));
-  const scored: { i: number; entitled: number; gap: number }[] = [];
+  const scored: Scored[] = [];
   let eligible = 0;
   for (const cohort of eligibleCohorts) {
     const s = (input.accumulators[cohort.key] ?? 0) + share;
@@ -179,9 +180,7 @@ export function choose(input: ChoiceInput): Choice {
     }
   }
   if (scored.length === 0) return chosenNone;
-  // Largest shortfall first; within TIE, lower id (population indices ascend with ids).
-  const better = (a: (typeof scored)[number], b: (typeof scored)[number]) =>
-    Math.abs(a.gap - b.gap) <= TIE ? a.i < b.i : a.gap > b.gap;
+  const better = urgency(scored.length, share, population.weight);
   let best = scored[0] as (typeof scored)[number];
   for (const entry of scored) if (better(entry, best)) best = entry;
   const top = topCandidates(scored, better, best);
@@ -216,6 +215,44 @@ export function choose(input: ChoiceInput): Choice {
     },
     accumulators,
     counters,
+  };
+}
+
+interface Scored {
+  i: number;
+  entitled: number;
+  /** The shortfall `entitled − offered`, this choice's share accrued. */
+  gap: number;
+}
+
+/**
+ * The order of the choice among `k` eligible partners, most urgent first (Tijdeman's rule for the
+ * chairman assignment problem, with σ = 1/(2k − 2)):
+ *
+ * 1. a shortfall of 1 − σ or more (only reached when eligibility changed), the largest first;
+ * 2. a shortfall of at least σ, the one that reaches 1 − σ soonest at its share of a lead
+ *    (`(1 − σ − gap) / share`) first;
+ * 3. the rest (taking the lead would put them ahead by more than 1 − σ), the largest shortfall first.
+ *
+ * Ties, within TIE: the larger shortfall, then the lower id (population indices ascend with ids).
+ * With a fixed eligible set no partner's `offered` ever strays more than 1 − σ from its `entitled`.
+ * Plain "largest shortfall first" (smooth weighted round robin) does not keep that bound: two partners
+ * with equal weights can both pass a shortfall of 1 at the same lead, and only one gets it.
+ */
+function urgency(k: number, share: number, weight: Float64Array): (a: Scored, b: Scored) => boolean {
+  const sigma = k > 1 ? 1 / (2 * k - 2) : 0;
+  const rank = (entry: Scored) => (entry.gap >= 1 - sigma - TIE ? 0 : entry.gap >= sigma - TIE ? 1 : 2);
+  const due = (entry: Scored) => (1 - sigma - entry.gap) / ((weight[entry.i] as number) * share);
+  return (a, b) => {
+    const ra = rank(a);
+    const rb = rank(b);
+    if (ra !== rb) return ra < rb;
+    if (ra === 1) {
+      const da = due(a);
+      const db = due(b);
+      if (Math.abs(da - db) > TIE * Math.max(1, Math.abs(da))) return da < db;
+    }
+    return Math.abs(a.gap - b.gap) <= TIE ? a.i < b.i : a.gap > b.gap;
   };
 }
 

@@ -20,7 +20,7 @@ const partner = (id: string, score: number | null, extra: Partial<RankedPartner>
 const id = (i: number) => `p${String(i).padStart(3, '0')}`;
 
 describe('weighted choice: a fixed eligible set (smooth weighted round robin)', () => {
-  it('keeps every prefix of offers within 1 of the entitlement, for any weights', () => {
+  it('keeps every prefix of offers within 1 − 1/(2k − 2) of the entitlement, for any k weights', () => {
     fc.assert(
       fc.property(
         fc.array(fc.double({ min: 0.01, max: 1000, noNaN: true }), { minLength: 1, maxLength: 12 }),
@@ -31,18 +31,41 @@ describe('weighted choice: a fixed eligible set (smooth weighted round robin)', 
             policy(),
           );
           const total = weights.reduce((a, b) => a + b, 0);
+          const k = weights.length;
+          const bound = k > 1 ? 1 - 1 / (2 * k - 2) : 0;
           for (let n = 1; n <= leads; n++) {
             d.offer({ region: 'EU' });
             weights.forEach((w, i) => {
               // The oracle: the share of n leads, computed independently of the compact state.
               const exact = (n * w) / total;
               expect(Math.abs(d.entitled(id(i)) - exact)).toBeLessThan(1e-6 * Math.max(1, n));
-              expect(Math.abs(d.offered(id(i)) - exact)).toBeLessThanOrEqual(1 + 1e-9);
+              expect(Math.abs(d.offered(id(i)) - exact)).toBeLessThanOrEqual(bound + 1e-9);
             });
           }
         },
       ),
-      { numRuns: 150 },
+      {
+        numRuns: 150,
+        examples: [
+          // Found by this property under "largest shortfall first": two near-equal weights both
+          // passed a shortfall of 1 at lead 142 (1.126), and a 1e-9 tie went to the lower id (1.022).
+          [
+            [
+              4.009855195706333, 999.9999999999873, 1.083039644951157, 0.05018872511897143,
+              24.583202567614197, 24.503387525470206, 999.9999999999833,
+            ],
+            142,
+          ],
+          [
+            [
+              0.027078485443851896, 0.032290502216593395, 3.222041902352235, 3.516631477063728,
+              0.03426401666871248,
+            ],
+            140,
+          ],
+          [[1, 1, 50, 5, 1, 3, 50], 120],
+        ],
+      },
     );
   });
 

@@ -113,7 +113,7 @@ function Offers({ offers }: { offers: LeadOffer[] }) {
   );
 }
 
-/** Why an offer went to its partner: the largest shortfalls, and who was left out and why. */
+/** Why an offer went to its partner: the most urgent shortfalls, and who was left out and why. */
 function Decision(props: { attempt: number; offer: LeadOffer; decision: LeadDecision }) {
   const { decision, offer } = props;
   const excluded = Object.entries(decision.excludedCounts).filter(([, count]) => count > 0);
@@ -124,11 +124,12 @@ function Decision(props: { attempt: number; offer: LeadOffer; decision: LeadDeci
     >
       <p class="summary" data-eligible={decision.eligible}>
         {fmt.int(decision.eligible)} eligible partner{decision.eligible === 1 ? '' : 's'}; each accrued its
-        share of the lead, and the largest shortfall (entitled − offered) got it.
+        share of the lead, and the most urgent shortfall (entitled − offered) got it: the partner that would
+        soonest fall a whole lead behind.
       </p>
       <DataTable<LeadDecision['candidates'][number]>
         class="compact decision"
-        caption="Candidates, largest shortfall first"
+        caption="Candidates, most urgent first"
         rows={decision.candidates}
         rowKey={(candidate) => candidate.partnerId}
         rowAttributes={(candidate) => ({
