@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
+import { callStack, rescoreAndWait } from '#test/support/stack-http.ts';
 import { type Browser, launchBrowser, signInThroughIssuer } from './browser.ts';
 
 // The lead distribution in the console, in Chromium against `npm start` with LOCAL_AUTH=1: the
@@ -23,16 +23,8 @@ let tokenUrl: string;
 let portalClientId: string;
 let channel: { email: string; password: string };
 
-async function call(method: string, route: string, token: string, body?: unknown) {
-  const response = await fetch(`${stack.apiUrl}${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as any };
-}
+const call = (method: string, route: string, token: string, body?: unknown) =>
+  callStack(stack.apiUrl, method, route, body, token);
 
 /** A vendor call that must succeed. */
 async function api(method: string, route: string, body?: unknown) {
@@ -42,14 +34,7 @@ async function api(method: string, route: string, body?: unknown) {
   return answer.body;
 }
 
-async function rescore() {
-  const { runId } = await api('POST', '/rescore');
-  for (let i = 0; i < 150; i++) {
-    if ((await api('GET', `/runs/${runId}`)).status === 'completed') return;
-    await sleep(200);
-  }
-  throw new Error('a run did not finish within 30 s');
-}
+const rescore = () => rescoreAndWait(stack.apiUrl, vendorToken, 30_000);
 
 /** Invites a user of `partnerId` and returns its password and an access token of its own. */
 async function invite(partnerId: string, email: string) {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
+import { callStack, rescoreAndWait } from '#test/support/stack-http.ts';
 
 // A crash is a SIGKILL of `npm start`'s process group: offers waiting on their deadlines survive it.
 vi.setConfig({ testTimeout: 300_000, hookTimeout: 60_000 });
@@ -17,17 +18,9 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, route: string, body?: unknown) {
+function call(method: string, route: string, body?: unknown) {
   if (!stack) throw new Error('no stack');
-  const response = await fetch(`${stack.apiUrl}${route}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
-  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+  return callStack(stack.apiUrl, method, route, body);
 }
 
 describe('lead offers through npm start, killed while they wait on their deadlines', () => {
@@ -40,13 +33,7 @@ describe('lead offers through npm start, killed while they wait on their deadlin
       metrics: { sales: 1000 * (i + 1), transactions: 10 * (i + 1) },
     }));
     expect((await call('POST', '/partners', { partners })).status).toBe(200);
-    const { body: run } = await call('POST', '/rescore');
-    for (;;) {
-      const state = await call('GET', `/runs/${run.runId}`);
-      if (state.body.status === 'completed') break;
-      expect(state.body.status).not.toBe('failed');
-      await sleep(200);
-    }
+    await rescoreAndWait(stack.apiUrl);
     expect((await call('PUT', '/distribution/policy', { slaMinutes: 1, maxAttempts: 2 })).status).toBe(200);
     const posted = [];
     for (let i = 0; i < 4; i++) {

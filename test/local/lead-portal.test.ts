@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { LocalIssuer } from '#infra/local/local-issuer.ts';
 import { type LocalStack, startLocalStack } from '#infra/local/local-stack.ts';
 import { readLocalSettings } from '#infra/local/settings.ts';
+import { callStack, rescoreAndWait } from '#test/support/stack-http.ts';
 
 // A vendor posts leads and a partner user accepts one in the portal, through the local stack with LOCAL_AUTH=1.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -15,19 +15,8 @@ let stack: LocalStack;
 let issuer: LocalIssuer;
 let vendor: string;
 
-async function call(method: string, route: string, token: string, body?: unknown) {
-  const response = await fetch(`${stack.apiUrl}${route}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
-  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
-}
+const call = (method: string, route: string, token: string, body?: unknown) =>
+  callStack(stack.apiUrl, method, route, body, token);
 
 async function partnerToken(partner: string, email: string) {
   const invited = await call('POST', `/partners/${partner}/users`, vendor, { email, role: 'viewer' });
@@ -53,12 +42,7 @@ beforeAll(async () => {
   vendor = await issuer.accessToken(['partners/read', 'partners/write']);
   const partners = ['A', 'B'].map((id, i) => ({ id, region: 'EU', metrics: { sales: 1000 * (2 - i) } }));
   await call('POST', '/partners', vendor, { partners });
-  const { body: run } = await call('POST', '/rescore', vendor);
-  for (;;) {
-    const state = await call('GET', `/runs/${run.runId}`, vendor);
-    if (state.body.status === 'completed') break;
-    await sleep(200);
-  }
+  await rescoreAndWait(stack.apiUrl, vendor);
 });
 
 afterAll(async () => {

@@ -13,6 +13,7 @@ import { runFileKeys } from '#core/runs/run-files.ts';
 import { toColumns } from '#core/scoring/columns.ts';
 import { scorePopulation } from '#core/scoring/score-population.ts';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
+import { callStack } from '#test/support/stack-http.ts';
 import { generatePartners, seededRandom } from '../../samples/generate-partners.ts';
 
 // A crash is a SIGKILL of `npm start`'s process group, not a thrown error (engineering guide, rule 4).
@@ -31,17 +32,9 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, route: string, body?: unknown) {
+function call(method: string, route: string, body?: unknown) {
   if (!stack) throw new Error('no stack');
-  const response = await fetch(`${stack.apiUrl}${route}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
-  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
+  return callStack(stack.apiUrl, method, route, body);
 }
 
 async function runOf(runId: string, timeoutMs: number) {

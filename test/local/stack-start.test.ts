@@ -4,6 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type StackProcess, startStackProcess } from '#infra/local/stack-process.ts';
+import { callStack } from '#test/support/stack-http.ts';
 
 // `npm start`'s entry in a child process whose schedule fires every 10 seconds (croner takes a
 // seconds field), so the nightly run's local path runs within the test.
@@ -18,17 +19,7 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, route: string, body?: unknown) {
-  const response = await fetch(`${stack.apiUrl}${route}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  // biome-ignore lint/suspicious/noExplicitAny: assertions read the JSON bodies
-  return { status: response.status, body: (text === '' ? undefined : JSON.parse(text)) as any };
-}
+const call = (method: string, route: string, body?: unknown) => callStack(stack.apiUrl, method, route, body);
 
 describe('npm start', () => {
   it('refuses a second stack on the same DATA_DIR while the first runs, and says what to do', async () => {

@@ -218,23 +218,24 @@ describe('weighted choice: caps', () => {
           for (let n = 0; n < leads; n++) d.offer({ region: 'EU' });
           // Water-filling: the max-min fair allocation of `leads` under caps, weighted.
           const alloc = specs.map(() => 0);
-          let open = specs.map((_, i) => i);
+          let open = specs.map((spec, i) => ({ ...spec, i }));
           let left = leads;
           while (open.length > 0 && left > 1e-9) {
-            const total = open.reduce((sum, i) => sum + (specs[i]?.w ?? 0), 0);
-            const limited = open.filter((i) => {
-              const cap = specs[i]?.cap;
-              return cap !== null && cap !== undefined && alloc[i]! + (left * specs[i]!.w) / total >= cap;
-            });
+            const total = open.reduce((sum, spec) => sum + spec.w, 0);
+            const share = left / total;
+            const limited = open.filter(
+              (spec) => spec.cap !== null && (alloc[spec.i] ?? 0) + share * spec.w >= spec.cap,
+            );
             if (limited.length === 0) {
-              for (const i of open) alloc[i]! += (left * specs[i]!.w) / total;
+              for (const spec of open) alloc[spec.i] = (alloc[spec.i] ?? 0) + share * spec.w;
               left = 0;
             } else {
-              for (const i of limited) {
-                left -= specs[i]!.cap! - alloc[i]!;
-                alloc[i] = specs[i]!.cap!;
+              for (const spec of limited) {
+                const cap = spec.cap ?? 0;
+                left -= cap - (alloc[spec.i] ?? 0);
+                alloc[spec.i] = cap;
               }
-              open = open.filter((i) => !limited.includes(i));
+              open = open.filter((spec) => !limited.includes(spec));
             }
           }
           const offered = specs.map((_, i) => d.offered(id(i)));

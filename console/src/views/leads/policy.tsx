@@ -36,6 +36,13 @@ export function PolicyEditor({ model }: { model: ActiveModel | undefined }) {
       ...Object.keys(draft.capPerPeriod.byTier),
     ]),
   ];
+  /** Sets one top-level field of the draft. */
+  const set =
+    <K extends keyof DistributionPolicy>(key: K) =>
+    (value: DistributionPolicy[K]) =>
+      update((copy) => {
+        copy[key] = value;
+      });
   /** A per-tier entry: a number, or none (the key removed: weight 0, the default cap). */
   const setTierEntry = (record: Record<string, number>, tier: string, value: number | null) => {
     if (value === null) delete record[tier];
@@ -78,11 +85,7 @@ export function PolicyEditor({ model }: { model: ActiveModel | undefined }) {
             options={POLICY_WEIGHTS}
             labels={{ score: 'its score', tier: 'its tier’s weight' }}
             errors={errors}
-            onChange={(value) =>
-              update((copy) => {
-                copy.weight = value;
-              })
-            }
+            onChange={set('weight')}
           />
           <NumberField
             path="/capPerPeriod/default"
@@ -101,44 +104,28 @@ export function PolicyEditor({ model }: { model: ActiveModel | undefined }) {
             label="Minutes to answer an offer"
             value={draft.slaMinutes}
             errors={errors}
-            onChange={(value) =>
-              update((copy) => {
-                copy.slaMinutes = value as number;
-              })
-            }
+            onChange={(value) => set('slaMinutes')(value as number)}
           />
           <NumberField
             path="/maxAttempts"
             label="Offers per lead before unassigned"
             value={draft.maxAttempts}
             errors={errors}
-            onChange={(value) =>
-              update((copy) => {
-                copy.maxAttempts = value as number;
-              })
-            }
+            onChange={(value) => set('maxAttempts')(value as number)}
           />
           <CheckField
             path="/matchRegion"
             label="Same region as the lead"
             value={draft.matchRegion}
             errors={errors}
-            onChange={(value) =>
-              update((copy) => {
-                copy.matchRegion = value;
-              })
-            }
+            onChange={set('matchRegion')}
           />
           <CheckField
             path="/matchType"
             label="Same type as the lead"
             value={draft.matchType}
             errors={errors}
-            onChange={(value) =>
-              update((copy) => {
-                copy.matchType = value;
-              })
-            }
+            onChange={set('matchType')}
           />
         </div>
         <DataTable<string>
