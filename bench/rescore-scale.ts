@@ -27,9 +27,13 @@ import { startStackProcess } from '#infra/local/stack-process.ts';
 import { generatePartners } from '../samples/generate-partners.ts';
 import { DirRunFiles } from './support/dir-run-files.ts';
 
-/** Generated partners of one slice, as the partner store would page them. */
+/**
+ * Generated partners of one slice, as the partner store would page them. Their data is a day old, as a
+ * nightly run finds it: a fixed date aged past the worklist's `staleWarnDays` and made the 1M run open
+ * a `STALE` item for every partner.
+ */
 async function* slicePartners(slice: number, count: number): AsyncIterable<PartnerRecord[]> {
-  const asOf = '2026-11-01T00:00:00.000Z';
+  const asOf = new Date(Date.now() - 86_400_000).toISOString();
   const sample = generatePartners(count, slice + 1);
   for (let start = 0; start < sample.length; start += 1000) {
     yield sample.slice(start, start + 1000).map((p) => ({
