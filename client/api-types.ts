@@ -1092,6 +1092,7 @@ export interface components {
         };
         ModelPreview: {
             partners: number;
+            moved: number;
             tierChanges: number;
             movers: components["schemas"]["PreviewMover"][];
             basis: components["schemas"]["PreviewBasis"];

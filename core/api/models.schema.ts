@@ -56,6 +56,8 @@ export type PreviewBasis = z.infer<typeof previewBasisSchema>;
 /** `POST /model/preview`: who moves under a candidate model, and what the answer was computed from. */
 export const modelPreviewSchema = z.object({
   partners: z.number(),
+  /** Partners whose rank or tier changes: `movers` lists the largest moves of them, at most `limit`. */
+  moved: z.number(),
   /** Partners whose tier under the candidate differs from their tier under the active model. */
   tierChanges: z.number(),
   movers: z.array(previewMoverSchema),

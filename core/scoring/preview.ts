@@ -114,7 +114,7 @@ function compareScores(
       previewTier: tierName(candidate, after.tierIndex[i] as number),
     });
   }
-  return { partners: n, tierChanges, movers };
+  return { partners: n, moved: changed, tierChanges, movers };
 }
 
 function unionOf(a: ScoringModel, b: ScoringModel): ScoringModel {

@@ -64,7 +64,7 @@ describe('previewModel', () => {
       runTimeMs: RUN_TIME,
       currentTiers: [],
     });
-    expect(preview).toEqual({ partners: 4, tierChanges: 0, movers: [] });
+    expect(preview).toEqual({ partners: 4, moved: 0, tierChanges: 0, movers: [] });
   });
 
   it('treats a metric only the candidate knows as missing for the active model', () => {
@@ -132,6 +132,7 @@ describe('previewModel', () => {
           limit,
         });
         expect(preview.partners).toBe(records.length);
+        expect(preview.moved).toBe(changed.length);
         expect(preview.tierChanges).toBe(rows.filter((r) => r.tier !== r.previewTier).length);
         expect(preview.movers).toEqual(changed.slice(0, limit));
       }),

@@ -9,8 +9,12 @@ export function PreviewPanel({ preview, route }: { preview: Preview; route: Rout
   return (
     <Panel title="Preview: what would change" id="preview">
       <p class="summary" role="status" aria-live="polite">
-        {fmt.int(preview.movers.length)} partners would move, {fmt.int(preview.tierChanges)} tier changes
-        among {fmt.int(preview.partners)} partners. Nothing has changed yet.
+        {fmt.int(preview.moved)} of {fmt.int(preview.partners)} partners would move,{' '}
+        {fmt.int(preview.tierChanges)} of them to another tier
+        {preview.moved > preview.movers.length
+          ? ` (the ${fmt.int(preview.movers.length)} largest moves below)`
+          : ''}
+        . Nothing has changed yet.
       </p>
       <MoversTable
         rows={preview.movers.map((row) => ({
