@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../keys.ts';
 import {
   COUNTER_SHARDS,
@@ -7,6 +6,7 @@ import {
   type DistributionHead,
   type Transition,
 } from '../leads/lead-store.ts';
+import { BATCH_GET_SIZE, batchGetAll } from './dynamo-batch-get.ts';
 import {
   compactDecisions,
   decodeEntries,
@@ -14,12 +14,8 @@ import {
   encodeEntries,
   encodeRecent,
   expandDecisions,
-  type Item,
 } from './lead-items.ts';
 import { getItem, isConditionFailure, type LeadTable, ttlOf } from './lead-table.ts';
-
-/** Keys per BatchGetItem. */
-const BATCH_GET = 100;
 
 /** The head of a period's distribution state; null before its first decision. */
 export async function getHead(table: LeadTable, period: string): Promise<DistributionHead | null> {
@@ -74,27 +70,14 @@ export async function readShards(
 ): Promise<Map<number, CounterShard>> {
   const shards = new Map<number, CounterShard>();
   const numbers = only ?? Array.from({ length: COUNTER_SHARDS }, (_, shard) => shard);
-  const all: Item[] = numbers.map((shard) => ({ ...keys.distributionShard(period, shard) }));
-  const batches: Item[][] = [];
-  for (let i = 0; i < all.length; i += BATCH_GET) batches.push(all.slice(i, i + BATCH_GET));
+  const all = numbers.map((shard) => keys.distributionShard(period, shard));
+  const batches: (typeof all)[] = [];
+  for (let i = 0; i < all.length; i += BATCH_GET_SIZE) batches.push(all.slice(i, i + BATCH_GET_SIZE));
   await Promise.all(
     batches.map(async (batch) => {
-      let pending: Item[] = batch;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt > 0) await sleep(Math.min(1000, 20 * 2 ** attempt));
-        const output = await table.client.send(
-          new BatchGetCommand({
-            RequestItems: { [table.tableName]: { Keys: pending, ConsistentRead: true } },
-          }),
-        );
-        for (const item of output.Responses?.[table.tableName] ?? []) {
-          const shard = Number(String(item.pk).split('#').at(-1));
-          shards.set(shard, {
-            applied: Number(item.applied),
-            entries: decodeEntries(item.e as Uint8Array),
-          });
-        }
-        pending = output.UnprocessedKeys?.[table.tableName]?.Keys ?? [];
+      for (const item of await batchGetAll(table.client, table.tableName, batch, { consistent: true })) {
+        const shard = Number(String(item.pk).split('#').at(-1));
+        shards.set(shard, { applied: Number(item.applied), entries: decodeEntries(item.e as Uint8Array) });
       }
     }),
   );
