@@ -69,7 +69,9 @@ describe('injected DynamoDB throttling', () => {
         region: 'us-east-1',
         credentials,
         // The SDK's standard strategy with millisecond backoff, so the test does not wait out ~100 throttles.
-        retryStrategy: new ConfiguredRetryStrategy(10, () => 5),
+        // 25 attempts: a call refused 25 times in a row has odds 0.3^25 (about 1e-13). With 10, a
+        // 400-call test fails once in ~400 runs (0.3^10 per call), and a CI run did.
+        retryStrategy: new ConfiguredRetryStrategy(25, () => 5),
       }),
     );
     await client.send(new CreateTableCommand(createTableInput('partners')));
