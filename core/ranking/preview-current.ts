@@ -133,22 +133,25 @@ async function snapshotPopulation(
   union: ScoringModel,
 ): Promise<(Population & { changed: number }) | null> {
   const since = new Date(Date.parse(current.scoredAt) - JOURNAL_MARGIN_MS).toISOString();
-  const [changedIds, files] = await Promise.all([
+  // Each shard's files are decoded as soon as both arrive, while the other shards still download.
+  const [changedIds, shards] = await Promise.all([
     deps.partners.changedSince(since),
     Promise.all(
-      Array.from({ length: PARTNER_SHARDS }, (_, shard) =>
-        Promise.all([
+      Array.from({ length: PARTNER_SHARDS }, async (_, shard) => {
+        const [snapshot, places] = await Promise.all([
           deps.files.get(runFileKeys.snapshot(current.runId, shard)),
           deps.files.get(runFileKeys.places(current.runId, shard)),
-        ]),
-      ),
+        ]);
+        if (!snapshot || !places) return null;
+        return {
+          snapshot: decodeColumnFile<SnapshotMeta>(snapshot),
+          places: decodeColumnFile<PlacesMeta>(places),
+        };
+      }),
     ),
   ]);
-  if (files.some(([snapshot, places]) => !snapshot || !places)) return null;
-  const parts = files.map(([snapshot, places]) => ({
-    snapshot: decodeColumnFile<SnapshotMeta>(snapshot as Uint8Array),
-    places: decodeColumnFile<PlacesMeta>(places as Uint8Array),
-  }));
+  if (shards.some((part) => part === null)) return null;
+  const parts = shards as NonNullable<(typeof shards)[number]>[];
   const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
   const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);
   if (changedIds.length > total / 4) return null;

@@ -5,6 +5,7 @@ import { normalizeName } from '../names.ts';
 import { type PartnerColumns, projectColumns, type ScorablePartner, toColumns } from './columns.ts';
 import { type PopulationScores, scorePopulation } from './score-population.ts';
 import { type ScoringThreadsOptions, scorePopulationThreaded } from './score-threaded.ts';
+import { largestNumbers } from './sort-keys.ts';
 
 /** A preview's answer before it says what it was computed from (`CurrentPreview` adds that). */
 export type ModelPreview = Omit<CurrentPreview, 'basis'>;
@@ -98,11 +99,9 @@ function compareScores(
     if (tierMoved || rank !== previewRank)
       keys[changed++] = Math.abs(rank - previewRank) * (n + 1) + (n - previewRank);
   }
-  const sorted = keys.subarray(0, changed).sort();
-  const limit = Math.min(changed, limitOption ?? 100);
   const movers: PreviewMover[] = [];
-  for (let k = changed - 1; k >= changed - limit; k--) {
-    const previewRank = n - ((sorted[k] as number) % (n + 1));
+  for (const key of largestNumbers(keys.subarray(0, changed), limitOption ?? 100)) {
+    const previewRank = n - (key % (n + 1));
     const i = after.order[previewRank - 1] as number;
     movers.push({
       id: columns.ids[i] as string,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeSortedRuns, sortNumbers } from '#core/scoring/sort-keys.ts';
+import { largestNumbers, mergeSortedRuns, sortNumbers } from '#core/scoring/sort-keys.ts';
 
 const reference = (values: number[], descending: boolean) =>
   values
@@ -78,6 +78,21 @@ describe('sortNumbers', () => {
           expect(Buffer.from(merged.sorted.buffer).equals(Buffer.from(whole.sorted.buffer))).toBe(true);
         },
       ),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('largestNumbers', () => {
+  it('is the k largest values, largest first, as a full sort gives them', () => {
+    const value = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.double({ noNaN: true }));
+    fc.assert(
+      fc.property(fc.array(value, { maxLength: 300 }), fc.nat(320), (values, k) => {
+        const expected = Float64Array.from(values).sort().reverse().subarray(0, Math.min(k, values.length));
+        // + 0: −0 and 0 are equal keys; either may be kept.
+        const plain = (keys: Float64Array) => Array.from(keys, (key) => key + 0);
+        expect(plain(largestNumbers(Float64Array.from(values), k))).toEqual(plain(expected));
+      }),
       { numRuns: 500 },
     );
   });
