@@ -19,8 +19,6 @@ export interface RouteSpec {
    * (`functions/http/access.ts`).
    */
   partner?: true;
-  /** What the route does, where its path alone does not say it (for the OpenAPI document). */
-  summary?: string;
 }
 
 export const ROUTES = [
@@ -46,8 +44,6 @@ export const ROUTES = [
     path: '/model/versions/{version}/activate',
     function: 'ingest-api',
     scope: 'partners/write',
-    summary:
-      'Activates a stored model version again: its model is stored as the next version and made active, and a run starts; 200 {version, runId} as PUT /model, 404 for an unknown version.',
   },
   { method: 'POST', path: '/model/preview', function: 'query-api', scope: 'partners/write' },
   { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
@@ -64,122 +60,36 @@ export const ROUTES = [
     function: 'query-api',
     scope: 'partners/read',
   },
-  {
-    method: 'GET',
-    path: '/audit',
-    function: 'query-api',
-    scope: 'partners/read',
-    summary:
-      'The write log, newest first: who (token subject and client) upserted, deleted, changed the model, requested a run or imported, kept 400 days; filter by action and/or target, page with nextCursor.',
-  },
-  {
-    method: 'POST',
-    path: '/partners/{id}/users',
-    function: 'ingest-api',
-    scope: 'partners/write',
-    summary:
-      'Invites a user of the partner {email, role: viewer|admin}: 201 with the user; 404 unknown partner; 409 when the email belongs to another partner or already to this one. On the local stack the 201 carries localPassword.',
-  },
+  { method: 'GET', path: '/audit', function: 'query-api', scope: 'partners/read' },
+  { method: 'POST', path: '/partners/{id}/users', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/partners/{id}/users', function: 'query-api', scope: 'partners/read' },
   {
     method: 'DELETE',
     path: '/partners/{id}/users/{userId}',
     function: 'ingest-api',
     scope: 'partners/write',
-    summary: 'Revokes a user of the partner: 204; its next request is a 403, whatever its token’s expiry.',
   },
-  {
-    method: 'GET',
-    path: '/me',
-    function: 'query-api',
-    scope: null,
-    partner: true,
-    summary: 'The signed-in partner user and its partner.',
-  },
-  {
-    method: 'GET',
-    path: '/me/scorecard',
-    function: 'query-api',
-    scope: null,
-    partner: true,
-    summary:
-      'The partner’s own scorecard: tier, score, points per metric out of their maximum, what to work on.',
-  },
-  {
-    method: 'GET',
-    path: '/me/scorecard/history',
-    function: 'query-api',
-    scope: null,
-    partner: true,
-    summary: 'The partner’s own score, tier and percentile band per completed run, newest first.',
-  },
-  {
-    method: 'GET',
-    path: '/me/users',
-    function: 'query-api',
-    scope: null,
-    partner: true,
-    summary: 'The users of the caller’s partner (partner admins only).',
-  },
-  {
-    method: 'POST',
-    path: '/me/users',
-    function: 'ingest-api',
-    scope: null,
-    partner: true,
-    summary: 'Invites a user of the caller’s partner (partner admins only), as POST /partners/{id}/users.',
-  },
-  {
-    method: 'DELETE',
-    path: '/me/users/{userId}',
-    function: 'ingest-api',
-    scope: null,
-    partner: true,
-    summary: 'Revokes a user of the caller’s partner (partner admins only); 404 for anyone else’s user.',
-  },
+  { method: 'GET', path: '/me', function: 'query-api', scope: null, partner: true },
+  { method: 'GET', path: '/me/scorecard', function: 'query-api', scope: null, partner: true },
+  { method: 'GET', path: '/me/scorecard/history', function: 'query-api', scope: null, partner: true },
+  { method: 'GET', path: '/me/users', function: 'query-api', scope: null, partner: true },
+  { method: 'POST', path: '/me/users', function: 'ingest-api', scope: null, partner: true },
+  { method: 'DELETE', path: '/me/users/{userId}', function: 'ingest-api', scope: null, partner: true },
   { method: 'GET', path: '/distribution/policy', function: 'query-api', scope: 'partners/read' },
   { method: 'PUT', path: '/distribution/policy', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/distribution/audit', function: 'query-api', scope: 'partners/read' },
-  {
-    method: 'POST',
-    path: '/leads',
-    function: 'ingest-api',
-    scope: 'partners/write',
-    summary:
-      'Distributes a lead: offered at once to the eligible partner with the most urgent shortfall against its weighted share, or unassigned; idempotent on externalId.',
-  },
+  { method: 'POST', path: '/leads', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/leads', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/leads/{leadId}', function: 'query-api', scope: 'partners/read' },
-  {
-    method: 'POST',
-    path: '/leads/{leadId}/assign',
-    function: 'ingest-api',
-    scope: 'partners/write',
-    summary: 'Offers an unassigned lead to a partner chosen by hand (recorded with who assigned it).',
-  },
-  {
-    method: 'GET',
-    path: '/me/offers',
-    function: 'query-api',
-    scope: null,
-    partner: true,
-    summary: 'The open lead offers of the caller’s partner.',
-  },
-  {
-    method: 'POST',
-    path: '/me/offers/{offerId}/accept',
-    function: 'ingest-api',
-    scope: null,
-    partner: true,
-    summary: 'Accepts an open offer of the caller’s partner; 409 when it expired or was answered.',
-  },
+  { method: 'POST', path: '/leads/{leadId}/assign', function: 'ingest-api', scope: 'partners/write' },
+  { method: 'GET', path: '/me/offers', function: 'query-api', scope: null, partner: true },
+  { method: 'POST', path: '/me/offers/{offerId}/accept', function: 'ingest-api', scope: null, partner: true },
   {
     method: 'POST',
     path: '/me/offers/{offerId}/decline',
     function: 'ingest-api',
     scope: null,
     partner: true,
-    summary: 'Declines an open offer of the caller’s partner: the lead moves on at once to another partner.',
   },
   { method: 'GET', path: '/', function: 'web-console', scope: null },
   { method: 'GET', path: '/assets/{file}', function: 'web-console', scope: null },
