@@ -1,11 +1,11 @@
 /**
- * `POST /model/preview` through the query-api function's own Lambda entry, alone in this process, against
+ * `POST /model/preview` through the preview-api function's own Lambda entry, alone in this process, against
  * a running local stack (its DynamoDB and S3 endpoints, from the environment the CDK stack sets on AWS):
  * prints each answer's time and this process's peak RSS as JSON (what the function's memory must hold).
  * Run by `bench/rescore-scale.ts` after its 1M run.
  */
 import { DEFAULT_MODEL } from '#core/model/presets.ts';
-import { handler } from '#functions/query-api.ts';
+import { handler } from '#functions/preview-api.ts';
 import { httpEvent, lambdaContext } from '#test/support/events.ts';
 
 // A candidate that moves nearly everyone: relationship metrics count four times as much.
@@ -24,7 +24,7 @@ for (let i = 0; i < 2; i++) {
   const t0 = performance.now();
   const response = await handler(
     httpEvent({ routeKey: 'POST /model/preview', body: candidate, query: { limit: '100' } }),
-    lambdaContext('query-api'),
+    lambdaContext('preview-api'),
   );
   times.push(performance.now() - t0);
   const used = process.cpuUsage(cpu0);

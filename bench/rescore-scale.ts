@@ -130,7 +130,7 @@ async function peakRssMb(pid: number): Promise<number> {
  * One run of `partners` partners through the local stack's workflow: `npm start`'s entry in a child
  * process, partners written straight into its DynamoDB-API server (BatchWriteItem of stored items,
  * so loading is not what is measured), then `POST /rescore` until the run completes. Then
- * `POST /model/preview` on those partners through the query-api function's entry, alone in a child
+ * `POST /model/preview` on those partners through the preview-api function's entry, alone in a child
  * process against the stack's servers (`bench/preview-job.ts`): its time and peak RSS.
  */
 export async function runThroughLocalStack(partners: number) {
@@ -265,7 +265,7 @@ async function doubleCurrentRun(dynamoEndpoint: string, s3Endpoint: string, tabl
   client.destroy();
 }
 
-/** `bench/preview-job.ts` in a child process with the environment the CDK stack gives query-api. */
+/** `bench/preview-job.ts` in a child process with the environment the CDK stack gives preview-api. */
 async function runPreviewJob(dynamoEndpoint: string, s3Endpoint: string, table: string) {
   const stdout = await new Promise<string>((resolve, reject) => {
     execFile(
@@ -276,7 +276,6 @@ async function runPreviewJob(dynamoEndpoint: string, s3Endpoint: string, table: 
           ...process.env,
           TABLE_NAME: table,
           BUCKET_NAME: BUCKET,
-          CURSOR_SECRET: 'bench-cursor-secret-0123456789',
           S3_FORCE_PATH_STYLE: 'true',
           AWS_REGION: 'us-east-1',
           AWS_ACCESS_KEY_ID: 'S3RVER',

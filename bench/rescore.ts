@@ -189,7 +189,6 @@ export async function run(): Promise<Record<string, number>> {
       // The import routes of the same function; unused here.
       imports: new DynamoImportStore(client, table),
       objects: new S3ObjectStore(createS3Client({ region, credentials }), 'unused'),
-      files,
       worklist,
       quality,
       audit: new DynamoAuditStore(client, table),
@@ -347,7 +346,7 @@ async function atScale(runUnits: Units, pageUnits: number, allUnits: number, run
     `  one run of ${RUN_PARTNERS} partners through npm start: ${local.seconds.toFixed(1)} s, peak RSS ${Math.round(local.peakRssMb)} MB`,
   );
   console.log(
-    `  POST /model/preview on those ${local.preview.partners} partners (query-api's entry alone in a process): cold ${Math.round(local.preview.coldMs)} ms (CPU ${Math.round(local.preview.coldCpuMs)} ms), warm ${Math.round(local.preview.warmMs)} ms (CPU ${Math.round(local.preview.warmCpuMs)} ms), peak RSS ${Math.round(local.preview.peakRssMb)} MB, from ${local.preview.source} (${local.preview.changedPartners} changed since the run); on the run doubled to ${local.preview2.partners}: cold ${Math.round(local.preview2.coldMs)} ms, warm ${Math.round(local.preview2.warmMs)} ms, peak RSS ${Math.round(local.preview2.peakRssMb)} MB`,
+    `  POST /model/preview on those ${local.preview.partners} partners (preview-api's entry alone in a process): cold ${Math.round(local.preview.coldMs)} ms (CPU ${Math.round(local.preview.coldCpuMs)} ms), warm ${Math.round(local.preview.warmMs)} ms (CPU ${Math.round(local.preview.warmCpuMs)} ms), peak RSS ${Math.round(local.preview.peakRssMb)} MB, from ${local.preview.source} (${local.preview.changedPartners} changed since the run); on the run doubled to ${local.preview2.partners}: cold ${Math.round(local.preview2.coldMs)} ms, warm ${Math.round(local.preview2.warmMs)} ms, peak RSS ${Math.round(local.preview2.peakRssMb)} MB`,
   );
 
   const k = PLAN.partners / PARTNERS;

@@ -9,7 +9,6 @@ import type {
   PartnerUserStore,
   QualityStore,
   RankingStore,
-  RunFiles,
   RunStore,
   WorklistStore,
 } from '#core/ports.ts';
@@ -35,8 +34,6 @@ export interface QueryDeps {
   signer: CursorSigner;
   imports: Pick<ImportStore, 'get' | 'list'>;
   objects: Pick<ObjectStore, 'presignGet'>;
-  /** Run files (the current run's places, for the model preview). */
-  files: Pick<RunFiles, 'get'>;
   worklist: Pick<WorklistStore, 'getHead' | 'getPages' | 'actionsSince' | 'getConfig'>;
   quality: Pick<QualityStore, 'getReport' | 'getFailures'>;
   /** The audit trail (`GET /audit`). */
@@ -71,7 +68,7 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
 
 /**
  * The read-only HTTP function (contract §3): health, rankings, partner reads and history, runs,
- * the model and its preview, the audit trail, the partner portal's reads (§3.1). `deps` is built on the first request, so a cold start that only
+ * the model and its versions, the audit trail, the partner portal's reads (§3.1). `deps` is built on the first request, so a cold start that only
  * serves `/health` touches nothing.
  */
 export function createHandler(deps: () => QueryDeps) {
@@ -86,7 +83,6 @@ export const handler = createHandler(() => ({
   signer: dependencies.cursorSigner(),
   imports: dependencies.apiImportStore(),
   objects: dependencies.objectStore(),
-  files: dependencies.runFiles(),
   worklist: dependencies.apiWorklistStore(),
   quality: dependencies.apiQualityStore(),
   audit: dependencies.apiAuditStore(),

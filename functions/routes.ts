@@ -2,7 +2,7 @@
  * The HTTP API's route table: one source for the CDK stack (API Gateway routes, authorizer scopes)
  * and the local server (`npm start`). Each route names the Lambda function that serves it.
  */
-export const HTTP_FUNCTIONS = ['ingest-api', 'query-api', 'web-console'] as const;
+export const HTTP_FUNCTIONS = ['ingest-api', 'query-api', 'preview-api', 'web-console'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type Scope = 'partners/read' | 'partners/write';
@@ -45,7 +45,7 @@ export const ROUTES = [
     function: 'ingest-api',
     scope: 'partners/write',
   },
-  { method: 'POST', path: '/model/preview', function: 'query-api', scope: 'partners/write' },
+  { method: 'POST', path: '/model/preview', function: 'preview-api', scope: 'partners/write' },
   { method: 'POST', path: '/imports', function: 'ingest-api', scope: 'partners/write' },
   { method: 'GET', path: '/imports', function: 'query-api', scope: 'partners/read' },
   { method: 'GET', path: '/imports/{importId}', function: 'query-api', scope: 'partners/read' },

@@ -10,18 +10,20 @@ export const PLACEHOLDER_JWT_AUDIENCE = 'partner-scoring-api';
 
 /**
  * Reserved concurrency when the context sets none (docs/deploy.md): runs and imports keep theirs,
- * the query function (model previews) is held to 50. 65 of an account's default 1,000.
+ * the query function is held to 50 and the model preview to 10. 75 of an account's default 1,000.
  */
 export const DEFAULT_RESERVED_CONCURRENCY: Required<ReservedConcurrency> = {
   rescore: 5,
   importCsv: 10,
   queryApi: 50,
+  previewApi: 10,
 };
 /** The context key of each reservation; `none` reserves nothing (an account with a low limit). */
 export const RESERVED_CONCURRENCY_CONTEXT: Record<keyof ReservedConcurrency, string> = {
   rescore: 'rescoreReservedConcurrency',
   importCsv: 'importReservedConcurrency',
   queryApi: 'queryReservedConcurrency',
+  previewApi: 'previewReservedConcurrency',
 };
 
 /**
@@ -43,6 +45,7 @@ export const DEPLOY_CONTEXT_KEYS = [
   'rescoreReservedConcurrency',
   'importReservedConcurrency',
   'queryReservedConcurrency',
+  'previewReservedConcurrency',
   'userPoolId',
   'portalCallbackUrls',
 ] as const;

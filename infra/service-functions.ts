@@ -8,6 +8,7 @@ import path from 'node:path';
 export const SERVICE_FUNCTION_NAMES = [
   'ingest-api',
   'query-api',
+  'preview-api',
   'import-csv',
   'rescore',
   'lead',
@@ -36,10 +37,16 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     timeoutSeconds: 29,
   },
   'query-api': {
-    description: 'HTTP read routes (partners, rankings, runs, model preview)',
-    // One full vCPU: `POST /model/preview` at 1M partners needs ~16 s of CPU (`preview.1m.cpuMs`),
-    // which 1,024 MB (about 0.6 vCPU) would stretch past API Gateway's 29 s.
-    memoryMb: 1769,
+    description:
+      'HTTP read routes (partners, rankings, runs, model, worklist, quality, audit, portal, leads)',
+    memoryMb: 1024,
+    timeoutSeconds: 29,
+  },
+  'preview-api': {
+    description: 'HTTP model preview (POST /model/preview): every partner scored under two models',
+    // Two vCPUs for the scoring threads (Lambda gives one per 1,769 MB); a 1M-partner answer peaks
+    // near 1 GB and a 2M one near 1.5 GB (`preview.1m.peakRssMb`, `preview.2m.peakRssMb`).
+    memoryMb: 3538,
     timeoutSeconds: 29,
   },
   'import-csv': {

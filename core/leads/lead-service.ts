@@ -13,7 +13,8 @@ import {
   type ManualAssignment,
   readPolicy,
 } from './distribution.ts';
-import { type LeadBody, leadIdOf, parseOfferId } from './lead-request.ts';
+import type { LeadBody } from './lead-bodies.ts';
+import { leadIdOf, parseOfferId } from './lead-request.ts';
 import type { LeadRecord, LeadStatus, OfferRecord } from './lead-store.ts';
 import { periodOf } from './policy.ts';
 import { entitlement, weigh } from './selection.ts';

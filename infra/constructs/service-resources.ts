@@ -34,13 +34,15 @@ export interface ServiceResourcesProps {
 
 /**
  * Concurrent executions reserved for a function, which are also its most. The long jobs keep theirs
- * whatever the API's traffic; the query function (which serves `POST /model/preview`, ~16 s of CPU
- * at 1M partners) is held to its own, so previews cannot take the account's concurrency from them.
+ * whatever the API's traffic; the query function and the preview function (each preview of 1M
+ * partners takes seconds of two vCPUs) are held to their own, so API traffic cannot take the
+ * account's concurrency from them.
  */
 export interface ReservedConcurrency {
   rescore?: number;
   importCsv?: number;
   queryApi?: number;
+  previewApi?: number;
 }
 
 export interface PartnerPortal {
@@ -65,12 +67,12 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
 
 /**
  * Everything that can be replaced without losing data, built on the table and bucket it receives:
- * the four functions, the HTTP API, the nightly schedule, the S3 trigger, the event bus, the cursor
+ * the service's functions, the HTTP API, the nightly schedule, the S3 trigger, the event bus, the cursor
  * secret, dead-letter queues and alarms.
  */
 export class ServiceResources extends Construct {
   readonly functions: Record<
-    'ingestApi' | 'queryApi' | 'importCsv' | 'rescore' | 'lead' | 'webConsole',
+    'ingestApi' | 'queryApi' | 'previewApi' | 'importCsv' | 'rescore' | 'lead' | 'webConsole',
     ServiceFunction
   >;
   readonly http: ServiceHttpApi;
@@ -133,10 +135,19 @@ export class ServiceResources extends Construct {
     })
       .useTable(props.table, 'read', 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
-      // The model preview reads the current run's snapshot parts and places (tiers), never its other files.
+      // The distribution audit reads the current ranking from the run's snapshot parts and places.
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`)
       .useSecret(cursorSecret);
+    // The model preview reads the partners and the current run's snapshot parts and places (tiers),
+    // never the audit trail or the run's other files; it writes nothing.
+    const previewApi = new ServiceFunction(this, 'PreviewApi', {
+      name: 'preview-api',
+      ...(reserved.previewApi === undefined ? {} : { reservedConcurrency: reserved.previewApi }),
+    })
+      .useTable(props.table, 'read')
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
+      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`);
     // The console's static files, built beside the bundle; the page calls the API of its own origin,
     // PUTs uploads to the bucket's presigned URLs and, when sign-in is configured, the hosted login.
     const webConsole = new ServiceFunction(this, 'WebConsole', {
@@ -151,7 +162,8 @@ export class ServiceResources extends Construct {
       : undefined;
     if (portal) {
       portal.allowUserManagement(ingestApi);
-      for (const fn of [ingestApi, queryApi])
+      // Every HTTP function with data tells partner users apart, so a staff route refuses their tokens.
+      for (const fn of [ingestApi, queryApi, previewApi])
         fn.addEnvironment('PORTAL_CLIENT_IDS', portal.client.userPoolClientId);
     }
     if (props.consoleSignIn) {
@@ -167,8 +179,8 @@ export class ServiceResources extends Construct {
       );
     }
     this.portalClientId = portal?.client.userPoolClientId;
-    this.functions = { ingestApi, queryApi, importCsv, rescore, lead, webConsole };
-    for (const fn of [ingestApi, queryApi, webConsole]) {
+    this.functions = { ingestApi, queryApi, previewApi, importCsv, rescore, lead, webConsole };
+    for (const fn of [ingestApi, queryApi, previewApi, webConsole]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
@@ -257,7 +269,12 @@ export class ServiceResources extends Construct {
     }
 
     this.http = new ServiceHttpApi(this, 'Http', {
-      functions: { 'ingest-api': ingestApi, 'query-api': queryApi, 'web-console': webConsole },
+      functions: {
+        'ingest-api': ingestApi,
+        'query-api': queryApi,
+        'preview-api': previewApi,
+        'web-console': webConsole,
+      },
       jwtIssuer: props.jwtIssuer,
       // The portal's tokens carry its app client id: the API accepts that audience too.
       jwtAudience: portal ? [...props.jwtAudience, portal.client.userPoolClientId] : props.jwtAudience,

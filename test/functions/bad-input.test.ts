@@ -64,7 +64,6 @@ beforeAll(async () => {
   query = createQueryHandler(() => ({
     ...common,
     rankings: h.rankings,
-    files: h.files,
     signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
   }));
 });

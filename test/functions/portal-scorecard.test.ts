@@ -46,7 +46,6 @@ beforeAll(async () => {
     signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
     imports: new DynamoImportStore(servers.documentClient, h.table),
     objects: new S3ObjectStore(servers.s3Client, h.bucket),
-    files: h.files,
     worklist: h.worklist,
     quality: h.quality,
     audit: h.audit,

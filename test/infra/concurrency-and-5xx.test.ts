@@ -15,13 +15,14 @@ function functionOf(template: Template, stackName: string, name: ServiceFunction
 const defaults = buildTestApp();
 
 describe('reserved concurrency', () => {
-  it('reserves concurrency for runs and imports and bounds the query function (model previews) by default', () => {
+  it('reserves concurrency for runs and imports and bounds the query and preview functions by default', () => {
     const { template, stack } = defaults;
     const reserved = (name: ServiceFunctionName) =>
       functionOf(template, stack.stackName, name).ReservedConcurrentExecutions;
     expect(reserved('rescore')).toBe(DEFAULT_RESERVED_CONCURRENCY.rescore);
     expect(reserved('import-csv')).toBe(DEFAULT_RESERVED_CONCURRENCY.importCsv);
     expect(reserved('query-api')).toBe(DEFAULT_RESERVED_CONCURRENCY.queryApi);
+    expect(reserved('preview-api')).toBe(DEFAULT_RESERVED_CONCURRENCY.previewApi);
     // The write and console functions share the unreserved pool.
     expect(reserved('ingest-api')).toBeUndefined();
     expect(reserved('web-console')).toBeUndefined();
@@ -33,16 +34,18 @@ describe('reserved concurrency', () => {
       rescoreReservedConcurrency: '3',
       importReservedConcurrency: '4',
       queryReservedConcurrency: '25',
+      previewReservedConcurrency: '6',
     });
     const of = (name: ServiceFunctionName) =>
       functionOf(custom.template, custom.stack.stackName, name).ReservedConcurrentExecutions;
-    expect([of('rescore'), of('import-csv'), of('query-api')]).toEqual([3, 4, 25]);
+    expect([of('rescore'), of('import-csv'), of('query-api'), of('preview-api')]).toEqual([3, 4, 25, 6]);
 
     const none = buildTestApp({
       ...DEPLOY_CONTEXT,
       rescoreReservedConcurrency: 'none',
       importReservedConcurrency: 'none',
       queryReservedConcurrency: 'none',
+      previewReservedConcurrency: 'none',
     });
     expect(
       Object.values(none.template.findResources('AWS::Lambda::Function')).filter(

@@ -99,13 +99,15 @@ describe('deploy context', () => {
         rescoreReservedConcurrency: '2',
         importReservedConcurrency: 'none',
         queryReservedConcurrency: 20,
+        previewReservedConcurrency: '4',
       }).reservedConcurrency,
-    ).toEqual({ rescore: 2, queryApi: 20 });
+    ).toEqual({ rescore: 2, queryApi: 20, previewApi: 4 });
     expect(
       contextOf({
         rescoreReservedConcurrency: 'none',
         importReservedConcurrency: 'none',
         queryReservedConcurrency: 'none',
+        previewReservedConcurrency: 'none',
       }).reservedConcurrency,
     ).toEqual({});
   });

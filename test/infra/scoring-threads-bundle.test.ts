@@ -32,7 +32,7 @@ describe('scoring threads inside the Lambda bundles', () => {
     expect(result).toEqual({ workers: 1, same: true, top: expect.stringMatching(/^p\d+$/) });
   }, 60_000);
 
-  it.each(['rescore', 'query-api'] as const)(
+  it.each(['rescore', 'preview-api'] as const)(
     'the %s bundle answers a kernel task when started as a scoring worker',
     async (name) => {
       Object.assign(process.env, {

@@ -163,11 +163,35 @@ describe('service functions', () => {
     expect(Object.keys(environmentOf('query-api'))).toEqual(
       expect.arrayContaining(['TABLE_NAME', 'BUCKET_NAME', 'CURSOR_SECRET_ARN']),
     );
-    // Objects: uploads (error reports it presigns) and the runs' places and snapshot parts (the model preview).
+    // Objects: uploads (error reports it presigns) and the runs' places and snapshot parts (the lead ranking).
     const get = statementsOf('query-api').filter((statement) => statement.Action === 's3:GetObject');
     expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/places/*');
     expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/snapshot/*');
     expect(JSON.stringify(get.map((statement) => statement.Resource))).not.toContain('/runs/*"');
+  });
+
+  it("preview-api reads only: the table (not the audit trail) and the runs' snapshot parts and places", () => {
+    const actions = actionsOf('preview-api');
+    expect(actions).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 's3:GetObject']));
+    for (const forbidden of [
+      ...DYNAMO_WRITES,
+      's3:PutObject',
+      's3:DeleteObject',
+      'lambda:InvokeFunction',
+      'events:PutEvents',
+      'secretsmanager:GetSecretValue',
+    ]) {
+      expect(actions).not.toContain(forbidden);
+    }
+    const resources = JSON.stringify(
+      statementsOf('preview-api')
+        .filter((statement) => statement.Action === 's3:GetObject')
+        .map((statement) => statement.Resource),
+    );
+    expect(resources).toContain('/runs/*/places/*');
+    expect(resources).toContain('/runs/*/snapshot/*');
+    expect(resources).not.toContain('/runs/*"');
+    expect(resources).not.toContain('imports/');
   });
 
   it('ingest-api writes the table, presigns PUTs under imports/, reads only run snapshots and places, may invoke rescore and lead', () => {
@@ -370,9 +394,12 @@ describe('HTTP API', () => {
     const query = auditDenied('query-api');
     expect(query).toEqual(expect.arrayContaining([...never, 'dynamodb:PutItem']));
     for (const read of reads) expect(query).not.toContain(read);
-    expect(auditDenied('rescore')).toEqual(expect.arrayContaining([...never, 'dynamodb:PutItem', ...reads]));
+    for (const name of ['rescore', 'preview-api'] as const)
+      expect(auditDenied(name), name).toEqual(
+        expect.arrayContaining([...never, 'dynamodb:PutItem', ...reads]),
+      );
     // A Scan has no leading key for the condition to match: no function may scan.
-    for (const name of ['ingest-api', 'import-csv', 'query-api', 'rescore'] as const) {
+    for (const name of ['ingest-api', 'import-csv', 'query-api', 'preview-api', 'rescore'] as const) {
       expect(
         statementsOf(name).some(
           (statement) => statement.Effect === 'Deny' && statement.Action === 'dynamodb:Scan',

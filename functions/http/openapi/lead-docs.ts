@@ -12,7 +12,7 @@ import {
   partnerOfferListSchema,
   partnerOfferSchema,
 } from '#core/api/lead-response.schema.ts';
-import { assignBodySchema, leadBodySchema } from '#core/leads/lead-request.ts';
+import { assignBodySchema, leadBodySchema } from '#core/leads/lead-bodies.ts';
 import { policyBodySchema } from '#core/leads/policy.ts';
 import { auditPeriodQuery, leadListQuery } from '../routes/leads-params.ts';
 import type { RouteDoc } from './route-doc.ts';

@@ -5,7 +5,7 @@ import {
   worklistItemSchema,
   worklistPageSchema,
 } from '#core/api/response.schema.ts';
-import { actionBodySchema } from '#core/worklist/read-worklist.ts';
+import { actionBodySchema } from '#core/worklist/act-on-item.ts';
 import { worklistConfigResponseSchema, worklistConfigSchema } from '#core/worklist/worklist-config.ts';
 import { failuresQuery, worklistQuery } from '../routes/worklist.ts';
 import type { RouteDocs } from './route-doc.ts';

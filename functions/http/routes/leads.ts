@@ -1,6 +1,7 @@
 import type { DistributionDeps } from '#core/leads/distribution.ts';
 import { readPolicy } from '#core/leads/distribution.ts';
-import { assignBodySchema, leadBodySchema, parseBody, parseLeadId } from '#core/leads/lead-request.ts';
+import { assignBodySchema, leadBodySchema, parseBody } from '#core/leads/lead-bodies.ts';
+import { parseLeadId } from '#core/leads/lead-request.ts';
 import {
   answerOffer,
   assignLead,

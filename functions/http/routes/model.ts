@@ -10,14 +10,14 @@ import { limitParam, parseQuery } from './query-params.ts';
 export const previewQuery = z.object({ limit: limitParam(10_000) });
 export const modelVersionsQuery = z.object({ limit: limitParam(100) });
 
-export interface ModelReadDeps extends PreviewDeps {
-  models: PreviewDeps['models'] & Pick<ModelStore, 'listVersions'>;
+export interface ModelReadDeps {
+  models: Pick<ModelStore, 'getActive' | 'listVersions'>;
 }
 
-/** `GET /model`, `GET /model/versions` and `POST /model/preview` (query-api: nothing is stored). */
+/** `GET /model` and `GET /model/versions` (query-api). */
 export function modelReadRoutes(
   deps: ModelReadDeps,
-): Record<'GET /model' | 'GET /model/versions' | 'POST /model/preview', RouteHandler> {
+): Record<'GET /model' | 'GET /model/versions', RouteHandler> {
   return {
     'GET /model/versions': async ({ query }) => {
       const { limit } = parseQuery(modelVersionsQuery, query);
@@ -30,6 +30,12 @@ export function modelReadRoutes(
       const active = await deps.models.getActive();
       return { status: 200, body: { ...active.model, version: active.version } };
     },
+  };
+}
+
+/** `POST /model/preview` (preview-api): scores every partner under two models; nothing is stored. */
+export function modelPreviewRoutes(deps: PreviewDeps): Record<'POST /model/preview', RouteHandler> {
+  return {
     'POST /model/preview': async ({ body, query }) => {
       const { source, wrapped, limit } = previewInput(body, parseQuery(previewQuery, query).limit);
       // Errors of a wrapped model, in it or in how it scores, point into it (`/model/metrics/0/weight`).

@@ -1,12 +1,8 @@
 import * as z from 'zod/mini';
 import type { WorklistStore } from '#core/ports.ts';
 import { latestQuality, type ReadQualityDeps, readFailures } from '#core/quality/read-quality.ts';
-import {
-  type ActOnItemDeps,
-  actOnItem,
-  type ReadWorklistDeps,
-  readWorklist,
-} from '#core/worklist/read-worklist.ts';
+import { type ActOnItemDeps, actOnItem } from '#core/worklist/act-on-item.ts';
+import { type ReadWorklistDeps, readWorklist } from '#core/worklist/read-worklist.ts';
 import {
   DEFAULT_WORKLIST_CONFIG,
   parseWorklistConfig,

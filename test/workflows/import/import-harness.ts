@@ -10,7 +10,6 @@ import { DynamoRankingStore } from '#core/adapters/dynamo-ranking-store.ts';
 import { DynamoRunStore } from '#core/adapters/dynamo-run-store.ts';
 import { DynamoWorklistStore } from '#core/adapters/dynamo-worklist-store.ts';
 import { S3ObjectStore } from '#core/adapters/s3-object-store.ts';
-import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { ImportOptions } from '#core/imports/import-limits.ts';
 import type { ImportOutcome } from '#core/imports/import-state.ts';
 import type { RescoreReason, RescoreRequester } from '#core/ports.ts';
@@ -88,7 +87,6 @@ export async function importHarness(
   const query = createQueryHandler(() => ({
     ...http,
     rankings: new DynamoRankingStore(client, table),
-    files: new S3RunFiles(servers.s3Client, bucket),
     signer: new HmacCursorSigner(async () => 'test-cursor-secret-0123456789'),
   }));
 

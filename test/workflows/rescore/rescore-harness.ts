@@ -18,13 +18,14 @@ import { S3RunFiles } from '#core/adapters/s3-run-files.ts';
 import type { FunctionInvoker } from '#core/ports.ts';
 import { RunRequester } from '#core/runs/run-requester.ts';
 import { createHandler as createIngestHandler } from '#functions/ingest-api.ts';
+import { createHandler as createPreviewHandler } from '#functions/preview-api.ts';
 import { createHandler as createQueryHandler } from '#functions/query-api.ts';
 import {
   createHandler as createRescoreHandler,
   type RescoreDeps,
   type RescoreResult,
 } from '#functions/rescore/handler.ts';
-import type { RouteKey } from '#functions/routes.ts';
+import { ROUTES, type RouteKey, type RouteSpec, routeKey } from '#functions/routes.ts';
 import { assertDocumentedResponse } from '#test/support/api-document.ts';
 import { runDurable } from '#test/support/durable.ts';
 import { type HttpEventOptions, httpEvent, lambdaContext, parseResponse } from '#test/support/events.ts';
@@ -107,12 +108,13 @@ export async function createHarness(
     signer,
     imports,
     objects,
-    files,
     worklist,
     quality,
     audit,
     now,
   }));
+  const preview = createPreviewHandler(() => ({ partners, models, runs, rankings, files, now }));
+  const handlers = { 'ingest-api': ingest, 'query-api': query, 'preview-api': preview };
   // Steps retried as on AWS, but 1 s apart rather than 2–18 s.
   const rescore = createRescoreHandler(() => rescoreDeps, {
     maxAttempts: 3,
@@ -122,7 +124,9 @@ export async function createHarness(
 
   /** Calls a route through its function; the response must match docs/openapi.json. */
   const call = async <T = Record<string, unknown>>(route: RouteKey, init: HttpEventOptions = {}) => {
-    const handler = route.startsWith('GET') || route === 'POST /model/preview' ? query : ingest;
+    const served = (ROUTES as readonly RouteSpec[]).find((spec) => routeKey(spec) === route)?.function;
+    if (served === undefined || served === 'web-console') throw new Error(`no data route ${route}`);
+    const handler = handlers[served];
     const response = parseResponse<T>(
       await handler(httpEvent({ routeKey: route, ...init }), lambdaContext()),
     );
