@@ -1,4 +1,3 @@
-import type { LeadServiceDeps } from '#core/leads/lead-service.ts';
 import type { PartnerUsersDeps } from '#core/portal/partner-users.ts';
 import type {
   AuditStore,
@@ -14,7 +13,6 @@ import * as dependencies from './dependencies.ts';
 import { auditedRoutes, INGEST_AUDIT } from './http/audit-routes.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { importsWriteRoutes } from './http/routes/imports.ts';
-import { leadWriteRoutes } from './http/routes/leads.ts';
 import { modelWriteRoutes } from './http/routes/model.ts';
 import { partnersWriteRoutes } from './http/routes/partners-write.ts';
 import { portalWriteRoutes } from './http/routes/portal.ts';
@@ -35,13 +33,8 @@ export interface IngestDeps {
   audit: AuditStore;
   /** Partner users: memberships and the sign-in directory (the portal's routes answer only where given). */
   portal?: Pick<PartnerUsersDeps, 'users' | 'directory' | 'localPasswords'>;
-  /** Lead distribution (its routes answer only where given); partner users answer offers through `portal.users`. */
-  distribution?: Omit<LeadServiceDeps, 'now'>;
   now: () => number;
 }
-
-/** Without partner users nobody is a member: `/me` routes answer 403. */
-const NO_MEMBERS = { get: async () => null };
 
 function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, RouteHandler>> {
   const writes = {
@@ -51,9 +44,6 @@ function routes(deps: IngestDeps): Partial<Record<RouteKeyOf<'ingest-api'>, Rout
     ...modelWriteRoutes(deps),
     ...worklistWriteRoutes(deps),
     ...(deps.portal ? portalWriteRoutes({ ...deps.portal, partners: deps.partners, now: deps.now }) : {}),
-    ...(deps.distribution
-      ? leadWriteRoutes({ ...deps.distribution, users: deps.portal?.users ?? NO_MEMBERS, now: deps.now })
-      : {}),
   };
   // Every route of this function is a write: each records its audit item (contract §7).
   return auditedRoutes(deps.audit, writes, INGEST_AUDIT);
@@ -82,12 +72,6 @@ export const handler = createHandler(() => ({
     users: dependencies.apiPartnerUserStore(),
     directory: dependencies.userDirectory(),
     localPasswords: dependencies.env().LOCAL_USER_PASSWORDS === '1',
-  },
-  distribution: {
-    leads: dependencies.apiLeadStore(),
-    ranking: dependencies.rankingSource(),
-    starter: dependencies.leadStarter(),
-    callbacks: dependencies.leadCallbacks(),
   },
   now: Date.now,
 }));

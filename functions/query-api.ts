@@ -1,4 +1,3 @@
-import type { DistributionDeps } from '#core/leads/distribution.ts';
 import type {
   AuditStore,
   CursorSigner,
@@ -16,7 +15,6 @@ import * as dependencies from './dependencies.ts';
 import { createRouteTableHandler, type RouteHandler } from './http/http-handler.ts';
 import { auditRoutes } from './http/routes/audit.ts';
 import { importsReadRoutes } from './http/routes/imports.ts';
-import { leadReadRoutes } from './http/routes/leads.ts';
 import { modelReadRoutes } from './http/routes/model.ts';
 import { partnersReadRoutes } from './http/routes/partners-read.ts';
 import { portalReadRoutes } from './http/routes/portal.ts';
@@ -40,8 +38,6 @@ export interface QueryDeps {
   audit: Pick<AuditStore, 'list'>;
   /** Partner users' memberships (the portal's routes answer only where they are given). */
   users?: Pick<PartnerUserStore, 'get' | 'getWithPartner' | 'list'>;
-  /** Lead distribution (its routes answer only where given). */
-  distribution?: Omit<DistributionDeps, 'now'>;
   now: () => number;
 }
 
@@ -56,13 +52,6 @@ function routes(deps: QueryDeps): Partial<Record<RouteKeyOf<'query-api'>, RouteH
     ...worklistReadRoutes(deps),
     ...auditRoutes(deps),
     ...(deps.users ? portalReadRoutes({ ...deps, users: deps.users }) : {}),
-    ...(deps.distribution
-      ? leadReadRoutes({
-          ...deps.distribution,
-          users: deps.users ?? { get: async () => null },
-          now: deps.now,
-        })
-      : {}),
   };
 }
 
@@ -87,6 +76,5 @@ export const handler = createHandler(() => ({
   quality: dependencies.apiQualityStore(),
   audit: dependencies.apiAuditStore(),
   users: dependencies.apiPartnerUserStore(),
-  distribution: { leads: dependencies.apiLeadStore(), ranking: dependencies.rankingSource() },
   now: Date.now,
 }));

@@ -2,7 +2,7 @@
  * The HTTP API's route table: one source for the CDK stack (API Gateway routes, authorizer scopes)
  * and the local server (`npm start`). Each route names the Lambda function that serves it.
  */
-export const HTTP_FUNCTIONS = ['ingest-api', 'query-api', 'preview-api', 'web-console'] as const;
+export const HTTP_FUNCTIONS = ['ingest-api', 'query-api', 'preview-api', 'leads-api', 'web-console'] as const;
 export type HttpFunctionName = (typeof HTTP_FUNCTIONS)[number];
 
 export type Scope = 'partners/read' | 'partners/write';
@@ -75,19 +75,19 @@ export const ROUTES = [
   { method: 'GET', path: '/me/users', function: 'query-api', scope: null, partner: true },
   { method: 'POST', path: '/me/users', function: 'ingest-api', scope: null, partner: true },
   { method: 'DELETE', path: '/me/users/{userId}', function: 'ingest-api', scope: null, partner: true },
-  { method: 'GET', path: '/distribution/policy', function: 'query-api', scope: 'partners/read' },
-  { method: 'PUT', path: '/distribution/policy', function: 'ingest-api', scope: 'partners/write' },
-  { method: 'GET', path: '/distribution/audit', function: 'query-api', scope: 'partners/read' },
-  { method: 'POST', path: '/leads', function: 'ingest-api', scope: 'partners/write' },
-  { method: 'GET', path: '/leads', function: 'query-api', scope: 'partners/read' },
-  { method: 'GET', path: '/leads/{leadId}', function: 'query-api', scope: 'partners/read' },
-  { method: 'POST', path: '/leads/{leadId}/assign', function: 'ingest-api', scope: 'partners/write' },
-  { method: 'GET', path: '/me/offers', function: 'query-api', scope: null, partner: true },
-  { method: 'POST', path: '/me/offers/{offerId}/accept', function: 'ingest-api', scope: null, partner: true },
+  { method: 'GET', path: '/distribution/policy', function: 'leads-api', scope: 'partners/read' },
+  { method: 'PUT', path: '/distribution/policy', function: 'leads-api', scope: 'partners/write' },
+  { method: 'GET', path: '/distribution/audit', function: 'leads-api', scope: 'partners/read' },
+  { method: 'POST', path: '/leads', function: 'leads-api', scope: 'partners/write' },
+  { method: 'GET', path: '/leads', function: 'leads-api', scope: 'partners/read' },
+  { method: 'GET', path: '/leads/{leadId}', function: 'leads-api', scope: 'partners/read' },
+  { method: 'POST', path: '/leads/{leadId}/assign', function: 'leads-api', scope: 'partners/write' },
+  { method: 'GET', path: '/me/offers', function: 'leads-api', scope: null, partner: true },
+  { method: 'POST', path: '/me/offers/{offerId}/accept', function: 'leads-api', scope: null, partner: true },
   {
     method: 'POST',
     path: '/me/offers/{offerId}/decline',
-    function: 'ingest-api',
+    function: 'leads-api',
     scope: null,
     partner: true,
   },

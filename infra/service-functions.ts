@@ -9,6 +9,7 @@ export const SERVICE_FUNCTION_NAMES = [
   'ingest-api',
   'query-api',
   'preview-api',
+  'leads-api',
   'import-csv',
   'rescore',
   'lead',
@@ -32,7 +33,7 @@ export interface ServiceFunctionSpec {
 /** Memory and timeout per function, sized to its job (API Gateway stops waiting after 30 s). */
 export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec> = {
   'ingest-api': {
-    description: 'HTTP write routes (partners, model, rescore, imports)',
+    description: 'HTTP write routes (partners, model, rescore, imports, worklist, partner users)',
     memoryMb: 1024,
     timeoutSeconds: 29,
   },
@@ -47,6 +48,12 @@ export const SERVICE_FUNCTIONS: Record<ServiceFunctionName, ServiceFunctionSpec>
     // Two vCPUs for the scoring threads (Lambda gives one per 1,769 MB); a 1M-partner answer peaks
     // near 1 GB and a 2M one near 1.5 GB (`preview.1m.peakRssMb`, `preview.2m.peakRssMb`).
     memoryMb: 3538,
+    timeoutSeconds: 29,
+  },
+  'leads-api': {
+    description: "HTTP lead distribution (policy, leads, decisions, audit of shares, partners' offers)",
+    // `POST /leads` chooses the first partner from the current ranking (10,000s, cached per run).
+    memoryMb: 1024,
     timeoutSeconds: 29,
   },
   'import-csv': {

@@ -173,6 +173,10 @@ export const INGEST_AUDIT: Record<RouteKeyOf<'ingest-api'>, AuditDescriber> = {
     target: 'worklist/config',
     detail: typeof request.body === 'object' && request.body !== null ? (request.body as Body) : {},
   }),
+};
+
+/** The audit item of each write of the lead distribution (leads-api). */
+export const LEADS_AUDIT: Record<Exclude<RouteKeyOf<'leads-api'>, `GET ${string}`>, AuditDescriber> = {
   'PUT /distribution/policy': (request) => ({
     action: 'distribution.policy',
     target: 'distribution/policy',

@@ -72,7 +72,7 @@ const ASYNC_MAX_EVENT_AGE = Duration.hours(6);
  */
 export class ServiceResources extends Construct {
   readonly functions: Record<
-    'ingestApi' | 'queryApi' | 'previewApi' | 'importCsv' | 'rescore' | 'lead' | 'webConsole',
+    'ingestApi' | 'queryApi' | 'previewApi' | 'leadsApi' | 'importCsv' | 'rescore' | 'lead' | 'webConsole',
     ServiceFunction
   >;
   readonly http: ServiceHttpApi;
@@ -122,10 +122,12 @@ export class ServiceResources extends Construct {
     const ingestApi = new ServiceFunction(this, 'IngestApi', { name: 'ingest-api' })
       .useTable(props.table, 'readWrite', 'append')
       .useBucket(props.bucket, 'put', `${IMPORT_PREFIX}*`)
+      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME');
+    const leadsApi = new ServiceFunction(this, 'LeadsApi', { name: 'leads-api' })
+      .useTable(props.table, 'readWrite', 'append')
       // POST /leads makes the first choice itself, from the same files as the lead function.
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
       .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`)
-      .canInvokeAsync(rescore, 'RESCORE_FUNCTION_NAME')
       .canInvokeAsync(lead, 'LEAD_FUNCTION_NAME')
       // Accepting or declining an offer wakes its lead's execution: only this function may.
       .canAnswerCallbacksOf(lead);
@@ -135,9 +137,6 @@ export class ServiceResources extends Construct {
     })
       .useTable(props.table, 'read', 'read')
       .useBucket(props.bucket, 'read', `${IMPORT_PREFIX}*`)
-      // The distribution audit reads the current ranking from the run's snapshot parts and places.
-      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/places/*`)
-      .useBucket(props.bucket, 'read', `${RUNS_PREFIX}*/snapshot/*`)
       .useSecret(cursorSecret);
     // The model preview reads the partners and the current run's snapshot parts and places (tiers),
     // never the audit trail or the run's other files; it writes nothing.
@@ -163,7 +162,7 @@ export class ServiceResources extends Construct {
     if (portal) {
       portal.allowUserManagement(ingestApi);
       // Every HTTP function with data tells partner users apart, so a staff route refuses their tokens.
-      for (const fn of [ingestApi, queryApi, previewApi])
+      for (const fn of [ingestApi, queryApi, previewApi, leadsApi])
         fn.addEnvironment('PORTAL_CLIENT_IDS', portal.client.userPoolClientId);
     }
     if (props.consoleSignIn) {
@@ -179,8 +178,8 @@ export class ServiceResources extends Construct {
       );
     }
     this.portalClientId = portal?.client.userPoolClientId;
-    this.functions = { ingestApi, queryApi, previewApi, importCsv, rescore, lead, webConsole };
-    for (const fn of [ingestApi, queryApi, previewApi, webConsole]) {
+    this.functions = { ingestApi, queryApi, previewApi, leadsApi, importCsv, rescore, lead, webConsole };
+    for (const fn of [ingestApi, queryApi, previewApi, leadsApi, webConsole]) {
       Validations.of(fn).acknowledge({
         id: 'Serverless-LambdaDLQ',
         reason:
@@ -273,6 +272,7 @@ export class ServiceResources extends Construct {
         'ingest-api': ingestApi,
         'query-api': queryApi,
         'preview-api': previewApi,
+        'leads-api': leadsApi,
         'web-console': webConsole,
       },
       jwtIssuer: props.jwtIssuer,

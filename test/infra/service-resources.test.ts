@@ -163,11 +163,10 @@ describe('service functions', () => {
     expect(Object.keys(environmentOf('query-api'))).toEqual(
       expect.arrayContaining(['TABLE_NAME', 'BUCKET_NAME', 'CURSOR_SECRET_ARN']),
     );
-    // Objects: uploads (error reports it presigns) and the runs' places and snapshot parts (the lead ranking).
+    // Objects: uploads only (the error reports it presigns), nothing of the runs.
     const get = statementsOf('query-api').filter((statement) => statement.Action === 's3:GetObject');
-    expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/places/*');
-    expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/runs/*/snapshot/*');
-    expect(JSON.stringify(get.map((statement) => statement.Resource))).not.toContain('/runs/*"');
+    expect(JSON.stringify(get.map((statement) => statement.Resource))).toContain('/imports/*');
+    expect(JSON.stringify(get.map((statement) => statement.Resource))).not.toContain('/runs/');
   });
 
   it("preview-api reads only: the table (not the audit trail) and the runs' snapshot parts and places", () => {
@@ -194,34 +193,50 @@ describe('service functions', () => {
     expect(resources).not.toContain('imports/');
   });
 
-  it('ingest-api writes the table, presigns PUTs under imports/, reads only run snapshots and places, may invoke rescore and lead', () => {
+  it('ingest-api writes the table, presigns PUTs under imports/, reads no object, may invoke rescore only', () => {
     const actions = actionsOf('ingest-api');
     expect(actions).toEqual(
-      expect.arrayContaining([...DYNAMO_WRITES, 's3:PutObject', 's3:GetObject', 'lambda:InvokeFunction']),
+      expect.arrayContaining([...DYNAMO_WRITES, 's3:PutObject', 'lambda:InvokeFunction']),
     );
-    expect(actions).not.toContain('s3:DeleteObject');
-    expect(actions).not.toContain('events:PutEvents');
+    for (const forbidden of ['s3:GetObject', 's3:DeleteObject', 'events:PutEvents'])
+      expect(actions).not.toContain(forbidden);
     const put = statementsOf('ingest-api').find((statement) => statement.Action === 's3:PutObject');
     expect(JSON.stringify(put?.Resource)).toContain('/imports/*');
-    const gets = statementsOf('ingest-api').filter((statement) => statement.Action === 's3:GetObject');
+    expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual(invocationRef('rescore'));
+    expect(environmentOf('ingest-api').LEAD_FUNCTION_NAME).toBeUndefined();
+  });
+
+  it('leads-api writes the table, reads only run snapshots and places, may invoke lead only', () => {
+    const actions = actionsOf('leads-api');
+    expect(actions).toEqual(
+      expect.arrayContaining([...DYNAMO_WRITES, 's3:GetObject', 'lambda:InvokeFunction']),
+    );
+    for (const forbidden of [
+      's3:PutObject',
+      's3:DeleteObject',
+      'events:PutEvents',
+      'secretsmanager:GetSecretValue',
+    ])
+      expect(actions).not.toContain(forbidden);
+    const gets = statementsOf('leads-api').filter((statement) => statement.Action === 's3:GetObject');
     expect(
       gets.map((statement) => JSON.stringify(statement.Resource).match(/runs\/\*\/\w+\/\*/)?.[0]).sort(),
     ).toEqual(['runs/*/places/*', 'runs/*/snapshot/*']);
-    expect(environmentOf('ingest-api').RESCORE_FUNCTION_NAME).toEqual(invocationRef('rescore'));
-    expect(environmentOf('ingest-api').LEAD_FUNCTION_NAME).toEqual(invocationRef('lead'));
+    expect(environmentOf('leads-api').LEAD_FUNCTION_NAME).toEqual(invocationRef('lead'));
+    expect(environmentOf('leads-api').RESCORE_FUNCTION_NAME).toBeUndefined();
   });
 
-  it('only ingest-api may answer the lead workflow’s durable callbacks, on the lead function’s qualified ARNs', () => {
+  it('only leads-api may answer the lead workflow’s durable callbacks, on the lead function’s qualified ARNs', () => {
     const callbackActions = (name: ServiceFunctionName) =>
       statementsOf(name).filter((statement) =>
         [statement.Action]
           .flat()
           .some((action) => String(action).startsWith('lambda:SendDurableExecutionCallback')),
       );
-    const granted = callbackActions('ingest-api');
+    const granted = callbackActions('leads-api');
     expect(granted).toHaveLength(1);
     expect(JSON.stringify(granted[0]?.Resource)).toContain(`function:${stackName}-lead:*`);
-    for (const name of SERVICE_FUNCTION_NAMES.filter((n) => n !== 'ingest-api')) {
+    for (const name of SERVICE_FUNCTION_NAMES.filter((n) => n !== 'leads-api')) {
       expect(callbackActions(name), name).toEqual([]);
     }
   });
@@ -386,7 +401,7 @@ describe('HTTP API', () => {
     };
     const never = ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
     const reads = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-    for (const name of ['ingest-api', 'import-csv'] as const) {
+    for (const name of ['ingest-api', 'leads-api', 'import-csv'] as const) {
       const denied = auditDenied(name);
       expect(denied, name).toEqual(expect.arrayContaining([...never, ...reads]));
       expect(denied, name).not.toContain('dynamodb:PutItem');
@@ -399,7 +414,14 @@ describe('HTTP API', () => {
         expect.arrayContaining([...never, 'dynamodb:PutItem', ...reads]),
       );
     // A Scan has no leading key for the condition to match: no function may scan.
-    for (const name of ['ingest-api', 'import-csv', 'query-api', 'preview-api', 'rescore'] as const) {
+    for (const name of [
+      'ingest-api',
+      'leads-api',
+      'import-csv',
+      'query-api',
+      'preview-api',
+      'rescore',
+    ] as const) {
       expect(
         statementsOf(name).some(
           (statement) => statement.Effect === 'Deny' && statement.Action === 'dynamodb:Scan',

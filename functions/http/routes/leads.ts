@@ -22,7 +22,7 @@ import { parseQuery } from './query-params.ts';
 
 const NO_STORE = { 'cache-control': 'private, no-store' };
 
-/** The lead distribution's reads (query-api): policy, leads, the audit, a partner's open offers. */
+/** The lead distribution's reads (leads-api): policy, leads, the audit, a partner's open offers. */
 export function leadReadRoutes(
   deps: DistributionDeps & { users: Pick<PartnerUserStore, 'get'> },
 ): Record<
@@ -61,7 +61,7 @@ export function leadReadRoutes(
   };
 }
 
-/** The lead distribution's writes (ingest-api, the one function allowed to send workflow callbacks). */
+/** The lead distribution's writes (leads-api, the one function allowed to send workflow callbacks). */
 export function leadWriteRoutes(
   deps: LeadServiceDeps & { users: Pick<PartnerUserStore, 'get'> },
 ): Record<
