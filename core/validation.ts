@@ -1,5 +1,5 @@
-import type * as z from 'zod/mini';
-import type { FieldError } from './errors.ts';
+import * as z from 'zod/mini';
+import { type FieldError, ValidationError } from './errors.ts';
 
 /** JSON pointer (RFC 6901) for a zod issue path: `['metrics', 2, 'weight']` → `/metrics/2/weight`. */
 export function toJsonPointer(path: readonly PropertyKey[]): string {
@@ -15,4 +15,18 @@ export function zodIssuesToFieldErrors(
     path: toJsonPointer([...prefix, ...issue.path]) || '/',
     message: issue.message,
   }));
+}
+
+/**
+ * `value` as `schema` parses it, or a {@link ValidationError} with every issue as a field error (its
+ * path under `prefix`): the one way request input is checked against a schema.
+ */
+export function parseOrThrow<T extends z.ZodMiniType>(
+  schema: T,
+  value: unknown,
+  prefix: readonly PropertyKey[] = [],
+): z.output<T> {
+  const parsed = z.safeParse(schema, value);
+  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues, prefix));
+  return parsed.data;
 }

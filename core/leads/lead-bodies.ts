@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
 import { partnerIdProblem } from '../partners/partner-rules.ts';
-import { zodIssuesToFieldErrors } from '../validation.ts';
+import { parseOrThrow } from '../validation.ts';
 
 const noControl = (name: string) =>
   z.refine<string>((value) => !/\p{Cc}/u.test(value), `${name} must not hold control characters`);
@@ -36,7 +36,5 @@ export function parseBody<T extends z.ZodMiniType>(schema: T, body: unknown): z.
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError([{ path: '/', message: 'send a JSON object' }]);
   }
-  const parsed = z.safeParse(schema, body);
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
-  return parsed.data;
+  return parseOrThrow(schema, body);
 }

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
-import { zodIssuesToFieldErrors } from '../validation.ts';
+import { parseOrThrow } from '../validation.ts';
 
 /**
  * The distribution policy (contract §3.3): who is eligible for a lead, how much each eligible partner
@@ -113,9 +113,7 @@ export function parsePolicy(body: unknown, current: DistributionPolicy): Distrib
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError([{ path: '/', message: 'send the policy as a JSON object' }]);
   }
-  const parsed = z.safeParse(policyBodySchema, body);
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
-  const { capPerPeriod, ...rest } = parsed.data;
+  const { capPerPeriod, ...rest } = parseOrThrow(policyBodySchema, body);
   const next: DistributionPolicy = { ...current, capPerPeriod: { ...current.capPerPeriod } };
   for (const [key, value] of Object.entries(rest)) {
     if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;

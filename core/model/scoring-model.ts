@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
 import { normalizeName } from '../names.ts';
 import { storableNumber } from '../numbers.ts';
-import { zodIssuesToFieldErrors } from '../validation.ts';
+import { parseOrThrow } from '../validation.ts';
 
 export const METRIC_GROUPS = ['business', 'relationship'] as const;
 export const NORMALIZATIONS = ['none', 'minmax', 'log', 'zscore', 'percentile'] as const;
@@ -90,9 +90,7 @@ export type ScoringModel = z.output<typeof scoringModelSchema>;
  * problem with its JSON pointer (`/metrics/2/weight`), ready for a 400 response.
  */
 export function parseScoringModel(input: unknown): ScoringModel {
-  const parsed = z.safeParse(scoringModelSchema, input);
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
-  const model = parsed.data;
+  const model = parseOrThrow(scoringModelSchema, input);
   const errors: { path: string; message: string }[] = [];
   const seen = new Map<string, number>();
   model.metrics.forEach((metric, i) => {

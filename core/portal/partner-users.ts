@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
 import type { PartnerUser } from '../api/portal.schema.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { PartnerStore, PartnerUserStore, UserDirectory } from '../ports.ts';
-import { zodIssuesToFieldErrors } from '../validation.ts';
+import { parseOrThrow } from '../validation.ts';
 
 /**
  * The directory group every partner user is in. Its name is in the user's access tokens
@@ -59,9 +59,7 @@ export async function inviteUser(
   partnerId: string,
   body: unknown,
 ): Promise<{ user: PartnerUser; localPassword?: string }> {
-  const parsed = z.safeParse(inviteSchema, body ?? {});
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
-  const { email, role } = parsed.data;
+  const { email, role } = parseOrThrow(inviteSchema, body ?? {});
   if (!(await deps.partners.get(partnerId))) {
     throw new NotFoundError(`No partner with id ${JSON.stringify(partnerId)}.`);
   }

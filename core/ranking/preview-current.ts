@@ -150,8 +150,8 @@ async function snapshotPopulation(
       }),
     ),
   ]);
-  if (shards.some((part) => part === null)) return null;
-  const parts = shards as NonNullable<(typeof shards)[number]>[];
+  const parts = shards.filter((part) => part !== null);
+  if (parts.length < shards.length) return null;
   const metricNames = union.metrics.map((metric) => normalizeName(metric.name));
   const total = parts.reduce((sum, part) => sum + part.snapshot.meta.ids.length, 0);
   if (changedIds.length > total / 4) return null;

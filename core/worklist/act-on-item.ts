@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { WorklistItemView } from '../api/worklist.schema.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { WorklistItemRecord, WorklistStore } from '../ports.ts';
-import { zodIssuesToFieldErrors } from '../validation.ts';
+import { parseOrThrow } from '../validation.ts';
 
 /** `POST /worklist/{itemId}/actions` body. */
 export const actionBodySchema = z.strictObject({
@@ -36,9 +36,7 @@ export async function actOnItem(
       { path: '/', message: 'send {"action": "snooze" | "dismiss" | "done"} as a JSON object' },
     ]);
   }
-  const parsed = z.safeParse(actionBodySchema, body);
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
-  const { action, until, note } = parsed.data;
+  const { action, until, note } = parseOrThrow(actionBodySchema, body);
   const actedAt = new Date(deps.now()).toISOString();
   if (until !== undefined && action !== 'snooze') {
     throw new ValidationError([{ path: '/until', message: 'only a snooze takes until' }]);

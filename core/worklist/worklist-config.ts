@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.ts';
-import { zodIssuesToFieldErrors } from '../validation.ts';
+import { parseOrThrow } from '../validation.ts';
 
 /** How the worklist and the freshness check judge a run (contract §3.2). */
 export interface WorklistConfig {
@@ -74,10 +74,9 @@ export function parseWorklistConfig(body: unknown, current: WorklistConfig): Wor
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new ValidationError([{ path: '/', message: 'send the worklist settings as a JSON object' }]);
   }
-  const parsed = z.safeParse(worklistConfigSchema, body);
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues));
+  const parsed = parseOrThrow(worklistConfigSchema, body);
   const next: WorklistConfig = { ...current };
-  for (const [key, value] of Object.entries(parsed.data)) {
+  for (const [key, value] of Object.entries(parsed)) {
     if (value !== undefined) next[key as keyof WorklistConfig] = value;
   }
   if (next.staleErrorDays <= next.staleWarnDays) {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { ValidationError } from '#core/errors.ts';
 import { partnerIdProblem } from '#core/partners/partner-rules.ts';
-import { zodIssuesToFieldErrors } from '#core/validation.ts';
+import { parseOrThrow } from '#core/validation.ts';
 
 /** A `limit` query parameter: a plain whole number in `1…max`, one error when it is anything else. */
 export function limitParam(max: number) {
@@ -16,9 +16,7 @@ export function limitParam(max: number) {
 
 /** Parses query parameters; failures are a 400 at `/query/<name>`. */
 export function parseQuery<T extends z.ZodMiniType>(schema: T, query: Record<string, string>): z.output<T> {
-  const parsed = z.safeParse(schema, query);
-  if (!parsed.success) throw new ValidationError(zodIssuesToFieldErrors(parsed.error.issues, ['query']));
-  return parsed.data;
+  return parseOrThrow(schema, query, ['query']);
 }
 
 /** The `{id}` path parameter, checked like a stored partner id (a 400, not a failed key lookup). */
